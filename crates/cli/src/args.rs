@@ -1,0 +1,142 @@
+//! The command-line grammar. Kept apart from the commands so `--help` reads as one document.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Tessera: encrypted, offline records of a patient's recovery journey.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Vault directory [default: the OS data directory, ~/.local/share/tessera on Linux].
+    #[arg(long, env = "TESSERA_VAULT", global = true, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// The staff account acting.
+    #[arg(long, env = "TESSERA_USER", global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Read the password (or, with --recovery, the recovery key) from the first line of stdin,
+    /// instead of TESSERA_PASSWORD or a prompt.
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// Open the vault with the recovery key (TESSERA_RECOVERY_KEY, --password-stdin or a prompt),
+    /// to reset passwords when every admin password is lost.
+    #[arg(long, global = true, conflicts_with = "user")]
+    pub recovery: bool,
+    /// Machine-readable output on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a vault with its first admin, and print the recovery key once.
+    Init(InitArgs),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The vault itself.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+/// `tessera init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// User name of the first admin (the password comes from TESSERA_PASSWORD,
+    /// --password-stdin or a prompt).
+    #[arg(long, value_name = "NAME")]
+    pub admin: String,
+    /// The admin's full name [default: the user name].
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// Argon2id memory per password check, in MiB (at least 19).
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub argon2_memory_mib: u32,
+    /// Argon2id passes (at least 2).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub argon2_passes: u32,
+}
+
+/// `tessera user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff account (its password from TESSERA_NEW_PASSWORD or a prompt).
+    Add {
+        /// Sign-in name.
+        username: String,
+        /// admin, clinician, social_worker or front_desk.
+        #[arg(long)]
+        role: String,
+        /// Full name [default: the user name].
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+    },
+    /// List staff accounts.
+    List,
+    /// Set a password (your own by default; admins may set anyone's).
+    Passwd {
+        /// Account [default: the acting user].
+        username: Option<String>,
+    },
+    /// Disable an account: its key slot is deleted and it can no longer sign in.
+    Disable {
+        /// Account.
+        username: String,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Re-enable a disabled account with a new password.
+    Enable {
+        /// Account.
+        username: String,
+    },
+}
+
+/// `tessera audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain; name the first bad entry and exit 4 if it is broken.
+    Verify,
+    /// List entries, oldest first.
+    List(AuditListArgs),
+}
+
+/// Filters of `tessera audit list`.
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// Entries at or after this time (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Entries before this time (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Entries by this user name.
+    #[arg(long, value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Entries with this action, or this family of actions (`staff`, `auth`).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Entries about this kind of resource (`staff`, `vault`, ...).
+    #[arg(long, value_name = "TYPE")]
+    pub resource_type: Option<String>,
+    /// Entries about this resource id.
+    #[arg(long, value_name = "ID")]
+    pub resource_id: Option<String>,
+    /// Only the newest N matching entries.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+/// `tessera vault ...`.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Format version, counts and settings (no secrets).
+    Info,
+}

@@ -1,0 +1,63 @@
+//! One module per command group. Each is a thin adapter: read arguments and secrets, call
+//! core, print. Authorization is decided in core, never here.
+
+mod audit;
+mod init;
+mod user;
+mod vault;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use tessera_core::Session;
+use tessera_core::vault::recovery::RecoveryKey;
+use tessera_core::vault::{self as core_vault, Credentials};
+
+use crate::args::{Cli, Command};
+use crate::secrets::{self, UsageError};
+
+/// Runs the parsed command line.
+pub fn run(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Init(args) => init::run(cli, args),
+        Command::User(command) => user::run(cli, command),
+        Command::Audit(command) => audit::run(cli, command),
+        Command::Vault(command) => vault::run(cli, command),
+    }
+}
+
+/// The vault directory: `--vault`, `TESSERA_VAULT`, or the OS default.
+pub fn vault_dir(cli: &Cli) -> Result<PathBuf> {
+    match &cli.vault {
+        Some(dir) => Ok(dir.clone()),
+        None => core_vault::default_dir().context(
+            "no data directory on this system; name a vault with --vault or TESSERA_VAULT",
+        ),
+    }
+}
+
+/// Unlocks the vault as `--user` with a password, or with the recovery key under `--recovery`.
+pub fn unlock(cli: &Cli) -> Result<Session> {
+    let dir = vault_dir(cli)?;
+    let session = if cli.recovery {
+        let typed = secrets::recovery_key(cli.password_stdin)?;
+        let key = RecoveryKey::parse(&typed)?;
+        core_vault::unlock(&dir, &Credentials::Recovery(&key))?
+    } else {
+        let Some(username) = cli.user.as_deref() else {
+            bail!(UsageError(
+                "name the acting user with --user or TESSERA_USER (or use --recovery)".into()
+            ));
+        };
+        let password =
+            secrets::password(cli.password_stdin, &format!("Password for {username}: "))?;
+        core_vault::unlock(
+            &dir,
+            &Credentials::Password {
+                username,
+                password: &password,
+            },
+        )?
+    };
+    Ok(session)
+}

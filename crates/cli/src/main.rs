@@ -1,0 +1,52 @@
+//! `tessera`: the command line over tessera-core, for admins, scripts and tests.
+//!
+//! Exit codes (the contract in docs/cli.md): 0 ok, 1 failure, 2 usage, 3 authentication or
+//! authorization refused, 4 integrity failure.
+
+mod args;
+mod commands;
+mod output;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tessera_core::ErrorClass;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tessera: {}", describe(&err));
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// The message, with the context chain when it adds something.
+fn describe(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|c| c.is::<secrets::UsageError>()) {
+        return 2;
+    }
+    match err
+        .chain()
+        .find_map(|c| c.downcast_ref::<tessera_core::Error>())
+        .map(|e| e.class())
+    {
+        Some(ErrorClass::Refused) => 3,
+        Some(ErrorClass::Integrity) => 4,
+        _ => 1,
+    }
+}

@@ -1,0 +1,81 @@
+//! Where passwords and keys come from: environment, stdin or a no-echo prompt. Never argv.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, Result, bail};
+use zeroize::Zeroizing;
+
+/// A mistake in how `tessera` was called that only shows after parsing (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The acting user's password: `TESSERA_PASSWORD`, `--password-stdin`, or a prompt.
+pub fn password(from_stdin: bool, prompt: &str) -> Result<Zeroizing<String>> {
+    secret("TESSERA_PASSWORD", from_stdin, prompt, "the password")
+}
+
+/// The recovery key: `TESSERA_RECOVERY_KEY`, `--password-stdin`, or a prompt.
+pub fn recovery_key(from_stdin: bool) -> Result<Zeroizing<String>> {
+    secret(
+        "TESSERA_RECOVERY_KEY",
+        from_stdin,
+        "Recovery key: ",
+        "the recovery key",
+    )
+}
+
+/// A password being set: `TESSERA_NEW_PASSWORD`, or a prompt asked twice.
+pub fn new_password(for_whom: &str) -> Result<Zeroizing<String>> {
+    if let Some(value) = from_env("TESSERA_NEW_PASSWORD") {
+        return Ok(value);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(UsageError(format!(
+            "no new password for {for_whom}: set TESSERA_NEW_PASSWORD or run in a terminal"
+        )));
+    }
+    let first = Zeroizing::new(rpassword::prompt_password(format!(
+        "New password for {for_whom}: "
+    ))?);
+    let second = Zeroizing::new(rpassword::prompt_password("Repeat the new password: ")?);
+    if first != second {
+        bail!(UsageError(
+            "the two passwords differ; nothing was changed".into()
+        ));
+    }
+    Ok(first)
+}
+
+fn secret(var: &str, from_stdin: bool, prompt: &str, what: &str) -> Result<Zeroizing<String>> {
+    if from_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read stdin")?;
+        let trimmed = Zeroizing::new(line.trim_end_matches(['\n', '\r']).to_owned());
+        if trimmed.is_empty() {
+            bail!(UsageError(format!(
+                "--password-stdin: stdin held no {what}"
+            )));
+        }
+        return Ok(trimmed);
+    }
+    if let Some(value) = from_env(var) {
+        return Ok(value);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(UsageError(format!(
+            "no {what} given: set {var}, pass --password-stdin, or run in a terminal"
+        )));
+    }
+    Ok(Zeroizing::new(rpassword::prompt_password(prompt)?))
+}
+
+fn from_env(var: &str) -> Option<Zeroizing<String>> {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Zeroizing::new)
+}

@@ -1,0 +1,336 @@
+//! Cryptographic building blocks: secret keys, subkey derivation, sealing, Argon2id, MACs.
+//!
+//! Every ciphertext this module produces starts with a version byte, then the nonce, so the
+//! format can evolve without guessing.
+
+use std::fmt;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Length of every symmetric key in Tessera.
+pub const KEY_LEN: usize = 32;
+const SEAL_VERSION: u8 = 1;
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+
+/// A 256-bit secret key, wiped from memory when dropped.
+pub struct SecretKey(Zeroizing<[u8; KEY_LEN]>);
+
+impl SecretKey {
+    /// A fresh key from the operating system's CSPRNG.
+    pub fn random() -> Result<Self> {
+        Ok(Self(Zeroizing::new(random_bytes::<KEY_LEN>()?)))
+    }
+
+    /// Wraps existing key material (which the caller should zeroize).
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The key material. Keep the borrow short.
+    pub fn expose(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
+    /// Lower-case hex of the key, in a zeroizing string.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(data_encoding::HEXLOWER.encode(self.expose()))
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+/// The purposes a vault's data key is split into. Each gets an independent subkey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subkey {
+    /// SQLCipher's raw database key.
+    Database,
+    /// Encryption of media blobs.
+    Media,
+    /// HMAC key of the audit chain and its header anchor.
+    Audit,
+    /// HMAC key for stored access codes.
+    AccessCode,
+    /// Seed of the Ed25519 signing key.
+    Signing,
+}
+
+impl Subkey {
+    fn label(self) -> &'static str {
+        match self {
+            Subkey::Database => "db",
+            Subkey::Media => "media",
+            Subkey::Audit => "audit",
+            Subkey::AccessCode => "access-code",
+            Subkey::Signing => "signing",
+        }
+    }
+}
+
+/// Derives a purpose-bound subkey: HKDF-SHA256 with the vault id as salt.
+pub fn derive_subkey(data_key: &SecretKey, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
+    let hkdf = Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), data_key.expose());
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    let info = format!("tessera/v1/{}", purpose.label());
+    // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
+    hkdf.expand(info.as_bytes(), out.as_mut_slice())
+        .unwrap_or_else(|_| unreachable!("HKDF output length is fixed and valid"));
+    SecretKey(out)
+}
+
+/// HKDF-SHA256 of high-entropy input key material into a key, for the recovery slot.
+pub fn hkdf_key(ikm: &[u8], salt: &[u8], info: &str) -> SecretKey {
+    let hkdf = Hkdf::<Sha256>::new(Some(salt), ikm);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf.expand(info.as_bytes(), out.as_mut_slice())
+        .unwrap_or_else(|_| unreachable!("HKDF output length is fixed and valid"));
+    SecretKey(out)
+}
+
+/// Why [`open`] refused a sealed box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// Too short or an unknown version byte.
+    #[error("malformed sealed data")]
+    Malformed,
+    /// Wrong key, wrong associated data, or altered ciphertext.
+    #[error("authentication failed")]
+    Forged,
+}
+
+/// Encrypts with XChaCha20-Poly1305: `version || nonce || ciphertext+tag`.
+pub fn seal(key: &SecretKey, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
+    let cipher = XChaCha20Poly1305::new(key.expose().into());
+    let nonce_bytes = random_bytes::<NONCE_LEN>()?;
+    let ciphertext = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce_bytes),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| Error::Crypto("encryption failed"))?;
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+    out.push(SEAL_VERSION);
+    out.extend_from_slice(&nonce_bytes);
+    out.extend_from_slice(&ciphertext);
+    Ok(out)
+}
+
+/// Decrypts what [`seal`] produced, checking the associated data.
+pub fn open(
+    key: &SecretKey,
+    sealed: &[u8],
+    aad: &[u8],
+) -> std::result::Result<Zeroizing<Vec<u8>>, OpenError> {
+    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
+        return Err(OpenError::Malformed);
+    }
+    let (nonce, ciphertext) = sealed[1..].split_at(NONCE_LEN);
+    let cipher = XChaCha20Poly1305::new(key.expose().into());
+    cipher
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| OpenError::Forged)
+}
+
+/// Argon2id cost parameters, stored with every password key slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Argon2Params {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes over memory.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Argon2Params {
+    /// The default for new vaults: 64 MiB, 3 passes, 1 lane (about 0.3 s here; see the unlock bench).
+    pub const STANDARD: Argon2Params = Argon2Params {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
+    /// The floor (OWASP's minimum for Argon2id): 19 MiB, 2 passes, 1 lane. For slow machines and tests.
+    pub const MINIMUM: Argon2Params = Argon2Params {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+
+    /// Refuses parameters below [`Argon2Params::MINIMUM`] or beyond what a desktop can afford.
+    pub fn validate(&self) -> Result<()> {
+        if self.memory_kib < Self::MINIMUM.memory_kib || self.memory_kib > 4 * 1024 * 1024 {
+            return Err(Error::invalid(
+                "argon2 memory",
+                "must be between 19 MiB and 4096 MiB",
+            ));
+        }
+        if self.iterations < Self::MINIMUM.iterations || self.iterations > 100 {
+            return Err(Error::invalid("argon2 passes", "must be between 2 and 100"));
+        }
+        if self.parallelism == 0 || self.parallelism > 16 {
+            return Err(Error::invalid("argon2 lanes", "must be between 1 and 16"));
+        }
+        Ok(())
+    }
+}
+
+/// Derives a key-encryption key from a password with Argon2id.
+pub fn argon2id_key(password: &[u8], salt: &[u8], params: &Argon2Params) -> Result<SecretKey> {
+    params.validate()?;
+    let argon_params = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(KEY_LEN),
+    )
+    .map_err(|_| Error::invalid("argon2 parameters", "rejected by Argon2"))?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    argon
+        .hash_password_into(password, salt, out.as_mut_slice())
+        .map_err(|_| Error::Crypto("Argon2id failed"))?;
+    Ok(SecretKey(out))
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|_| Error::Crypto("the system random generator failed"))?;
+    Ok(buf)
+}
+
+/// HMAC-SHA256 over the concatenation of `parts`.
+pub fn hmac_sha256(key: &SecretKey, parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// SHA-256 over the concatenation of `parts`.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// Constant-time equality of two byte strings (length is not secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(byte: u8) -> SecretKey {
+        SecretKey::from_bytes([byte; KEY_LEN])
+    }
+
+    #[test]
+    fn sealed_box_has_version_and_nonce_and_refuses_tampering() {
+        let k = key(7);
+        let sealed = seal(&k, b"secret", b"aad").unwrap();
+        assert_eq!(sealed[0], SEAL_VERSION);
+        assert_eq!(sealed.len(), 1 + NONCE_LEN + 6 + TAG_LEN);
+        assert_eq!(open(&k, &sealed, b"aad").unwrap().as_slice(), b"secret");
+        assert_eq!(open(&k, &sealed, b"other"), Err(OpenError::Forged));
+        assert_eq!(open(&key(8), &sealed, b"aad"), Err(OpenError::Forged));
+        let mut flipped = sealed.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(open(&k, &flipped, b"aad"), Err(OpenError::Forged));
+        let mut wrong_version = sealed.clone();
+        wrong_version[0] = 2;
+        assert_eq!(open(&k, &wrong_version, b"aad"), Err(OpenError::Malformed));
+        assert_eq!(open(&k, &sealed[..20], b"aad"), Err(OpenError::Malformed));
+    }
+
+    #[test]
+    fn empty_plaintext_round_trips() {
+        let k = key(1);
+        let sealed = seal(&k, b"", b"").unwrap();
+        assert!(open(&k, &sealed, b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn subkeys_differ_by_purpose_and_vault() {
+        let dek = key(3);
+        let v1 = Uuid::from_u128(1);
+        let v2 = Uuid::from_u128(2);
+        let db = derive_subkey(&dek, &v1, Subkey::Database);
+        let audit = derive_subkey(&dek, &v1, Subkey::Audit);
+        let db_other_vault = derive_subkey(&dek, &v2, Subkey::Database);
+        assert_ne!(db.expose(), audit.expose());
+        assert_ne!(db.expose(), db_other_vault.expose());
+        assert_eq!(
+            db.expose(),
+            derive_subkey(&dek, &v1, Subkey::Database).expose()
+        );
+    }
+
+    #[test]
+    fn argon2_parameters_below_the_floor_are_refused() {
+        let weak = Argon2Params {
+            memory_kib: 1024,
+            ..Argon2Params::MINIMUM
+        };
+        assert!(matches!(
+            argon2id_key(b"pw", &[0; 16], &weak),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn debug_output_hides_key_material() {
+        assert_eq!(format!("{:?}", key(9)), "SecretKey(..)");
+    }
+
+    proptest! {
+        #[test]
+        fn seal_open_round_trips(k in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..512), aad in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let k = SecretKey::from_bytes(k);
+            let sealed = seal(&k, &msg, &aad).unwrap();
+            let opened = open(&k, &sealed, &aad).unwrap();
+            prop_assert_eq!(opened.as_slice(), msg.as_slice());
+        }
+
+        #[test]
+        fn any_single_bit_flip_is_detected(k in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 1..128), bit in any::<usize>()) {
+            let k = SecretKey::from_bytes(k);
+            let mut sealed = seal(&k, &msg, b"").unwrap();
+            let bit = bit % (sealed.len() * 8);
+            sealed[bit / 8] ^= 1 << (bit % 8);
+            prop_assert!(open(&k, &sealed, b"").is_err());
+        }
+    }
+}

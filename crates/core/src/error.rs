@@ -1,0 +1,163 @@
+//! The one error type of tessera-core, and the class each error falls into.
+//!
+//! Front ends (CLI, desktop shell) map [`ErrorClass`] to exit codes or UI codes; they never
+//! inspect messages.
+
+use std::path::PathBuf;
+
+/// Result alias used across the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is, for exit codes and UI error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Something failed: bad input, a missing record, an I/O error.
+    Failure,
+    /// Authentication or authorization was refused.
+    Refused,
+    /// The vault, its audit chain, a backup or a signature failed an integrity check.
+    Integrity,
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The vault directory or its header does not exist.
+    #[error("no vault at {}: run `tessera init` to create one", .0.display())]
+    VaultNotFound(PathBuf),
+    /// `create` was asked to write over an existing, non-empty directory.
+    #[error("{} already exists and is not empty; choose another directory", .0.display())]
+    VaultExists(PathBuf),
+    /// The user name is unknown, the account is disabled, or the password is wrong.
+    /// These are deliberately indistinguishable.
+    #[error("wrong user name or password")]
+    BadCredentials,
+    /// The recovery key is well-formed but does not open this vault.
+    #[error("the recovery key does not open this vault")]
+    BadRecoveryKey,
+    /// The recovery key was mistyped (bad characters, length or checksum).
+    #[error("the recovery key is not valid: {0}")]
+    MalformedRecoveryKey(&'static str),
+    /// Too many failed sign-ins; the key slot refuses attempts until the delay passes.
+    #[error("too many failed sign-ins: this account is locked for another {retry_after_secs} s")]
+    LockedOut {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// The policy does not allow this actor to perform this action.
+    #[error("{role} may not {action}")]
+    Denied {
+        /// The actor's role (or `recovery key`).
+        role: String,
+        /// What was attempted, in words.
+        action: String,
+    },
+    /// `header.json` cannot be read as a Tessera header.
+    #[error("the vault header is corrupt: {0}")]
+    CorruptHeader(String),
+    /// `vault.db` cannot be decrypted or read.
+    #[error("the vault database is damaged or does not belong to this vault: {0}")]
+    CorruptDatabase(String),
+    /// `vault.db` is a plain, unencrypted SQLite file. Tessera refuses to use it.
+    #[error("vault.db is not encrypted; refusing to use it")]
+    PlaintextDatabase,
+    /// The vault was written by a newer Tessera.
+    #[error(
+        "this vault uses {what} version {found}, but this Tessera supports up to {supported}; install a newer Tessera"
+    )]
+    FutureVersion {
+        /// `format` (header) or `schema` (database).
+        what: &'static str,
+        /// Version found in the vault.
+        found: u64,
+        /// Newest version this build understands.
+        supported: u64,
+    },
+    /// The audit chain failed verification.
+    #[error("audit chain broken at entry #{seq}: {reason}")]
+    AuditChainBroken {
+        /// The first bad entry (or the first missing one).
+        seq: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Input failed validation.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field or argument at fault.
+        field: &'static str,
+        /// What is wrong, in words a user can act on.
+        message: String,
+    },
+    /// A record does not exist.
+    #[error("{what} not found: {id}")]
+    NotFound {
+        /// Kind of record.
+        what: &'static str,
+        /// The id or name looked up.
+        id: String,
+    },
+    /// The change conflicts with the current state (duplicate name, last admin, stale edit).
+    #[error("{0}")]
+    Conflict(String),
+    /// A file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The database reported an error not covered above.
+    #[error("database error: {0}")]
+    Database(rusqlite::Error),
+    /// A bug: an invariant of the core was broken. Nothing was written.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+    /// The operating system's random generator or a cryptographic primitive failed.
+    #[error("cryptographic failure: {0}")]
+    Crypto(&'static str),
+}
+
+impl Error {
+    /// The class this error belongs to.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::BadCredentials
+            | Error::BadRecoveryKey
+            | Error::LockedOut { .. }
+            | Error::Denied { .. } => ErrorClass::Refused,
+            Error::CorruptHeader(_)
+            | Error::CorruptDatabase(_)
+            | Error::PlaintextDatabase
+            | Error::AuditChainBroken { .. } => ErrorClass::Integrity,
+            _ => ErrorClass::Failure,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                Error::CorruptDatabase(e.to_string())
+            }
+            _ => Error::Database(e),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Crash-safe file writes: temp file, fsync, rename, fsync of the directory.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix,
+/// and after return the new content survives a power cut.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::invalid("path", format!("{} has no parent", path.display())))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", uuid::Uuid::now_v7()));
+    let result = (|| {
+        let mut file = private_file_options()
+            .open(&tmp)
+            .map_err(Error::io(format!("cannot create {}", tmp.display())))?;
+        file.write_all(bytes)
+            .map_err(Error::io(format!("cannot write {}", tmp.display())))?;
+        file.sync_all()
+            .map_err(Error::io(format!("cannot flush {}", tmp.display())))?;
+        fs::rename(&tmp, path).map_err(Error::io(format!("cannot replace {}", path.display())))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Flushes a directory's entries (new names, renames) to disk.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(format!(
+            "cannot flush directory {}",
+            dir.display()
+        )))
+}
+
+/// Creates a directory readable only by its owner.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(Error::io(format!("cannot create {}", dir.display())))
+}
+
+/// Makes an existing file readable and writable by its owner only.
+pub(crate) fn restrict_to_owner(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(Error::io(
+            format!("cannot restrict permissions of {}", path.display()),
+        ))?;
+    }
+    Ok(())
+}
+
+fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("header.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_an_io_error_with_the_path() {
+        let err = write_atomic(Path::new("/nonexistent-dir/x/header.json"), b"x").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent-dir/x"), "{err}");
+    }
+}

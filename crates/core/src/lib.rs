@@ -1,0 +1,42 @@
+//! # tessera-core
+//!
+//! Everything in Tessera that is not a window or a terminal: the SQLCipher-encrypted vault
+//! with its key slots, staff accounts and the access policy, and the HMAC-chained audit log.
+//! The CLI and the desktop shell are thin front ends over this crate.
+//!
+//! ```no_run
+//! use tessera_core::{vault, accounts, crypto::Argon2Params};
+//! # fn main() -> tessera_core::Result<()> {
+//! let dir = std::path::Path::new("/tmp/clinic-vault");
+//! let created = vault::create(dir, &vault::NewVault {
+//!     admin_username: "ana",
+//!     admin_display_name: "Ana Souza",
+//!     admin_password: "a long passphrase",
+//!     kdf: Argon2Params::STANDARD,
+//! })?;
+//! println!("write this down: {}", created.recovery_key.display().as_str());
+//!
+//! let mut session = vault::unlock(dir, &vault::Credentials::Password {
+//!     username: "ana",
+//!     password: "a long passphrase",
+//! })?;
+//! let staff = accounts::list(&mut session)?;
+//! session.lock(); // closes the database and wipes the keys
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation goes through a [`Session`]: it checks [`policy`] and writes the
+//! [`audit`] entry in the same transaction as the change.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+mod error;
+mod fsutil;
+pub mod policy;
+pub mod session;
+pub mod vault;
+
+pub use error::{Error, ErrorClass, Result};
+pub use session::{Actor, Session};

@@ -1,0 +1,235 @@
+//! Who may do what: the single (principal, action) table every core operation consults.
+//!
+//! The match is exhaustive over [`Action`], so a new action cannot be added without
+//! deciding who may perform it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// Staff roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the vault: accounts, audit, backups.
+    Admin,
+    /// Doctors and nurses.
+    Clinician,
+    /// Case workers who document the recovery journey.
+    SocialWorker,
+    /// Reception: scans access codes, sees what a grant allows.
+    FrontDesk,
+}
+
+impl Role {
+    /// Every role, for listings and exhaustive tests.
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Clinician,
+        Role::SocialWorker,
+        Role::FrontDesk,
+    ];
+
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Clinician => "clinician",
+            Role::SocialWorker => "social_worker",
+            Role::FrontDesk => "front_desk",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim().to_lowercase().replace('-', "_"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "role",
+                    format!(
+                        "unknown role {s:?}; use admin, clinician, social_worker or front_desk"
+                    ),
+                )
+            })
+    }
+}
+
+/// Who is acting: a staff member in a role, or whoever holds the recovery key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "role")]
+pub enum Principal {
+    /// A signed-in staff account.
+    Staff(Role),
+    /// The vault was opened with the recovery key: only account recovery is allowed.
+    RecoveryKey,
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::Staff(role) => role.fmt(f),
+            Principal::RecoveryKey => f.write_str("the recovery key"),
+        }
+    }
+}
+
+/// Everything the core can be asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Creating the vault (the first admin only, once).
+    VaultCreate,
+    /// Opening a session (recorded at every unlock).
+    SessionOpen,
+    /// Reading the vault's summary.
+    VaultInfo,
+    /// Listing staff accounts.
+    StaffList,
+    /// Creating a staff account.
+    StaffAdd,
+    /// Changing one's own password.
+    StaffSetOwnPassword,
+    /// Setting another account's password.
+    StaffSetPassword,
+    /// Disabling an account.
+    StaffDisable,
+    /// Re-enabling a disabled account.
+    StaffEnable,
+    /// Reading the audit log.
+    AuditList,
+    /// Verifying the audit chain.
+    AuditVerify,
+}
+
+impl Action {
+    /// Every action, for exhaustive tests.
+    pub const ALL: [Action; 11] = [
+        Action::VaultCreate,
+        Action::SessionOpen,
+        Action::VaultInfo,
+        Action::StaffList,
+        Action::StaffAdd,
+        Action::StaffSetOwnPassword,
+        Action::StaffSetPassword,
+        Action::StaffDisable,
+        Action::StaffEnable,
+        Action::AuditList,
+        Action::AuditVerify,
+    ];
+
+    /// The name recorded in the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::VaultCreate => "vault.create",
+            Action::SessionOpen => "session.open",
+            Action::VaultInfo => "vault.info",
+            Action::StaffList => "staff.list",
+            Action::StaffAdd => "staff.add",
+            Action::StaffSetOwnPassword => "staff.set_own_password",
+            Action::StaffSetPassword => "staff.set_password",
+            Action::StaffDisable => "staff.disable",
+            Action::StaffEnable => "staff.enable",
+            Action::AuditList => "audit.list",
+            Action::AuditVerify => "audit.verify",
+        }
+    }
+
+    /// The action in words, for refusals: "<role> may not <description>".
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::VaultCreate => "create the vault",
+            Action::SessionOpen => "open a session",
+            Action::VaultInfo => "read the vault summary",
+            Action::StaffList => "list staff accounts",
+            Action::StaffAdd => "add staff accounts",
+            Action::StaffSetOwnPassword => "change their own password",
+            Action::StaffSetPassword => "set other accounts' passwords",
+            Action::StaffDisable => "disable staff accounts",
+            Action::StaffEnable => "enable staff accounts",
+            Action::AuditList => "read the audit log",
+            Action::AuditVerify => "verify the audit chain",
+        }
+    }
+}
+
+/// Whether `principal` may perform `action`.
+pub fn allows(principal: Principal, action: Action) -> bool {
+    use Principal::{RecoveryKey, Staff};
+    let admin = matches!(principal, Staff(Role::Admin));
+    match action {
+        Action::SessionOpen | Action::VaultInfo => true,
+        Action::VaultCreate | Action::StaffDisable => admin,
+        Action::StaffSetOwnPassword => matches!(principal, Staff(_)),
+        Action::StaffList
+        | Action::StaffAdd
+        | Action::StaffSetPassword
+        | Action::StaffEnable
+        | Action::AuditList
+        | Action::AuditVerify => admin || principal == RecoveryKey,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_from_their_names_and_common_spellings() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert_eq!("Front-Desk".parse::<Role>().unwrap(), Role::FrontDesk);
+        assert!(matches!(
+            "nurse".parse::<Role>(),
+            Err(Error::Invalid { field: "role", .. })
+        ));
+    }
+
+    /// The whole table, pinned: a change to who may do what must change this test.
+    #[test]
+    fn policy_table() {
+        let principals = [
+            Principal::Staff(Role::Admin),
+            Principal::Staff(Role::Clinician),
+            Principal::Staff(Role::SocialWorker),
+            Principal::Staff(Role::FrontDesk),
+            Principal::RecoveryKey,
+        ];
+        let expected: &[(Action, [bool; 5])] = &[
+            (Action::VaultCreate, [true, false, false, false, false]),
+            (Action::SessionOpen, [true, true, true, true, true]),
+            (Action::VaultInfo, [true, true, true, true, true]),
+            (Action::StaffList, [true, false, false, false, true]),
+            (Action::StaffAdd, [true, false, false, false, true]),
+            (Action::StaffSetOwnPassword, [true, true, true, true, false]),
+            (Action::StaffSetPassword, [true, false, false, false, true]),
+            (Action::StaffDisable, [true, false, false, false, false]),
+            (Action::StaffEnable, [true, false, false, false, true]),
+            (Action::AuditList, [true, false, false, false, true]),
+            (Action::AuditVerify, [true, false, false, false, true]),
+        ];
+        assert_eq!(expected.len(), Action::ALL.len());
+        for (action, row) in expected {
+            for (principal, allowed) in principals.iter().zip(row) {
+                assert_eq!(
+                    allows(*principal, *action),
+                    *allowed,
+                    "{principal} / {}",
+                    action.name()
+                );
+            }
+        }
+    }
+}

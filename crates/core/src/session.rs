@@ -1,0 +1,233 @@
+//! An unlocked vault: the open database, the acting user and the derived keys.
+//!
+//! Feature modules reach data only through [`Session::write`] and [`Session::read`], which
+//! ask the policy first and, for writes, record the audit entry in the same transaction as
+//! the change. A feature cannot forget either. Keys are wiped when the session is dropped.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::{self, Author, ChainHead, Change};
+use crate::crypto::SecretKey;
+use crate::error::{Error, Result};
+use crate::policy::{self, Action, Principal};
+use crate::vault::VaultPaths;
+use crate::vault::header::Header;
+use crate::vault::lock::HeaderLock;
+
+/// Who is acting in a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// Staff id; `None` when the recovery key opened the vault.
+    pub staff_id: Option<String>,
+    /// User name (`recovery-key` for the recovery key).
+    pub username: String,
+    /// Role or recovery key.
+    pub principal: Principal,
+}
+
+/// The name recorded as actor when the recovery key opened the vault.
+pub const RECOVERY_ACTOR: &str = "recovery-key";
+
+/// An unlocked vault.
+#[derive(Debug)]
+pub struct Session {
+    pub(crate) paths: VaultPaths,
+    pub(crate) vault_id: Uuid,
+    pub(crate) conn: Connection,
+    pub(crate) actor: Actor,
+    pub(crate) session_id: Uuid,
+    pub(crate) data_key: SecretKey,
+    pub(crate) audit_key: SecretKey,
+}
+
+impl Session {
+    /// The acting user.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The vault's id.
+    pub fn vault_id(&self) -> Uuid {
+        self.vault_id
+    }
+
+    /// The vault's directory.
+    pub fn vault_dir(&self) -> &Path {
+        &self.paths.dir
+    }
+
+    /// This session's id, recorded with each of its audit entries.
+    pub fn session_id(&self) -> Uuid {
+        self.session_id
+    }
+
+    /// Locks the vault: closes the database and wipes the keys.
+    pub fn lock(self) {
+        drop(self);
+    }
+
+    /// The current header, read from disk.
+    pub fn header(&self) -> Result<Header> {
+        Header::read(&self.paths.header())
+    }
+
+    /// Refuses (and audits the refusal) unless the policy allows `action` to this actor.
+    pub fn authorize(&mut self, action: Action) -> Result<()> {
+        if policy::allows(self.actor.principal, action) {
+            return Ok(());
+        }
+        let denied = Change::new("action", Some(action.name()));
+        self.commit_audited("access.denied", |w| w.record(denied))?;
+        Err(Error::Denied {
+            role: self.actor.principal.to_string(),
+            action: action.description().to_owned(),
+        })
+    }
+
+    /// Runs a read after the policy allows it.
+    pub(crate) fn read<T>(
+        &mut self,
+        action: Action,
+        f: impl FnOnce(&Session) -> Result<T>,
+    ) -> Result<T> {
+        self.authorize(action)?;
+        f(self)
+    }
+
+    /// Runs a change in one transaction after the policy allows it. The closure must record
+    /// at least one audit entry through [`WriteTx::record`]; the entries commit with the change.
+    pub fn write<T>(
+        &mut self,
+        action: Action,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.authorize(action)?;
+        self.commit_audited(action.name(), f)
+    }
+
+    pub(crate) fn commit_audited<T>(
+        &mut self,
+        action: &str,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let session_id = self.session_id.to_string();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head = ChainHead::load(&tx)?;
+        let mut w = WriteTx {
+            tx,
+            head,
+            recorded: 0,
+            action,
+            author: Author {
+                actor_id: self.actor.staff_id.as_deref(),
+                actor_name: &self.actor.username,
+                session_id: &session_id,
+                key: &self.audit_key,
+            },
+            paths: &self.paths,
+            vault_id: self.vault_id,
+            data_key: &self.data_key,
+        };
+        let value = f(&mut w)?;
+        if w.recorded == 0 {
+            return Err(Error::Internal(
+                "a change was attempted without an audit entry",
+            ));
+        }
+        let WriteTx { tx, head, .. } = w;
+        tx.commit()?;
+        // The change is committed; an anchor that fails to move now is moved by the next
+        // write and shows as "unanchored" entries in `audit verify`, not as a failure.
+        let _ = advance_anchor(&self.paths, &self.audit_key, &self.vault_id, &head);
+        Ok(value)
+    }
+}
+
+/// Moves the header's audit anchor forward to `head` (never backwards: racing sessions
+/// may finish in any order).
+fn advance_anchor(
+    paths: &VaultPaths,
+    key: &SecretKey,
+    vault_id: &Uuid,
+    head: &ChainHead,
+) -> Result<()> {
+    let _lock = HeaderLock::acquire(&paths.lock_file())?;
+    let mut header = Header::read(&paths.header())?;
+    if header
+        .audit_anchor
+        .as_ref()
+        .is_some_and(|a| a.count >= head.count)
+    {
+        return Ok(());
+    }
+    header.audit_anchor = Some(audit::anchor_for(key, vault_id, head));
+    header.write(&paths.header())
+}
+
+/// A change in progress: the open transaction plus the audit chain's head.
+#[derive(Debug)]
+pub struct WriteTx<'s> {
+    tx: rusqlite::Transaction<'s>,
+    head: ChainHead,
+    recorded: usize,
+    action: &'s str,
+    author: Author<'s>,
+    paths: &'s VaultPaths,
+    vault_id: Uuid,
+    data_key: &'s SecretKey,
+}
+
+impl WriteTx<'_> {
+    /// Records what the change did, in the same transaction.
+    pub fn record(&mut self, change: Change) -> Result<()> {
+        self.record_as(self.action, change)
+    }
+
+    /// Records an entry under another action name (sign-in events flushed at unlock).
+    pub(crate) fn record_as(&mut self, action: &str, change: Change) -> Result<()> {
+        audit::append(&self.tx, &self.author, &mut self.head, action, &change)?;
+        self.recorded += 1;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    pub(crate) fn session_id(&self) -> &str {
+        self.author.session_id
+    }
+
+    pub(crate) fn vault_id(&self) -> Uuid {
+        self.vault_id
+    }
+
+    pub(crate) fn data_key(&self) -> &SecretKey {
+        self.data_key
+    }
+
+    /// Edits `header.json` under the header lock while the transaction is open. If the
+    /// transaction then fails, the header change stands: callers order their work so that
+    /// is harmless (see `accounts`).
+    pub(crate) fn edit_header<T>(&self, f: impl FnOnce(&mut Header) -> Result<T>) -> Result<T> {
+        edit_header(self.paths, f)
+    }
+}
+
+/// Read-modify-write of the header under the cross-process lock.
+pub(crate) fn edit_header<T>(
+    paths: &VaultPaths,
+    f: impl FnOnce(&mut Header) -> Result<T>,
+) -> Result<T> {
+    let _lock = HeaderLock::acquire(&paths.lock_file())?;
+    let mut header = Header::read(&paths.header())?;
+    let value = f(&mut header)?;
+    header.write(&paths.header())?;
+    Ok(value)
+}

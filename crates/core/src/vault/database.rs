@@ -1,0 +1,186 @@
+//! Opening `vault.db` with SQLCipher, checking it really is encrypted, and migrating it.
+
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use crate::crypto::SecretKey;
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+/// Numbered migrations, embedded at build time. Each runs in one transaction that also
+/// records its number in `user_version`.
+const MIGRATIONS: &[(u32, &str)] = &[(
+    1,
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../migrations/0001_init.sql"
+    )),
+)];
+
+/// The schema version this build creates and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const PLAIN_SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether `open` may create the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenMode {
+    Create,
+    Existing,
+}
+
+/// Opens (or creates) the SQLCipher database keyed with a raw 256-bit key, applies the
+/// connection settings and migrations, and refuses a plaintext or foreign file.
+pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if mode == OpenMode::Existing {
+        refuse_plaintext(path)?;
+    } else {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    if mode == OpenMode::Create {
+        // SQLite creates files world-readable; its -wal and -shm copy the database's mode.
+        fsutil::restrict_to_owner(path)?;
+    }
+    apply_key(&conn, key)?;
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .unwrap_or(None);
+    if cipher.is_none() {
+        // A build linked against plain SQLite would silently write plaintext.
+        return Err(Error::PlaintextDatabase);
+    }
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| match Error::from(e) {
+        Error::Database(inner) => Error::CorruptDatabase(inner.to_string()),
+        other => other,
+    })?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA busy_timeout = 10000;",
+    )?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Keys a connection. SQLCipher's raw-key form skips its own KDF: the key is already strong.
+/// SQLCipher's own logging is silenced: its messages would land on the user's terminal, and
+/// every failure it reports reaches the caller as an error anyway.
+pub fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
+    let pragma = Zeroizing::new(format!(
+        "PRAGMA cipher_log_level = NONE; PRAGMA key = \"x'{}'\"; PRAGMA cipher_compatibility = 4;",
+        key.to_hex().as_str()
+    ));
+    conn.execute_batch(&pragma)?;
+    Ok(())
+}
+
+fn refuse_plaintext(path: &Path) -> Result<()> {
+    let mut file =
+        std::fs::File::open(path).map_err(Error::io(format!("cannot open {}", path.display())))?;
+    let mut magic = [0u8; 16];
+    match file.read_exact(&mut magic) {
+        Ok(()) if &magic == PLAIN_SQLITE_MAGIC => Err(Error::PlaintextDatabase),
+        Ok(()) => Ok(()),
+        Err(_) => Err(Error::CorruptDatabase(format!(
+            "{} is empty or truncated",
+            path.display()
+        ))),
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::FutureVersion {
+            what: "database schema",
+            found: current.into(),
+            supported: SCHEMA_VERSION.into(),
+        });
+    }
+    for (number, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > current) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), MIGRATIONS.len());
+        for (i, name) in files.iter().enumerate() {
+            let number: u32 = name[..4].parse().unwrap();
+            assert_eq!(number, MIGRATIONS[i].0, "{name}");
+            assert_eq!(
+                number as usize,
+                i + 1,
+                "migrations are numbered from 1 without gaps"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let key = SecretKey::from_bytes([1; 32]);
+        let conn = open(&path, &key, OpenMode::Create).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        assert!(matches!(
+            open(&path, &key, OpenMode::Existing),
+            Err(Error::FutureVersion {
+                what: "database schema",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_wrong_key_is_a_corrupt_database_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        drop(open(&path, &SecretKey::from_bytes([1; 32]), OpenMode::Create).unwrap());
+        assert!(matches!(
+            open(&path, &SecretKey::from_bytes([2; 32]), OpenMode::Existing),
+            Err(Error::CorruptDatabase(_))
+        ));
+    }
+
+    #[test]
+    fn a_plain_sqlite_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let mut bytes = PLAIN_SQLITE_MAGIC.to_vec();
+        bytes.resize(4096, 0);
+        std::fs::write(&path, bytes).unwrap();
+        assert!(matches!(
+            open(&path, &SecretKey::from_bytes([1; 32]), OpenMode::Existing),
+            Err(Error::PlaintextDatabase)
+        ));
+    }
+}

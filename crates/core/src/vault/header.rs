@@ -1,0 +1,259 @@
+//! `header.json`: the plain part of a vault. Format version, vault id, key slots, the audit
+//! anchor and sign-in events waiting to be written into the audit log.
+//!
+//! Nothing in it names a person: password slots are found by a hash of the user name.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::keyslot::KeySlot;
+use crate::crypto::Argon2Params;
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+/// The `format` string every header carries.
+pub const FORMAT_NAME: &str = "tessera-vault";
+/// The newest header format this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+/// How many sign-in events the header keeps while nobody unlocks the vault to record them.
+const MAX_PENDING_EVENTS: usize = 1000;
+
+/// The parsed `header.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// Header format version; a newer one is refused.
+    pub format_version: u64,
+    /// Random id of this vault, also the HKDF salt of its subkeys.
+    pub vault_id: Uuid,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+    /// Argon2id parameters for new password slots.
+    pub kdf_defaults: Argon2Params,
+    /// The data key, wrapped once per active account and once for the recovery key.
+    pub slots: Vec<KeySlot>,
+    /// Count and newest MAC of the audit chain, MAC'd, so truncation is detected.
+    #[serde(default)]
+    pub audit_anchor: Option<AuditAnchor>,
+    /// Sign-in failures and lock-outs seen before the vault was unlocked, to be audited.
+    #[serde(default)]
+    pub pending_auth_events: Vec<AuthEvent>,
+    /// Events dropped because [`MAX_PENDING_EVENTS`] was reached.
+    #[serde(default)]
+    pub pending_auth_events_dropped: u64,
+}
+
+/// The audit chain's head, kept outside the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    /// Number of entries in the chain.
+    pub count: u64,
+    /// Hex MAC of the newest entry.
+    pub head: String,
+    /// Hex HMAC(audit key, count, head): only the data key's holder can move the anchor.
+    pub mac: String,
+}
+
+/// A sign-in event recorded before anyone could write to the (locked) audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthEvent {
+    /// Unique id, so an event flushed twice by racing sessions can be told apart.
+    pub id: Uuid,
+    /// The key slot the attempt was against.
+    pub slot_id: String,
+    /// What happened.
+    pub kind: AuthEventKind,
+    /// When, unix milliseconds.
+    pub at: i64,
+    /// Consecutive failures on the slot after this event.
+    pub failures: u32,
+}
+
+/// Kinds of [`AuthEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthEventKind {
+    /// A wrong password or recovery key.
+    LoginFailed,
+    /// An attempt refused because the slot is locked out.
+    LoginWhileLocked,
+}
+
+impl AuthEventKind {
+    /// The audit action name for this event.
+    pub fn action(self) -> &'static str {
+        match self {
+            AuthEventKind::LoginFailed => "auth.login_failed",
+            AuthEventKind::LoginWhileLocked => "auth.login_refused_locked",
+        }
+    }
+}
+
+impl Header {
+    /// A header for a new vault, with no slots yet.
+    pub(crate) fn new(vault_id: Uuid, created_at: String, kdf_defaults: Argon2Params) -> Self {
+        Header {
+            format: FORMAT_NAME.to_owned(),
+            format_version: FORMAT_VERSION,
+            vault_id,
+            created_at,
+            kdf_defaults,
+            slots: Vec::new(),
+            audit_anchor: None,
+            pending_auth_events: Vec::new(),
+            pending_auth_events_dropped: 0,
+        }
+    }
+
+    /// Reads and checks `header.json`. A damaged file or a newer format is a specific error.
+    pub fn read(path: &Path) -> Result<Header> {
+        let bytes =
+            std::fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
+        Self::parse(&bytes)
+    }
+
+    /// Parses header bytes (see [`Header::read`]).
+    pub fn parse(bytes: &[u8]) -> Result<Header> {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| Error::CorruptHeader(format!("not valid JSON ({e})")))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
+            return Err(Error::CorruptHeader(
+                "not a Tessera vault header (missing \"format\": \"tessera-vault\")".into(),
+            ));
+        }
+        let version = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| Error::CorruptHeader("format_version is missing".into()))?;
+        if version > FORMAT_VERSION {
+            return Err(Error::FutureVersion {
+                what: "header format",
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if version == 0 {
+            return Err(Error::CorruptHeader("format_version 0 is not valid".into()));
+        }
+        let header: Header = serde_json::from_value(value)
+            .map_err(|e| Error::CorruptHeader(format!("unexpected content ({e})")))?;
+        if header.slots.is_empty() {
+            return Err(Error::CorruptHeader("it holds no key slots".into()));
+        }
+        Ok(header)
+    }
+
+    /// Writes the header atomically.
+    pub(crate) fn write(&self, path: &Path) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|_| Error::Crypto("cannot serialise the header"))?;
+        bytes.push(b'\n');
+        fsutil::write_atomic(path, &bytes)
+    }
+
+    /// The slot with this id.
+    pub fn slot(&self, id: &str) -> Option<&KeySlot> {
+        self.slots.iter().find(|s| s.id == id)
+    }
+
+    pub(crate) fn slot_mut(&mut self, id: &str) -> Option<&mut KeySlot> {
+        self.slots.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Adds a slot, replacing any with the same id.
+    pub(crate) fn put_slot(&mut self, slot: KeySlot) {
+        self.slots.retain(|s| s.id != slot.id);
+        self.slots.push(slot);
+    }
+
+    pub(crate) fn remove_slot(&mut self, id: &str) {
+        self.slots.retain(|s| s.id != id);
+    }
+
+    pub(crate) fn push_auth_event(&mut self, event: AuthEvent) {
+        if self.pending_auth_events.len() >= MAX_PENDING_EVENTS {
+            self.pending_auth_events_dropped += 1;
+        } else {
+            self.pending_auth_events.push(event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Header {
+        let mut h = Header::new(
+            Uuid::from_u128(5),
+            "2026-01-01T00:00:00Z".into(),
+            Argon2Params::MINIMUM,
+        );
+        h.put_slot(KeySlot::for_tests("recovery"));
+        h
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let h = sample();
+        let parsed = Header::parse(&serde_json::to_vec(&h).unwrap()).unwrap();
+        assert_eq!(parsed.vault_id, h.vault_id);
+        assert_eq!(parsed.slots.len(), 1);
+    }
+
+    #[test]
+    fn garbage_is_a_corrupt_header() {
+        assert!(matches!(
+            Header::parse(b"\x00\x01garbage"),
+            Err(Error::CorruptHeader(_))
+        ));
+        assert!(matches!(
+            Header::parse(b"{\"format\":\"zip\"}"),
+            Err(Error::CorruptHeader(_))
+        ));
+        assert!(matches!(Header::parse(b""), Err(Error::CorruptHeader(_))));
+    }
+
+    #[test]
+    fn newer_format_is_refused_with_versions() {
+        let mut value = serde_json::to_value(sample()).unwrap();
+        value["format_version"] = serde_json::json!(FORMAT_VERSION + 1);
+        match Header::parse(&serde_json::to_vec(&value).unwrap()) {
+            Err(Error::FutureVersion {
+                found, supported, ..
+            }) => {
+                assert_eq!((found, supported), (FORMAT_VERSION + 1, FORMAT_VERSION));
+            }
+            other => panic!("expected FutureVersion, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_header_without_slots_is_corrupt() {
+        let mut h = sample();
+        h.slots.clear();
+        assert!(matches!(
+            Header::parse(&serde_json::to_vec(&h).unwrap()),
+            Err(Error::CorruptHeader(_))
+        ));
+    }
+
+    #[test]
+    fn pending_events_are_capped() {
+        let mut h = sample();
+        for i in 0..(MAX_PENDING_EVENTS + 3) {
+            h.push_auth_event(AuthEvent {
+                id: Uuid::from_u128(i as u128),
+                slot_id: "s".into(),
+                kind: AuthEventKind::LoginFailed,
+                at: 0,
+                failures: 1,
+            });
+        }
+        assert_eq!(h.pending_auth_events.len(), MAX_PENDING_EVENTS);
+        assert_eq!(h.pending_auth_events_dropped, 3);
+    }
+}

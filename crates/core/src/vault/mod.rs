@@ -1,0 +1,473 @@
+//! The vault on disk: create, unlock, describe.
+//!
+//! ```text
+//! <vault>/header.json   plain: format, vault id, key slots, audit anchor
+//! <vault>/vault.db      SQLCipher 4, keyed with a subkey of the data key (+ -wal, -shm)
+//! <vault>/.lock         cross-process lock for header updates
+//! ```
+
+pub mod database;
+pub mod header;
+pub mod keyslot;
+pub(crate) mod lock;
+pub mod recovery;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::accounts;
+use crate::audit::Change;
+use crate::clock;
+use crate::crypto::{self, Argon2Params, SecretKey, Subkey};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::policy::{Action, Principal, Role};
+use crate::session::{self, Actor, RECOVERY_ACTOR, Session};
+use database::OpenMode;
+use header::{AuthEvent, AuthEventKind, Header};
+use keyslot::{KeySlot, RECOVERY_SLOT_ID};
+use recovery::RecoveryKey;
+
+/// The files of a vault directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultPaths {
+    /// The vault directory.
+    pub dir: PathBuf,
+}
+
+impl VaultPaths {
+    /// A vault rooted at `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        VaultPaths { dir: dir.into() }
+    }
+
+    /// `header.json`.
+    pub fn header(&self) -> PathBuf {
+        self.dir.join("header.json")
+    }
+
+    /// `vault.db`.
+    pub fn database(&self) -> PathBuf {
+        self.dir.join("vault.db")
+    }
+
+    pub(crate) fn lock_file(&self) -> PathBuf {
+        self.dir.join(".lock")
+    }
+}
+
+/// Where a vault lives when none is named: the OS data directory (`~/.local/share/tessera`).
+pub fn default_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("tessera"))
+}
+
+/// What [`create`] needs.
+#[derive(Debug)]
+pub struct NewVault<'a> {
+    /// The first admin's user name.
+    pub admin_username: &'a str,
+    /// The first admin's full name.
+    pub admin_display_name: &'a str,
+    /// The first admin's password.
+    pub admin_password: &'a str,
+    /// Argon2id cost for this vault's password slots.
+    pub kdf: Argon2Params,
+}
+
+/// What [`create`] returns.
+#[derive(Debug)]
+pub struct CreatedVault {
+    /// The new vault's id.
+    pub vault_id: Uuid,
+    /// The recovery key. Show it once; it is stored nowhere in the clear.
+    pub recovery_key: RecoveryKey,
+}
+
+/// Creates a vault at `dir` (which must not exist, or be empty) with its first admin.
+///
+/// The vault is built in a hidden sibling directory and renamed into place, so a crash
+/// leaves either no vault or a complete one.
+pub fn create(dir: &Path, new: &NewVault<'_>) -> Result<CreatedVault> {
+    let username = accounts::validate_username(new.admin_username)?;
+    let display_name = accounts::validate_display_name(new.admin_display_name)?;
+    accounts::validate_password(new.admin_password, &username)?;
+    new.kdf.validate()?;
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .map_err(Error::io(format!("cannot read {}", dir.display())))?
+            .next()
+            .is_none();
+        if !empty || !dir.is_dir() {
+            return Err(Error::VaultExists(dir.to_path_buf()));
+        }
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(Error::io(format!("cannot create {}", parent.display())))?;
+    let staging = parent.join(format!(".tessera-creating-{}", Uuid::now_v7()));
+    fsutil::create_private_dir(&staging)?;
+    let result = build(&staging, &username, &display_name, new).and_then(|created| {
+        if dir.exists() {
+            std::fs::remove_dir(dir)
+                .map_err(Error::io(format!("cannot replace empty {}", dir.display())))?;
+        }
+        std::fs::rename(&staging, dir).map_err(Error::io(format!(
+            "cannot move the new vault to {}",
+            dir.display()
+        )))?;
+        fsutil::sync_dir(parent)?;
+        Ok(created)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn build(
+    dir: &Path,
+    username: &str,
+    display_name: &str,
+    new: &NewVault<'_>,
+) -> Result<CreatedVault> {
+    let paths = VaultPaths::new(dir);
+    let vault_id = Uuid::now_v7();
+    let data_key = SecretKey::random()?;
+    let recovery_key = RecoveryKey::generate()?;
+    let now = clock::now_ms();
+
+    let mut header = Header::new(vault_id, clock::to_rfc3339(now), new.kdf);
+    header.put_slot(KeySlot::new_recovery(&vault_id, &recovery_key, &data_key)?);
+    let admin_slot =
+        KeySlot::new_password(&vault_id, username, new.admin_password, new.kdf, &data_key)?;
+    let admin_slot_id = admin_slot.id.clone();
+    header.put_slot(admin_slot);
+    header.write(&paths.header())?;
+
+    let conn = database::open(
+        &paths.database(),
+        &crypto::derive_subkey(&data_key, &vault_id, Subkey::Database),
+        OpenMode::Create,
+    )?;
+    let admin_id = Uuid::now_v7().to_string();
+    let mut session = start_session(
+        paths,
+        vault_id,
+        conn,
+        data_key,
+        Actor {
+            staff_id: Some(admin_id.clone()),
+            username: username.to_owned(),
+            principal: Principal::Staff(Role::Admin),
+        },
+    );
+    session.write(Action::VaultCreate, |w| {
+        w.conn().execute(
+            "INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
+            params![vault_id.to_string(), now.to_string()],
+        )?;
+        w.record(
+            Change::new("vault", Some(&vault_id.to_string())).after(serde_json::json!({
+                "format_version": header::FORMAT_VERSION,
+                "schema_version": database::SCHEMA_VERSION,
+            })),
+        )?;
+        let account = accounts::insert_account(
+            w,
+            &admin_id,
+            username,
+            display_name,
+            Role::Admin,
+            &admin_slot_id,
+            now,
+        )?;
+        w.record_as(
+            Action::StaffAdd.name(),
+            Change::new("staff", Some(&admin_id))
+                .after(serde_json::to_value(&account).unwrap_or_default()),
+        )
+    })?;
+    session.lock();
+    Ok(CreatedVault {
+        vault_id,
+        recovery_key,
+    })
+}
+
+/// What unlocks a vault.
+#[derive(Debug)]
+pub enum Credentials<'a> {
+    /// A staff account's name and password.
+    Password {
+        /// User name (case-insensitive).
+        username: &'a str,
+        /// Password.
+        password: &'a str,
+    },
+    /// The recovery key.
+    Recovery(&'a RecoveryKey),
+}
+
+/// Opens the vault at `dir`.
+///
+/// A failed attempt never touches `vault.db`: it is counted in the key slot and queued in
+/// the header, and audited by the next session that opens. After
+/// [`keyslot::FREE_ATTEMPTS`] consecutive failures the slot refuses attempts for a growing delay.
+pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
+    let paths = locate(dir)?;
+    let (header, data_key, slot_id) = open_slot(&paths, credentials)?;
+    let vault_id = header.vault_id;
+    let conn = database::open(
+        &paths.database(),
+        &crypto::derive_subkey(&data_key, &vault_id, Subkey::Database),
+        OpenMode::Existing,
+    )?;
+    check_vault_id(&conn, &vault_id)?;
+    let actor = match credentials {
+        Credentials::Recovery(_) => Actor {
+            staff_id: None,
+            username: RECOVERY_ACTOR.to_owned(),
+            principal: Principal::RecoveryKey,
+        },
+        Credentials::Password { .. } => accounts::actor_for_slot(&conn, &slot_id)?,
+    };
+    let mut session = start_session(paths, vault_id, conn, data_key, actor);
+    flush_auth_events(&mut session, &header.pending_auth_events)?;
+    Ok(session)
+}
+
+fn locate(dir: &Path) -> Result<VaultPaths> {
+    let paths = VaultPaths::new(dir);
+    if !paths.header().exists() {
+        if paths.database().exists() {
+            return Err(Error::CorruptHeader(format!(
+                "{} is missing",
+                paths.header().display()
+            )));
+        }
+        return Err(Error::VaultNotFound(dir.to_path_buf()));
+    }
+    if !paths.database().exists() {
+        return Err(Error::CorruptDatabase(format!(
+            "{} is missing",
+            paths.database().display()
+        )));
+    }
+    Ok(paths)
+}
+
+/// Finds and opens the key slot for `credentials`, keeping the slot's failure count.
+fn open_slot(
+    paths: &VaultPaths,
+    credentials: &Credentials<'_>,
+) -> Result<(Header, SecretKey, String)> {
+    let _lock = lock::HeaderLock::acquire(&paths.lock_file())?;
+    let mut header = Header::read(&paths.header())?;
+    let vault_id = header.vault_id;
+    let slot_id = match credentials {
+        Credentials::Password { username, .. } => keyslot::password_slot_id(&vault_id, username),
+        Credentials::Recovery(_) => RECOVERY_SLOT_ID.to_owned(),
+    };
+    let now = clock::now_ms();
+    let Some(slot) = header.slot(&slot_id).cloned() else {
+        return match credentials {
+            Credentials::Password { password, .. } => {
+                // Spend the same time as a real attempt, so timing does not reveal which
+                // user names exist.
+                let _ = crypto::argon2id_key(password.as_bytes(), &[0u8; 16], &header.kdf_defaults);
+                Err(Error::BadCredentials)
+            }
+            Credentials::Recovery(_) => {
+                Err(Error::CorruptHeader("the recovery slot is missing".into()))
+            }
+        };
+    };
+    let event = |kind, failures| AuthEvent {
+        id: Uuid::now_v7(),
+        slot_id: slot_id.clone(),
+        kind,
+        at: now,
+        failures,
+    };
+    if let Some(retry_after_secs) = slot.locked_for_secs(now) {
+        header.push_auth_event(event(AuthEventKind::LoginWhileLocked, slot.failed_attempts));
+        header.write(&paths.header())?;
+        return Err(Error::LockedOut { retry_after_secs });
+    }
+    let opened = match credentials {
+        Credentials::Password { password, .. } => slot.open_with_password(&vault_id, password)?,
+        Credentials::Recovery(key) => slot.open_with_recovery(&vault_id, key)?,
+    };
+    let slot_mut = header
+        .slot_mut(&slot_id)
+        .ok_or(Error::Internal("slot vanished"))?;
+    match opened {
+        None => {
+            slot_mut.record_failure(now);
+            let failures = slot_mut.failed_attempts;
+            header.push_auth_event(event(AuthEventKind::LoginFailed, failures));
+            header.write(&paths.header())?;
+            Err(match credentials {
+                Credentials::Password { .. } => Error::BadCredentials,
+                Credentials::Recovery(_) => Error::BadRecoveryKey,
+            })
+        }
+        Some(data_key) => {
+            if slot_mut.clear_failures() {
+                header.write(&paths.header())?;
+            }
+            Ok((header, data_key, slot_id))
+        }
+    }
+}
+
+fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Result<()> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = 'vault_id'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if stored.as_deref() != Some(vault_id.to_string().as_str()) {
+        return Err(Error::CorruptDatabase(
+            "vault.db belongs to another vault".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn start_session(
+    paths: VaultPaths,
+    vault_id: Uuid,
+    conn: rusqlite::Connection,
+    data_key: SecretKey,
+    actor: Actor,
+) -> Session {
+    let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
+    Session {
+        paths,
+        vault_id,
+        conn,
+        actor,
+        session_id: Uuid::now_v7(),
+        data_key,
+        audit_key,
+    }
+}
+
+/// Writes the sign-in events queued in the header into the audit log, with the session's
+/// own opening, then removes them from the header.
+fn flush_auth_events(session: &mut Session, events: &[AuthEvent]) -> Result<()> {
+    let slot_owners = accounts::slot_owners(&session.conn)?;
+    let opened_with = match &session.actor.principal {
+        Principal::RecoveryKey => "recovery_key",
+        Principal::Staff(_) => "password",
+    };
+    session.write(Action::SessionOpen, |w| {
+        for event in events {
+            let staff_id = slot_owners.get(&event.slot_id).map(String::as_str);
+            let (resource_type, resource_id) = match (staff_id, event.slot_id.as_str()) {
+                (Some(id), _) => ("staff", Some(id)),
+                (None, RECOVERY_SLOT_ID) => ("recovery_key", None),
+                (None, _) => ("key_slot", Some(event.slot_id.as_str())),
+            };
+            w.record_as(
+                event.kind.action(),
+                Change::new(resource_type, resource_id).after(serde_json::json!({
+                    "event_id": event.id,
+                    "attempted_at": clock::to_rfc3339(event.at),
+                    "consecutive_failures": event.failures,
+                    "locked_for_secs": keyslot::lockout_delay_ms(event.failures).map(|ms| ms / 1000),
+                })),
+            )?;
+        }
+        let session_id = w.session_id().to_owned();
+        w.record(Change::new("session", Some(&session_id)).after(serde_json::json!({ "opened_with": opened_with })))
+    })?;
+    if !events.is_empty() {
+        session::edit_header(&session.paths, |h| {
+            h.pending_auth_events
+                .retain(|e| !events.iter().any(|f| f.id == e.id));
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// A summary of a vault, safe to show: no secrets, no personal data.
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultInfo {
+    /// Vault directory.
+    pub path: PathBuf,
+    /// Vault id.
+    pub vault_id: Uuid,
+    /// Header format version.
+    pub format_version: u64,
+    /// Database schema version.
+    pub schema_version: u32,
+    /// When the vault was created.
+    pub created_at: String,
+    /// SQLCipher version in use.
+    pub cipher: String,
+    /// Argon2id parameters for new password slots.
+    pub kdf: Argon2Params,
+    /// Number of key slots (active accounts plus recovery).
+    pub key_slots: usize,
+    /// Row counts.
+    pub counts: VaultCounts,
+    /// Audit entries anchored in the header.
+    pub audit_anchored: Option<u64>,
+    /// Who is signed in.
+    pub signed_in_as: Actor,
+}
+
+/// Row counts reported by [`info`].
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultCounts {
+    /// Staff accounts, active or not.
+    pub staff: u64,
+    /// Active staff accounts.
+    pub active_staff: u64,
+    /// Audit entries.
+    pub audit_entries: u64,
+}
+
+/// Describes the vault.
+pub fn info(session: &mut Session) -> Result<VaultInfo> {
+    let header = session.header()?;
+    session.read(Action::VaultInfo, |s| {
+        let count = |sql: &str| {
+            s.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        };
+        Ok(VaultInfo {
+            path: s.paths.dir.clone(),
+            vault_id: s.vault_id,
+            format_version: header.format_version,
+            schema_version: s.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+            created_at: header.created_at.clone(),
+            cipher: format!(
+                "SQLCipher {}",
+                s.conn
+                    .query_row("PRAGMA cipher_version", [], |r| r.get::<_, String>(0))?
+            ),
+            kdf: header.kdf_defaults,
+            key_slots: header.slots.len(),
+            counts: VaultCounts {
+                staff: count("SELECT count(*) FROM staff")?,
+                active_staff: count("SELECT count(*) FROM staff WHERE status = 'active'")?,
+                audit_entries: count("SELECT count(*) FROM audit_log")?,
+            },
+            audit_anchored: header.audit_anchor.as_ref().map(|a| a.count),
+            signed_in_as: s.actor.clone(),
+        })
+    })
+}
