@@ -1,0 +1,429 @@
+//! The `tessera` binary against real vaults: the CLI contract (flags, JSON, exit codes).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rusqlite::Connection;
+use serde_json::Value;
+use tessera_core::crypto::{self, Subkey};
+use tessera_core::vault::database;
+use tessera_core::vault::header::Header;
+use tessera_core::vault::keyslot::password_slot_id;
+
+const ADMIN_PW: &str = "admin passphrase 1";
+
+struct TestVault {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    recovery_key: String,
+}
+
+/// A `tessera` command with a clean environment, pointed at `dir`.
+fn tessera(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("tessera").unwrap();
+    for var in [
+        "TESSERA_USER",
+        "TESSERA_PASSWORD",
+        "TESSERA_NEW_PASSWORD",
+        "TESSERA_RECOVERY_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("TESSERA_VAULT", dir);
+    cmd
+}
+
+impl TestVault {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let out = tessera(&dir)
+            .args([
+                "init",
+                "--admin",
+                "ana",
+                "--display-name",
+                "Ana Souza",
+                "--json",
+            ])
+            .args(["--argon2-memory-mib", "19", "--argon2-passes", "2"])
+            .env("TESSERA_PASSWORD", ADMIN_PW)
+            .assert()
+            .success();
+        let created: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let recovery_key = created["recovery_key"].as_str().unwrap().to_owned();
+        TestVault {
+            _tmp: tmp,
+            dir,
+            recovery_key,
+        }
+    }
+
+    fn as_user(&self, user: &str, password: &str) -> Command {
+        let mut cmd = tessera(&self.dir);
+        cmd.env("TESSERA_USER", user)
+            .env("TESSERA_PASSWORD", password);
+        cmd
+    }
+
+    fn admin(&self) -> Command {
+        self.as_user("ana", ADMIN_PW)
+    }
+
+    fn json(&self, cmd: &mut Command) -> Value {
+        let out = cmd.arg("--json").assert().success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    }
+
+    fn add_user(&self, name: &str, role: &str, password: &str) {
+        self.admin()
+            .args(["user", "add", name, "--role", role])
+            .env("TESSERA_NEW_PASSWORD", password)
+            .assert()
+            .success();
+    }
+
+    /// Opens vault.db directly with the raw database key, as an attacker holding the key
+    /// (or a test) could: bypassing every check of the core.
+    fn raw_connection(&self) -> Connection {
+        let header = Header::read(&self.dir.join("header.json")).unwrap();
+        let slot = header
+            .slot(&password_slot_id(&header.vault_id, "ana"))
+            .unwrap();
+        let data_key = slot
+            .open_with_password(&header.vault_id, ADMIN_PW)
+            .unwrap()
+            .unwrap();
+        let db_key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
+        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
+        database::apply_key(&conn, &db_key).unwrap();
+        conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+            .unwrap();
+        conn
+    }
+}
+
+fn restore_triggers(conn: &Connection) {
+    conn.execute_batch(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'x'); END;
+         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'x'); END;",
+    )
+    .unwrap();
+}
+
+fn stderr(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code);
+    let text = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!text.contains("panicked"), "{text}");
+    text
+}
+
+#[test]
+fn init_then_vault_info_reports_the_vault_without_secrets() {
+    let v = TestVault::new();
+    assert_eq!(v.recovery_key.split('-').count(), 11);
+    let info = v.json(v.admin().args(["vault", "info"]));
+    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["schema_version"], 1);
+    assert_eq!(info["key_slots"], 2);
+    assert_eq!(info["counts"]["staff"], 1);
+    assert!(info["cipher"].as_str().unwrap().starts_with("SQLCipher 4"));
+    assert_eq!(info["signed_in_as"]["username"], "ana");
+    let text = info.to_string();
+    assert!(!text.contains(ADMIN_PW) && !text.contains(&v.recovery_key));
+}
+
+#[test]
+fn init_refuses_an_existing_vault_and_weak_settings() {
+    let v = TestVault::new();
+    let msg = stderr(
+        tessera(&v.dir)
+            .args(["init", "--admin", "x"])
+            .env("TESSERA_PASSWORD", ADMIN_PW),
+        1,
+    );
+    assert!(msg.contains("already exists"), "{msg}");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut weak = tessera(&tmp.path().join("v"));
+    weak.args(["init", "--admin", "x", "--argon2-memory-mib", "1"])
+        .env("TESSERA_PASSWORD", ADMIN_PW);
+    assert!(stderr(&mut weak, 1).contains("argon2 memory"));
+}
+
+#[test]
+fn wrong_password_exits_3_and_locks_after_five_failures() {
+    let v = TestVault::new();
+    v.add_user("bob", "social_worker", "bob's passphrase");
+    let db_before = std::fs::read(v.dir.join("vault.db")).unwrap();
+    for _ in 0..5 {
+        let msg = stderr(
+            v.as_user("bob", "wrong password!").args(["vault", "info"]),
+            3,
+        );
+        assert!(msg.contains("wrong user name or password"), "{msg}");
+    }
+    let msg = stderr(
+        v.as_user("bob", "bob's passphrase").args(["vault", "info"]),
+        3,
+    );
+    assert!(msg.contains("locked for another"), "{msg}");
+    assert_eq!(
+        std::fs::read(v.dir.join("vault.db")).unwrap(),
+        db_before,
+        "failed sign-ins never touch vault.db"
+    );
+
+    let events = v.json(v.admin().args(["audit", "list", "--action", "auth"]));
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            vec!["auth.login_failed"; 5],
+            vec!["auth.login_refused_locked"]
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn missing_password_is_a_usage_error() {
+    let v = TestVault::new();
+    let msg = stderr(
+        tessera(&v.dir)
+            .env("TESSERA_USER", "ana")
+            .args(["vault", "info"]),
+        2,
+    );
+    assert!(msg.contains("TESSERA_PASSWORD"), "{msg}");
+    let msg = stderr(
+        tessera(&v.dir)
+            .env("TESSERA_PASSWORD", ADMIN_PW)
+            .args(["vault", "info"]),
+        2,
+    );
+    assert!(msg.contains("--user"), "{msg}");
+    stderr(tessera(&v.dir).args(["frobnicate"]), 2);
+}
+
+#[test]
+fn password_stdin_is_read() {
+    let v = TestVault::new();
+    tessera(&v.dir)
+        .args(["--user", "ana", "--password-stdin", "vault", "info"])
+        .write_stdin(format!("{ADMIN_PW}\n"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn recovery_key_resets_a_lost_admin_password() {
+    let v = TestVault::new();
+    tessera(&v.dir)
+        .args(["--recovery", "user", "passwd", "ana"])
+        .env(
+            "TESSERA_RECOVERY_KEY",
+            v.recovery_key.to_lowercase().replace('-', " "),
+        )
+        .env("TESSERA_NEW_PASSWORD", "a fresh admin passphrase")
+        .assert()
+        .success();
+    stderr(v.admin().args(["vault", "info"]), 3);
+    v.as_user("ana", "a fresh admin passphrase")
+        .args(["vault", "info"])
+        .assert()
+        .success();
+
+    let typo = v
+        .recovery_key
+        .replacen(|c: char| c.is_ascii_alphabetic(), "9", 1);
+    let msg = stderr(
+        tessera(&v.dir)
+            .args(["--recovery", "user", "list"])
+            .env("TESSERA_RECOVERY_KEY", typo),
+        1,
+    );
+    assert!(msg.contains("recovery key is not valid"), "{msg}");
+}
+
+#[test]
+fn users_are_added_listed_and_disabled() {
+    let v = TestVault::new();
+    let added = v.json(
+        v.admin()
+            .args([
+                "user",
+                "add",
+                "Carla",
+                "--role",
+                "clinician",
+                "--name",
+                "Carla Mendes",
+            ])
+            .env("TESSERA_NEW_PASSWORD", "carla passphrase"),
+    );
+    assert_eq!(added["username"], "carla");
+    assert!(added["id"].as_str().is_some());
+    let list = v.json(v.admin().args(["user", "list"]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    // A clinician may not manage accounts: exit 3, and the refusal is audited.
+    let msg = stderr(
+        v.as_user("carla", "carla passphrase")
+            .args(["user", "add", "eve", "--role", "admin"])
+            .env("TESSERA_NEW_PASSWORD", "eve passphrase"),
+        3,
+    );
+    assert!(
+        msg.contains("clinician may not add staff accounts"),
+        "{msg}"
+    );
+    let denied = v.json(
+        v.admin()
+            .args(["audit", "list", "--action", "access.denied"]),
+    );
+    assert_eq!(denied[0]["actor"], "carla");
+
+    v.admin()
+        .args(["user", "disable", "carla", "--reason", "left"])
+        .assert()
+        .success();
+    stderr(
+        v.as_user("carla", "carla passphrase")
+            .args(["vault", "info"]),
+        3,
+    );
+    let msg = stderr(v.admin().args(["user", "disable", "ana"]), 1);
+    assert!(msg.contains("last active admin"), "{msg}");
+}
+
+#[test]
+fn audit_verify_passes_on_an_untouched_vault() {
+    let v = TestVault::new();
+    let report = v.json(v.admin().args(["audit", "verify"]));
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["unanchored"], 0);
+}
+
+/// Tampering through the raw key, each kind caught by `audit verify` naming the right entry.
+#[test]
+fn audit_verify_names_the_first_tampered_entry() {
+    let cases: [(&str, &str, u64); 4] = [
+        (
+            "edit",
+            "UPDATE audit_log SET reason = 'nothing happened' WHERE seq = 2",
+            2,
+        ),
+        ("delete", "DELETE FROM audit_log WHERE seq = 3", 3),
+        (
+            "reorder",
+            "UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; \
+             UPDATE audit_log SET seq = 3 WHERE seq = -1;",
+            2,
+        ),
+        ("truncate", "DELETE FROM audit_log WHERE seq >= 4", 4),
+    ];
+    for (name, sql, first_bad) in cases {
+        let v = TestVault::new();
+        v.add_user("bob", "clinician", "bob's passphrase");
+        let conn = v.raw_connection();
+        conn.execute_batch(sql).unwrap();
+        restore_triggers(&conn);
+        drop(conn);
+        let out = v
+            .admin()
+            .args(["audit", "verify", "--json"])
+            .assert()
+            .code(4);
+        let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        assert_eq!(report["ok"], false, "{name}");
+        assert_eq!(report["problem"]["seq"], first_bad, "{name}: {report}");
+        let msg = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            msg.contains(&format!("entry #{first_bad}")),
+            "{name}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn removing_the_append_only_triggers_is_reported() {
+    let v = TestVault::new();
+    drop(v.raw_connection());
+    let msg = stderr(v.admin().args(["audit", "verify"]), 4);
+    assert!(msg.contains("triggers"), "{msg}");
+}
+
+#[test]
+fn damaged_vaults_exit_with_specific_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let msg = stderr(
+        tessera(&tmp.path().join("none"))
+            .env("TESSERA_USER", "ana")
+            .env("TESSERA_PASSWORD", ADMIN_PW)
+            .args(["vault", "info"]),
+        1,
+    );
+    assert!(msg.contains("no vault at"), "{msg}");
+
+    let v = TestVault::new();
+    std::fs::write(v.dir.join("header.json"), b"\x00garbage").unwrap();
+    assert!(stderr(v.admin().args(["vault", "info"]), 4).contains("header is corrupt"));
+
+    let v = TestVault::new();
+    let db = v.dir.join("vault.db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
+    assert!(stderr(v.admin().args(["vault", "info"]), 4).contains("damaged"));
+
+    let v = TestVault::new();
+    let header = v.dir.join("header.json");
+    let mut value: Value = serde_json::from_slice(&std::fs::read(&header).unwrap()).unwrap();
+    value["format_version"] = 7.into();
+    std::fs::write(&header, value.to_string()).unwrap();
+    let msg = stderr(v.admin().args(["vault", "info"]), 1);
+    assert!(
+        msg.contains("version 7") && msg.contains("newer Tessera"),
+        "{msg}"
+    );
+
+    let v = TestVault::new();
+    let conn = v.raw_connection();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    restore_triggers(&conn);
+    drop(conn);
+    let msg = stderr(v.admin().args(["vault", "info"]), 1);
+    assert!(msg.contains("schema version 99"), "{msg}");
+}
+
+#[test]
+fn audit_list_filters_by_actor_action_and_time() {
+    let v = TestVault::new();
+    v.add_user("bob", "clinician", "bob's passphrase");
+    let staff = v.json(v.admin().args(["audit", "list", "--action", "staff"]));
+    let actions: Vec<&str> = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["staff.add", "staff.add"]);
+    let future = v.json(v.admin().args(["audit", "list", "--since", "2999-01-01"]));
+    assert_eq!(future.as_array().unwrap().len(), 0);
+    let newest = v.json(v.admin().args(["audit", "list", "--limit", "1"]));
+    assert_eq!(newest.as_array().unwrap().len(), 1);
+    let msg = stderr(
+        v.admin().args(["audit", "list", "--since", "last tuesday"]),
+        2,
+    );
+    assert!(msg.contains("--since"), "{msg}");
+}
