@@ -56,10 +56,10 @@ pub struct InitArgs {
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
     /// Argon2id memory per password check, in MiB (at least 19).
-    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    #[arg(long, default_value_t = 128, value_name = "MIB")]
     pub argon2_memory_mib: u32,
     /// Argon2id passes (at least 2).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub argon2_passes: u32,
 }
 

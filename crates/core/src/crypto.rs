@@ -168,10 +168,12 @@ pub struct Argon2Params {
 }
 
 impl Argon2Params {
-    /// The default for new vaults: 64 MiB, 3 passes, 1 lane (about 0.3 s here; see the unlock bench).
+    /// The default for new vaults: 128 MiB, 4 passes, 1 lane. DESIGN.md's 64 MiB x 3 took
+    /// 0.135 s on the reference machine; this costs about 0.41 s, inside the 0.3-0.5 s target
+    /// (see `cargo bench --bench vault`).
     pub const STANDARD: Argon2Params = Argon2Params {
-        memory_kib: 64 * 1024,
-        iterations: 3,
+        memory_kib: 128 * 1024,
+        iterations: 4,
         parallelism: 1,
     };
     /// The floor (OWASP's minimum for Argon2id): 19 MiB, 2 passes, 1 lane. For slow machines and tests.

@@ -67,6 +67,7 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32768;
          PRAGMA busy_timeout = 10000;",
     )?;
     migrate(&mut conn)?;
