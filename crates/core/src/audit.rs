@@ -444,6 +444,10 @@ pub fn verify_chain(
         expected += 1;
     }
 
+    if anchor.is_none() && report.entries > 0 {
+        let reason = "header.json holds no audit anchor (it was removed)".into();
+        return fail(report, 0, reason);
+    }
     if let Some(anchor) = anchor {
         let head = data_encoding::HEXLOWER
             .decode(anchor.head.as_bytes())
@@ -569,8 +573,8 @@ mod tests {
         restore_triggers(&conn);
         assert_eq!(
             first_bad(&conn, &key, None),
-            None,
-            "without the anchor a truncated chain looks fine"
+            Some(0),
+            "removing the anchor as well is reported, not taken as a fresh vault"
         );
         assert_eq!(first_bad(&conn, &key, Some(&anchor)), Some(5));
     }
