@@ -25,14 +25,26 @@ pub fn recovery_key(from_stdin: bool) -> Result<Zeroizing<String>> {
     )
 }
 
+/// The first admin's password at `init`: taken like the acting user's, but a prompt asks twice.
+pub fn first_admin_password(from_stdin: bool, admin: &str) -> Result<Zeroizing<String>> {
+    if from_stdin || from_env("TESSERA_PASSWORD").is_some() {
+        return password(from_stdin, "");
+    }
+    prompt_twice("TESSERA_PASSWORD", admin)
+}
+
 /// A password being set: `TESSERA_NEW_PASSWORD`, or a prompt asked twice.
 pub fn new_password(for_whom: &str) -> Result<Zeroizing<String>> {
-    if let Some(value) = from_env("TESSERA_NEW_PASSWORD") {
-        return Ok(value);
+    match from_env("TESSERA_NEW_PASSWORD") {
+        Some(value) => Ok(value),
+        None => prompt_twice("TESSERA_NEW_PASSWORD", for_whom),
     }
+}
+
+fn prompt_twice(var: &str, for_whom: &str) -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         bail!(UsageError(format!(
-            "no new password for {for_whom}: set TESSERA_NEW_PASSWORD or run in a terminal"
+            "no new password for {for_whom}: set {var} or run in a terminal"
         )));
     }
     let first = Zeroizing::new(rpassword::prompt_password(format!(

@@ -118,7 +118,7 @@ fn stock_sqlite_cannot_read_the_vault() {
         .arg(f.dir.join("vault.db"))
         .arg("SELECT name FROM sqlite_master;")
         .output()
-        .expect("sqlite3 is installed by scripts/setup-tests.sh");
+        .expect("sqlite3 is installed by scripts/setup.sh");
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("not a database"),

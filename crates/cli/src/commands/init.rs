@@ -13,16 +13,13 @@ use crate::secrets;
 struct Created<'a> {
     vault_id: String,
     path: String,
-    admin: &'a str,
+    admin: String,
     recovery_key: &'a str,
 }
 
 pub fn run(cli: &Cli, args: &InitArgs) -> Result<()> {
     let dir = super::vault_dir(cli)?;
-    let password = secrets::password(
-        cli.password_stdin,
-        &format!("Password for the new admin {}: ", args.admin),
-    )?;
+    let password = secrets::first_admin_password(cli.password_stdin, &args.admin)?;
     let created = vault::create(
         &dir,
         &NewVault {
@@ -40,7 +37,8 @@ pub fn run(cli: &Cli, args: &InitArgs) -> Result<()> {
     let report = Created {
         vault_id: created.vault_id.to_string(),
         path: dir.display().to_string(),
-        admin: &args.admin,
+        // As stored: user names are case-insensitive and kept in lower case.
+        admin: args.admin.trim().to_lowercase(),
         recovery_key: &recovery,
     };
     output::emit(cli.json, &report, |r| {
