@@ -17,17 +17,27 @@ pub fn to_rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// Today's date in UTC.
+pub fn today_utc() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// Parses a calendar date `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
 /// Parses RFC 3339 (`2026-11-23T10:00:00Z`) or a plain date (`2026-11-23`, midnight UTC).
 pub fn parse_instant(text: &str) -> Option<i64> {
     let text = text.trim();
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
     }
-    let date = time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
+    let date = parse_date(text)?;
     Some(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 

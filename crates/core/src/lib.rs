@@ -1,7 +1,8 @@
 //! # tessera-core
 //!
 //! Everything in Tessera that is not a window or a terminal: the SQLCipher-encrypted vault
-//! with its key slots, staff accounts and the access policy, and the HMAC-chained audit log.
+//! with its key slots, staff accounts and the access policy, the HMAC-chained audit log, and
+//! the records: patients, encounters, narratives, consents and provider credentials.
 //! The CLI and the desktop shell are thin front ends over this crate.
 //!
 //! ```no_run
@@ -30,11 +31,18 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod chart;
 pub mod clock;
+pub mod consents;
+pub mod credentials;
 pub mod crypto;
+pub mod encounters;
 mod error;
 mod fsutil;
+pub mod narratives;
+pub mod patients;
 pub mod policy;
+pub mod seed;
 pub mod session;
 pub mod vault;
 

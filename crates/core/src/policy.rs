@@ -111,11 +111,39 @@ pub enum Action {
     AuditList,
     /// Verifying the audit chain.
     AuditVerify,
+    /// Registering a new patient.
+    PatientCreate,
+    /// Finding patients by name, id or phone (names, ids and birth dates only).
+    PatientSearch,
+    /// Reading a patient's whole profile.
+    PatientView,
+    /// Changing a patient's profile.
+    PatientEdit,
+    /// Moving a patient to the bin, or back out of it.
+    PatientDelete,
+    /// Reading visits and vitals.
+    EncounterView,
+    /// Recording a visit.
+    EncounterRecord,
+    /// Reading narratives and their history.
+    NarrativeView,
+    /// Writing or editing a narrative.
+    NarrativeWrite,
+    /// Reading consents.
+    ConsentView,
+    /// Recording a consent decision.
+    ConsentRecord,
+    /// Reading providers' credentials.
+    CredentialView,
+    /// Setting and verifying providers' credentials.
+    CredentialManage,
+    /// Filling a vault with generated test data.
+    DevSeed,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 25] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -127,6 +155,20 @@ impl Action {
         Action::StaffEnable,
         Action::AuditList,
         Action::AuditVerify,
+        Action::PatientCreate,
+        Action::PatientSearch,
+        Action::PatientView,
+        Action::PatientEdit,
+        Action::PatientDelete,
+        Action::EncounterView,
+        Action::EncounterRecord,
+        Action::NarrativeView,
+        Action::NarrativeWrite,
+        Action::ConsentView,
+        Action::ConsentRecord,
+        Action::CredentialView,
+        Action::CredentialManage,
+        Action::DevSeed,
     ];
 
     /// The name recorded in the audit log.
@@ -143,6 +185,20 @@ impl Action {
             Action::StaffEnable => "staff.enable",
             Action::AuditList => "audit.list",
             Action::AuditVerify => "audit.verify",
+            Action::PatientCreate => "patient.create",
+            Action::PatientSearch => "patient.search",
+            Action::PatientView => "patient.view",
+            Action::PatientEdit => "patient.edit",
+            Action::PatientDelete => "patient.delete",
+            Action::EncounterView => "encounter.view",
+            Action::EncounterRecord => "encounter.record",
+            Action::NarrativeView => "narrative.view",
+            Action::NarrativeWrite => "narrative.write",
+            Action::ConsentView => "consent.view",
+            Action::ConsentRecord => "consent.record",
+            Action::CredentialView => "credential.view",
+            Action::CredentialManage => "credential.manage",
+            Action::DevSeed => "dev.seed",
         }
     }
 
@@ -160,24 +216,72 @@ impl Action {
             Action::StaffEnable => "enable staff accounts",
             Action::AuditList => "read the audit log",
             Action::AuditVerify => "verify the audit chain",
+            Action::PatientCreate => "register patients",
+            Action::PatientSearch => "search for patients",
+            Action::PatientView => "read patient records",
+            Action::PatientEdit => "change patient records",
+            Action::PatientDelete => "delete or restore patients",
+            Action::EncounterView => "read visits",
+            Action::EncounterRecord => "record visits",
+            Action::NarrativeView => "read narratives",
+            Action::NarrativeWrite => "write narratives",
+            Action::ConsentView => "read consents",
+            Action::ConsentRecord => "record consents",
+            Action::CredentialView => "read provider credentials",
+            Action::CredentialManage => "manage provider credentials",
+            Action::DevSeed => "generate test data",
         }
     }
 }
 
 /// Whether `principal` may perform `action`.
+///
+/// Admins may do everything: in the small clinics Tessera serves, the admin is usually also
+/// a practitioner. Front desk registers and finds patients but reads nothing clinical (what
+/// an access grant opens to it comes with the access-code feature). The recovery key only
+/// repairs accounts.
 pub fn allows(principal: Principal, action: Action) -> bool {
-    use Principal::{RecoveryKey, Staff};
-    let admin = matches!(principal, Staff(Role::Admin));
+    let Principal::Staff(role) = principal else {
+        return matches!(
+            action,
+            Action::SessionOpen
+                | Action::VaultInfo
+                | Action::StaffList
+                | Action::StaffAdd
+                | Action::StaffSetPassword
+                | Action::StaffEnable
+                | Action::AuditList
+                | Action::AuditVerify
+        );
+    };
+    let admin = role == Role::Admin;
+    let practitioner = matches!(role, Role::Admin | Role::Clinician | Role::SocialWorker);
     match action {
-        Action::SessionOpen | Action::VaultInfo => true,
-        Action::VaultCreate | Action::StaffDisable => admin,
-        Action::StaffSetOwnPassword => matches!(principal, Staff(_)),
-        Action::StaffList
+        Action::SessionOpen
+        | Action::VaultInfo
+        | Action::StaffSetOwnPassword
+        | Action::PatientCreate
+        | Action::PatientSearch => true,
+        Action::PatientView
+        | Action::PatientEdit
+        | Action::EncounterView
+        | Action::EncounterRecord
+        | Action::NarrativeView
+        | Action::NarrativeWrite
+        | Action::ConsentView
+        | Action::ConsentRecord
+        | Action::CredentialView => practitioner,
+        Action::VaultCreate
+        | Action::StaffList
         | Action::StaffAdd
         | Action::StaffSetPassword
+        | Action::StaffDisable
         | Action::StaffEnable
         | Action::AuditList
-        | Action::AuditVerify => admin || principal == RecoveryKey,
+        | Action::AuditVerify
+        | Action::PatientDelete
+        | Action::CredentialManage
+        | Action::DevSeed => admin,
     }
 }
 
@@ -219,6 +323,20 @@ mod tests {
             (Action::StaffEnable, [true, false, false, false, true]),
             (Action::AuditList, [true, false, false, false, true]),
             (Action::AuditVerify, [true, false, false, false, true]),
+            (Action::PatientCreate, [true, true, true, true, false]),
+            (Action::PatientSearch, [true, true, true, true, false]),
+            (Action::PatientView, [true, true, true, false, false]),
+            (Action::PatientEdit, [true, true, true, false, false]),
+            (Action::PatientDelete, [true, false, false, false, false]),
+            (Action::EncounterView, [true, true, true, false, false]),
+            (Action::EncounterRecord, [true, true, true, false, false]),
+            (Action::NarrativeView, [true, true, true, false, false]),
+            (Action::NarrativeWrite, [true, true, true, false, false]),
+            (Action::ConsentView, [true, true, true, false, false]),
+            (Action::ConsentRecord, [true, true, true, false, false]),
+            (Action::CredentialView, [true, true, true, false, false]),
+            (Action::CredentialManage, [true, false, false, false, false]),
+            (Action::DevSeed, [true, false, false, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

@@ -200,6 +200,16 @@ impl WriteTx<'_> {
         &self.tx
     }
 
+    /// The acting user's name, as recorded on the rows a change writes.
+    pub(crate) fn actor_name(&self) -> &str {
+        self.author.actor_name
+    }
+
+    /// The acting user's staff id (none for the recovery key).
+    pub(crate) fn actor_id(&self) -> Option<&str> {
+        self.author.actor_id
+    }
+
     pub(crate) fn session_id(&self) -> &str {
         self.author.session_id
     }

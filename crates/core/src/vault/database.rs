@@ -12,13 +12,22 @@ use crate::fsutil;
 
 /// Numbered migrations, embedded at build time. Each runs in one transaction that also
 /// records its number in `user_version`.
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../migrations/0001_init.sql"
-    )),
-)];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0001_init.sql"
+        )),
+    ),
+    (
+        2,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0002_records.sql"
+        )),
+    ),
+];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

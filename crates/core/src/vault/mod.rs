@@ -437,6 +437,16 @@ pub struct VaultCounts {
     pub active_staff: u64,
     /// Audit entries.
     pub audit_entries: u64,
+    /// Patients not in the bin.
+    pub patients: u64,
+    /// Patients in the bin.
+    pub deleted_patients: u64,
+    /// Encounters.
+    pub encounters: u64,
+    /// Narratives.
+    pub narratives: u64,
+    /// Narrative revisions, the first of each included.
+    pub narrative_revisions: u64,
 }
 
 /// Describes the vault.
@@ -465,6 +475,13 @@ pub fn info(session: &mut Session) -> Result<VaultInfo> {
                 staff: count("SELECT count(*) FROM staff")?,
                 active_staff: count("SELECT count(*) FROM staff WHERE status = 'active'")?,
                 audit_entries: count("SELECT count(*) FROM audit_log")?,
+                patients: count("SELECT count(*) FROM patients WHERE deleted_at IS NULL")?,
+                deleted_patients: count(
+                    "SELECT count(*) FROM patients WHERE deleted_at IS NOT NULL",
+                )?,
+                encounters: count("SELECT count(*) FROM encounters")?,
+                narratives: count("SELECT count(*) FROM narratives")?,
+                narrative_revisions: count("SELECT count(*) FROM narrative_revisions")?,
             },
             audit_anchored: header.audit_anchor.as_ref().map(|a| a.count),
             signed_in_as: s.actor.clone(),

@@ -1,0 +1,122 @@
+//! The full-text index over patients: one FTS5 row per patient (its rowid is the patient's),
+//! with names, identifiers and the current text of their narratives in three columns ranked
+//! by bm25 with falling weights. The tokenizer folds accents (José finds Jose) and every
+//! typed word is matched as a prefix, served by FTS5's prefix indexes.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+use crate::patients::human_id;
+use crate::patients::profile::phone_digits;
+
+/// bm25 weights of the columns: names, identifiers, narratives.
+const RANK: &str = "bm25(patient_search, 10.0, 5.0, 1.0)";
+
+/// Rebuilds the index row of one patient from its current data.
+pub(crate) fn reindex(conn: &Connection, rowid: i64) -> Result<()> {
+    let row: Option<(String, String, Option<String>, Option<String>, String)> = conn
+        .prepare_cached(
+            "SELECT given_name, family_name, json_extract(profile_json, '$.preferred_name'), phone, human_id \
+             FROM patients WHERE rowid = ?1 AND deleted_at IS NULL",
+        )?
+        .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
+        .execute([rowid])?;
+    let Some((given, family, preferred, phone, hid)) = row else {
+        return Ok(());
+    };
+    let names = [Some(given), Some(family), preferred]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let identifiers = identifier_terms(&hid, phone.as_deref());
+    let narratives: String = conn
+        .prepare_cached(
+            "SELECT coalesce(group_concat(coalesce(title, '') || ' ' || body, ' '), '') \
+             FROM narratives n JOIN patients p ON p.id = n.patient_id WHERE p.rowid = ?1",
+        )?
+        .query_row([rowid], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO patient_search (rowid, names, identifiers, narratives) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![rowid, names, identifiers, narratives])?;
+    Ok(())
+}
+
+/// Drops a patient from the index (moved to the bin).
+pub(crate) fn unindex(conn: &Connection, rowid: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
+/// The human id as printed and compact, and the phone's digits with every trailing run of
+/// six or more, so a number is found with or without its country or area code.
+fn identifier_terms(human_id: &str, phone: Option<&str>) -> String {
+    let mut terms = vec![human_id.to_owned(), human_id.replace('-', "")];
+    if let Some(phone) = phone {
+        let digits = phone_digits(phone);
+        terms.push(phone.to_owned());
+        for start in 0..digits.len().saturating_sub(5) {
+            terms.push(digits[start..].to_owned());
+        }
+    }
+    terms.join(" ")
+}
+
+/// Turns what a user typed into an FTS5 query: every word a quoted prefix term, all required.
+/// `None` when nothing searchable was typed. A typed human id is matched whole.
+pub(crate) fn match_expression(typed: &str) -> Option<String> {
+    if let Ok(hid) = human_id::parse(typed) {
+        return Some(format!("identifiers : \"{}\"", hid.replace('-', "")));
+    }
+    let terms: Vec<String> = typed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Rowids of the best matches, best first.
+pub(crate) fn matching_rowids(conn: &Connection, expression: &str, limit: u32) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT rowid FROM patient_search WHERE patient_search MATCH ?1 ORDER BY {RANK} LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![expression, limit], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_words_become_prefix_terms_and_quotes_cannot_escape() {
+        assert_eq!(match_expression("jos sil").as_deref(), Some("\"jos\"* \"sil\"*"));
+        assert_eq!(
+            match_expression("o\"neil OR x").as_deref(),
+            Some("\"o\"* \"neil\"* \"OR\"* \"x\"*")
+        );
+        assert_eq!(match_expression("  -- ").as_deref(), None);
+    }
+
+    #[test]
+    fn a_typed_human_id_is_matched_whole() {
+        let hid = human_id::generate().unwrap();
+        let expr = match_expression(&hid.to_lowercase()).unwrap();
+        assert_eq!(expr, format!("identifiers : \"{}\"", hid.replace('-', "")));
+    }
+
+    #[test]
+    fn phone_numbers_are_indexed_by_every_long_tail() {
+        let terms = identifier_terms("TS-0000-0000", Some("+351 912 345 678"));
+        for expected in ["351912345678", "912345678", "345678", "TS00000000"] {
+            assert!(terms.split(' ').any(|t| t == expected), "{expected} in {terms}");
+        }
+        assert!(!terms.split(' ').any(|t| t == "45678"));
+    }
+}
