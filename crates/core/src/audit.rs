@@ -380,6 +380,7 @@ impl VerifyReport {
 
 /// Walks the whole chain and checks it against the header anchor. Records the check itself.
 pub fn verify(session: &mut Session) -> Result<VerifyReport> {
+    session.move_anchor()?;
     let header = session.header()?;
     let report = session.read(Action::AuditVerify, |s| {
         verify_chain(

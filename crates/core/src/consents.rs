@@ -73,7 +73,7 @@ pub struct Consent {
 pub fn record(session: &mut Session, patient: &str, new: NewConsent) -> Result<Consent> {
     let purpose = profile::required("purpose", &new.purpose)?.to_lowercase();
     let notes = profile::optional("notes", new.notes)?;
-    let evidence_id = profile::optional("evidence", new.evidence_id)?;
+    let evidence_id = profile::reference("evidence", new.evidence_id)?;
     session.write(Action::ConsentRecord, |w| {
         let found = patients::resolve_current(w.conn(), patient)?;
         let current: Option<String> = w

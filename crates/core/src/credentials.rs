@@ -147,8 +147,8 @@ pub fn set(
                 w.actor_name(),
             ],
         )?;
-        let after = load(w.conn(), &staff_id, &username)?
-            .ok_or(Error::Internal("credentials vanished"))?;
+        let after =
+            load(w.conn(), &staff_id, &username)?.ok_or(Error::Internal("credentials vanished"))?;
         w.record(
             Change::new("credentials", Some(&staff_id))
                 .before(json!(before))
@@ -158,15 +158,12 @@ pub fn set(
     })
 }
 
-/// A clinician's credentials.
-pub fn show(session: &mut Session, username: &str) -> Result<ProviderCredentials> {
+/// A staff member's credentials; `None` when none were recorded yet.
+pub fn show(session: &mut Session, username: &str) -> Result<Option<ProviderCredentials>> {
     let username = username.trim().to_lowercase();
     session.write(Action::CredentialView, |w| {
         let (staff_id, _) = staff(w.conn(), &username)?;
-        let found = load(w.conn(), &staff_id, &username)?.ok_or_else(|| Error::NotFound {
-            what: "credentials for",
-            id: username.clone(),
-        })?;
+        let found = load(w.conn(), &staff_id, &username)?;
         w.record(Change::new("credentials", Some(&staff_id)))?;
         Ok(found)
     })
@@ -203,9 +200,16 @@ pub fn expiring(session: &mut Session, days: i64) -> Result<Vec<ExpiringCertific
                 }
             }
         }
-        found.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.username.cmp(&b.username)));
+        found.sort_by(|a, b| {
+            a.days_left
+                .cmp(&b.days_left)
+                .then(a.username.cmp(&b.username))
+        });
         drop(stmt);
-        w.record(Change::new("credentials", None).after(json!({ "expiring_within_days": days, "results": found.len() })))?;
+        w.record(
+            Change::new("credentials", None)
+                .after(json!({ "expiring_within_days": days, "results": found.len() })),
+        )?;
         Ok(found)
     })
 }
@@ -219,13 +223,13 @@ fn validate(mut c: Credentials) -> Result<Credentials> {
         cert.issuer = profile::optional("certification issuer", cert.issuer.take())?;
         let issued = date("certification issue date", cert.issued_on.take())?;
         let expires = date("certification expiry", cert.expires_on.take())?;
-        if let (Some(i), Some(e)) = (issued, expires) {
-            if e < i {
-                return Err(Error::invalid(
-                    "certification expiry",
-                    format!("{} expires ({e}) before it was issued ({i})", cert.name),
-                ));
-            }
+        if let (Some(i), Some(e)) = (issued, expires)
+            && e < i
+        {
+            return Err(Error::invalid(
+                "certification expiry",
+                format!("{} expires ({e}) before it was issued ({i})", cert.name),
+            ));
         }
         cert.issued_on = issued.map(|d| d.to_string());
         cert.expires_on = expires.map(|d| d.to_string());

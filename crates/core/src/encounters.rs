@@ -226,7 +226,10 @@ pub(crate) fn validate(mut new: NewEncounter, now: i64) -> Result<CheckedEncount
     let occurred_at = clock::parse_instant(&new.occurred_at).ok_or_else(|| {
         Error::invalid(
             "date",
-            format!("{:?} is not a date; use YYYY-MM-DD or RFC 3339", new.occurred_at),
+            format!(
+                "{:?} is not a date; use YYYY-MM-DD or RFC 3339",
+                new.occurred_at
+            ),
         )
     })?;
     // A day of slack covers time zones and clocks that are a little off.
@@ -370,19 +373,68 @@ mod tests {
         };
         ok.validate().unwrap();
         let cases: [(Vitals, &str); 7] = [
-            (Vitals { pulse: Some(720), ..ok }, "pulse"),
-            (Vitals { temperature_c: Some(98.6), ..ok }, "temperature"),
-            (Vitals { spo2: Some(101), ..ok }, "spo2"),
-            (Vitals { pain: Some(11), ..ok }, "pain"),
-            (Vitals { weight_kg: Some(0.0), ..ok }, "weight"),
-            (Vitals { bp_systolic: Some(80), bp_diastolic: Some(120), ..ok }, "blood pressure"),
-            (Vitals { bp_diastolic: None, ..ok }, "blood pressure"),
+            (
+                Vitals {
+                    pulse: Some(720),
+                    ..ok
+                },
+                "pulse",
+            ),
+            (
+                Vitals {
+                    temperature_c: Some(98.6),
+                    ..ok
+                },
+                "temperature",
+            ),
+            (
+                Vitals {
+                    spo2: Some(101),
+                    ..ok
+                },
+                "spo2",
+            ),
+            (
+                Vitals {
+                    pain: Some(11),
+                    ..ok
+                },
+                "pain",
+            ),
+            (
+                Vitals {
+                    weight_kg: Some(0.0),
+                    ..ok
+                },
+                "weight",
+            ),
+            (
+                Vitals {
+                    bp_systolic: Some(80),
+                    bp_diastolic: Some(120),
+                    ..ok
+                },
+                "blood pressure",
+            ),
+            (
+                Vitals {
+                    bp_diastolic: None,
+                    ..ok
+                },
+                "blood pressure",
+            ),
         ];
         for (vitals, field) in cases {
             assert_eq!(field_of(vitals.validate()), field, "{vitals:?}");
         }
         assert_eq!(
-            field_of(Vitals { temperature_c: Some(f64::NAN), ..ok }.validate()),
+            field_of(
+                Vitals {
+                    temperature_c: Some(f64::NAN),
+                    ..ok
+                }
+                .validate()
+            ),
             "temperature"
         );
     }
@@ -403,8 +455,20 @@ mod tests {
             ..NewEncounter::default()
         };
         assert!(validate(visit("2026-11-20", "follow-up"), now).is_ok());
-        assert!(matches!(validate(visit("2027-01-01", "x"), now), Err(Error::Invalid { field: "date", .. })));
-        assert!(matches!(validate(visit("yesterday", "x"), now), Err(Error::Invalid { field: "date", .. })));
-        assert!(matches!(validate(visit("2026-11-20", " "), now), Err(Error::Invalid { field: "reason", .. })));
+        assert!(matches!(
+            validate(visit("2027-01-01", "x"), now),
+            Err(Error::Invalid { field: "date", .. })
+        ));
+        assert!(matches!(
+            validate(visit("yesterday", "x"), now),
+            Err(Error::Invalid { field: "date", .. })
+        ));
+        assert!(matches!(
+            validate(visit("2026-11-20", " "), now),
+            Err(Error::Invalid {
+                field: "reason",
+                ..
+            })
+        ));
     }
 }

@@ -176,7 +176,15 @@ pub(crate) fn revise(
             "UPDATE narratives SET body = ?1, title = ?2, revision = ?3, updated_at = ?4 WHERE id = ?5",
         )?
         .execute(params![body, title, revision, now, before.id])?;
-    insert_revision(w, &before.id, revision, title.as_deref(), body, before.photo_id.as_deref(), now)?;
+    insert_revision(
+        w,
+        &before.id,
+        revision,
+        title.as_deref(),
+        body,
+        before.photo_id.as_deref(),
+        now,
+    )?;
     let after = Narrative {
         title,
         body: body.to_owned(),
@@ -187,7 +195,9 @@ pub(crate) fn revise(
     w.record_as(
         Action::NarrativeWrite.name(),
         Change::new("narrative", Some(&before.id))
-            .before(json!({ "revision": before.revision, "title": before.title, "body": before.body }))
+            .before(
+                json!({ "revision": before.revision, "title": before.title, "body": before.body }),
+            )
             .after(json!({ "revision": after.revision, "title": after.title, "body": after.body })),
     )?;
     Ok(after)
@@ -197,15 +207,16 @@ pub(crate) fn revise(
 pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Narrative>> {
     session.write(Action::NarrativeView, |w| {
         let found = patients::resolve(w.conn(), patient)?;
-        let mut stmt = w
-            .conn()
-            .prepare_cached(&format!("{SELECT_NARRATIVE} WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"))?;
+        let mut stmt = w.conn().prepare_cached(&format!(
+            "{SELECT_NARRATIVE} WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"
+        ))?;
         let narratives = stmt
             .query_map([&found.id], narrative_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(stmt);
         w.record(
-            Change::new("patient", Some(&found.id)).after(json!({ "narratives": narratives.len() })),
+            Change::new("patient", Some(&found.id))
+                .after(json!({ "narratives": narratives.len() })),
         )?;
         Ok(narratives)
     })
@@ -243,14 +254,7 @@ pub fn history(session: &mut Session, narrative_id: &str) -> Result<Vec<Revision
 
 /// Checks a new narrative's text, title and photo reference.
 pub(crate) fn checked(new: NewNarrative) -> Result<NewNarrative> {
-    let photo_id = match profile::optional("photo", new.photo_id)? {
-        Some(id) => Some(
-            Uuid::parse_str(&id)
-                .map_err(|_| Error::invalid("photo", format!("{id:?} is not a photo id")))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let photo_id = profile::reference("photo", new.photo_id)?;
     Ok(NewNarrative {
         body: checked_body(&new.body)?,
         title: profile::optional("title", new.title)?,
@@ -299,7 +303,15 @@ pub(crate) fn insert(
             new.body,
             now,
         ])?;
-    insert_revision(w, &id, 1, new.title.as_deref(), &new.body, new.photo_id.as_deref(), now)?;
+    insert_revision(
+        w,
+        &id,
+        1,
+        new.title.as_deref(),
+        &new.body,
+        new.photo_id.as_deref(),
+        now,
+    )?;
     let narrative = Narrative {
         id: id.clone(),
         patient_id: patient_id.to_owned(),

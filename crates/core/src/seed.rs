@@ -11,26 +11,105 @@ use crate::clock;
 use crate::encounters::{self, EncounterKind, NewEncounter, Vitals};
 use crate::error::{Error, Result};
 use crate::narratives::{self, AuthorType, NewNarrative};
-use crate::patients::{self, profile::Sex, search, Profile};
+use crate::patients::{self, Profile, profile::Sex, search};
 use crate::policy::Action;
 use crate::session::Session;
 
 const GIVEN: &[&str] = &[
-    "José", "Maria", "Ana", "João", "Zoë", "Chloé", "Amélie", "François", "Renée", "Mateus",
-    "Inês", "Noémie", "Björn", "Søren", "Ayşe", "Mehmet", "Fatima", "Omar", "Aisha", "Kwame",
-    "Amara", "Nguyen", "Linh", "Hiroshi", "Yuki", "Priya", "Arjun", "Sofia", "Lucas", "Emma",
-    "Liam", "Olivia", "Noah", "Mia", "Elena", "Pavel", "Olga", "Tomás", "Lucía", "Andrés",
+    "José",
+    "Maria",
+    "Ana",
+    "João",
+    "Zoë",
+    "Chloé",
+    "Amélie",
+    "François",
+    "Renée",
+    "Mateus",
+    "Inês",
+    "Noémie",
+    "Björn",
+    "Søren",
+    "Ayşe",
+    "Mehmet",
+    "Fatima",
+    "Omar",
+    "Aisha",
+    "Kwame",
+    "Amara",
+    "Nguyen",
+    "Linh",
+    "Hiroshi",
+    "Yuki",
+    "Priya",
+    "Arjun",
+    "Sofia",
+    "Lucas",
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Mia",
+    "Elena",
+    "Pavel",
+    "Olga",
+    "Tomás",
+    "Lucía",
+    "Andrés",
 ];
 const FAMILY: &[&str] = &[
-    "Silva", "Santos", "Núñez", "Pereira", "Costa", "Oliveira", "Martins", "Gonçalves", "Dubois",
-    "Lefèvre", "Müller", "Schröder", "Østergaard", "Yılmaz", "Kaya", "Haddad", "Mensah", "Okafor",
-    "Tran", "Pham", "Tanaka", "Sato", "Sharma", "Patel", "García", "López", "Fernández",
-    "Rodríguez", "Smith", "Johnson", "Brown", "Ivanova", "Petrov", "Kowalski", "Nowak", "Rossi",
-    "Bianchi", "Cohen", "Levi", "O'Brien",
+    "Silva",
+    "Santos",
+    "Núñez",
+    "Pereira",
+    "Costa",
+    "Oliveira",
+    "Martins",
+    "Gonçalves",
+    "Dubois",
+    "Lefèvre",
+    "Müller",
+    "Schröder",
+    "Østergaard",
+    "Yılmaz",
+    "Kaya",
+    "Haddad",
+    "Mensah",
+    "Okafor",
+    "Tran",
+    "Pham",
+    "Tanaka",
+    "Sato",
+    "Sharma",
+    "Patel",
+    "García",
+    "López",
+    "Fernández",
+    "Rodríguez",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Ivanova",
+    "Petrov",
+    "Kowalski",
+    "Nowak",
+    "Rossi",
+    "Bianchi",
+    "Cohen",
+    "Levi",
+    "O'Brien",
 ];
 const REASONS: &[&str] = &[
-    "follow-up", "wound check", "medication review", "blood pressure check", "fever",
-    "counselling", "housing support", "physiotherapy", "dressing change", "intake assessment",
+    "follow-up",
+    "wound check",
+    "medication review",
+    "blood pressure check",
+    "fever",
+    "counselling",
+    "housing support",
+    "physiotherapy",
+    "dressing change",
+    "intake assessment",
 ];
 const STORY: &[&str] = &[
     "slept through the night for the first time this month",
@@ -83,7 +162,10 @@ pub fn populate(
     progress: &mut dyn FnMut(&SeedReport),
 ) -> Result<SeedReport> {
     if spec.revisions_per_narrative == 0 && spec.narratives_per_patient > 0 {
-        return Err(Error::invalid("revisions", "every narrative has at least one revision"));
+        return Err(Error::invalid(
+            "revisions",
+            "every narrative has at least one revision",
+        ));
     }
     let mut rng = fastrand::Rng::with_seed(spec.seed);
     let mut report = SeedReport::default();
@@ -140,7 +222,12 @@ fn profile(rng: &mut fastrand::Rng) -> Profile {
         rng.u32(1..=28)
     ));
     p.sex = Some(if rng.bool() { Sex::Female } else { Sex::Male });
-    p.phone = Some(format!("+351 9{:02} {:03} {:03}", rng.u32(10..99), rng.u32(..1000), rng.u32(..1000)));
+    p.phone = Some(format!(
+        "+351 9{:02} {:03} {:03}",
+        rng.u32(10..99),
+        rng.u32(..1000),
+        rng.u32(..1000)
+    ));
     p.location = Some("Seeded".to_owned());
     if rng.u8(..10) == 0 {
         p.medical_alerts.push("penicillin allergy".to_owned());

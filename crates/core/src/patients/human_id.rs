@@ -119,7 +119,13 @@ mod tests {
     fn wrong_shapes_are_refused_with_reasons() {
         for bad in ["", "TS-1234", "TS-7K3M-9Q2X-1", "TS-7K3M-9Q2U", "patient"] {
             assert!(
-                matches!(parse(bad), Err(Error::Invalid { field: "patient id", .. })),
+                matches!(
+                    parse(bad),
+                    Err(Error::Invalid {
+                        field: "patient id",
+                        ..
+                    })
+                ),
                 "{bad}"
             );
         }

@@ -113,7 +113,11 @@ pub fn list(session: &mut Session, listing: Listing, limit: u32) -> Result<Vec<P
         let sql = format!(
             "{SELECT_SUMMARY} WHERE deleted_at IS {} NULL \
              ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT ?1",
-            if listing == Listing::Deleted { "NOT" } else { "" }
+            if listing == Listing::Deleted {
+                "NOT"
+            } else {
+                ""
+            }
         );
         let mut stmt = w.conn().prepare_cached(&sql)?;
         let rows = stmt
@@ -134,7 +138,10 @@ pub fn search(session: &mut Session, query: &str, limit: u32) -> Result<Vec<Pati
     let limit = limit.clamp(1, MAX_RESULTS);
     let query = query.trim();
     if query.chars().count() > 200 {
-        return Err(Error::invalid("search", "is too long (at most 200 characters)"));
+        return Err(Error::invalid(
+            "search",
+            "is too long (at most 200 characters)",
+        ));
     }
     session.write(Action::PatientSearch, |w| {
         let results = match search::match_expression(query) {
@@ -243,7 +250,8 @@ pub fn restore(session: &mut Session, key: &str) -> Result<Patient> {
             [found.rowid],
         )?;
         search::reindex(w.conn(), found.rowid)?;
-        w.record(
+        w.record_as(
+            "patient.restore",
             Change::new("patient", Some(&found.id))
                 .before(json!({ "deleted_at": clock::to_rfc3339(deleted_at) })),
         )?;
@@ -361,7 +369,15 @@ pub(crate) fn load(conn: &Connection, rowid: i64) -> Result<Patient> {
              FROM patients WHERE rowid = ?1",
         )?
         .query_row([rowid], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })?;
     let profile = serde_json::from_str(&profile_json).map_err(|e| {
         Error::CorruptDatabase(format!("the profile of patient {id} cannot be read: {e}"))

@@ -328,10 +328,11 @@ impl Profile {
             None => None,
             Some(p) => Some(phone("phone", &p)?),
         };
-        self.preferred_language = match optional("preferred language", self.preferred_language.take())? {
-            None => None,
-            Some(tag) => Some(language_tag(&tag)?),
-        };
+        self.preferred_language =
+            match optional("preferred language", self.preferred_language.take())? {
+                None => None,
+                Some(tag) => Some(language_tag(&tag)?),
+            };
         list_len("allergies", self.allergies.len())?;
         for allergy in &mut self.allergies {
             allergy.substance = required("allergy", &allergy.substance)?;
@@ -352,7 +353,10 @@ impl Profile {
             if c.phone.trim().is_empty() {
                 return Err(Error::invalid(
                     "emergency contact phone",
-                    format!("{} has no phone number; a contact must be reachable", c.name),
+                    format!(
+                        "{} has no phone number; a contact must be reachable",
+                        c.name
+                    ),
                 ));
             }
             c.phone = phone("emergency contact phone", &c.phone)?;
@@ -378,8 +382,7 @@ impl Profile {
 
 /// A required text: trimmed, 1 to 500 characters, no control characters.
 pub(crate) fn required(field: &'static str, text: &str) -> Result<String> {
-    optional(field, Some(text.to_owned()))?
-        .ok_or_else(|| Error::invalid(field, "is required"))
+    optional(field, Some(text.to_owned()))?.ok_or_else(|| Error::invalid(field, "is required"))
 }
 
 /// An optional text: trimmed, blank as `None`, at most 500 characters, no control characters
@@ -412,6 +415,17 @@ fn bounded(field: &'static str, text: Option<String>, max: usize) -> Result<Opti
         return Err(Error::invalid(field, "must not contain control characters"));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// An optional reference to another record (a photo, a signed form): a UUID.
+pub(crate) fn reference(field: &'static str, id: Option<String>) -> Result<Option<String>> {
+    optional(field, id)?
+        .map(|id| {
+            uuid::Uuid::parse_str(&id)
+                .map(|u| u.to_string())
+                .map_err(|_| Error::invalid(field, format!("{id:?} is not a {field} id")))
+        })
+        .transpose()
 }
 
 /// A list of required texts.
@@ -468,7 +482,9 @@ pub(crate) fn phone(field: &'static str, text: &str) -> Result<String> {
     if !allowed || !(3..=20).contains(&digits) {
         return Err(Error::invalid(
             field,
-            format!("{text:?} is not a phone number (3 to 20 digits, optionally +, spaces, dashes)"),
+            format!(
+                "{text:?} is not a phone number (3 to 20 digits, optionally +, spaces, dashes)"
+            ),
         ));
     }
     Ok(text.to_owned())
@@ -481,7 +497,11 @@ pub(crate) fn phone_digits(text: &str) -> String {
 
 fn language_tag(tag: &str) -> Result<String> {
     let ok = tag.split('-').enumerate().all(|(i, part)| {
-        let len_ok = if i == 0 { (2..=3).contains(&part.len()) } else { (2..=8).contains(&part.len()) };
+        let len_ok = if i == 0 {
+            (2..=3).contains(&part.len())
+        } else {
+            (2..=8).contains(&part.len())
+        };
         len_ok && part.chars().all(|c| c.is_ascii_alphanumeric())
     });
     if !ok {
@@ -572,12 +592,18 @@ mod tests {
                 primary: true,
             });
         }
-        assert_eq!(field_of(p.normalize_and_validate(TODAY)), "emergency contacts");
+        assert_eq!(
+            field_of(p.normalize_and_validate(TODAY)),
+            "emergency contacts"
+        );
         let mut p = base();
         p.medical_alerts = vec!["x".repeat(501)];
         assert_eq!(field_of(p.normalize_and_validate(TODAY)), "medical alert");
         let mut p = base();
         p.preferred_language = Some("français".into());
-        assert_eq!(field_of(p.normalize_and_validate(TODAY)), "preferred language");
+        assert_eq!(
+            field_of(p.normalize_and_validate(TODAY)),
+            "preferred language"
+        );
     }
 }

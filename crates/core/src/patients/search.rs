@@ -14,23 +14,18 @@ const RANK: &str = "bm25(patient_search, 10.0, 5.0, 1.0)";
 
 /// Rebuilds the index row of one patient from its current data.
 pub(crate) fn reindex(conn: &Connection, rowid: i64) -> Result<()> {
-    let row: Option<(String, String, Option<String>, Option<String>, String)> = conn
+    let row: Option<(String, Option<String>, String)> = conn
         .prepare_cached(
-            "SELECT given_name, family_name, json_extract(profile_json, '$.preferred_name'), phone, human_id \
+            "SELECT given_name || ' ' || family_name \
+             || coalesce(' ' || json_extract(profile_json, '$.preferred_name'), ''), phone, human_id \
              FROM patients WHERE rowid = ?1 AND deleted_at IS NULL",
         )?
-        .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
-        .execute([rowid])?;
-    let Some((given, family, preferred, phone, hid)) = row else {
+    unindex(conn, rowid)?;
+    let Some((names, phone, hid)) = row else {
         return Ok(());
     };
-    let names = [Some(given), Some(family), preferred]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     let identifiers = identifier_terms(&hid, phone.as_deref());
     let narratives: String = conn
         .prepare_cached(
@@ -66,8 +61,9 @@ fn identifier_terms(human_id: &str, phone: Option<&str>) -> String {
     terms.join(" ")
 }
 
-/// Turns what a user typed into an FTS5 query: every word a quoted prefix term, all required.
-/// `None` when nothing searchable was typed. A typed human id is matched whole.
+/// Turns what a user typed into an FTS5 query: every word required, as a whole word or as a
+/// prefix; the whole word counts twice, so "jose" ranks José above Josefina. `None` when
+/// nothing searchable was typed. A typed human id is matched whole.
 pub(crate) fn match_expression(typed: &str) -> Option<String> {
     if let Ok(hid) = human_id::parse(typed) {
         return Some(format!("identifiers : \"{}\"", hid.replace('-', "")));
@@ -76,9 +72,9 @@ pub(crate) fn match_expression(typed: &str) -> Option<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{w}\"*"))
+        .map(|w| format!("(\"{w}\" OR \"{w}\"*)"))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 /// Rowids of the best matches, best first.
@@ -96,10 +92,13 @@ mod tests {
 
     #[test]
     fn typed_words_become_prefix_terms_and_quotes_cannot_escape() {
-        assert_eq!(match_expression("jos sil").as_deref(), Some("\"jos\"* \"sil\"*"));
         assert_eq!(
-            match_expression("o\"neil OR x").as_deref(),
-            Some("\"o\"* \"neil\"* \"OR\"* \"x\"*")
+            match_expression("jos sil").as_deref(),
+            Some("(\"jos\" OR \"jos\"*) AND (\"sil\" OR \"sil\"*)")
+        );
+        assert_eq!(
+            match_expression("o\"neil OR").as_deref(),
+            Some("(\"o\" OR \"o\"*) AND (\"neil\" OR \"neil\"*) AND (\"OR\" OR \"OR\"*)")
         );
         assert_eq!(match_expression("  -- ").as_deref(), None);
     }
@@ -115,7 +114,10 @@ mod tests {
     fn phone_numbers_are_indexed_by_every_long_tail() {
         let terms = identifier_terms("TS-0000-0000", Some("+351 912 345 678"));
         for expected in ["351912345678", "912345678", "345678", "TS00000000"] {
-            assert!(terms.split(' ').any(|t| t == expected), "{expected} in {terms}");
+            assert!(
+                terms.split(' ').any(|t| t == expected),
+                "{expected} in {terms}"
+            );
         }
         assert!(!terms.split(' ').any(|t| t == "45678"));
     }

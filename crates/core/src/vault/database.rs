@@ -70,6 +70,14 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
         Error::Database(inner) => Error::CorruptDatabase(inner.to_string()),
         other => other,
     })?;
+    configure(&conn)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// The settings every vault connection runs with: WAL with a full sync at each commit (a
+/// saved record survives a power cut), foreign keys, overwriting deleted content.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -79,8 +87,7 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
          PRAGMA cache_size = -32768;
          PRAGMA busy_timeout = 10000;",
     )?;
-    migrate(&mut conn)?;
-    Ok(conn)
+    Ok(())
 }
 
 /// Keys a connection. SQLCipher's raw-key form skips its own KDF: the key is already strong.

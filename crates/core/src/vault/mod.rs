@@ -10,6 +10,8 @@ pub mod database;
 pub mod header;
 pub mod keyslot;
 pub(crate) mod lock;
+#[cfg(feature = "bench-plaintext")]
+pub mod plaintext;
 pub mod recovery;
 
 use std::path::{Path, PathBuf};
@@ -359,6 +361,7 @@ fn start_session(
         session_id: Uuid::now_v7(),
         data_key,
         audit_key,
+        anchor: Default::default(),
     }
 }
 

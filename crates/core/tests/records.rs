@@ -1,0 +1,609 @@
+//! Patient records end to end through the core API, on real SQLCipher vaults in temp dirs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use rusqlite::Connection;
+use tessera_core::accounts::{self, NewStaff};
+use tessera_core::audit::{self, AuditFilter};
+use tessera_core::consents::{self, ConsentStatus, NewConsent};
+use tessera_core::credentials::{self, Certification, Credentials, Verification};
+use tessera_core::crypto::{self, Argon2Params, Subkey};
+use tessera_core::encounters::{self, NewEncounter, Vitals};
+use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::patients::profile::{
+    Allergy, BloodType, Channel, CommunicationPreferences, EmergencyContact, Insurance, Medication,
+    PatientStatus, Severity, Sex,
+};
+use tessera_core::patients::{self, Listing, Profile};
+use tessera_core::policy::Role;
+use tessera_core::vault::header::Header;
+use tessera_core::vault::keyslot::password_slot_id;
+use tessera_core::vault::{self, Credentials as Login, NewVault, database};
+use tessera_core::{Error, Session, chart};
+
+const ADMIN_PW: &str = "admin passphrase 1";
+const STAFF_PW: &str = "staff passphrase 1";
+
+struct Vault {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Vault {
+    fn new() -> Vault {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let new = NewVault {
+            admin_username: "ana",
+            admin_display_name: "Ana",
+            admin_password: ADMIN_PW,
+            kdf: Argon2Params::MINIMUM,
+        };
+        vault::create(&dir, &new).unwrap();
+        Vault { _tmp: tmp, dir }
+    }
+
+    fn admin(&self) -> Session {
+        login(&self.dir, "ana", ADMIN_PW)
+    }
+
+    fn staff(&self, name: &str, role: Role) -> Session {
+        let mut admin = self.admin();
+        let new = NewStaff {
+            username: name,
+            display_name: "",
+            role,
+        };
+        accounts::add(&mut admin, &new, STAFF_PW).unwrap();
+        login(&self.dir, name, STAFF_PW)
+    }
+
+    /// vault.db opened with the raw key, bypassing the core, as a test (or an attacker
+    /// holding the key) could.
+    fn raw(&self) -> Connection {
+        let header = Header::read(&self.dir.join("header.json")).unwrap();
+        let slot = header
+            .slot(&password_slot_id(&header.vault_id, "ana"))
+            .unwrap();
+        let dek = slot
+            .open_with_password(&header.vault_id, ADMIN_PW)
+            .unwrap()
+            .unwrap();
+        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
+        database::apply_key(
+            &conn,
+            &crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database),
+        )
+        .unwrap();
+        conn
+    }
+}
+
+fn login(dir: &Path, username: &str, password: &str) -> Session {
+    vault::unlock(dir, &Login::Password { username, password }).unwrap()
+}
+
+fn visit(date: &str, reason: &str) -> NewEncounter {
+    NewEncounter {
+        occurred_at: date.into(),
+        reason: reason.into(),
+        ..NewEncounter::default()
+    }
+}
+
+fn story(body: &str) -> NewNarrative {
+    NewNarrative {
+        body: body.into(),
+        ..NewNarrative::default()
+    }
+}
+
+fn names(results: &[patients::PatientSummary]) -> Vec<String> {
+    results
+        .iter()
+        .map(|p| format!("{} {}", p.given_name, p.family_name))
+        .collect()
+}
+
+fn invalid_field(err: Error) -> &'static str {
+    match err {
+        Error::Invalid { field, .. } => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[test]
+fn search_folds_accents_matches_prefixes_ids_phones_and_stories() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let mut jose = Profile::named("José", "Núñez");
+    jose.phone = Some("+351 912 345 678".into());
+    let jose = patients::create(&mut s, jose).unwrap();
+    let maria = patients::create(&mut s, Profile::named("Maria", "Josefina")).unwrap();
+    patients::create(&mut s, Profile::named("Rui", "Costa")).unwrap();
+    narratives::add(
+        &mut s,
+        &maria.id,
+        story("Planted tomatoes with José from the shelter"),
+    )
+    .unwrap();
+
+    assert_eq!(
+        names(&patients::search(&mut s, "jose nunez", 10).unwrap()),
+        ["José Núñez"]
+    );
+    assert_eq!(
+        names(&patients::search(&mut s, "Nún", 10).unwrap()),
+        ["José Núñez"]
+    );
+    assert_eq!(
+        names(&patients::search(&mut s, &jose.human_id.to_lowercase(), 10).unwrap()),
+        ["José Núñez"]
+    );
+    assert_eq!(
+        names(&patients::search(&mut s, "912345678", 10).unwrap()),
+        ["José Núñez"]
+    );
+    assert_eq!(
+        names(&patients::search(&mut s, "tomatoes", 10).unwrap()),
+        ["Maria Josefina"]
+    );
+    // A name match ranks above a mention in someone else's story.
+    assert_eq!(
+        names(&patients::search(&mut s, "jose", 10).unwrap()),
+        ["José Núñez", "Maria Josefina"]
+    );
+    assert!(patients::search(&mut s, "zzz", 10).unwrap().is_empty());
+    assert!(patients::search(&mut s, "\" OR *", 10).unwrap().is_empty());
+
+    patients::delete(&mut s, &jose.id, Some("duplicate")).unwrap();
+    assert_eq!(
+        names(&patients::search(&mut s, "nunez", 10).unwrap()),
+        Vec::<String>::new()
+    );
+    patients::restore(&mut s, &jose.human_id).unwrap();
+    assert_eq!(
+        names(&patients::search(&mut s, "nunez", 10).unwrap()),
+        ["José Núñez"]
+    );
+}
+
+#[test]
+fn an_edit_based_on_a_stale_version_is_refused_and_nothing_is_lost() {
+    let v = Vault::new();
+    let mut first = v.admin();
+    let mut second = v.staff("rui", Role::Clinician);
+    let created = patients::create(&mut first, Profile::named("Ines", "Lopes")).unwrap();
+
+    let opened_by_first = patients::get(&mut first, &created.id).unwrap();
+    let opened_by_second = patients::get(&mut second, &created.human_id).unwrap();
+    assert_eq!(opened_by_first.version, 1);
+
+    let mut change = opened_by_first.profile.clone();
+    change.medical_alerts = vec!["latex allergy".into()];
+    let saved = patients::edit(&mut first, &created.id, change, opened_by_first.version).unwrap();
+    assert_eq!(saved.version, 2);
+
+    let mut late = opened_by_second.profile.clone();
+    late.phone = Some("555 0100".into());
+    let err = patients::edit(&mut second, &created.id, late, opened_by_second.version).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("version 1") && err.to_string().contains("version 2"),
+        "{err}"
+    );
+
+    let now = patients::get(&mut second, &created.id).unwrap();
+    assert_eq!(now.version, 2);
+    assert_eq!(now.profile.medical_alerts, ["latex allergy"]);
+    assert_eq!(now.profile.phone, None);
+}
+
+#[test]
+fn views_and_changes_are_audited_with_before_and_after() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Ana", "Reis")).unwrap();
+    patients::get(&mut s, &p.human_id).unwrap();
+    let mut profile = p.profile.clone();
+    profile.location = Some("Lisboa".into());
+    patients::edit(&mut s, &p.id, profile, 1).unwrap();
+
+    let entries = audit::list(
+        &mut s,
+        &AuditFilter {
+            resource_id: Some(p.id.clone()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["patient.create", "patient.view", "patient.edit"]);
+    let edit = &entries[2];
+    assert_eq!(
+        edit.before.as_ref().unwrap()["location"],
+        serde_json::Value::Null
+    );
+    assert_eq!(edit.after.as_ref().unwrap()["location"], "Lisboa");
+    assert!(audit::verify(&mut s).unwrap().ok);
+}
+
+#[test]
+fn front_desk_registers_and_finds_patients_but_reads_nothing_clinical() {
+    let v = Vault::new();
+    let mut desk = v.staff("rita", Role::FrontDesk);
+    let p = patients::create(&mut desk, Profile::named("Joao", "Mendes")).unwrap();
+    assert_eq!(patients::search(&mut desk, "mendes", 5).unwrap().len(), 1);
+    for refused in [
+        patients::get(&mut desk, &p.id).map(|_| ()),
+        narratives::list(&mut desk, &p.id).map(|_| ()),
+        encounters::list(&mut desk, &p.id, 10).map(|_| ()),
+        chart::open(&mut desk, &p.id, 10).map(|_| ()),
+        consents::list(&mut desk, &p.id).map(|_| ()),
+        patients::delete(&mut desk, &p.id, None).map(|_| ()),
+    ] {
+        assert!(matches!(refused, Err(Error::Denied { .. })), "{refused:?}");
+    }
+    drop(desk);
+    let mut admin = v.admin();
+    let denials = audit::list(
+        &mut admin,
+        &AuditFilter {
+            action: Some("access.denied".into()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(denials.len(), 6);
+}
+
+#[test]
+fn deleted_patients_leave_lists_and_can_be_restored_only_within_30_days() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Olga", "Petrova")).unwrap();
+    patients::delete(&mut s, &p.id, Some("registered twice")).unwrap();
+    assert!(
+        patients::list(&mut s, Listing::Current, 50)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        patients::list(&mut s, Listing::Deleted, 50).unwrap().len(),
+        1
+    );
+    let err = encounters::add(&mut s, &p.id, visit("2026-01-05", "check")).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+
+    let month_ago = tessera_core::clock::now_ms() - 31 * 86_400_000;
+    v.raw()
+        .execute("UPDATE patients SET deleted_at = ?1", [month_ago])
+        .unwrap();
+    let err = patients::restore(&mut s, &p.id).unwrap_err();
+    assert!(
+        err.to_string().contains("can no longer be restored"),
+        "{err}"
+    );
+
+    v.raw()
+        .execute(
+            "UPDATE patients SET deleted_at = ?1",
+            [month_ago + 2 * 86_400_000],
+        )
+        .unwrap();
+    let back = patients::restore(&mut s, &p.id).unwrap();
+    assert_eq!(back.deleted_at, None);
+    assert_eq!(
+        patients::list(&mut s, Listing::Current, 50).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn encounters_keep_vitals_and_list_newest_first_in_the_chart() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Kwame", "Mensah")).unwrap();
+    let mut first = visit("2026-03-01", "intake");
+    first.vitals = Vitals {
+        bp_systolic: Some(128),
+        bp_diastolic: Some(84),
+        pulse: Some(76),
+        temperature_c: Some(37.1),
+        spo2: Some(97),
+        weight_kg: Some(71.4),
+        height_cm: Some(176.0),
+        pain: Some(4),
+    };
+    first.diagnoses = vec!["hypertension, stage 1".into()];
+    let recorded = encounters::add(&mut s, &p.human_id, first.clone()).unwrap();
+    encounters::add(&mut s, &p.id, visit("2026-04-01", "follow-up")).unwrap();
+
+    let chart = chart::open(&mut s, &p.id, 50).unwrap();
+    let reasons: Vec<&str> = chart.encounters.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(reasons, ["follow-up", "intake"]);
+    assert_eq!(chart.encounters[1], recorded);
+    assert_eq!(chart.encounters[1].vitals, first.vitals);
+    assert_eq!(encounters::list(&mut s, &p.id, 1).unwrap().len(), 1);
+
+    let mut bad = visit("2026-04-02", "fever");
+    bad.vitals.pulse = Some(720);
+    assert_eq!(
+        invalid_field(encounters::add(&mut s, &p.id, bad).unwrap_err()),
+        "pulse"
+    );
+    assert_eq!(encounters::list(&mut s, &p.id, 50).unwrap().len(), 2);
+}
+
+#[test]
+fn narrative_edits_keep_every_revision_and_refuse_stale_ones() {
+    let v = Vault::new();
+    let mut s = v.staff("sofia", Role::SocialWorker);
+    let p = patients::create(&mut s, Profile::named("Amara", "Okafor")).unwrap();
+    let n = narratives::add(&mut s, &p.id, story("Moved into the shelter on Monday.")).unwrap();
+    assert_eq!(n.author, "sofia");
+    assert_eq!(n.revision, 1);
+    let edited =
+        narratives::edit(&mut s, &n.id, "Moved into the shelter on Tuesday.", None, 1).unwrap();
+    assert_eq!(edited.revision, 2);
+    let err = narratives::edit(&mut s, &n.id, "Something else.", None, 1).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+
+    let history = narratives::history(&mut s, &n.id).unwrap();
+    let bodies: Vec<&str> = history.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "Moved into the shelter on Monday.",
+            "Moved into the shelter on Tuesday."
+        ]
+    );
+    assert_eq!(
+        narratives::list(&mut s, &p.id).unwrap()[0].body,
+        "Moved into the shelter on Tuesday."
+    );
+    assert_eq!(
+        names(&patients::search(&mut s, "tuesday", 5).unwrap()),
+        ["Amara Okafor"],
+        "the index follows edits"
+    );
+    assert!(patients::search(&mut s, "monday", 5).unwrap().is_empty());
+    // Revisions are kept as written, even against someone holding the raw key.
+    drop(s);
+    let raw = v.raw();
+    assert!(
+        raw.execute("UPDATE narrative_revisions SET body = 'x'", [])
+            .is_err()
+    );
+}
+
+#[test]
+fn consents_are_granted_withdrawn_and_listed_with_the_one_in_force() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Yuki", "Tanaka")).unwrap();
+    let consent = |status| NewConsent {
+        purpose: "Photography".into(),
+        status,
+        evidence_id: None,
+        notes: None,
+    };
+    let err = consents::record(&mut s, &p.id, consent(ConsentStatus::Withdrawn)).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    consents::record(&mut s, &p.id, consent(ConsentStatus::Granted)).unwrap();
+    consents::record(&mut s, &p.id, consent(ConsentStatus::Withdrawn)).unwrap();
+    let list = consents::list(&mut s, &p.id).unwrap();
+    let states: Vec<(ConsentStatus, bool)> = list.iter().map(|c| (c.status, c.current)).collect();
+    assert_eq!(
+        states,
+        [
+            (ConsentStatus::Granted, false),
+            (ConsentStatus::Withdrawn, true)
+        ]
+    );
+    assert_eq!(list[0].purpose, "photography");
+}
+
+#[test]
+fn credentials_belong_to_clinicians_and_flag_expiring_certifications() {
+    let v = Vault::new();
+    drop(v.staff("dr.reis", Role::Clinician));
+    drop(v.staff("rita", Role::FrontDesk));
+    let mut admin = v.admin();
+    let today = tessera_core::clock::today_utc();
+    let creds = Credentials {
+        licence_number: Some("OM-12345".into()),
+        specialisations: vec!["family medicine".into()],
+        certifications: vec![
+            Certification {
+                name: "Advanced Life Support".into(),
+                issuer: Some("ERC".into()),
+                issued_on: Some("2024-01-10".into()),
+                expires_on: Some((today + time::Duration::days(20)).to_string()),
+            },
+            Certification {
+                name: "Paediatric Life Support".into(),
+                issuer: None,
+                issued_on: None,
+                expires_on: Some((today + time::Duration::days(400)).to_string()),
+            },
+        ],
+        affiliations: vec!["Centro de Saúde".into()],
+        verification: Verification::Verified,
+    };
+    let saved = credentials::set(&mut admin, "dr.reis", creds.clone(), None).unwrap();
+    assert_eq!(saved.version, 1);
+    assert_eq!(
+        credentials::show(&mut admin, "Dr.Reis")
+            .unwrap()
+            .unwrap()
+            .credentials,
+        creds
+    );
+    assert_eq!(credentials::show(&mut admin, "rita").unwrap(), None);
+    let err = credentials::set(&mut admin, "dr.reis", creds.clone(), None).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let err = credentials::set(&mut admin, "rita", creds.clone(), None).unwrap_err();
+    assert_eq!(invalid_field(err), "account");
+
+    let soon = credentials::expiring(&mut admin, 60).unwrap();
+    assert_eq!(soon.len(), 1);
+    assert_eq!(
+        (soon[0].certification.as_str(), soon[0].days_left),
+        ("Advanced Life Support", 20)
+    );
+
+    let mut backwards = creds;
+    backwards.certifications[0].expires_on = Some("2020-01-01".into());
+    let err = credentials::set(&mut admin, "dr.reis", backwards, Some(1)).unwrap_err();
+    assert_eq!(invalid_field(err), "certification expiry");
+}
+
+#[test]
+fn patient_data_never_reaches_the_disk_in_the_clear() {
+    const NAME: &str = "Qwxzylander";
+    const STORY: &str = "sentinelstoryvqkz";
+    let v = Vault::new();
+    let mut s = v.admin();
+    let mut profile = Profile::named("Sentinel", NAME);
+    profile.medical_alerts = vec!["alertsentinelzq".into()];
+    let p = patients::create(&mut s, profile).unwrap();
+    narratives::add(&mut s, &p.id, story(STORY)).unwrap();
+    patients::search(&mut s, NAME, 5).unwrap();
+    for file in ["vault.db", "vault.db-wal", "header.json"] {
+        let bytes = std::fs::read(v.dir.join(file)).unwrap_or_default();
+        for needle in [NAME, STORY, "alertsentinelzq", &p.human_id] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in {file}"
+            );
+        }
+    }
+}
+
+fn text() -> impl Strategy<Value = String> {
+    "[A-Za-zÀ-ÖØ-öø-ÿ0-9'.]{1,12}( [A-Za-zÀ-ÖØ-öø-ÿ0-9'.]{1,12}){0,2}"
+}
+
+fn opt_text() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of(text())
+}
+
+fn phone() -> impl Strategy<Value = String> {
+    "\\+?[0-9]{2,4}( [0-9]{3}){1,3}"
+}
+
+prop_compose! {
+    fn valid_profile()(
+        given in text(), family in text(), preferred in opt_text(),
+        dob in proptest::option::of((1900i32..2025, 1u8..=12, 1u8..=28)),
+        sex in proptest::option::of(prop_oneof![Just(Sex::Female), Just(Sex::Male), Just(Sex::Intersex), Just(Sex::Unknown)]),
+        phone in proptest::option::of(phone()), location in opt_text(),
+        language in proptest::option::of("[a-z]{2}(-[A-Z]{2})?"),
+        blood in proptest::option::of(prop_oneof![Just(BloodType::APos), Just(BloodType::ONeg), Just(BloodType::AbPos), Just(BloodType::BNeg)]),
+        donor in proptest::option::of(any::<bool>()),
+        allergies in proptest::collection::vec((text(), opt_text(), proptest::option::of(prop_oneof![Just(Severity::Mild), Just(Severity::Severe)])), 0..3),
+        conditions in proptest::collection::vec(text(), 0..3),
+        meds in proptest::collection::vec((text(), opt_text(), opt_text(), opt_text()), 0..3),
+        contacts in proptest::collection::vec((text(), phone(), opt_text()), 0..3),
+        insurance in proptest::option::of((text(), opt_text(), opt_text())),
+        alerts in proptest::collection::vec(text(), 0..3),
+        comm in proptest::option::of((proptest::option::of(prop_oneof![Just(Channel::Sms), Just(Channel::InPerson)]), any::<bool>(), any::<bool>(), opt_text())),
+        status in prop_oneof![Just(PatientStatus::Active), Just(PatientStatus::Inactive), Just(PatientStatus::Discharged)],
+    ) -> Profile {
+        Profile {
+            given_name: given,
+            family_name: family,
+            preferred_name: preferred,
+            date_of_birth: dob.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+            sex,
+            phone,
+            location,
+            preferred_language: language,
+            blood_type: blood,
+            organ_donor: donor,
+            allergies: allergies.into_iter().map(|(substance, reaction, severity)| Allergy { substance, reaction, severity }).collect(),
+            chronic_conditions: conditions,
+            medications: meds.into_iter().map(|(name, dose, frequency, prescriber)| Medication { name, dose, frequency, prescriber }).collect(),
+            emergency_contacts: contacts.into_iter().enumerate().map(|(i, (name, phone, relationship))| EmergencyContact { name, phone, relationship, primary: i == 0 }).collect(),
+            insurance: insurance.map(|(provider, policy_number, group_number)| Insurance { provider, policy_number, group_number }),
+            medical_alerts: alerts,
+            communication: comm.map(|(channel, interpreter_needed, may_leave_messages, notes)| CommunicationPreferences { channel, interpreter_needed, may_leave_messages, notes }),
+            status,
+        }
+    }
+}
+
+/// Ways to break a valid profile, with the field each must be reported against.
+fn breakage() -> impl Strategy<Value = (usize, &'static str)> {
+    prop_oneof![
+        Just((0, "given name")),
+        Just((1, "family name")),
+        Just((2, "date of birth")),
+        Just((3, "date of birth")),
+        Just((4, "phone")),
+        Just((5, "emergency contact phone")),
+        Just((6, "medical alert")),
+        Just((7, "emergency contacts")),
+        Just((8, "preferred language")),
+    ]
+}
+
+fn break_profile(mut p: Profile, how: usize) -> Profile {
+    let contact = |primary| EmergencyContact {
+        name: "X".into(),
+        phone: "123 456".into(),
+        relationship: None,
+        primary,
+    };
+    match how {
+        0 => p.given_name = " \t".into(),
+        1 => p.family_name = "Bad\u{0}Name".into(),
+        2 => p.date_of_birth = Some("2999-01-01".into()),
+        3 => p.date_of_birth = Some("31/12/1990".into()),
+        4 => p.phone = Some("call reception".into()),
+        5 => {
+            p.emergency_contacts = vec![EmergencyContact {
+                phone: "".into(),
+                ..contact(false)
+            }]
+        }
+        6 => p.medical_alerts.push("x".repeat(600)),
+        7 => p.emergency_contacts = vec![contact(true), contact(true)],
+        _ => p.preferred_language = Some("english please".into()),
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn any_valid_profile_reads_back_equal_after_reopening(profiles in proptest::collection::vec(valid_profile(), 1..4)) {
+        let v = Vault::new();
+        let mut s = v.admin();
+        let created: Vec<_> = profiles.iter().map(|p| patients::create(&mut s, p.clone()).unwrap()).collect();
+        drop(s);
+        let mut s = v.admin();
+        for (profile, patient) in profiles.iter().zip(&created) {
+            let back = patients::get(&mut s, &patient.human_id).unwrap();
+            prop_assert_eq!(&back.profile, profile);
+            prop_assert_eq!(&back, patient);
+        }
+    }
+
+    #[test]
+    fn any_invalid_profile_is_refused_naming_its_field_and_writes_nothing(profile in valid_profile(), (how, field) in breakage()) {
+        let v = Vault::new();
+        let mut s = v.admin();
+        let err = patients::create(&mut s, break_profile(profile.clone(), how)).unwrap_err();
+        prop_assert_eq!(invalid_field(err), field);
+        prop_assert!(patients::list(&mut s, Listing::Current, 10).unwrap().is_empty());
+        let ok = patients::create(&mut s, profile).unwrap();
+        let err = patients::edit(&mut s, &ok.id, break_profile(ok.profile.clone(), how), 1).unwrap_err();
+        prop_assert_eq!(invalid_field(err), field);
+        prop_assert_eq!(patients::get(&mut s, &ok.id).unwrap(), ok);
+    }
+}
