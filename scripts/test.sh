@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 echo "== core must not depend on a window, camera or terminal crate" >&2
 if cargo tree -p tessera-core --edges normal --prefix none --format '{p}' --locked \
     | grep -Eq '^(tauri|nokhwa|clap|rpassword) '; then

@@ -1,8 +1,23 @@
 //! The command-line grammar. Kept apart from the commands so `--help` reads as one document.
 
+mod consent;
+mod credential;
+mod dev;
+mod encounter;
+mod narrative;
+mod patient;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::de::DeserializeOwned;
+
+pub use consent::ConsentCommand;
+pub use credential::{CredentialCommand, CredentialSetArgs};
+pub use dev::DevCommand;
+pub use encounter::{EncounterAddArgs, EncounterCommand};
+pub use narrative::NarrativeCommand;
+pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
 
 /// Tessera: encrypted, offline records of a patient's recovery journey.
 #[derive(Debug, Parser)]
@@ -22,8 +37,10 @@ pub struct Cli {
     /// to reset passwords when every admin password is lost.
     #[arg(long, global = true, conflicts_with = "user")]
     pub recovery: bool,
-    /// Machine-readable output on stdout.
-    #[arg(long, global = true)]
+    /// Machine-readable output on stdout. `patient add`, `patient edit` and `credential set`
+    /// also take `--json FILE`: the record is read as JSON from FILE (`-` for stdin).
+    // May be repeated: `tessera --json patient add --json FILE` is fine.
+    #[arg(long, global = true, overrides_with = "json")]
     pub json: bool,
     #[command(subcommand)]
     pub command: Command,
@@ -43,6 +60,50 @@ pub enum Command {
     /// The vault itself.
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// Patients: register, find, read, edit, delete and restore.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Visits and consultations, with vital signs.
+    #[command(subcommand)]
+    Encounter(EncounterCommand),
+    /// The patient's story; every edit is kept.
+    #[command(subcommand)]
+    Narrative(NarrativeCommand),
+    /// What a patient agreed to, and withdrawals.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// Clinicians' licences, specialisations and certifications.
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+    /// Developer tools: generated test data.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+/// `--limit N` of listings and searches.
+#[derive(Debug, Args)]
+pub struct Limit {
+    /// Show at most N results (1 to 500).
+    #[arg(long, default_value_t = 50, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub limit: u32,
+}
+
+/// The `FILE` of `--json FILE`: the global `--json` flag followed by a file name reads the
+/// record as JSON from that file (`-` for stdin), and prints the result as JSON.
+#[derive(Debug, Args)]
+pub struct JsonFile {
+    /// With --json: read the record as JSON from FILE (`-` for stdin).
+    #[arg(value_name = "FILE", requires = "json")]
+    pub file: Option<PathBuf>,
+}
+
+/// Parses a name as the core spells it in JSON (`home_visit`), accepting any case and `-`
+/// for `_`: a value parser for the core's enums.
+pub fn serde_name<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let name = text.trim().to_lowercase().replace('-', "_");
+    serde_json::from_value(serde_json::Value::String(name))
+        .map_err(|e: serde_json::Error| e.to_string().replace("unknown variant", "unknown value"))
 }
 
 /// `tessera init`.
@@ -139,4 +200,46 @@ pub struct AuditListArgs {
 pub enum VaultCommand {
     /// Format version, counts and settings (no secrets).
     Info,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_grammar_passes_clap_checks() {
+        Cli::command().debug_assert();
+    }
+
+    /// An argument of a subcommand with the id of a global one (a positional `user`) takes
+    /// the global's value too: `credential show carla` would then sign in as carla.
+    #[test]
+    fn no_argument_shadows_a_global_one() {
+        fn walk(cmd: &clap::Command, globals: &[String]) {
+            for arg in cmd.get_arguments() {
+                if globals.iter().any(|g| g == arg.get_id().as_str()) {
+                    assert!(
+                        arg.is_global_set(),
+                        "`{}` of `{}` shadows a global option",
+                        arg.get_id(),
+                        cmd.get_name()
+                    );
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, globals);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let globals: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        assert!(globals.contains(&"user".to_owned()));
+        walk(&cmd, &globals);
+    }
 }

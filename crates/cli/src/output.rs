@@ -33,3 +33,40 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
         line(&mut row.iter().map(String::as_str));
     }
 }
+
+/// Prints `label value` lines with the values aligned; the further lines of a value with
+/// several (a list) are indented under the first. Rows without values are left out.
+pub fn fields(rows: &[(&str, Vec<String>)]) {
+    let width = rows
+        .iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (label, values) in rows {
+        for (i, value) in values.iter().enumerate() {
+            let label = if i == 0 { label } else { "" };
+            println!("{label:<width$}  {value}");
+        }
+    }
+}
+
+/// The name of one of the core's enums as its JSON spells it (`home_visit`, `AB+`).
+pub fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// An RFC 3339 time shortened for tables: the date alone at midnight, else to the minute.
+pub fn when(rfc3339: &str) -> String {
+    match rfc3339.strip_suffix("T00:00:00Z") {
+        Some(date) => date.to_owned(),
+        None => match rfc3339.get(..16) {
+            Some(minutes) => format!("{} UTC", minutes.replace('T', " ")),
+            None => rfc3339.to_owned(),
+        },
+    }
+}

@@ -1,9 +1,9 @@
 //! The `tessera` binary against real vaults: the CLI contract (flags, JSON, exit codes).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{ADMIN_PW, TestVault, stderr, tessera};
 use rusqlite::Connection;
 use serde_json::Value;
 use tessera_core::crypto::{self, Subkey};
@@ -11,97 +11,23 @@ use tessera_core::vault::database;
 use tessera_core::vault::header::Header;
 use tessera_core::vault::keyslot::password_slot_id;
 
-const ADMIN_PW: &str = "admin passphrase 1";
-
-struct TestVault {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    recovery_key: String,
-}
-
-/// A `tessera` command with a clean environment, pointed at `dir`.
-fn tessera(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tessera").unwrap();
-    for var in [
-        "TESSERA_USER",
-        "TESSERA_PASSWORD",
-        "TESSERA_NEW_PASSWORD",
-        "TESSERA_RECOVERY_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("TESSERA_VAULT", dir);
-    cmd
-}
-
-impl TestVault {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("vault");
-        let out = tessera(&dir)
-            .args([
-                "init",
-                "--admin",
-                "ana",
-                "--display-name",
-                "Ana Souza",
-                "--json",
-            ])
-            .args(["--argon2-memory-mib", "19", "--argon2-passes", "2"])
-            .env("TESSERA_PASSWORD", ADMIN_PW)
-            .assert()
-            .success();
-        let created: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-        let recovery_key = created["recovery_key"].as_str().unwrap().to_owned();
-        TestVault {
-            _tmp: tmp,
-            dir,
-            recovery_key,
-        }
-    }
-
-    fn as_user(&self, user: &str, password: &str) -> Command {
-        let mut cmd = tessera(&self.dir);
-        cmd.env("TESSERA_USER", user)
-            .env("TESSERA_PASSWORD", password);
-        cmd
-    }
-
-    fn admin(&self) -> Command {
-        self.as_user("ana", ADMIN_PW)
-    }
-
-    fn json(&self, cmd: &mut Command) -> Value {
-        let out = cmd.arg("--json").assert().success();
-        serde_json::from_slice(&out.get_output().stdout).unwrap()
-    }
-
-    fn add_user(&self, name: &str, role: &str, password: &str) {
-        self.admin()
-            .args(["user", "add", name, "--role", role])
-            .env("TESSERA_NEW_PASSWORD", password)
-            .assert()
-            .success();
-    }
-
-    /// Opens vault.db directly with the raw database key, as an attacker holding the key
-    /// (or a test) could: bypassing every check of the core.
-    fn raw_connection(&self) -> Connection {
-        let header = Header::read(&self.dir.join("header.json")).unwrap();
-        let slot = header
-            .slot(&password_slot_id(&header.vault_id, "ana"))
-            .unwrap();
-        let data_key = slot
-            .open_with_password(&header.vault_id, ADMIN_PW)
-            .unwrap()
-            .unwrap();
-        let db_key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
-        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
-        database::apply_key(&conn, &db_key).unwrap();
-        conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
-            .unwrap();
-        conn
-    }
+/// Opens vault.db directly with the raw database key, as an attacker holding the key
+/// (or a test) could: bypassing every check of the core.
+fn raw_connection(v: &TestVault) -> Connection {
+    let header = Header::read(&v.dir.join("header.json")).unwrap();
+    let slot = header
+        .slot(&password_slot_id(&header.vault_id, "ana"))
+        .unwrap();
+    let data_key = slot
+        .open_with_password(&header.vault_id, ADMIN_PW)
+        .unwrap()
+        .unwrap();
+    let db_key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
+    let conn = Connection::open(v.dir.join("vault.db")).unwrap();
+    database::apply_key(&conn, &db_key).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        .unwrap();
+    conn
 }
 
 fn restore_triggers(conn: &Connection) {
@@ -112,20 +38,13 @@ fn restore_triggers(conn: &Connection) {
     .unwrap();
 }
 
-fn stderr(cmd: &mut Command, code: i32) -> String {
-    let out = cmd.assert().code(code);
-    let text = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(!text.contains("panicked"), "{text}");
-    text
-}
-
 #[test]
 fn init_then_vault_info_reports_the_vault_without_secrets() {
     let v = TestVault::new();
     assert_eq!(v.recovery_key.split('-').count(), 11);
     let info = v.json(v.admin().args(["vault", "info"]));
     assert_eq!(info["format_version"], 1);
-    assert_eq!(info["schema_version"], 1);
+    assert_eq!(info["schema_version"], 2);
     assert_eq!(info["key_slots"], 2);
     assert_eq!(info["counts"]["staff"], 1);
     assert!(info["cipher"].as_str().unwrap().starts_with("SQLCipher 4"));
@@ -330,7 +249,7 @@ fn audit_verify_names_the_first_tampered_entry() {
     for (name, sql, first_bad) in cases {
         let v = TestVault::new();
         v.add_user("bob", "clinician", "bob's passphrase");
-        let conn = v.raw_connection();
+        let conn = raw_connection(&v);
         conn.execute_batch(sql).unwrap();
         restore_triggers(&conn);
         drop(conn);
@@ -353,7 +272,7 @@ fn audit_verify_names_the_first_tampered_entry() {
 #[test]
 fn removing_the_append_only_triggers_is_reported() {
     let v = TestVault::new();
-    drop(v.raw_connection());
+    drop(raw_connection(&v));
     let msg = stderr(v.admin().args(["audit", "verify"]), 4);
     assert!(msg.contains("triggers"), "{msg}");
 }
@@ -397,7 +316,7 @@ fn damaged_vaults_exit_with_specific_messages() {
     );
 
     let v = TestVault::new();
-    let conn = v.raw_connection();
+    let conn = raw_connection(&v);
     conn.pragma_update(None, "user_version", 99).unwrap();
     restore_triggers(&conn);
     drop(conn);

@@ -2,7 +2,13 @@
 //! core, print. Authorization is decided in core, never here.
 
 mod audit;
+mod consent;
+mod credential;
+mod dev;
+mod encounter;
 mod init;
+mod narrative;
+mod patient;
 mod user;
 mod vault;
 
@@ -23,6 +29,12 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::User(command) => user::run(cli, command),
         Command::Audit(command) => audit::run(cli, command),
         Command::Vault(command) => vault::run(cli, command),
+        Command::Patient(command) => patient::run(cli, command),
+        Command::Encounter(command) => encounter::run(cli, command),
+        Command::Narrative(command) => narrative::run(cli, command),
+        Command::Consent(command) => consent::run(cli, command),
+        Command::Credential(command) => credential::run(cli, command),
+        Command::Dev(command) => dev::run(cli, command),
     }
 }
 

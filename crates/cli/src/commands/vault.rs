@@ -31,6 +31,15 @@ pub fn run(cli: &Cli, command: &VaultCommand) -> Result<()> {
                     "staff          {} ({} active)",
                     i.counts.staff, i.counts.active_staff
                 );
+                println!(
+                    "patients       {} ({} in the bin)",
+                    i.counts.patients, i.counts.deleted_patients
+                );
+                println!("encounters     {}", i.counts.encounters);
+                println!(
+                    "narratives     {} ({} revisions)",
+                    i.counts.narratives, i.counts.narrative_revisions
+                );
                 println!("audit entries  {}", i.counts.audit_entries);
                 println!(
                     "signed in as   {} ({})",
