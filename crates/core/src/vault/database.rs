@@ -95,7 +95,7 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 /// every failure it reports reaches the caller as an error anyway.
 pub fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
     let pragma = Zeroizing::new(format!(
-        "PRAGMA cipher_log_level = NONE; PRAGMA key = \"x'{}'\"; PRAGMA cipher_compatibility = 4;",
+        "PRAGMA cipher_log_level = NONE; PRAGMA key = \"x'{}'\"; PRAGMA cipher_compatibility = 4; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;",
         key.to_hex().as_str()
     ));
     conn.execute_batch(&pragma)?;
