@@ -44,6 +44,7 @@ pub mod patients;
 pub mod policy;
 pub mod seed;
 pub mod session;
+pub mod settings;
 pub mod vault;
 
 pub use error::{Error, ErrorClass, Result};

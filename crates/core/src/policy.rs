@@ -139,11 +139,13 @@ pub enum Action {
     CredentialManage,
     /// Filling a vault with generated test data.
     DevSeed,
+    /// Changing vault-wide settings (auto-lock).
+    SettingsManage,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -169,6 +171,7 @@ impl Action {
         Action::CredentialView,
         Action::CredentialManage,
         Action::DevSeed,
+        Action::SettingsManage,
     ];
 
     /// The name recorded in the audit log.
@@ -199,6 +202,7 @@ impl Action {
             Action::CredentialView => "credential.view",
             Action::CredentialManage => "credential.manage",
             Action::DevSeed => "dev.seed",
+            Action::SettingsManage => "settings.manage",
         }
     }
 
@@ -230,6 +234,7 @@ impl Action {
             Action::CredentialView => "read provider credentials",
             Action::CredentialManage => "manage provider credentials",
             Action::DevSeed => "generate test data",
+            Action::SettingsManage => "change vault settings",
         }
     }
 }
@@ -281,7 +286,8 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::AuditVerify
         | Action::PatientDelete
         | Action::CredentialManage
-        | Action::DevSeed => admin,
+        | Action::DevSeed
+        | Action::SettingsManage => admin,
     }
 }
 
@@ -337,6 +343,7 @@ mod tests {
             (Action::CredentialView, [true, true, true, false, false]),
             (Action::CredentialManage, [true, false, false, false, false]),
             (Action::DevSeed, [true, false, false, false, false]),
+            (Action::SettingsManage, [true, false, false, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

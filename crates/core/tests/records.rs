@@ -607,3 +607,33 @@ proptest! {
         prop_assert_eq!(patients::get(&mut s, &ok.id).unwrap(), ok);
     }
 }
+
+#[test]
+fn only_admins_change_the_auto_lock_and_within_bounds() {
+    use tessera_core::settings::{self, VaultSettings};
+    let v = Vault::new();
+    let mut desk = v.staff("rita", Role::FrontDesk);
+    assert_eq!(settings::get(&mut desk).unwrap().auto_lock_minutes, 5);
+    let ten = VaultSettings {
+        auto_lock_minutes: 10,
+    };
+    assert!(matches!(
+        settings::set(&mut desk, ten),
+        Err(Error::Denied { .. })
+    ));
+    let mut admin = v.admin();
+    assert_eq!(
+        invalid_field(
+            settings::set(
+                &mut admin,
+                VaultSettings {
+                    auto_lock_minutes: 0
+                }
+            )
+            .unwrap_err()
+        ),
+        "auto-lock"
+    );
+    settings::set(&mut admin, ten).unwrap();
+    assert_eq!(settings::get(&mut desk).unwrap(), ten);
+}

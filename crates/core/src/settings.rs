@@ -1,0 +1,64 @@
+//! Vault-wide settings that every front end honours, kept in the encrypted `vault_meta` table.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::Change;
+use crate::error::{Error, Result};
+use crate::policy::Action;
+use crate::session::Session;
+
+/// Minutes of inactivity before a front end locks the vault, unless an admin set otherwise.
+pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 5;
+const AUTO_LOCK_KEY: &str = "auto_lock_minutes";
+
+/// The settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultSettings {
+    /// Minutes of inactivity before the vault locks itself (1 to 60).
+    pub auto_lock_minutes: u32,
+}
+
+/// The current settings. Every signed-in user may read them.
+pub fn get(session: &mut Session) -> Result<VaultSettings> {
+    session.read(Action::SessionOpen, |s| {
+        let stored: Option<String> = s
+            .conn
+            .query_row(
+                "SELECT value FROM vault_meta WHERE key = ?1",
+                [AUTO_LOCK_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(VaultSettings {
+            auto_lock_minutes: stored
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES),
+        })
+    })
+}
+
+/// Changes the settings (admins).
+pub fn set(session: &mut Session, settings: VaultSettings) -> Result<VaultSettings> {
+    if !(1..=60).contains(&settings.auto_lock_minutes) {
+        return Err(Error::invalid(
+            "auto-lock",
+            "must be between 1 and 60 minutes",
+        ));
+    }
+    let before = get(session)?;
+    session.write(Action::SettingsManage, |w| {
+        w.conn().execute(
+            "INSERT INTO vault_meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![AUTO_LOCK_KEY, settings.auto_lock_minutes.to_string()],
+        )?;
+        w.record(
+            Change::new("settings", None)
+                .before(json!(before))
+                .after(json!(settings)),
+        )?;
+        Ok(settings)
+    })
+}
