@@ -24,6 +24,7 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 const RESERVED_NAMES: [&str; 3] = [RECOVERY_ACTOR, "recovery", "system"];
 
 /// A staff account as shown to admins. Holds no secret.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffAccount {
     /// UUIDv7.

@@ -246,6 +246,7 @@ fn anchor_mac(key: &SecretKey, vault_id: &Uuid, count: u64, head: &[u8]) -> [u8;
 }
 
 /// An entry as read back from the log.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
@@ -342,6 +343,7 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
 }
 
 /// The first problem found by [`verify`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainProblem {
     /// The first bad (or first missing) entry; 0 for problems not tied to an entry.
@@ -351,6 +353,7 @@ pub struct ChainProblem {
 }
 
 /// What [`verify`] found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     /// True when the chain, the anchor and the append-only triggers are all intact.

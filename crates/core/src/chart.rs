@@ -12,6 +12,7 @@ use crate::policy::Action;
 use crate::session::Session;
 
 /// A patient opened for reading.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
     /// The whole record.

@@ -18,6 +18,7 @@ use crate::session::{Session, WriteTx};
 pub const MAX_LISTED: u32 = 1000;
 
 /// Kinds of encounter.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EncounterKind {
@@ -53,6 +54,7 @@ impl EncounterKind {
 }
 
 /// Vital signs; each one optional.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vitals {
@@ -138,8 +140,10 @@ impl Vitals {
 }
 
 /// A visit to record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 pub struct NewEncounter {
     /// When it happened: `YYYY-MM-DD` or RFC 3339.
     pub occurred_at: String,
@@ -163,6 +167,7 @@ pub struct NewEncounter {
 }
 
 /// A recorded encounter.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Encounter {
     /// UUIDv7.
@@ -181,6 +186,7 @@ pub struct Encounter {
     pub reason: String,
     /// Notes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub notes: Option<String>,
     /// Diagnoses.
     pub diagnoses: Vec<String>,

@@ -15,6 +15,7 @@ use crate::policy::{Action, Principal, Role};
 use crate::session::{Session, WriteTx};
 
 /// Who a narrative speaks for.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthorType {
@@ -66,6 +67,7 @@ pub struct NewNarrative {
 }
 
 /// A narrative as it reads now.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Narrative {
     /// UUIDv7.
@@ -91,6 +93,7 @@ pub struct Narrative {
 }
 
 /// One version of a narrative.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Revision {
     /// The narrative.

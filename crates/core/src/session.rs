@@ -20,6 +20,7 @@ use crate::vault::header::Header;
 use crate::vault::lock::HeaderLock;
 
 /// Who is acting in a session.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
     /// Staff id; `None` when the recovery key opened the vault.

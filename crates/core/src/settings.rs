@@ -14,6 +14,7 @@ pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 5;
 const AUTO_LOCK_KEY: &str = "auto_lock_minutes";
 
 /// The settings.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultSettings {
     /// Minutes of inactivity before the vault locks itself (1 to 60).

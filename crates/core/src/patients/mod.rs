@@ -28,6 +28,7 @@ const DAY_MS: i64 = 86_400_000;
 pub const MAX_RESULTS: u32 = 500;
 
 /// A patient record: identifiers, the profile and its bookkeeping.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Patient {
     /// UUIDv7.
@@ -45,10 +46,12 @@ pub struct Patient {
     pub updated_at: String,
     /// When it was moved to the bin, RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub deleted_at: Option<String>,
 }
 
 /// What lists and searches show: enough to tell patients apart, nothing clinical.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PatientSummary {
     /// UUIDv7.
@@ -65,6 +68,7 @@ pub struct PatientSummary {
     pub status: String,
     /// When it was moved to the bin.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub deleted_at: Option<String>,
 }
 

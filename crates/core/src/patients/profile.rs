@@ -15,6 +15,7 @@ const MAX_TEXT: usize = 500;
 const MAX_ITEMS: usize = 100;
 
 /// Everything recorded about a patient except identifiers and bookkeeping.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
@@ -73,6 +74,7 @@ pub struct Profile {
 }
 
 /// Sex recorded for clinical purposes.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
@@ -87,6 +89,7 @@ pub enum Sex {
 }
 
 /// ABO/Rh blood types.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BloodType {
     /// A positive.
@@ -116,6 +119,7 @@ pub enum BloodType {
 }
 
 /// How far along their care a patient is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatientStatus {
@@ -143,6 +147,7 @@ impl PatientStatus {
 }
 
 /// An allergy. Written as a plain string, it is the substance alone.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "AllergyInput")]
 pub struct Allergy {
@@ -192,6 +197,7 @@ impl From<AllergyInput> for Allergy {
 }
 
 /// Severity of an allergic reaction.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -204,6 +210,7 @@ pub enum Severity {
 }
 
 /// A current medication.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Medication {
@@ -221,6 +228,7 @@ pub struct Medication {
 }
 
 /// Someone to call in an emergency.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyContact {
@@ -237,6 +245,7 @@ pub struct EmergencyContact {
 }
 
 /// Health insurance.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Insurance {
@@ -251,6 +260,7 @@ pub struct Insurance {
 }
 
 /// How a patient wants to be contacted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommunicationPreferences {
@@ -269,6 +279,7 @@ pub struct CommunicationPreferences {
 }
 
 /// Contact channels.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
