@@ -1,0 +1,131 @@
+//! The one error type that crosses IPC: `{ code, message }`, with the codes the UI acts on.
+
+use serde::Serialize;
+use tessera_core::{Error, ErrorClass};
+use ts_rs::TS;
+
+/// What the UI does with an error depends on its code; the message is shown as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Wrong user name, password or recovery key.
+    BadCredentials,
+    /// Too many failed sign-ins; `retry_after_secs` says how long to wait.
+    LockedOut,
+    /// The role may not do this.
+    Denied,
+    /// The record does not exist.
+    NotFound,
+    /// Input failed validation; `field` names the field.
+    Invalid,
+    /// Someone else saved first, or the change conflicts with the current state.
+    Conflict,
+    /// The vault, its audit chain or a signature failed an integrity check.
+    Integrity,
+    /// The vault is locked (or was never opened): sign in again.
+    NoSession,
+    /// Anything else; the message says what.
+    Internal,
+}
+
+/// An error as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ApiError {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// The message to show.
+    pub message: String,
+    /// The field at fault, for `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+    /// Seconds to wait, for `locked_out`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn no_session() -> ApiError {
+        ApiError::new(ErrorCode::NoSession, "the vault is locked; sign in again")
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> ApiError {
+        let message = err.to_string();
+        let code = match &err {
+            Error::BadCredentials | Error::BadRecoveryKey | Error::MalformedRecoveryKey(_) => {
+                ErrorCode::BadCredentials
+            }
+            Error::LockedOut { retry_after_secs } => {
+                return ApiError {
+                    retry_after_secs: Some(*retry_after_secs),
+                    ..ApiError::new(ErrorCode::LockedOut, message)
+                };
+            }
+            Error::Denied { .. } => ErrorCode::Denied,
+            Error::NotFound { .. } | Error::VaultNotFound(_) => ErrorCode::NotFound,
+            Error::Invalid { field, .. } => {
+                return ApiError {
+                    field: Some((*field).to_owned()),
+                    ..ApiError::new(ErrorCode::Invalid, message)
+                };
+            }
+            Error::Conflict(_) | Error::VaultExists(_) => ErrorCode::Conflict,
+            other => match other.class() {
+                ErrorClass::Integrity => ErrorCode::Integrity,
+                ErrorClass::Refused => ErrorCode::Denied,
+                ErrorClass::Failure => ErrorCode::Internal,
+            },
+        };
+        ApiError::new(code, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The UI matches these exact shapes: a change here is a change of the IPC contract.
+    #[test]
+    fn errors_serialise_to_the_shapes_the_ui_reads() {
+        let json = |e: Error| serde_json::to_value(ApiError::from(e)).unwrap();
+        assert_eq!(
+            json(Error::BadCredentials),
+            serde_json::json!({ "code": "bad_credentials", "message": "wrong user name or password" })
+        );
+        assert_eq!(
+            json(Error::LockedOut {
+                retry_after_secs: 30
+            }),
+            serde_json::json!({
+                "code": "locked_out",
+                "message": "too many failed sign-ins: this account is locked for another 30 s",
+                "retry_after_secs": 30
+            })
+        );
+        assert_eq!(
+            json(Error::Invalid {
+                field: "pulse",
+                message: "720 bpm is implausible".into()
+            }),
+            serde_json::json!({ "code": "invalid", "message": "pulse: 720 bpm is implausible", "field": "pulse" })
+        );
+        assert_eq!(json(Error::Conflict("stale".into()))["code"], "conflict");
+        assert_eq!(json(Error::PlaintextDatabase)["code"], "integrity");
+        assert_eq!(
+            serde_json::to_value(ApiError::no_session()).unwrap()["code"],
+            "no_session"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The app's status, first-run vault creation, and settings.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use tessera_core::crypto::Argon2Params;
+use tessera_core::settings::{self, DEFAULT_AUTO_LOCK_MINUTES, VaultSettings};
+use tessera_core::vault::{self, NewVault};
+use ts_rs::TS;
+
+use crate::api_error::{ApiError, ErrorCode};
+use crate::state::{self, AppState, SessionInfo, blocking};
+
+/// UI languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// French.
+    Fr,
+}
+
+/// What the UI needs to choose its first screen.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppStatus {
+    /// The vault directory.
+    pub vault_path: String,
+    /// Whether a vault exists there (else: first-run setup).
+    pub vault_exists: bool,
+    /// Who is signed in, if anyone.
+    pub session: Option<SessionInfo>,
+    /// The UI language.
+    pub language: Language,
+}
+
+/// What first-run setup returns: the recovery key, shown once.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VaultCreated {
+    /// The recovery key in groups of five.
+    pub recovery_key: String,
+}
+
+/// Settings as the UI edits them: the language (this computer) and the auto-lock (the vault).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UiSettings {
+    /// Minutes of inactivity before the vault locks (admins change it).
+    pub auto_lock_minutes: u32,
+    /// UI language.
+    pub language: Language,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Preferences {
+    #[serde(default)]
+    language: Language,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiError> {
+    let session = state::lock(&state.unlocked)?
+        .as_ref()
+        .map(|open| open.info.clone());
+    Ok(AppStatus {
+        vault_path: state.vault_dir.display().to_string(),
+        vault_exists: state.vault_dir.join("header.json").exists(),
+        session,
+        language: read_preferences(&state.config_dir).language,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn vault_create(
+    state: State<'_, AppState>,
+    admin_username: String,
+    admin_display_name: String,
+    password: String,
+) -> Result<VaultCreated, ApiError> {
+    let dir = state.vault_dir.clone();
+    blocking(move || {
+        let created = vault::create(
+            &dir,
+            &NewVault {
+                admin_username: &admin_username,
+                admin_display_name: &admin_display_name,
+                admin_password: &password,
+                kdf: Argon2Params::STANDARD,
+            },
+        )?;
+        Ok(VaultCreated {
+            recovery_key: created.recovery_key.display().to_string(),
+        })
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiError> {
+    let language = read_preferences(&state.config_dir).language;
+    let auto_lock_minutes = match state.with_session(settings::get).await {
+        Ok(vault) => vault.auto_lock_minutes,
+        Err(e) if e.code == ErrorCode::NoSession => DEFAULT_AUTO_LOCK_MINUTES,
+        Err(e) => return Err(e),
+    };
+    Ok(UiSettings {
+        auto_lock_minutes,
+        language,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn settings_set(
+    state: State<'_, AppState>,
+    settings: UiSettings,
+) -> Result<UiSettings, ApiError> {
+    write_preferences(
+        &state.config_dir,
+        &Preferences {
+            language: settings.language,
+        },
+    )?;
+    let wanted = settings.auto_lock_minutes;
+    let current = state.with_session(settings::get).await;
+    if let Ok(current) = current
+        && current.auto_lock_minutes != wanted
+    {
+        let saved = state
+            .with_session(move |s| {
+                settings::set(
+                    s,
+                    VaultSettings {
+                        auto_lock_minutes: wanted,
+                    },
+                )
+            })
+            .await?;
+        if let Some(open) = state::lock(&state.unlocked)?.as_mut() {
+            open.info.auto_lock_minutes = saved.auto_lock_minutes;
+            if state.auto_lock_override.is_none() {
+                open.auto_lock =
+                    std::time::Duration::from_secs(u64::from(saved.auto_lock_minutes) * 60);
+            }
+        }
+    }
+    settings_get(state).await
+}
+
+fn read_preferences(dir: &Path) -> Preferences {
+    std::fs::read(dir.join("preferences.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn write_preferences(dir: &Path, preferences: &Preferences) -> Result<(), ApiError> {
+    let failed = |e: std::io::Error| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("cannot save preferences in {}: {e}", dir.display()),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    let json = serde_json::to_vec_pretty(preferences)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    std::fs::write(dir.join("preferences.json"), json).map_err(failed)
+}

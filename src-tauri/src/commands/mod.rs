@@ -1,0 +1,9 @@
+//! Tauri commands: thin adapters that read arguments, call core through the managed state,
+//! and return `Result<T, ApiError>`. Access is decided in core, never here.
+
+pub mod app;
+pub mod audit;
+pub mod narratives;
+pub mod patients;
+pub mod session;
+pub mod staff;

@@ -1,0 +1,59 @@
+//! Narratives and their revisions.
+
+use tauri::State;
+use tessera_core::narratives::{self, Narrative, NewNarrative, Revision};
+
+use crate::api_error::ApiError;
+use crate::state::AppState;
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn narrative_list(
+    state: State<'_, AppState>,
+    patient: String,
+) -> Result<Vec<Narrative>, ApiError> {
+    state
+        .with_session(move |s| narratives::list(s, &patient))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn narrative_add(
+    state: State<'_, AppState>,
+    patient: String,
+    title: Option<String>,
+    body: String,
+) -> Result<Narrative, ApiError> {
+    let new = NewNarrative {
+        body,
+        title,
+        ..NewNarrative::default()
+    };
+    state
+        .with_session(move |s| narratives::add(s, &patient, new))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn narrative_edit(
+    state: State<'_, AppState>,
+    narrative_id: String,
+    title: Option<String>,
+    body: String,
+    expected_revision: u32,
+) -> Result<Narrative, ApiError> {
+    state
+        .with_session(move |s| {
+            narratives::edit(s, &narrative_id, &body, title.as_deref(), expected_revision)
+        })
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn narrative_history(
+    state: State<'_, AppState>,
+    narrative_id: String,
+) -> Result<Vec<Revision>, ApiError> {
+    state
+        .with_session(move |s| narratives::history(s, &narrative_id))
+        .await
+}

@@ -1,0 +1,70 @@
+//! Patients, their chart and their visits.
+
+use tauri::State;
+use tessera_core::chart::{self, Chart};
+use tessera_core::encounters::{self, Encounter, NewEncounter};
+use tessera_core::patients::{self, Listing, Patient, PatientSummary, Profile};
+
+use crate::api_error::ApiError;
+use crate::state::AppState;
+
+/// Visits shown with a chart.
+const CHART_ENCOUNTERS: u32 = 50;
+
+/// Finds patients; an empty query lists them by name.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn patient_search(
+    state: State<'_, AppState>,
+    query: String,
+    limit: u32,
+) -> Result<Vec<PatientSummary>, ApiError> {
+    state
+        .with_session(move |s| {
+            if query.trim().is_empty() {
+                patients::list(s, Listing::Current, limit)
+            } else {
+                patients::search(s, &query, limit)
+            }
+        })
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn patient_create(
+    state: State<'_, AppState>,
+    profile: Profile,
+) -> Result<Patient, ApiError> {
+    state
+        .with_session(move |s| patients::create(s, profile))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn patient_chart(state: State<'_, AppState>, patient: String) -> Result<Chart, ApiError> {
+    state
+        .with_session(move |s| chart::open(s, &patient, CHART_ENCOUNTERS))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn patient_update(
+    state: State<'_, AppState>,
+    patient: String,
+    profile: Profile,
+    expected_version: u32,
+) -> Result<Patient, ApiError> {
+    state
+        .with_session(move |s| patients::edit(s, &patient, profile, expected_version))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn encounter_add(
+    state: State<'_, AppState>,
+    patient: String,
+    encounter: NewEncounter,
+) -> Result<Encounter, ApiError> {
+    state
+        .with_session(move |s| encounters::add(s, &patient, encounter))
+        .await
+}
