@@ -1,0 +1,69 @@
+/**
+ * The UI in a plain browser against the in-memory stand-in backend (`npm run dev`, then open
+ * /demo.html). For trying screens and for UI-level end-to-end tests; never built into the
+ * app. `?setup` starts without a vault. `window.tesseraDemo.emitLocked('inactivity')`
+ * simulates an auto-lock.
+ */
+import { mount } from 'svelte';
+
+import App from './App.svelte';
+import './app.css';
+import { createFakeBackend } from './lib/testing/fakeBackend';
+
+const fake = createFakeBackend({ vaultExists: !location.search.includes('setup') });
+
+async function seed() {
+  fake.state.session = { username: 'ana', role: 'admin', auto_lock_minutes: 5 };
+  const zoe = await fake.patientCreate({
+    profile: {
+      given_name: 'Zoë',
+      family_name: 'Dubois',
+      date_of_birth: '1990-07-14',
+      sex: 'female',
+      phone: '06 01 02 03 04',
+      allergies: [{ substance: 'latex', reaction: 'hives', severity: 'severe' }],
+      medical_alerts: ['DNR'],
+      status: 'active',
+    },
+  });
+  await fake.patientCreate({
+    profile: {
+      given_name: 'José',
+      family_name: 'Núñez',
+      date_of_birth: '1984-03-09',
+      status: 'active',
+    },
+  });
+  const readings: [string, number, number, number][] = [
+    ['2026-01-05', 150, 95, 88],
+    ['2026-01-19', 142, 92, 84],
+    ['2026-02-02', 138, 88, 80],
+    ['2026-02-16', 131, 84, 76],
+  ];
+  for (const [date, sys, dia, pulse] of readings) {
+    await fake.encounterAdd({
+      patient: zoe.id,
+      encounter: {
+        occurred_at: date,
+        kind: 'visit',
+        reason: 'Blood pressure follow-up',
+        diagnoses: ['hypertension'],
+        treatments: ['amlodipine 5 mg'],
+        vitals: { bp_systolic: sys, bp_diastolic: dia, pulse },
+      },
+    });
+  }
+  await fake.narrativeAdd({
+    patient: zoe.id,
+    title: 'First week',
+    body: 'Slept through the night.',
+  });
+  fake.state.session = null;
+}
+
+await seed();
+(window as unknown as { tesseraDemo: typeof fake }).tesseraDemo = fake;
+
+const target = document.getElementById('app');
+if (!target) throw new Error('missing #app');
+mount(App, { target, props: { backend: fake } });

@@ -1,0 +1,34 @@
+/**
+ * What the UI offers to each role. The backend decides (and audits refusals); this only
+ * hides what would be refused. Mirrors the policy table in docs/architecture.md.
+ */
+import type { Role } from './bindings';
+
+export type Capability =
+  | 'patient.create'
+  | 'patient.open'
+  | 'patient.edit'
+  | 'encounter.record'
+  | 'narrative.write'
+  | 'staff.manage'
+  | 'audit.read'
+  | 'settings.auto_lock';
+
+const CLINICAL: readonly Capability[] = [
+  'patient.create',
+  'patient.open',
+  'patient.edit',
+  'encounter.record',
+  'narrative.write',
+];
+
+const TABLE: Record<Role, readonly Capability[]> = {
+  admin: [...CLINICAL, 'staff.manage', 'audit.read', 'settings.auto_lock'],
+  clinician: CLINICAL,
+  social_worker: CLINICAL,
+  front_desk: ['patient.create'],
+};
+
+export function can(role: Role | null | undefined, capability: Capability): boolean {
+  return role ? TABLE[role].includes(capability) : false;
+}

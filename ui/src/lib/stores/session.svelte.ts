@@ -1,0 +1,180 @@
+/**
+ * The session: whether a vault exists, who is signed in, the settings, and what happens on
+ * lock and unlock (drafts kept for the same user, discarded for another).
+ */
+import type {
+  ApiError,
+  Backend,
+  Language,
+  LockReason,
+  Role,
+  SessionInfo,
+  UiSettings,
+} from '../backend';
+import { toApiError } from '../backend';
+import type { DraftStore } from './drafts.svelte';
+import type { LanguageStore } from './language.svelte';
+import { isLanguage } from './language.svelte';
+
+/** `loading` until `app_status` answers; `unavailable` when it failed. */
+export type Phase = 'loading' | 'setup' | 'locked' | 'open' | 'unavailable';
+
+export type SessionHooks = {
+  /** A different user signed in than the one before: forget their place in the app. */
+  onUserChanged?: () => void;
+};
+
+export class SessionStore {
+  phase = $state<Phase>('loading');
+  info = $state<SessionInfo | null>(null);
+  settings = $state<UiSettings | null>(null);
+  vaultPath = $state('');
+  /** Why the session last locked (shown on the unlock screen), or null. */
+  lockReason = $state<LockReason | null>(null);
+  /** The user name to offer on the unlock screen. */
+  lastUsername = $state('');
+  /** Why `app_status` failed, when phase is `unavailable`. */
+  loadError = $state<ApiError | null>(null);
+
+  #backend: Backend;
+  #drafts: DraftStore;
+  #language: LanguageStore;
+  #hooks: SessionHooks;
+  #previousUser: string | null = null;
+  /** A language chosen before signing in, stored once a session is open. */
+  #pendingLanguage: Language | null = null;
+
+  constructor(
+    backend: Backend,
+    drafts: DraftStore,
+    language: LanguageStore,
+    hooks: SessionHooks = {},
+  ) {
+    this.#backend = backend;
+    this.#drafts = drafts;
+    this.#language = language;
+    this.#hooks = hooks;
+  }
+
+  get role(): Role | null {
+    return this.info?.role ?? null;
+  }
+
+  get isAdmin(): boolean {
+    return this.info?.role === 'admin';
+  }
+
+  /** Asks the backend where things stand. */
+  async load(): Promise<void> {
+    try {
+      const status = await this.#backend.appStatus();
+      this.vaultPath = status.vault_path;
+      if (isLanguage(status.language)) this.#language.set(status.language);
+      this.loadError = null;
+      if (!status.vault_exists) {
+        this.phase = 'setup';
+      } else if (status.session) {
+        await this.#signedIn(status.session);
+      } else {
+        this.phase = 'locked';
+      }
+    } catch (error) {
+      this.loadError = toApiError(error);
+      this.phase = 'unavailable';
+    }
+  }
+
+  /** Signs in; throws the backend's `ApiError` on failure. */
+  async unlock(username: string, password: string): Promise<SessionInfo> {
+    const info = await this.#backend.sessionUnlock({ username, password });
+    await this.#signedIn(info);
+    return info;
+  }
+
+  /** Locks at the user's request. The UI locks even if the backend call fails. */
+  async lock(): Promise<void> {
+    try {
+      await this.#backend.sessionLock();
+    } finally {
+      this.locked('manual');
+    }
+  }
+
+  /** The session ended (event, manual lock, or a `no_session` answer). */
+  locked(reason: LockReason): void {
+    if (this.phase !== 'open') return;
+    this.lastUsername = this.info?.username ?? this.lastUsername;
+    this.info = null;
+    this.settings = null;
+    this.lockReason = reason;
+    this.phase = 'locked';
+  }
+
+  /** The vault was just created: go to the unlock screen with the admin's name. */
+  async vaultCreated(adminUsername: string): Promise<void> {
+    this.lastUsername = adminUsername.trim().toLowerCase();
+    this.lockReason = null;
+    await this.load();
+    if (this.phase === 'setup') this.phase = 'locked';
+  }
+
+  /** Listens for the backend's own locks. Returns an unsubscribe. */
+  listen(): Promise<() => void> {
+    return this.#backend.onSessionLocked((event) => this.locked(event.reason));
+  }
+
+  /** Saves settings; only the fields given change. Returns the stored settings. */
+  async saveSettings(change: Partial<UiSettings>): Promise<UiSettings> {
+    const current = this.settings ?? (await this.#backend.settingsGet());
+    const saved = await this.#backend.settingsSet({ settings: { ...current, ...change } });
+    this.#applySettings(saved);
+    return saved;
+  }
+
+  /**
+   * Switches the language at once and stores it. Before sign-in the shell stores the
+   * language too; should it refuse, the choice is stored right after the next sign-in.
+   */
+  async setLanguage(language: Language): Promise<void> {
+    this.#language.set(language);
+    try {
+      await this.saveSettings({ language });
+      this.#pendingLanguage = null;
+    } catch (error) {
+      if (this.phase === 'open') throw error;
+      this.#pendingLanguage = language;
+    }
+  }
+
+  async #signedIn(info: SessionInfo): Promise<void> {
+    const user = info.username.toLowerCase();
+    const outcome = this.#drafts.claim(user);
+    if (outcome === 'discarded' || (this.#previousUser !== null && this.#previousUser !== user)) {
+      this.#hooks.onUserChanged?.();
+    }
+    this.#previousUser = user;
+    this.info = info;
+    this.lastUsername = info.username;
+    this.lockReason = null;
+    this.phase = 'open';
+    try {
+      this.#applySettings(await this.#backend.settingsGet());
+      const pending = this.#pendingLanguage;
+      this.#pendingLanguage = null;
+      if (pending && pending !== this.settings?.language)
+        await this.saveSettings({ language: pending });
+    } catch {
+      // The defaults stay; the settings screen will show the error when opened.
+      this.settings = {
+        auto_lock_minutes: info.auto_lock_minutes,
+        language: this.#language.current,
+      };
+    }
+  }
+
+  #applySettings(settings: UiSettings): void {
+    this.settings = settings;
+    if (isLanguage(settings.language)) this.#language.set(settings.language);
+    if (this.info) this.info = { ...this.info, auto_lock_minutes: settings.auto_lock_minutes };
+  }
+}

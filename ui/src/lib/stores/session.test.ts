@@ -1,0 +1,190 @@
+import { describe, expect, it, vi } from 'vitest';
+
+import { guardSession } from '../backend';
+import { createFakeBackend } from '../testing/fakeBackend';
+import { DraftStore } from './drafts.svelte';
+import { LanguageStore } from './language.svelte';
+import { SessionStore } from './session.svelte';
+
+function setup(options: Parameters<typeof createFakeBackend>[0] = {}) {
+  const fake = createFakeBackend(options);
+  const drafts = new DraftStore();
+  const language = new LanguageStore();
+  const onUserChanged = vi.fn();
+  const holder: { session?: SessionStore } = {};
+  const backend = guardSession(fake, () => holder.session?.locked('inactivity'));
+  const session = new SessionStore(backend, drafts, language, { onUserChanged });
+  holder.session = session;
+  return { fake, backend, drafts, language, session, onUserChanged };
+}
+
+describe('SessionStore', () => {
+  it('asks for setup when there is no vault, then offers to sign in as the new admin', async () => {
+    const { session, backend } = setup({ vaultExists: false });
+    await session.load();
+    expect(session.phase).toBe('setup');
+    await backend.vaultCreate({
+      admin_username: 'Ana',
+      admin_display_name: 'Ana Souza',
+      password: 'correct horse battery',
+    });
+    await session.vaultCreated('Ana');
+    expect(session.phase).toBe('locked');
+    expect(session.lastUsername).toBe('ana');
+  });
+
+  it('starts locked with the vault language, and opens with the right password', async () => {
+    const { session, language } = setup({ language: 'fr' });
+    await session.load();
+    expect(session.phase).toBe('locked');
+    expect(language.current).toBe('fr');
+    const info = await session.unlock('ana', 'correct horse battery');
+    expect(info.role).toBe('admin');
+    expect(session.phase).toBe('open');
+    expect(session.isAdmin).toBe(true);
+    expect(session.settings).toEqual({ auto_lock_minutes: 5, language: 'fr' });
+  });
+
+  it('stays locked and rethrows the backend error on a wrong password', async () => {
+    const { session } = setup();
+    await session.load();
+    await expect(session.unlock('ana', 'wrong password!')).rejects.toEqual({
+      code: 'bad_credentials',
+      message: 'wrong user name or password',
+    });
+    expect(session.phase).toBe('locked');
+    expect(session.info).toBeNull();
+  });
+
+  it('passes on a lock-out with the seconds to wait', async () => {
+    const { session } = setup();
+    await session.load();
+    for (let i = 0; i < 5; i++) {
+      await expect(session.unlock('ana', 'wrong password!')).rejects.toMatchObject({
+        code: 'bad_credentials',
+      });
+    }
+    await expect(session.unlock('ana', 'correct horse battery')).rejects.toMatchObject({
+      code: 'locked_out',
+      retry_after_secs: 30,
+    });
+    expect(session.phase).toBe('locked');
+  });
+
+  it('returns to the unlock screen on the session-locked event', async () => {
+    const { session, fake } = setup();
+    await session.load();
+    await session.listen();
+    await session.unlock('rui', 'another long secret');
+    fake.emitLocked('inactivity');
+    expect(session.phase).toBe('locked');
+    expect(session.lockReason).toBe('inactivity');
+    expect(session.lastUsername).toBe('rui');
+    expect(session.info).toBeNull();
+  });
+
+  it('locks when a command answers no_session', async () => {
+    const { session, fake, backend } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    fake.state.session = null; // the backend locked and the event was missed
+    await expect(backend.sessionTouch()).rejects.toMatchObject({
+      code: 'no_session',
+    });
+    expect(session.phase).toBe('locked');
+  });
+
+  it('locks at the user request', async () => {
+    const { session, fake } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    await session.lock();
+    expect(fake.calls).toContain('session_lock');
+    expect(session.phase).toBe('locked');
+    expect(session.lockReason).toBe('manual');
+  });
+
+  it('keeps drafts for the same user after an auto-lock', async () => {
+    const { session, fake, drafts, onUserChanged } = setup();
+    await session.load();
+    await session.listen();
+    await session.unlock('rui', 'another long secret');
+    drafts.open('narrative-new:p1', () => ({ body: '' })).body = 'Walked to the market.';
+    fake.emitLocked('inactivity');
+    await session.unlock('rui', 'another long secret');
+    expect(drafts.open('narrative-new:p1', () => ({ body: '' })).body).toBe(
+      'Walked to the market.',
+    );
+    expect(drafts.discarded).toBe(0);
+    expect(onUserChanged).not.toHaveBeenCalled();
+  });
+
+  it('discards drafts with a warning when another user signs in', async () => {
+    const { session, fake, drafts, onUserChanged } = setup();
+    await session.load();
+    await session.listen();
+    await session.unlock('rui', 'another long secret');
+    drafts.open('visit:p1', () => ({ reason: '' })).reason = 'chest pain';
+    fake.emitLocked('inactivity');
+    await session.unlock('ana', 'correct horse battery');
+    expect(drafts.discarded).toBe(1);
+    expect(drafts.has('visit:p1')).toBe(false);
+    expect(onUserChanged).toHaveBeenCalledOnce();
+  });
+
+  it('stores the language when a session is open', async () => {
+    const { session, fake, language } = setup();
+    await session.load();
+    await session.unlock('rui', 'another long secret');
+    await session.setLanguage('fr');
+    expect(language.current).toBe('fr');
+    expect(fake.state.settings.language).toBe('fr');
+    expect(session.settings?.language).toBe('fr');
+  });
+
+  it('stores a language chosen before sign-in, which then stays', async () => {
+    const { session, fake, language } = setup();
+    await session.load();
+    await session.setLanguage('fr');
+    expect(language.current).toBe('fr');
+    expect(fake.state.settings.language).toBe('fr');
+    await session.unlock('rui', 'another long secret');
+    expect(language.current).toBe('fr');
+  });
+
+  it('stores the language after sign-in when the backend refused it before', async () => {
+    const { session, fake, language } = setup();
+    await session.load();
+    const realSet = fake.settingsSet;
+    fake.settingsSet = () => Promise.reject({ code: 'no_session', message: 'locked' });
+    await session.setLanguage('fr');
+    expect(language.current).toBe('fr');
+    expect(fake.state.settings.language).toBe('en');
+    fake.settingsSet = realSet;
+    await session.unlock('rui', 'another long secret');
+    expect(language.current).toBe('fr');
+    expect(fake.state.settings.language).toBe('fr');
+  });
+
+  it('lets admins change the auto-lock delay and refuses others', async () => {
+    const { session } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    await session.saveSettings({ auto_lock_minutes: 10 });
+    expect(session.info?.auto_lock_minutes).toBe(10);
+    await session.lock();
+    await session.unlock('rui', 'another long secret');
+    await expect(session.saveSettings({ auto_lock_minutes: 2 })).rejects.toMatchObject({
+      code: 'denied',
+    });
+    expect(session.settings?.auto_lock_minutes).toBe(10);
+  });
+
+  it('reports a backend that cannot start', async () => {
+    const { session, fake } = setup();
+    fake.appStatus = () => Promise.reject({ code: 'integrity', message: 'corrupt header' });
+    await session.load();
+    expect(session.phase).toBe('unavailable');
+    expect(session.loadError).toEqual({ code: 'integrity', message: 'corrupt header' });
+  });
+});

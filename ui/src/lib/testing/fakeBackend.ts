@@ -1,0 +1,466 @@
+/**
+ * A stand-in `Backend`: an in-memory vault for unit tests and for `demo.html` (the UI in a
+ * plain browser, `npm run dev`). It follows the contract's shapes and error codes, with
+ * hooks to fire the `session-locked` event. Never bundled into the app.
+ */
+import type {
+  ApiError,
+  AuditRecord,
+  Backend,
+  Encounter,
+  JsonValue,
+  Language,
+  Narrative,
+  Patient,
+  PatientSummary,
+  Revision,
+  Role,
+  SessionInfo,
+  SessionLocked,
+  UiSettings,
+  StaffAccount,
+} from '../backend';
+import { parseHumanId } from '../format';
+
+export type FakeUser = { username: string; password: string; role: Role; display_name?: string };
+
+export type FakeBackend = Backend & {
+  /** Fires `session-locked` as the shell would. */
+  emitLocked(reason: SessionLocked['reason']): void;
+  /** Names of the commands called, in order. */
+  calls: string[];
+  state: {
+    vaultExists: boolean;
+    session: SessionInfo | null;
+    settings: UiSettings;
+    users: FakeUser[];
+    staff: StaffAccount[];
+    patients: Patient[];
+    encounters: Encounter[];
+    narratives: Narrative[];
+    revisions: Revision[];
+    audit: AuditRecord[];
+  };
+};
+
+function fail(code: ApiError['code'], message: string): never {
+  throw { code, message } satisfies ApiError;
+}
+
+const now = () => new Date().toISOString();
+let counter = 0;
+const uuid = () => `00000000-0000-7000-8000-${String(++counter).padStart(12, '0')}`;
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function humanId(n: number): string {
+  for (let check = 0; check < 32; check++) {
+    const body = String(n).padStart(7, '0');
+    const id = parseHumanId(body + ALPHABET[check]);
+    if (id) return id;
+  }
+  return fail('internal', 'no human id');
+}
+
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
+
+export function createFakeBackend(
+  options: { vaultExists?: boolean; users?: FakeUser[]; language?: Language } = {},
+): FakeBackend {
+  const listeners = new Set<(e: SessionLocked) => void>();
+  const failures = new Map<string, number>();
+  const calls: string[] = [];
+  const users = options.users ?? [
+    { username: 'ana', password: 'correct horse battery', role: 'admin', display_name: 'Ana' },
+    { username: 'rui', password: 'another long secret', role: 'clinician', display_name: 'Rui' },
+  ];
+  const account = (u: FakeUser): StaffAccount => ({
+    id: uuid(),
+    username: u.username,
+    display_name: u.display_name ?? u.username,
+    role: u.role,
+    status: 'active',
+    created_at: now(),
+    disabled_at: null,
+  });
+  const state: FakeBackend['state'] = {
+    vaultExists: options.vaultExists ?? true,
+    session: null,
+    settings: { auto_lock_minutes: 5, language: options.language ?? 'en' },
+    users,
+    staff: users.map(account),
+    patients: [],
+    encounters: [],
+    narratives: [],
+    revisions: [],
+    audit: [],
+  };
+
+  const session = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
+  const audit = (
+    action: string,
+    resource_type: string,
+    resource_id: string | null,
+    after: JsonValue = null,
+  ) => {
+    state.audit.push({
+      seq: state.audit.length + 1,
+      at: now(),
+      actor_id: null,
+      actor: state.session?.username ?? 'system',
+      session_id: 'demo',
+      action,
+      resource_type,
+      resource_id,
+      before: null,
+      after,
+      reason: null,
+    });
+  };
+  const clinical = () => {
+    const s = session();
+    if (s.role === 'front_desk') fail('denied', 'front_desk may not read patient records');
+    return s;
+  };
+  const admin = () => {
+    const s = session();
+    if (s.role !== 'admin') fail('denied', `${s.role} may not manage staff`);
+    return s;
+  };
+  const findPatient = (key: string) => {
+    const human = parseHumanId(key);
+    return (
+      state.patients.find((p) => p.id === key || p.human_id === human) ??
+      fail('not_found', `patient not found: ${key}`)
+    );
+  };
+  const summary = (p: Patient): PatientSummary => ({
+    id: p.id,
+    human_id: p.human_id,
+    given_name: p.given_name,
+    family_name: p.family_name,
+    date_of_birth: p.date_of_birth ?? null,
+    status: p.status,
+  });
+
+  const backend: Backend = {
+    async appStatus() {
+      calls.push('app_status');
+      return {
+        vault_path: '/home/demo/.local/share/tessera',
+        vault_exists: state.vaultExists,
+        session: state.session,
+        language: state.settings.language,
+      };
+    },
+    async vaultCreate({ admin_username, admin_display_name, password }) {
+      calls.push('vault_create');
+      if (state.vaultExists) fail('conflict', 'a vault already exists here');
+      state.vaultExists = true;
+      const admin: FakeUser = {
+        username: admin_username.toLowerCase(),
+        password,
+        role: 'admin',
+        display_name: admin_display_name,
+      };
+      state.users = [admin];
+      state.staff = [account(admin)];
+      return {
+        recovery_key: 'K7Q2M-4XRTA-9PZ3H-WN8CD-E5VJF-2GKBY-6HMQS-T3RXA-PZ9WN-4CDEV-JF7QA',
+      };
+    },
+    async sessionUnlock({ username, password }) {
+      calls.push('session_unlock');
+      const name = username.trim().toLowerCase();
+      const user = state.users.find((u) => u.username === name);
+      if ((failures.get(name) ?? 0) >= 5) {
+        throw {
+          code: 'locked_out',
+          message: 'too many failed sign-ins: this account is locked for another 30 s',
+          retry_after_secs: 30,
+        } satisfies ApiError;
+      }
+      if (!user || user.password !== password) {
+        if (user) failures.set(name, (failures.get(name) ?? 0) + 1);
+        fail('bad_credentials', 'wrong user name or password');
+      }
+      failures.delete(name);
+      state.session = {
+        username: user.username,
+        role: user.role,
+        auto_lock_minutes: state.settings.auto_lock_minutes,
+      };
+      audit('session.open', 'session', null);
+      return state.session;
+    },
+    async sessionTouch() {
+      calls.push('session_touch');
+      session();
+      return null;
+    },
+    async sessionLock() {
+      calls.push('session_lock');
+      state.session = null;
+      return null;
+    },
+    async patientSearch({ query, limit }) {
+      calls.push('patient_search');
+      session();
+      const words = fold(query).split(/\s+/).filter(Boolean);
+      const human = parseHumanId(query);
+      const found = state.patients
+        .filter((p) => !p.deleted_at)
+        .filter(
+          (p) =>
+            (human !== null && p.human_id === human) ||
+            words.every((w) =>
+              fold(`${p.given_name} ${p.family_name} ${p.phone ?? ''}`)
+                .split(/\s+/)
+                .some((x) => x.startsWith(w)),
+            ),
+        )
+        .sort((a, b) =>
+          `${a.family_name} ${a.given_name}`.localeCompare(`${b.family_name} ${b.given_name}`),
+        )
+        .slice(0, limit);
+      audit('patient.search', 'patient', null, { query, results: found.length });
+      return found.map(summary);
+    },
+    async patientCreate({ profile }) {
+      calls.push('patient_create');
+      session();
+      if (!profile.given_name.trim()) fail('invalid', 'given name: is required');
+      const patient: Patient = {
+        ...profile,
+        id: uuid(),
+        human_id: humanId(state.patients.length + 1),
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+      };
+      state.patients.push(patient);
+      audit('patient.create', 'patient', patient.id);
+      return patient;
+    },
+    async patientChart({ patient }) {
+      calls.push('patient_chart');
+      clinical();
+      const p = findPatient(patient);
+      audit('patient.view', 'patient', p.id);
+      const encounters = state.encounters
+        .filter((e) => e.patient_id === p.id)
+        .sort((a, b) => b.occurred_at.localeCompare(a.occurred_at))
+        .slice(0, 50);
+      return { patient: structuredClone(p), encounters };
+    },
+    async patientUpdate({ patient, profile, expected_version }) {
+      calls.push('patient_update');
+      clinical();
+      const p = findPatient(patient);
+      if (p.version !== expected_version) {
+        fail(
+          'conflict',
+          `patient ${p.human_id} was changed since you opened it (you edited version ${expected_version}, it is now version ${p.version}); reload it and apply your change again`,
+        );
+      }
+      const updated: Patient = {
+        ...profile,
+        id: p.id,
+        human_id: p.human_id,
+        version: p.version + 1,
+        created_at: p.created_at,
+        updated_at: now(),
+      };
+      state.patients = state.patients.map((x) => (x.id === p.id ? updated : x));
+      audit('patient.edit', 'patient', p.id);
+      return structuredClone(updated);
+    },
+    async encounterAdd({ patient, encounter }) {
+      calls.push('encounter_add');
+      const s = clinical();
+      const p = findPatient(patient);
+      if (encounter.vitals.pulse != null && encounter.vitals.pulse > 250) {
+        fail(
+          'invalid',
+          `pulse: ${encounter.vitals.pulse} bpm is outside the plausible range 20-250 bpm`,
+        );
+      }
+      const occurred = new Date(
+        /^\d{4}-\d{2}-\d{2}$/.test(encounter.occurred_at)
+          ? `${encounter.occurred_at}T00:00:00Z`
+          : encounter.occurred_at,
+      );
+      if (Number.isNaN(occurred.getTime())) fail('invalid', 'date: not a date');
+      const e: Encounter = {
+        id: uuid(),
+        patient_id: p.id,
+        version: 1,
+        occurred_at: occurred.toISOString().replace('.000Z', 'Z'),
+        kind: encounter.kind,
+        recorded_by: s.username,
+        reason: encounter.reason,
+        diagnoses: encounter.diagnoses,
+        treatments: encounter.treatments,
+        vitals: encounter.vitals,
+        created_at: now(),
+      };
+      if (encounter.notes) e.notes = encounter.notes;
+      state.encounters.push(e);
+      audit('encounter.record', 'encounter', e.id);
+      return e;
+    },
+    async narrativeList({ patient }) {
+      calls.push('narrative_list');
+      clinical();
+      const p = findPatient(patient);
+      return state.narratives
+        .filter((n) => n.patient_id === p.id)
+        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+    },
+    async narrativeAdd({ patient, title, body }) {
+      calls.push('narrative_add');
+      const s = clinical();
+      const p = findPatient(patient);
+      const n: Narrative = {
+        id: uuid(),
+        patient_id: p.id,
+        photo_id: null,
+        author: s.username,
+        author_type: s.role === 'social_worker' ? 'social_worker' : 'clinician',
+        title,
+        body,
+        revision: 1,
+        created_at: now(),
+        updated_at: now(),
+      };
+      state.narratives.push(n);
+      state.revisions.push({
+        narrative_id: n.id,
+        revision: 1,
+        title,
+        body,
+        photo_id: null,
+        edited_by: s.username,
+        edited_at: n.created_at,
+      });
+      audit('narrative.write', 'narrative', n.id);
+      return n;
+    },
+    async narrativeEdit({ narrative_id, title, body, expected_revision }) {
+      calls.push('narrative_edit');
+      const s = clinical();
+      const n =
+        state.narratives.find((x) => x.id === narrative_id) ??
+        fail('not_found', `narrative not found: ${narrative_id}`);
+      if (n.revision !== expected_revision) {
+        fail('conflict', `narrative was edited since (revision ${n.revision})`);
+      }
+      n.revision += 1;
+      n.title = title ?? n.title;
+      n.body = body;
+      n.updated_at = now();
+      state.revisions.push({
+        narrative_id,
+        revision: n.revision,
+        title: n.title,
+        body,
+        photo_id: null,
+        edited_by: s.username,
+        edited_at: n.updated_at,
+      });
+      audit('narrative.write', 'narrative', n.id);
+      return { ...n };
+    },
+    async narrativeHistory({ narrative_id }) {
+      calls.push('narrative_history');
+      clinical();
+      return state.revisions.filter((r) => r.narrative_id === narrative_id);
+    },
+    async staffList() {
+      calls.push('staff_list');
+      admin();
+      return [...state.staff].sort((a, b) => a.username.localeCompare(b.username));
+    },
+    async staffAdd({ username, display_name, role, password }) {
+      calls.push('staff_add');
+      admin();
+      const name = username.trim().toLowerCase();
+      if (state.staff.some((a) => a.username === name)) {
+        fail('conflict', `user name ${name} is taken`);
+      }
+      const user: FakeUser = { username: name, password, role, display_name };
+      state.users.push(user);
+      const created = account(user);
+      state.staff.push(created);
+      audit('staff.add', 'staff', created.id);
+      return created;
+    },
+    async staffDisable({ username, reason }) {
+      calls.push('staff_disable');
+      admin();
+      const a =
+        state.staff.find((x) => x.username === username) ??
+        fail('not_found', `account not found: ${username}`);
+      a.status = 'disabled';
+      a.disabled_at = now();
+      state.users = state.users.filter((u) => u.username !== username);
+      audit('staff.disable', 'staff', a.id, reason);
+      return { ...a };
+    },
+    async auditList({ filter }) {
+      calls.push('audit_list');
+      admin();
+      const rows = state.audit.filter(
+        (r) =>
+          (!filter.actor || r.actor === filter.actor.toLowerCase()) &&
+          (!filter.action ||
+            r.action === filter.action ||
+            r.action.startsWith(`${filter.action}.`)) &&
+          (!filter.resource_id || r.resource_id === filter.resource_id) &&
+          (!filter.since || r.at >= filter.since) &&
+          (!filter.until || r.at < filter.until),
+      );
+      return filter.limit ? rows.slice(-filter.limit) : rows;
+    },
+    async auditVerify() {
+      calls.push('audit_verify');
+      admin();
+      const entries = state.audit.length;
+      audit('audit.verify', 'audit_log', null);
+      return { ok: true, entries, anchored: entries, unanchored: 0, problem: null };
+    },
+    // Like the shell: the language works without a session, the delay needs an admin.
+    async settingsGet() {
+      calls.push('settings_get');
+      return { ...state.settings };
+    },
+    async settingsSet({ settings }) {
+      calls.push('settings_set');
+      if (settings.auto_lock_minutes !== state.settings.auto_lock_minutes) {
+        const s = session();
+        if (s.role !== 'admin') fail('denied', `${s.role} may not change the auto-lock delay`);
+        if (settings.auto_lock_minutes < 1 || settings.auto_lock_minutes > 60) {
+          fail('invalid', 'auto-lock: must be between 1 and 60 minutes');
+        }
+      }
+      state.settings = { ...settings };
+      return { ...state.settings };
+    },
+    async onSessionLocked(handler) {
+      listeners.add(handler);
+      return () => listeners.delete(handler);
+    },
+  };
+
+  return Object.assign(backend, {
+    calls,
+    state,
+    emitLocked(reason: SessionLocked['reason']) {
+      state.session = null;
+      for (const l of listeners) l({ reason });
+    },
+  });
+}
