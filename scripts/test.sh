@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up the machine and runs Tessera's whole test suite: formatting, lints, then every
-# unit, integration and property test of the workspace. Exits non-zero on any failure.
+# Sets up the machine and runs Tessera's whole test suite: formatting, lints and type checks,
+# the UI's unit tests, every Rust unit, integration and property test, then the end-to-end
+# suite on the real app. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
+
+echo "== UI: install, type check, lint, unit tests, build" >&2
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm run lint && npm test && npm run build)
+
 echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 echo "== core must not depend on a window, camera or terminal crate" >&2
@@ -19,5 +24,11 @@ if cargo tree -p tessera-core --edges normal --prefix none --format '{p}' --lock
   echo "tessera-core depends on a front-end crate" >&2
   exit 1
 fi
-echo "== cargo test" >&2
-cargo test --workspace --locked
+
+echo "== cargo test: core, CLI, shell (with the generated-bindings drift check)" >&2
+cargo test --locked
+
+echo "== end-to-end: the real app under Xvfb through WebKitWebDriver" >&2
+cargo build --locked -p tessera-app --features custom-protocol
+export TESSERA_APP_BIN="$CARGO_TARGET_DIR/debug/tessera-app"
+cargo test --locked -p tessera-e2e -- --test-threads=1

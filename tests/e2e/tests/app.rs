@@ -1,0 +1,179 @@
+//! The real Tessera app, built with its UI embedded, driven through WebDriver under Xvfb.
+//! Each test starts its own app on its own empty vault and saves screenshots of its steps
+//! to `target/e2e-screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use tessera_e2e::{App, Options, Result};
+
+const ADMIN: &str = "ana";
+const PASSWORD: &str = "correct horse battery";
+
+/// First-run setup: create the vault and admin, confirm the recovery key, land on sign-in.
+async fn set_up(app: &App) -> Result<String> {
+    app.by_id("screen-setup").await?;
+    app.fill("setup-username", ADMIN).await?;
+    app.fill("setup-display-name", "Ana Souza").await?;
+    app.fill("setup-password", PASSWORD).await?;
+    app.fill("setup-confirm", PASSWORD).await?;
+    app.screenshot("setup").await;
+    app.click("setup-submit").await?;
+    app.by_id("screen-recovery").await?;
+    let key = app.by_id("recovery-key").await?.text().await?;
+    let groups: Vec<&str> = key
+        .split(|c: char| c == '-' || c.is_whitespace())
+        .filter(|g| !g.is_empty())
+        .collect();
+    assert!(
+        groups.len() >= 10,
+        "the recovery key is shown in groups: {key:?}"
+    );
+    app.screenshot("recovery-key").await;
+    app.fill("recovery-confirm", groups[groups.len() - 1])
+        .await?;
+    app.click("recovery-continue").await?;
+    app.by_id("screen-unlock").await?;
+    Ok(key)
+}
+
+async fn sign_in(app: &App, password: &str) -> Result<()> {
+    app.fill("unlock-username", ADMIN).await?;
+    app.fill("unlock-password", password).await?;
+    app.click("unlock-submit").await?;
+    Ok(())
+}
+
+async fn signed_in_app(name: &str, options: Options) -> Result<App> {
+    let app = App::start(name, options).await?;
+    set_up(&app).await?;
+    sign_in(&app, PASSWORD).await?;
+    app.by_id("screen-patients").await?;
+    Ok(app)
+}
+
+#[tokio::test]
+async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
+    let app = App::start("setup-unlock", Options::default()).await?;
+    let key = set_up(&app).await?;
+    assert!(app.vault().join("header.json").exists());
+    let header = std::fs::read_to_string(app.vault().join("header.json"))?;
+    assert!(
+        !header.contains(ADMIN) && !header.contains(&key),
+        "the header names no one"
+    );
+
+    sign_in(&app, "not the password").await?;
+    let error = app.wait_text("unlock-error", "").await?;
+    assert!(!error.trim().is_empty());
+    app.screenshot("wrong-password").await;
+    app.by_id("screen-unlock").await?;
+
+    sign_in(&app, PASSWORD).await?;
+    app.by_id("screen-patients").await?;
+    app.screenshot("signed-in").await;
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_patient_is_created_edited_visited_written_about_and_found() -> Result<()> {
+    let app = signed_in_app("patient-journey", Options::default()).await?;
+
+    app.click("new-patient-button").await?;
+    app.by_id("screen-new-patient").await?;
+    app.fill("field-given_name", "José").await?;
+    app.fill("field-family_name", "Núñez").await?;
+    app.screenshot("new-patient").await;
+    app.click("save-button").await?;
+    app.by_id("screen-patient").await?;
+    app.wait_text("view-family_name", "Núñez").await?;
+    app.screenshot("chart").await;
+
+    app.click("edit-profile").await?;
+    app.fill("field-phone", "+351 912 345 678").await?;
+    app.click("save-button").await?;
+    app.by_id("profile-saved").await?;
+    app.wait_text("view-phone", "912 345 678").await?;
+    app.screenshot("profile-edited").await;
+
+    app.click("tab-visits").await?;
+    app.click("visit-new").await?;
+    app.fill("visit-date", "2026-11-20").await?;
+    app.fill("visit-reason", "Wound check").await?;
+    app.fill("visit-bp_systolic", "128").await?;
+    app.fill("visit-bp_diastolic", "84").await?;
+    app.fill("visit-pulse", "76").await?;
+    app.screenshot("visit-form").await;
+    app.click("visit-submit").await?;
+    let row = app.wait_text("visit-row", "Wound check").await?;
+    assert!(
+        row.contains("128/84"),
+        "the visit shows its blood pressure: {row}"
+    );
+    app.screenshot("visit-saved").await;
+
+    app.click("tab-narratives").await?;
+    app.click("narrative-new").await?;
+    app.fill("narrative-body", "Walked to the market without resting.")
+        .await?;
+    app.click("narrative-submit").await?;
+    app.wait_text("narrative-text", "without resting").await?;
+    app.click("narrative-edit").await?;
+    app.fill(
+        "narrative-edit-body",
+        "Walked to the market and back without resting.",
+    )
+    .await?;
+    app.click("narrative-edit-submit").await?;
+    app.wait_text("narrative-text", "and back").await?;
+    app.click("narrative-history").await?;
+    app.by_id("narrative-history-list").await?;
+    let revisions = app
+        .client
+        .find_all(Locator::Css("[data-testid=narrative-revision]"))
+        .await?;
+    assert_eq!(revisions.len(), 2, "both versions are kept");
+    app.screenshot("narrative-history").await;
+
+    app.click("nav-patients").await?;
+    app.fill("patient-search", "nunez").await?;
+    app.wait_text("patient-row", "Núñez").await?;
+    app.screenshot("search").await;
+    app.close().await
+}
+
+#[tokio::test]
+async fn inactivity_locks_the_vault_and_returns_to_sign_in() -> Result<()> {
+    let app = signed_in_app(
+        "auto-lock",
+        Options {
+            auto_lock_seconds: Some(3),
+        },
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    app.by_id("screen-unlock").await?;
+    app.screenshot("locked").await;
+    sign_in(&app, PASSWORD).await?;
+    app.by_id("screen-patients").await?;
+    app.close().await
+}
+
+#[tokio::test]
+async fn the_french_ui_speaks_french() -> Result<()> {
+    let app = signed_in_app("french", Options::default()).await?;
+    app.click("nav-settings").await?;
+    app.by_id("screen-settings").await?;
+    app.by_css("[data-testid=settings-language] option[value=fr]")
+        .await?
+        .click()
+        .await?;
+    app.wait_text("screen-settings", "Réglages").await?;
+    app.wait_text("nav-audit", "Journal d’audit").await?;
+    app.screenshot("settings-fr").await;
+    app.click("lock-button").await?;
+    app.wait_text("screen-unlock", "Connexion").await?;
+    app.screenshot("unlock-fr").await;
+    app.close().await
+}
