@@ -31,4 +31,4 @@ cargo test --locked
 echo "== end-to-end: the real app under Xvfb through WebKitWebDriver" >&2
 cargo build --locked -p tessera-app --features custom-protocol
 export TESSERA_APP_BIN="$CARGO_TARGET_DIR/debug/tessera-app"
-cargo test --locked -p tessera-e2e -- --test-threads=1
+cargo test --locked -p tessera-e2e --test app -- --test-threads=1

@@ -75,7 +75,7 @@ impl App {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()?;
-        // WebKitWebDriver directly, with what tauri-driver would send it: see docs/testing.md.
+        // WebKitWebDriver directly, with what tauri-driver would send it (see the module doc).
         let mut driver = Command::new("WebKitWebDriver");
         driver
             .args([format!("--port={port}"), "--host=127.0.0.1".to_owned()])
