@@ -177,3 +177,60 @@ async fn the_french_ui_speaks_french() -> Result<()> {
     app.screenshot("unlock-fr").await;
     app.close().await
 }
+
+/// At 200% zoom the screens reflow instead of scrolling sideways, and the keyboard alone
+/// reaches the search field and opens a patient.
+#[tokio::test]
+async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Result<()> {
+    let app = signed_in_app("zoom-keyboard", Options::default()).await?;
+    app.click("new-patient-button").await?;
+    app.fill("field-given_name", "Amélie").await?;
+    app.fill("field-family_name", "Lefèvre").await?;
+    app.click("save-button").await?;
+    app.by_id("screen-patient").await?;
+
+    // 200% zoom of the 1200x800 window is a 600x400 CSS-pixel viewport. Resizing the window
+    // lays the page out exactly as the zoom would, and keeps WebDriver's click targets true
+    // (CSS zoom would not).
+    app.client.set_window_size(600, 400).await?;
+    let width = app
+        .client
+        .execute("return window.innerWidth;", vec![])
+        .await?;
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 620),
+        "the viewport is {width} px wide"
+    );
+    for (screen, testid) in [("chart", "screen-patient"), ("patients", "screen-patients")] {
+        if screen == "patients" {
+            app.click("nav-patients").await?;
+        }
+        app.by_id(testid).await?;
+        let overflow = app
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await?;
+        app.screenshot(&format!("zoom-200-{screen}")).await;
+        assert!(
+            overflow.as_i64().unwrap_or(i64::MAX) <= 1,
+            "{screen} scrolls sideways at 200% zoom by {overflow}px"
+        );
+    }
+
+    // Keyboard only: type into the focused search, arrow down to the row, Enter opens it.
+    let search = app.by_id("patient-search").await?;
+    search.send_keys("lefevre").await?;
+    app.wait_text("patient-row", "Lefèvre").await?;
+    search.send_keys("\u{E015}").await?; // ArrowDown
+    app.client
+        .active_element()
+        .await?
+        .send_keys("\u{E007}") // Enter
+        .await?;
+    app.wait_text("view-family_name", "Lefèvre").await?;
+    app.screenshot("keyboard-opened").await;
+    app.close().await
+}
