@@ -25,8 +25,9 @@ if cargo tree -p tessera-core --edges normal --prefix none --format '{p}' --lock
   exit 1
 fi
 
+# The shell is built with the UI embedded once, for its unit tests and the end-to-end suite.
 echo "== cargo test: core, CLI, shell (with the generated-bindings drift check)" >&2
-cargo test --locked
+cargo test --locked --features tessera-app/custom-protocol
 
 echo "== end-to-end: the real app under Xvfb through WebKitWebDriver" >&2
 cargo build --locked -p tessera-app --features custom-protocol
