@@ -36,16 +36,14 @@ pub fn start(app: AppHandle) {
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(Duration::from_millis(500));
-            let expired = match state::lock(&unlocked) {
-                Ok(mut guard) => {
-                    let idle = guard
-                        .as_ref()
-                        .is_some_and(|open| open.last_activity.elapsed() >= open.auto_lock);
-                    // Dropping the session anchors the audit log, closes the database and
-                    // wipes the keys.
-                    idle.then(|| guard.take())
-                }
-                Err(_) => return,
+            let expired = {
+                let mut guard = state::lock(&unlocked);
+                let idle = guard
+                    .as_ref()
+                    .is_some_and(|open| open.last_activity.elapsed() >= open.auto_lock);
+                // Dropping the session anchors the audit log, closes the database and wipes
+                // the keys.
+                idle.then(|| guard.take())
             };
             if expired.is_some() {
                 drop(expired);

@@ -4,7 +4,7 @@
 //! the core call on a blocking thread and counts as activity for the auto-lock.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -67,7 +67,7 @@ impl AppState {
     {
         let unlocked = Arc::clone(&self.unlocked);
         blocking(move || {
-            let mut guard = lock(&unlocked)?;
+            let mut guard = lock(&unlocked);
             let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
             open.last_activity = Instant::now();
             f(&mut open.session).map_err(ApiError::from)
@@ -87,13 +87,9 @@ where
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
 }
 
-pub(crate) fn lock(
-    unlocked: &Mutex<Option<Unlocked>>,
-) -> Result<MutexGuard<'_, Option<Unlocked>>, ApiError> {
-    unlocked.lock().map_err(|_| {
-        ApiError::new(
-            ErrorCode::Internal,
-            "a previous command panicked; restart Tessera",
-        )
-    })
+/// Locks the session slot. A command that panicked while holding it leaves it poisoned; the
+/// slot is still taken, so the auto-lock and sign-out keep working (an open transaction was
+/// rolled back when the panic unwound).
+pub(crate) fn lock(unlocked: &Mutex<Option<Unlocked>>) -> MutexGuard<'_, Option<Unlocked>> {
+    unlocked.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -60,7 +60,7 @@ struct Preferences {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiError> {
-    let session = state::lock(&state.unlocked)?
+    let session = state::lock(&state.unlocked)
         .as_ref()
         .map(|open| open.info.clone());
     Ok(AppStatus {
@@ -136,7 +136,7 @@ pub async fn settings_set(
                 )
             })
             .await?;
-        if let Some(open) = state::lock(&state.unlocked)?.as_mut() {
+        if let Some(open) = state::lock(&state.unlocked).as_mut() {
             open.info.auto_lock_minutes = saved.auto_lock_minutes;
             if state.auto_lock_override.is_none() {
                 open.auto_lock =

@@ -41,7 +41,7 @@ pub async fn session_unlock(
             auto_lock_minutes: minutes,
         };
         // Signing in replaces any session still open (its keys are wiped on drop).
-        *state::lock(&unlocked)? = Some(Unlocked {
+        *state::lock(&unlocked) = Some(Unlocked {
             session,
             info: info.clone(),
             last_activity: Instant::now(),
@@ -54,7 +54,7 @@ pub async fn session_unlock(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<(), ApiError> {
-    let was_open = state::lock(&state.unlocked)?.take();
+    let was_open = state::lock(&state.unlocked).take();
     drop(was_open);
     autolock::notify(&app, LockReason::Manual);
     Ok(())
@@ -63,7 +63,7 @@ pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<
 /// Counts as activity (typing, clicking) for the auto-lock, without touching the vault.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn session_touch(state: State<'_, AppState>) -> Result<(), ApiError> {
-    match state::lock(&state.unlocked)?.as_mut() {
+    match state::lock(&state.unlocked).as_mut() {
         Some(open) => {
             open.last_activity = Instant::now();
             Ok(())
