@@ -56,11 +56,6 @@ pub fn parse(text: &str) -> Result<String> {
     Ok(format_symbols(body))
 }
 
-/// Whether `text` has the shape of a human id (so a lookup can try it before a UUID).
-pub fn looks_like(text: &str) -> bool {
-    parse(text).is_ok()
-}
-
 fn format_symbols(body: &[u8]) -> String {
     let check = check_symbol(body);
     let chars: String = body
