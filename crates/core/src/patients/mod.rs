@@ -195,7 +195,7 @@ pub fn edit(
                 profile.given_name,
                 profile.family_name,
                 profile.date_of_birth,
-                profile.sex.map(|s| json!(s).as_str().map(str::to_owned)),
+                sex_column(&profile),
                 profile.phone,
                 profile.status.as_str(),
                 to_json(&profile)?,
@@ -296,7 +296,7 @@ pub(crate) fn insert(w: &mut WriteTx<'_>, profile: &Profile, now: i64) -> Result
             profile.given_name,
             profile.family_name,
             profile.date_of_birth,
-            profile.sex.map(|s| json!(s).as_str().map(str::to_owned)),
+            sex_column(profile),
             profile.phone,
             profile.status.as_str(),
             profile_json,
@@ -395,6 +395,13 @@ pub(crate) fn load(conn: &Connection, rowid: i64) -> Result<Patient> {
         updated_at: clock::to_rfc3339(updated),
         deleted_at: deleted.map(clock::to_rfc3339),
     })
+}
+
+/// The sex as stored in its own column: the profile's JSON name (`female`, ...).
+fn sex_column(profile: &Profile) -> Option<String> {
+    profile
+        .sex
+        .and_then(|s| json!(s).as_str().map(str::to_owned))
 }
 
 fn stale(current: &Patient, expected: u32) -> Error {
