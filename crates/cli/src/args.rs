@@ -190,6 +190,9 @@ pub struct AuditListArgs {
     /// Entries about this resource id.
     #[arg(long, value_name = "ID")]
     pub resource_id: Option<String>,
+    /// Entries about this patient (id or human id) and their visits, narratives and consents.
+    #[arg(long, value_name = "PATIENT")]
+    pub patient: Option<String>,
     /// Only the newest N matching entries.
     #[arg(long, value_name = "N")]
     pub limit: Option<u32>,

@@ -308,6 +308,9 @@ pub struct AuditFilter {
     pub resource_type: Option<String>,
     /// Entries about this resource id.
     pub resource_id: Option<String>,
+    /// Entries about this patient (id or human id) or any of their visits, narratives and
+    /// consents: the patient's whole trail.
+    pub patient: Option<String>,
     /// At most this many, newest first when set.
     pub limit: Option<u32>,
 }
@@ -317,11 +320,19 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
     session.read(Action::AuditList, |s| {
         let conn = &s.conn;
         let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
+        let patient_id = match &filter.patient {
+            Some(key) => Some(crate::patients::resolve(conn, key)?.id),
+            None => None,
+        };
         let sql = format!(
             "SELECT * FROM ({SELECT_ROWS} WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) \
              AND (?3 IS NULL OR actor_name = ?3 COLLATE NOCASE) \
              AND (?4 IS NULL OR action = ?4 OR action LIKE ?5) \
              AND (?6 IS NULL OR resource_type = ?6) AND (?7 IS NULL OR resource_id = ?7) \
+             AND (?9 IS NULL OR resource_id = ?9 \
+               OR resource_id IN (SELECT id FROM encounters WHERE patient_id = ?9) \
+               OR resource_id IN (SELECT id FROM narratives WHERE patient_id = ?9) \
+               OR resource_id IN (SELECT id FROM consents WHERE patient_id = ?9)) \
              ORDER BY seq DESC LIMIT ?8) ORDER BY seq"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -335,6 +346,7 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
                 filter.resource_type,
                 filter.resource_id,
                 filter.limit.map_or(-1, i64::from),
+                patient_id,
             ],
             Row::from_sql,
         )?;

@@ -637,3 +637,45 @@ fn only_admins_change_the_auto_lock_and_within_bounds() {
     settings::set(&mut admin, ten).unwrap();
     assert_eq!(settings::get(&mut desk).unwrap(), ten);
 }
+
+#[test]
+fn a_patients_audit_trail_includes_their_visits_narratives_and_consents() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Linh", "Tran")).unwrap();
+    let other = patients::create(&mut s, Profile::named("Omar", "Haddad")).unwrap();
+    encounters::add(&mut s, &p.id, visit("2026-05-01", "intake")).unwrap();
+    narratives::add(&mut s, &p.id, story("First week at the shelter.")).unwrap();
+    narratives::add(&mut s, &other.id, story("Someone else's story.")).unwrap();
+    let consent = NewConsent {
+        purpose: "photography".into(),
+        status: ConsentStatus::Granted,
+        evidence_id: None,
+        notes: None,
+    };
+    consents::record(&mut s, &p.id, consent).unwrap();
+
+    let trail = audit::list(
+        &mut s,
+        &AuditFilter {
+            patient: Some(p.human_id.to_lowercase()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "patient.create",
+            "encounter.record",
+            "narrative.write",
+            "consent.record"
+        ]
+    );
+    let unknown = AuditFilter {
+        patient: Some("TS-0000-0000".into()),
+        ..AuditFilter::default()
+    };
+    assert!(audit::list(&mut s, &unknown).is_err());
+}

@@ -24,9 +24,12 @@ pub struct AuditQuery {
     /// This action, or family of actions (`patient`).
     #[ts(optional)]
     pub action: Option<String>,
-    /// Entries about this record (a patient's id, ...).
+    /// Entries about this record (a visit's id, ...).
     #[ts(optional)]
     pub resource_id: Option<String>,
+    /// Entries about this patient (id or human id) and their visits, narratives, consents.
+    #[ts(optional)]
+    pub patient: Option<String>,
     /// The newest N entries.
     #[ts(optional)]
     pub limit: Option<u32>,
@@ -52,6 +55,7 @@ pub async fn audit_list(
         action: blank_to_none(filter.action),
         resource_type: None,
         resource_id: blank_to_none(filter.resource_id),
+        patient: blank_to_none(filter.patient),
         limit: Some(filter.limit.unwrap_or(500)),
     };
     state.with_session(move |s| audit::list(s, &filter)).await

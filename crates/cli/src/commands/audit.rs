@@ -47,6 +47,7 @@ fn filter(args: &AuditListArgs) -> Result<AuditFilter> {
         action: args.action.clone(),
         resource_type: args.resource_type.clone(),
         resource_id: args.resource_id.clone(),
+        patient: args.patient.clone(),
         limit: args.limit,
     })
 }

@@ -21,9 +21,13 @@ actor?: string,
  */
 action?: string, 
 /**
- * Entries about this record (a patient's id, ...).
+ * Entries about this record (a visit's id, ...).
  */
 resource_id?: string, 
+/**
+ * Entries about this patient (id or human id) and their visits, narratives, consents.
+ */
+patient?: string, 
 /**
  * The newest N entries.
  */

@@ -413,6 +413,15 @@ export function createFakeBackend(
     async auditList({ filter }) {
       calls.push('audit_list');
       admin();
+      // Like core: a patient filter covers the patient and their visits and narratives.
+      const trail = filter.patient
+        ? ((id) =>
+            new Set([
+              id,
+              ...state.encounters.filter((e) => e.patient_id === id).map((e) => e.id),
+              ...state.narratives.filter((n) => n.patient_id === id).map((n) => n.id),
+            ]))(findPatient(filter.patient).id)
+        : null;
       const rows = state.audit.filter(
         (r) =>
           (!filter.actor || r.actor === filter.actor.toLowerCase()) &&
@@ -420,6 +429,7 @@ export function createFakeBackend(
             r.action === filter.action ||
             r.action.startsWith(`${filter.action}.`)) &&
           (!filter.resource_id || r.resource_id === filter.resource_id) &&
+          (!trail || (r.resource_id !== null && trail.has(r.resource_id))) &&
           (!filter.since || r.at >= filter.since) &&
           (!filter.until || r.at < filter.until),
       );
