@@ -193,14 +193,22 @@ async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Resu
     // lays the page out exactly as the zoom would, and keeps WebDriver's click targets true
     // (CSS zoom would not).
     app.client.set_window_size(600, 400).await?;
-    let width = app
-        .client
-        .execute("return window.innerWidth;", vec![])
-        .await?;
-    assert!(
-        width.as_i64().is_some_and(|w| w <= 620),
-        "the viewport is {width} px wide"
-    );
+    // The window manager applies the size asynchronously: wait for the layout to follow.
+    let started = std::time::Instant::now();
+    loop {
+        let width = app
+            .client
+            .execute("return window.innerWidth;", vec![])
+            .await?;
+        if width.as_i64().is_some_and(|w| w <= 620) {
+            break;
+        }
+        assert!(
+            started.elapsed() < tessera_e2e::STEP,
+            "the viewport stays {width} px wide"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for (screen, testid) in [("chart", "screen-patient"), ("patients", "screen-patients")] {
         if screen == "patients" {
             app.click("nav-patients").await?;
