@@ -39,6 +39,7 @@ pub mod crypto;
 pub mod encounters;
 mod error;
 mod fsutil;
+pub mod media;
 pub mod narratives;
 pub mod patients;
 pub mod policy;
