@@ -1,0 +1,118 @@
+//! Metadata stripping on real images: encoded by the `image` crate, loaded with GPS, camera,
+//! XMP, IPTC, comment and orientation tags by the standard `exiftool`, stripped, then read
+//! back by exiftool (nothing identifying left) and decoded (the same pixels).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use image::{ImageEncoder, RgbImage};
+use tessera_core::media::strip;
+
+const SENTINEL: &str = "Sentinelqz";
+
+fn gradient() -> RgbImage {
+    RgbImage::from_fn(96, 64, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, ((x + y) % 256) as u8])
+    })
+}
+
+fn encode(format: &str) -> Vec<u8> {
+    let img = gradient();
+    let mut out = Vec::new();
+    let (w, h) = img.dimensions();
+    match format {
+        "jpg" => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+            .unwrap(),
+        "png" => image::codecs::png::PngEncoder::new(&mut out)
+            .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+            .unwrap(),
+        _ => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+            .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+            .unwrap(),
+    }
+    out
+}
+
+fn exiftool(args: &[&str], file: &Path) -> String {
+    let out = Command::new("exiftool")
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("exiftool is installed by scripts/setup.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tagged(format: &str, dir: &Path) -> std::path::PathBuf {
+    let path = dir.join(format!("photo.{format}"));
+    std::fs::write(&path, encode(format)).unwrap();
+    let mut args = vec![
+        "-q".to_owned(),
+        "-overwrite_original".to_owned(),
+        "-GPSLatitude=38.7223".to_owned(),
+        "-GPSLatitudeRef=N".to_owned(),
+        "-GPSLongitude=9.1393".to_owned(),
+        "-GPSLongitudeRef=W".to_owned(),
+        format!("-Make={SENTINEL}Make"),
+        format!("-Model={SENTINEL}Model"),
+        format!("-SerialNumber={SENTINEL}Serial"),
+        "-DateTimeOriginal=2026:01:02 03:04:05".to_owned(),
+        format!("-XMP-dc:Creator={SENTINEL}Creator"),
+        "-Orientation#=6".to_owned(),
+    ];
+    if format == "jpg" {
+        args.push(format!("-IPTC:Keywords={SENTINEL}Keyword"));
+        args.push(format!("-Comment={SENTINEL}Comment"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    exiftool(&args, &path);
+    let before = exiftool(&["-a", "-G1", "-s"], &path);
+    assert!(
+        before.contains(SENTINEL) && before.contains("GPS"),
+        "metadata was written:\n{before}"
+    );
+    path
+}
+
+#[test]
+fn real_photos_lose_every_identifying_tag_and_keep_their_pixels_and_orientation() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["jpg", "png", "webp"] {
+        let path = tagged(format, dir.path());
+        let original = std::fs::read(&path).unwrap();
+        let stripped = strip::strip(&original).unwrap();
+        assert_eq!(stripped.orientation, 6, "{format}");
+        let out = dir.path().join(format!("stripped.{format}"));
+        std::fs::write(&out, &stripped.bytes).unwrap();
+
+        let report = exiftool(&["-a", "-G1", "-s"], &out);
+        for line in report.lines() {
+            let group = line.split(']').next().unwrap_or("").trim_start_matches('[');
+            let allowed = matches!(
+                group,
+                "ExifTool" | "System" | "File" | "JFIF" | "PNG" | "RIFF" | "Composite"
+            ) || (group == "IFD0" && line.contains("Orientation"));
+            assert!(allowed, "{format}: {line}");
+            assert!(
+                !line.contains(SENTINEL) && !line.contains("38.7"),
+                "{format}: {line}"
+            );
+        }
+        if format != "webp" {
+            assert!(
+                report.contains("Rotate 90 CW"),
+                "{format} keeps its orientation:\n{report}"
+            );
+        }
+
+        let before = image::load_from_memory(&original).unwrap().to_rgb8();
+        let after = image::load_from_memory(&stripped.bytes).unwrap().to_rgb8();
+        assert!(before == after, "{format}: the decoded pixels changed");
+    }
+}
