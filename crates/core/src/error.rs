@@ -74,6 +74,9 @@ pub enum Error {
         /// Newest version this build understands.
         supported: u64,
     },
+    /// A stored photo file failed authentication: damaged, truncated or swapped.
+    #[error("the stored photo file {0} is damaged or does not belong to this record")]
+    CorruptBlob(String),
     /// The audit chain failed verification.
     #[error("audit chain broken at entry #{seq}: {reason}")]
     AuditChainBroken {
@@ -131,6 +134,7 @@ impl Error {
             Error::CorruptHeader(_)
             | Error::CorruptDatabase(_)
             | Error::PlaintextDatabase
+            | Error::CorruptBlob(_)
             | Error::AuditChainBroken { .. } => ErrorClass::Integrity,
             _ => ErrorClass::Failure,
         }

@@ -18,9 +18,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.tmp-{}", uuid::Uuid::now_v7()));
     let result = (|| {
-        let mut file = private_file_options()
-            .open(&tmp)
-            .map_err(Error::io(format!("cannot create {}", tmp.display())))?;
+        let mut file = create_private_file(&tmp)?;
         file.write_all(bytes)
             .map_err(Error::io(format!("cannot write {}", tmp.display())))?;
         file.sync_all()
@@ -67,6 +65,13 @@ pub(crate) fn restrict_to_owner(path: &Path) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// Creates a new file readable and writable by its owner only; fails if it exists.
+pub(crate) fn create_private_file(path: &Path) -> Result<File> {
+    private_file_options()
+        .open(path)
+        .map_err(Error::io(format!("cannot create {}", path.display())))
 }
 
 fn private_file_options() -> OpenOptions {

@@ -1,4 +1,5 @@
-//! Photos: container-level metadata stripping (this module so far). Import, thumbnails and
-//! the encrypted blob store follow (issue #5).
+//! Photos: container-level metadata stripping and the encrypted blob store (so far). Import,
+//! thumbnails and the media table follow (issue #5).
 
+pub mod blobs;
 pub mod strip;
