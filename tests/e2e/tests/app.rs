@@ -92,9 +92,12 @@ async fn a_patient_is_created_edited_visited_written_about_and_found() -> Result
 
     app.click("edit-profile").await?;
     app.fill("field-phone", "+351 912 345 678").await?;
+    app.click("add-medical_alerts").await?;
+    app.fill("field-medical_alerts-0", "Latex allergy").await?;
     app.click("save-button").await?;
     app.by_id("profile-saved").await?;
     app.wait_text("view-phone", "912 345 678").await?;
+    app.wait_text("medical-alerts", "Latex allergy").await?;
     app.screenshot("profile-edited").await;
 
     app.click("tab-visits").await?;
