@@ -62,7 +62,12 @@ fn generated_bindings_are_committed_and_current() {
     let _ = std::fs::remove_dir_all(&tmp);
     let generated = generate(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);
-    let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
+    // Cargo's own variable at run time: a test binary built in another checkout that shares
+    // the target directory would otherwise compare against that checkout's files.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let committed_dir = manifest.join("../ui/src/lib/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = std::fs::remove_dir_all(&committed_dir);
         std::fs::create_dir_all(&committed_dir).expect("create bindings dir");

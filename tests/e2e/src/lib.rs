@@ -204,5 +204,10 @@ impl App {
 
 /// `target/e2e-screenshots/` of the repository, wherever cargo builds.
 fn screenshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
+    // Cargo's own variable at run time, not the path baked in at build time: checkouts that
+    // share a target directory share this binary.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+        .join("../../target/e2e-screenshots")
 }
