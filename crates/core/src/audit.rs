@@ -308,8 +308,8 @@ pub struct AuditFilter {
     pub resource_type: Option<String>,
     /// Entries about this resource id.
     pub resource_id: Option<String>,
-    /// Entries about this patient (id or human id) or any of their visits, narratives and
-    /// consents: the patient's whole trail.
+    /// Entries about this patient (id or human id) or any of their visits, narratives,
+    /// consents and photos: the patient's whole trail.
     pub patient: Option<String>,
     /// At most this many, newest first when set.
     pub limit: Option<u32>,
@@ -332,7 +332,8 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
              AND (?9 IS NULL OR resource_id = ?9 \
                OR resource_id IN (SELECT id FROM encounters WHERE patient_id = ?9) \
                OR resource_id IN (SELECT id FROM narratives WHERE patient_id = ?9) \
-               OR resource_id IN (SELECT id FROM consents WHERE patient_id = ?9)) \
+               OR resource_id IN (SELECT id FROM consents WHERE patient_id = ?9) \
+               OR resource_id IN (SELECT id FROM photos WHERE patient_id = ?9)) \
              ORDER BY seq DESC LIMIT ?8) ORDER BY seq"
         );
         let mut stmt = conn.prepare(&sql)?;

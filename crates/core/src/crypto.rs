@@ -62,6 +62,8 @@ pub enum Subkey {
     Database,
     /// Encryption of media blobs.
     Media,
+    /// HMAC key of photo content fingerprints (duplicate detection).
+    ContentMac,
     /// HMAC key of the audit chain and its header anchor.
     Audit,
     /// HMAC key for stored access codes.
@@ -75,6 +77,7 @@ impl Subkey {
         match self {
             Subkey::Database => "db",
             Subkey::Media => "media",
+            Subkey::ContentMac => "content-mac",
             Subkey::Audit => "audit",
             Subkey::AccessCode => "access-code",
             Subkey::Signing => "signing",

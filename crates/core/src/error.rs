@@ -85,6 +85,9 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A photo was refused: its format, size, or damage.
+    #[error("photo: {0}")]
+    Photo(#[from] tessera_media::MediaError),
     /// Input failed validation.
     #[error("{field}: {message}")]
     Invalid {

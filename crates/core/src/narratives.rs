@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::audit::Change;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::media;
 use crate::patients::{self, profile, search};
 use crate::policy::{Action, Principal, Role};
 use crate::session::{Session, WriteTx};
@@ -287,6 +288,9 @@ pub(crate) fn insert(
     new: &NewNarrative,
     now: i64,
 ) -> Result<Narrative> {
+    if let Some(photo_id) = &new.photo_id {
+        media::check_attachable(w.conn(), patient_id, photo_id)?;
+    }
     let id = Uuid::now_v7().to_string();
     let author = w.actor_name().to_owned();
     let author_type = new.author_type.unwrap_or(AuthorType::Clinician);

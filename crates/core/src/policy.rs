@@ -97,6 +97,8 @@ pub enum Action {
     SessionOpen,
     /// Reading the vault's summary.
     VaultInfo,
+    /// Checking the database's and every photo file's integrity.
+    VaultCheck,
     /// Listing staff accounts.
     StaffList,
     /// Creating a staff account.
@@ -139,6 +141,14 @@ pub enum Action {
     CredentialView,
     /// Setting and verifying providers' credentials.
     CredentialManage,
+    /// Importing photos.
+    PhotoImport,
+    /// Seeing photos.
+    PhotoView,
+    /// Changing a photo's caption or who may see it.
+    PhotoEdit,
+    /// Moving a photo to the bin, or back out of it.
+    PhotoDelete,
     /// Filling a vault with generated test data.
     DevSeed,
     /// Changing vault-wide settings (auto-lock).
@@ -147,10 +157,11 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 31] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
+        Action::VaultCheck,
         Action::StaffList,
         Action::StaffAdd,
         Action::StaffSetOwnPassword,
@@ -172,6 +183,10 @@ impl Action {
         Action::ConsentRecord,
         Action::CredentialView,
         Action::CredentialManage,
+        Action::PhotoImport,
+        Action::PhotoView,
+        Action::PhotoEdit,
+        Action::PhotoDelete,
         Action::DevSeed,
         Action::SettingsManage,
     ];
@@ -182,6 +197,7 @@ impl Action {
             Action::VaultCreate => "vault.create",
             Action::SessionOpen => "session.open",
             Action::VaultInfo => "vault.info",
+            Action::VaultCheck => "vault.check",
             Action::StaffList => "staff.list",
             Action::StaffAdd => "staff.add",
             Action::StaffSetOwnPassword => "staff.set_own_password",
@@ -203,6 +219,10 @@ impl Action {
             Action::ConsentRecord => "consent.record",
             Action::CredentialView => "credential.view",
             Action::CredentialManage => "credential.manage",
+            Action::PhotoImport => "photo.import",
+            Action::PhotoView => "photo.view",
+            Action::PhotoEdit => "photo.edit",
+            Action::PhotoDelete => "photo.delete",
             Action::DevSeed => "dev.seed",
             Action::SettingsManage => "settings.manage",
         }
@@ -214,6 +234,7 @@ impl Action {
             Action::VaultCreate => "create the vault",
             Action::SessionOpen => "open a session",
             Action::VaultInfo => "read the vault summary",
+            Action::VaultCheck => "check the vault's integrity",
             Action::StaffList => "list staff accounts",
             Action::StaffAdd => "add staff accounts",
             Action::StaffSetOwnPassword => "change their own password",
@@ -235,6 +256,10 @@ impl Action {
             Action::ConsentRecord => "record consents",
             Action::CredentialView => "read provider credentials",
             Action::CredentialManage => "manage provider credentials",
+            Action::PhotoImport => "import photos",
+            Action::PhotoView => "see photos",
+            Action::PhotoEdit => "change photos' captions or privacy",
+            Action::PhotoDelete => "delete or restore photos",
             Action::DevSeed => "generate test data",
             Action::SettingsManage => "change vault settings",
         }
@@ -277,8 +302,13 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::NarrativeWrite
         | Action::ConsentView
         | Action::ConsentRecord
-        | Action::CredentialView => practitioner,
+        | Action::CredentialView
+        | Action::PhotoImport
+        | Action::PhotoView
+        | Action::PhotoEdit
+        | Action::PhotoDelete => practitioner,
         Action::VaultCreate
+        | Action::VaultCheck
         | Action::StaffList
         | Action::StaffAdd
         | Action::StaffSetPassword
@@ -323,6 +353,7 @@ mod tests {
             (Action::VaultCreate, [true, false, false, false, false]),
             (Action::SessionOpen, [true, true, true, true, true]),
             (Action::VaultInfo, [true, true, true, true, true]),
+            (Action::VaultCheck, [true, false, false, false, false]),
             (Action::StaffList, [true, false, false, false, true]),
             (Action::StaffAdd, [true, false, false, false, true]),
             (Action::StaffSetOwnPassword, [true, true, true, true, false]),
@@ -344,6 +375,10 @@ mod tests {
             (Action::ConsentRecord, [true, true, true, false, false]),
             (Action::CredentialView, [true, true, true, false, false]),
             (Action::CredentialManage, [true, false, false, false, false]),
+            (Action::PhotoImport, [true, true, true, false, false]),
+            (Action::PhotoView, [true, true, true, false, false]),
+            (Action::PhotoEdit, [true, true, true, false, false]),
+            (Action::PhotoDelete, [true, true, true, false, false]),
             (Action::DevSeed, [true, false, false, false, false]),
             (Action::SettingsManage, [true, false, false, false, false]),
         ];

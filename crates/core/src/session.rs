@@ -5,6 +5,7 @@
 //! the change. A feature cannot forget either. Keys are wiped when the session is dropped.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use crate::audit::{self, Author, ChainHead, Change};
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
+use crate::media::MediaStore;
 use crate::policy::{self, Action, Principal};
 use crate::vault::VaultPaths;
 use crate::vault::header::Header;
@@ -44,6 +46,8 @@ pub struct Session {
     pub(crate) session_id: Uuid,
     pub(crate) data_key: SecretKey,
     pub(crate) audit_key: SecretKey,
+    /// The photo blob store, shared with import workers.
+    pub(crate) media: Arc<MediaStore>,
     /// The newest chain head not yet anchored in the header, and when the anchor last moved.
     pub(crate) anchor: AnchorState,
 }

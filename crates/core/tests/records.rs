@@ -1,15 +1,10 @@
 //! Patient records end to end through the core API, on real SQLCipher vaults in temp dirs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-
 use proptest::prelude::*;
-use rusqlite::Connection;
-use tessera_core::accounts::{self, NewStaff};
 use tessera_core::audit::{self, AuditFilter};
 use tessera_core::consents::{self, ConsentStatus, NewConsent};
 use tessera_core::credentials::{self, Certification, Credentials, Verification};
-use tessera_core::crypto::{self, Argon2Params, Subkey};
 use tessera_core::encounters::{self, NewEncounter, Vitals};
 use tessera_core::narratives::{self, NewNarrative};
 use tessera_core::patients::profile::{
@@ -18,72 +13,11 @@ use tessera_core::patients::profile::{
 };
 use tessera_core::patients::{self, Listing, Profile};
 use tessera_core::policy::Role;
-use tessera_core::vault::header::Header;
-use tessera_core::vault::keyslot::password_slot_id;
-use tessera_core::vault::{self, Credentials as Login, NewVault, database};
-use tessera_core::{Error, Session, chart};
+use tessera_core::{Error, chart};
 
-const ADMIN_PW: &str = "admin passphrase 1";
-const STAFF_PW: &str = "staff passphrase 1";
+mod common;
 
-struct Vault {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-}
-
-impl Vault {
-    fn new() -> Vault {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("vault");
-        let new = NewVault {
-            admin_username: "ana",
-            admin_display_name: "Ana",
-            admin_password: ADMIN_PW,
-            kdf: Argon2Params::MINIMUM,
-        };
-        vault::create(&dir, &new).unwrap();
-        Vault { _tmp: tmp, dir }
-    }
-
-    fn admin(&self) -> Session {
-        login(&self.dir, "ana", ADMIN_PW)
-    }
-
-    fn staff(&self, name: &str, role: Role) -> Session {
-        let mut admin = self.admin();
-        let new = NewStaff {
-            username: name,
-            display_name: "",
-            role,
-        };
-        accounts::add(&mut admin, &new, STAFF_PW).unwrap();
-        login(&self.dir, name, STAFF_PW)
-    }
-
-    /// vault.db opened with the raw key, bypassing the core, as a test (or an attacker
-    /// holding the key) could.
-    fn raw(&self) -> Connection {
-        let header = Header::read(&self.dir.join("header.json")).unwrap();
-        let slot = header
-            .slot(&password_slot_id(&header.vault_id, "ana"))
-            .unwrap();
-        let dek = slot
-            .open_with_password(&header.vault_id, ADMIN_PW)
-            .unwrap()
-            .unwrap();
-        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
-        database::apply_key(
-            &conn,
-            &crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database),
-        )
-        .unwrap();
-        conn
-    }
-}
-
-fn login(dir: &Path, username: &str, password: &str) -> Session {
-    vault::unlock(dir, &Login::Password { username, password }).unwrap()
-}
+use common::Vault;
 
 fn visit(date: &str, reason: &str) -> NewEncounter {
     NewEncounter {
@@ -616,6 +550,7 @@ fn only_admins_change_the_auto_lock_and_within_bounds() {
     assert_eq!(settings::get(&mut desk).unwrap().auto_lock_minutes, 5);
     let ten = VaultSettings {
         auto_lock_minutes: 10,
+        keep_photo_location: true,
     };
     assert!(matches!(
         settings::set(&mut desk, ten),
@@ -627,7 +562,8 @@ fn only_admins_change_the_auto_lock_and_within_bounds() {
             settings::set(
                 &mut admin,
                 VaultSettings {
-                    auto_lock_minutes: 0
+                    auto_lock_minutes: 0,
+                    keep_photo_location: false,
                 }
             )
             .unwrap_err()

@@ -27,6 +27,13 @@ const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0002_records.sql"
         )),
     ),
+    (
+        3,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0003_photos.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

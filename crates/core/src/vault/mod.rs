@@ -6,6 +6,7 @@
 //! <vault>/.lock         cross-process lock for header updates
 //! ```
 
+mod check;
 pub mod database;
 pub mod header;
 pub mod keyslot;
@@ -26,8 +27,10 @@ use crate::clock;
 use crate::crypto::{self, Argon2Params, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::media::{self, MediaStore};
 use crate::policy::{Action, Principal, Role};
 use crate::session::{self, Actor, RECOVERY_ACTOR, Session};
+pub use check::{CheckReport, check};
 use database::OpenMode;
 use header::{AuthEvent, AuthEventKind, Header};
 use keyslot::{KeySlot, RECOVERY_SLOT_ID};
@@ -241,6 +244,8 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
     };
     let mut session = start_session(paths, vault_id, conn, data_key, actor);
     flush_auth_events(&mut session, &header.pending_auth_events)?;
+    // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
+    let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
     Ok(session)
 }
 
@@ -353,7 +358,9 @@ fn start_session(
     actor: Actor,
 ) -> Session {
     let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
+    let media = MediaStore::open(&paths.dir, &data_key, &vault_id);
     Session {
+        media,
         paths,
         vault_id,
         conn,
@@ -450,6 +457,10 @@ pub struct VaultCounts {
     pub narratives: u64,
     /// Narrative revisions, the first of each included.
     pub narrative_revisions: u64,
+    /// Photos not in the bin.
+    pub photos: u64,
+    /// Photos in the bin.
+    pub deleted_photos: u64,
 }
 
 /// Describes the vault.
@@ -485,6 +496,8 @@ pub fn info(session: &mut Session) -> Result<VaultInfo> {
                 encounters: count("SELECT count(*) FROM encounters")?,
                 narratives: count("SELECT count(*) FROM narratives")?,
                 narrative_revisions: count("SELECT count(*) FROM narrative_revisions")?,
+                photos: count("SELECT count(*) FROM photos WHERE deleted_at IS NULL")?,
+                deleted_photos: count("SELECT count(*) FROM photos WHERE deleted_at IS NOT NULL")?,
             },
             audit_anchored: header.audit_anchor.as_ref().map(|a| a.count),
             signed_in_as: s.actor.clone(),

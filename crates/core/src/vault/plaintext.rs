@@ -49,6 +49,7 @@ pub fn open(session: &Session, dir: &Path) -> Result<Session> {
         session_id: session.session_id,
         data_key: SecretKey::from_bytes(*session.data_key.expose()),
         audit_key: SecretKey::from_bytes(*session.audit_key.expose()),
+        media: session.media.clone(),
         anchor: Default::default(),
     })
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use image::{ImageEncoder, RgbImage};
-use tessera_core::media::strip;
+use tessera_media::strip;
 
 const SENTINEL: &str = "Sentinelqz";
 

@@ -9,18 +9,8 @@
 //! Hand-written because no maintained crate rewrites these containers without re-encoding;
 //! each format is a simple sequence of length-prefixed segments.
 
-use crate::error::{Error, Result};
-
-/// Image formats Tessera accepts, told by their magic bytes (the file name is ignored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// JPEG.
-    Jpeg,
-    /// PNG.
-    Png,
-    /// WebP.
-    Webp,
-}
+use crate::error::{MediaError, Result};
+use crate::format::{Format, PNG_SIGNATURE, sniff};
 
 /// The stripped image, and the orientation it carried (1 = upright).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,31 +19,6 @@ pub struct Stripped {
     pub bytes: Vec<u8>,
     /// EXIF orientation (1-8) found in the original, kept in `bytes`.
     pub orientation: u16,
-}
-
-const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
-
-/// Tells the format from the first bytes.
-pub fn sniff(bytes: &[u8]) -> Result<Format> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok(Format::Jpeg)
-    } else if bytes.starts_with(PNG_SIGNATURE) {
-        Ok(Format::Png)
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Ok(Format::Webp)
-    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        Err(Error::invalid(
-            "photo",
-            "HEIC/HEIF photos are not supported yet; export the photo as JPEG",
-        ))
-    } else if bytes.is_empty() {
-        Err(Error::invalid("photo", "the file is empty"))
-    } else {
-        Err(Error::invalid(
-            "photo",
-            "not a JPEG, PNG or WebP image (judged by its content, not its name)",
-        ))
-    }
 }
 
 /// Strips `bytes` of its metadata, whatever its format.
@@ -65,11 +30,8 @@ pub fn strip(bytes: &[u8]) -> Result<Stripped> {
     }
 }
 
-fn damaged(what: &str) -> Error {
-    Error::invalid(
-        "photo",
-        format!("the image is damaged or truncated: {what}"),
-    )
+fn damaged(what: &str) -> MediaError {
+    MediaError::damaged(what)
 }
 
 /// JPEG: a sequence of marker segments; entropy-coded data follows each SOS until the next
@@ -77,7 +39,8 @@ fn damaged(what: &str) -> Error {
 fn jpeg(bytes: &[u8]) -> Result<Stripped> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
-    let mut orientation = 1;
+    // From the first EXIF block that has one, as viewers read it; reported only if kept.
+    let mut orientation = None;
     let mut kept_orientation = false;
     let mut i = 2;
     loop {
@@ -93,9 +56,11 @@ fn jpeg(bytes: &[u8]) -> Result<Stripped> {
             0xD9 => {
                 out.extend_from_slice(&[0xFF, 0xD9]);
                 // Anything after the end of the image (previews, appended files) is dropped.
+                // An orientation found after the last table or frame segment had nowhere to
+                // go: the stripped image shows unturned, so it is reported as upright.
                 return Ok(Stripped {
                     bytes: out,
-                    orientation,
+                    orientation: orientation.filter(|_| kept_orientation).unwrap_or(1),
                 });
             }
             0xD0..=0xD7 | 0x01 => {
@@ -116,7 +81,7 @@ fn jpeg(bytes: &[u8]) -> Result<Stripped> {
         i += len;
         match marker {
             0xE1 if payload.starts_with(b"Exif\0\0") => {
-                orientation = exif_orientation(&payload[6..]).unwrap_or(orientation);
+                orientation = orientation.or_else(|| exif_orientation(&payload[6..]));
             }
             0xE0 if payload.starts_with(b"JFIF\0") => out.extend_from_slice(segment),
             0xE2 if payload.starts_with(b"ICC_PROFILE\0") => out.extend_from_slice(segment),
@@ -124,8 +89,11 @@ fn jpeg(bytes: &[u8]) -> Result<Stripped> {
             // Every other APPn (EXIF, XMP, IPTC, Photoshop, maker data) and comments go.
             0xE0..=0xEF | 0xFE => {}
             _ => {
-                if !kept_orientation && orientation != 1 && is_frame_or_table(marker) {
-                    out.extend_from_slice(&orientation_app1(orientation));
+                if let Some(turned) = orientation.filter(|&o| o != 1)
+                    && !kept_orientation
+                    && is_frame_or_table(marker)
+                {
+                    out.extend_from_slice(&orientation_app1(turned));
                     kept_orientation = true;
                 }
                 out.extend_from_slice(segment);
@@ -224,8 +192,10 @@ fn png(bytes: &[u8]) -> Result<Stripped> {
         b"cICP", b"acTL", b"fcTL",
     ];
     let mut out = PNG_SIGNATURE.to_vec();
-    let mut orientation = 1;
-    let mut wrote_orientation = false;
+    // From the first eXIf before the image data (where it must be), written back just
+    // before the first IDAT; a PNG with no IDAT keeps none, so reports none.
+    let mut orientation = None;
+    let mut seen_idat = false;
     let mut i = PNG_SIGNATURE.len();
     loop {
         let header = bytes
@@ -239,12 +209,16 @@ fn png(bytes: &[u8]) -> Result<Stripped> {
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| damaged("a PNG chunk runs past the end of the file"))?;
         if &kind == b"eXIf" {
-            orientation = exif_orientation(&bytes[i + 8..i + 8 + len]).unwrap_or(orientation);
-        } else if &kind == b"IDAT" && orientation != 1 && !wrote_orientation {
-            // eXIf must precede the image data.
-            out.extend_from_slice(&png_chunk(b"eXIf", &orientation_tiff(orientation)));
+            if !seen_idat {
+                orientation = orientation.or_else(|| exif_orientation(&bytes[i + 8..i + 8 + len]));
+            }
+        } else if &kind == b"IDAT" && !seen_idat {
+            // eXIf must precede the image data, and IDAT chunks must follow one another.
+            if let Some(turned) = orientation.filter(|&o| o != 1) {
+                out.extend_from_slice(&png_chunk(b"eXIf", &orientation_tiff(turned)));
+            }
             out.extend_from_slice(&bytes[i..end]);
-            wrote_orientation = true;
+            seen_idat = true;
         } else if KEEP.contains(&&kind) || &kind == b"fdAT" {
             out.extend_from_slice(&bytes[i..end]);
         }
@@ -252,7 +226,7 @@ fn png(bytes: &[u8]) -> Result<Stripped> {
         if &kind == b"IEND" {
             return Ok(Stripped {
                 bytes: out,
-                orientation,
+                orientation: orientation.filter(|_| seen_idat).unwrap_or(1),
             });
         }
     }
@@ -262,25 +236,9 @@ fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
     chunk.extend_from_slice(kind);
     chunk.extend_from_slice(data);
-    let crc = crc32(&chunk[4..]);
+    let crc = crc32fast::hash(&chunk[4..]);
     chunk.extend_from_slice(&crc.to_be_bytes());
     chunk
-}
-
-/// CRC-32 (IEEE), as PNG chunks use; computed bitwise, for the one small chunk written.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// WebP: RIFF chunks; EXIF and XMP go and VP8X's flags for them are cleared. The
@@ -474,11 +432,6 @@ mod tests {
     }
 
     #[test]
-    fn crc_matches_the_png_reference() {
-        assert_eq!(crc32(b"IEND"), 0xAE42_6082);
-    }
-
-    #[test]
     fn other_content_is_refused_by_its_bytes() {
         for (bytes, says) in [
             (&b""[..], "empty"),
@@ -488,6 +441,75 @@ mod tests {
             let err = strip(bytes).unwrap_err().to_string();
             assert!(err.contains(says), "{err}");
         }
+    }
+
+    fn png_of(chunks: &[Vec<u8>]) -> Vec<u8> {
+        let mut p = PNG_SIGNATURE.to_vec();
+        chunks.iter().for_each(|c| p.extend_from_slice(c));
+        p
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/import.rs): a PNG with an eXIf but no IDAT to
+    /// put it before reported an orientation its stripped bytes did not keep, so thumbnails
+    /// and viewers would turn it differently. Its siblings: an eXIf after the image data
+    /// (which was also written between two IDATs, breaking the PNG), and a second eXIf.
+    #[test]
+    fn png_reports_only_the_orientation_it_keeps() {
+        let ihdr = png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+        let idat = png_chunk(b"IDAT", b"pixels");
+        let iend = png_chunk(b"IEND", b"");
+        let exif = |o| png_chunk(b"eXIf", &exif_with(o));
+
+        let no_idat = strip(&png_of(&[ihdr.clone(), exif(3), iend.clone()])).unwrap();
+        assert_eq!(no_idat.orientation, 1);
+        assert_eq!(strip(&no_idat.bytes).unwrap(), no_idat);
+
+        let late = png_of(&[
+            ihdr.clone(),
+            idat.clone(),
+            exif(6),
+            idat.clone(),
+            iend.clone(),
+        ]);
+        let late = strip(&late).unwrap();
+        assert_eq!(late.orientation, 1);
+        assert!(!contains(&late.bytes, b"eXIf"));
+        assert_eq!(strip(&late.bytes).unwrap(), late);
+
+        let two = strip(&png_of(&[ihdr, exif(6), exif(3), idat, iend])).unwrap();
+        assert_eq!(two.orientation, 6);
+        assert_eq!(strip(&two.bytes).unwrap(), two);
+    }
+
+    /// The JPEG siblings: an EXIF block after the last table or frame segment (nowhere left
+    /// to keep it), and a second EXIF block after the first was kept.
+    #[test]
+    fn jpeg_reports_only_the_orientation_it_keeps() {
+        let exif = |o| {
+            let mut app1 = b"Exif\0\0".to_vec();
+            app1.extend(exif_with(o));
+            segment(0xE1, &app1)
+        };
+        let jpeg = |head: &[Vec<u8>], tail: &[Vec<u8>]| {
+            let mut j = vec![0xFF, 0xD8];
+            head.iter().for_each(|s| j.extend_from_slice(s));
+            j.extend(segment(0xC0, &[8, 0, 16, 0, 16, 1, 1, 0x11, 0]));
+            j.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+            j.extend_from_slice(SCAN);
+            tail.iter().for_each(|s| j.extend_from_slice(s));
+            j.extend_from_slice(&[0xFF, 0xD9]);
+            j
+        };
+        let dqt = segment(0xDB, &[0u8; 65]);
+
+        let late = strip(&jpeg(&[dqt.clone()], &[exif(6)])).unwrap();
+        assert_eq!(late.orientation, 1);
+        assert_eq!(strip(&late.bytes).unwrap(), late);
+
+        let two = strip(&jpeg(&[exif(6), dqt, exif(3)], &[])).unwrap();
+        assert_eq!(two.orientation, 6);
+        assert!(contains(&two.bytes, &orientation_app1(6)));
+        assert_eq!(strip(&two.bytes).unwrap(), two);
     }
 
     proptest! {

@@ -1,0 +1,403 @@
+//! Importing photos: one from bytes (the app hands over what the user picked or dropped),
+//! or many files from disk (the CLI), processed on every core while one thread commits.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::MediaStore;
+use super::photos::{Photo, Privacy, load_visible};
+use crate::audit::Change;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::patients::{self, profile};
+use crate::policy::Action;
+use crate::session::Session;
+use crate::settings;
+use tessera_media::{Capture, Limits, MediaError, Processed};
+
+/// How photos in an import are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Who may see them.
+    pub privacy: Privacy,
+    /// A caption for each.
+    pub caption: Option<String>,
+}
+
+/// A photo to import, as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSource {
+    /// The file name it came with, if any (kept for the record; never used to tell the type).
+    pub name: Option<String>,
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
+
+/// An imported photo.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Imported {
+    /// Its record.
+    pub photo: Photo,
+    /// The patient already had this exact photo; `photo` is that one, and nothing was added.
+    pub duplicate: bool,
+}
+
+/// What happened to one file of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FileOutcome {
+    /// Imported.
+    Imported {
+        /// The new photo.
+        photo: Photo,
+    },
+    /// Already there; nothing added.
+    Duplicate {
+        /// The photo it duplicates.
+        photo: Photo,
+    },
+    /// Refused or failed, with why; the other files are not affected.
+    Failed {
+        /// Why.
+        message: String,
+    },
+    /// Not started: the batch was cancelled first.
+    Cancelled,
+}
+
+/// One file's result in a batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileResult {
+    /// The file as given.
+    pub path: PathBuf,
+    /// What happened.
+    pub outcome: FileOutcome,
+}
+
+/// How far a batch has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BatchProgress {
+    /// Files finished (in any way).
+    pub done: usize,
+    /// Files in the batch.
+    pub total: usize,
+    /// Files imported so far.
+    pub imported: usize,
+    /// Files that failed so far.
+    pub failed: usize,
+}
+
+/// A processed photo whose blobs are sealed in the store, waiting for its row.
+struct Sealed {
+    id: Uuid,
+    thumb_id: Uuid,
+    mac: [u8; 32],
+    processed: Processed,
+    source_name: Option<String>,
+}
+
+enum Prepared {
+    Sealed(Box<Sealed>),
+    /// The patient already has a photo with this content (its id).
+    Known(String),
+}
+
+/// What a batch needs to know before its workers start.
+struct Context {
+    patient_id: String,
+    keep_location: bool,
+    /// Content fingerprints of the patient's photos, to their ids.
+    known: HashMap<[u8; 32], String>,
+}
+
+fn context(session: &mut Session, patient: &str) -> Result<Context> {
+    session.authorize(Action::PhotoImport)?;
+    let keep_location = settings::get(session)?.keep_photo_location;
+    let patient_id = patients::resolve_current(&session.conn, patient)?.id;
+    let mut stmt = session
+        .conn
+        .prepare("SELECT content_mac, id FROM photos WHERE patient_id = ?1")?;
+    let known = stmt
+        .query_map([&patient_id], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?
+        .filter_map(|row| match row {
+            Ok((mac, id)) => <[u8; 32]>::try_from(mac).ok().map(|mac| Ok((mac, id))),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    Ok(Context {
+        patient_id,
+        keep_location,
+        known,
+    })
+}
+
+/// Imports one photo for `patient`.
+pub fn import(
+    session: &mut Session,
+    patient: &str,
+    source: ImportSource,
+    options: &ImportOptions,
+) -> Result<Imported> {
+    let options = checked(options)?;
+    let context = context(session, patient)?;
+    let store = session.media.clone();
+    let prepared = prepare(&store, &context, &source.bytes, source.name)?;
+    commit(session, &context, prepared, &options)
+}
+
+/// Imports files for `patient` on every core. One bad file fails alone, with its reason;
+/// `progress` hears after each file; once `cancel` is set, files not yet started are left
+/// out (those under way finish). Fails as a whole only when the batch cannot start (the
+/// patient is unknown or the user may not import).
+pub fn import_files(
+    session: &mut Session,
+    patient: &str,
+    files: &[PathBuf],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(BatchProgress),
+    cancel: &AtomicBool,
+) -> Result<Vec<FileResult>> {
+    let options = checked(options)?;
+    let context = context(session, patient)?;
+    let store = session.media.clone();
+    let mut outcomes: Vec<Option<FileOutcome>> = vec![None; files.len()];
+    let mut counts = BatchProgress {
+        done: 0,
+        total: files.len(),
+        imported: 0,
+        failed: 0,
+    };
+    std::thread::scope(|scope| {
+        let (sender, finished) = mpsc::channel();
+        let (store, context) = (&store, &context);
+        scope.spawn(move || {
+            files
+                .par_iter()
+                .enumerate()
+                .for_each_with(sender, |sender, (index, path)| {
+                    let prepared = (!cancel.load(Ordering::Relaxed)).then(|| {
+                        let bytes = read_photo(path)?;
+                        prepare(store, context, &bytes, file_name(path))
+                    });
+                    // The receiver lives until every sender is gone.
+                    let _ = sender.send((index, prepared));
+                });
+        });
+        for (index, prepared) in finished {
+            let outcome = match prepared {
+                None => FileOutcome::Cancelled,
+                Some(prepared) => {
+                    match prepared.and_then(|p| commit(session, context, p, &options)) {
+                        Ok(Imported {
+                            photo,
+                            duplicate: false,
+                        }) => FileOutcome::Imported { photo },
+                        Ok(Imported {
+                            photo,
+                            duplicate: true,
+                        }) => FileOutcome::Duplicate { photo },
+                        Err(e) => FileOutcome::Failed {
+                            message: e.to_string(),
+                        },
+                    }
+                }
+            };
+            counts.done += 1;
+            match outcome {
+                FileOutcome::Imported { .. } => counts.imported += 1,
+                FileOutcome::Failed { .. } => counts.failed += 1,
+                _ => {}
+            }
+            outcomes[index] = Some(outcome);
+            progress(counts);
+        }
+    });
+    Ok(files
+        .iter()
+        .zip(outcomes)
+        .map(|(path, outcome)| FileResult {
+            path: path.clone(),
+            outcome: outcome.unwrap_or(FileOutcome::Cancelled),
+        })
+        .collect())
+}
+
+fn checked(options: &ImportOptions) -> Result<ImportOptions> {
+    Ok(ImportOptions {
+        privacy: options.privacy,
+        caption: profile::optional("caption", options.caption.clone())?,
+    })
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// Reads a photo file, refusing one over the size limit before reading it.
+fn read_photo(path: &Path) -> Result<Vec<u8>> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()))(e);
+    let meta = fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(
+            "photo",
+            format!("{} is not a file", path.display()),
+        ));
+    }
+    let limit = Limits::STANDARD.max_bytes;
+    if meta.len() > limit {
+        return Err(MediaError::TooLarge {
+            bytes: meta.len(),
+            limit,
+        }
+        .into());
+    }
+    fs::read(path).map_err(cannot)
+}
+
+/// The CPU work, safe to run on any thread: process, fingerprint, seal both blobs.
+fn prepare(
+    store: &MediaStore,
+    context: &Context,
+    bytes: &[u8],
+    source_name: Option<String>,
+) -> Result<Prepared> {
+    let processed = tessera_media::process(bytes, &Limits::STANDARD, context.keep_location)?;
+    let mac = store.content_mac(&processed.stripped);
+    if let Some(existing) = context.known.get(&mac) {
+        return Ok(Prepared::Known(existing.clone()));
+    }
+    let (id, thumb_id) = (Uuid::now_v7(), Uuid::now_v7());
+    store.blobs.put(&id, &processed.stripped)?;
+    if let Err(e) = store.blobs.put(&thumb_id, &processed.thumbnail.jpeg) {
+        let _ = store.blobs.delete(&id);
+        return Err(e);
+    }
+    Ok(Prepared::Sealed(Box::new(Sealed {
+        id,
+        thumb_id,
+        mac,
+        processed,
+        source_name: source_name.map(|n| n.chars().take(255).collect()),
+    })))
+}
+
+/// Writes the row and the audit entry of a prepared photo; a sealed photo whose row does
+/// not commit has its blobs removed.
+fn commit(
+    session: &mut Session,
+    context: &Context,
+    prepared: Prepared,
+    options: &ImportOptions,
+) -> Result<Imported> {
+    let actor = session.actor().clone();
+    let sealed = match prepared {
+        Prepared::Known(existing) => {
+            return session.write(Action::PhotoImport, |w| {
+                w.record(
+                    Change::new("photo", Some(&existing))
+                        .after(json!({ "duplicate_import": true })),
+                )?;
+                Ok(Imported {
+                    photo: load_visible(w.conn(), &actor, &existing)?.photo,
+                    duplicate: true,
+                })
+            });
+        }
+        Prepared::Sealed(sealed) => sealed,
+    };
+    let result = session.write(Action::PhotoImport, |w| {
+        let existing: Option<String> = w
+            .conn()
+            .query_row(
+                "SELECT id FROM photos WHERE patient_id = ?1 AND content_mac = ?2",
+                params![context.patient_id, sealed.mac.as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(existing) = existing {
+            // The same photo twice in one batch: the first one stands.
+            w.record(
+                Change::new("photo", Some(&existing)).after(json!({ "duplicate_import": true })),
+            )?;
+            return Ok(Imported {
+                photo: load_visible(w.conn(), &actor, &existing)?.photo,
+                duplicate: true,
+            });
+        }
+        let p = &sealed.processed;
+        let Capture {
+            taken_at,
+            camera_make,
+            camera_model,
+            location,
+        } = &p.capture;
+        let id = sealed.id.to_string();
+        w.conn().execute(
+            "INSERT INTO photos (id, patient_id, content_mac, format, byte_size, width, height, \
+             orientation, thumb_id, thumb_width, thumb_height, taken_at, camera_make, \
+             camera_model, latitude, longitude, caption, source_name, privacy, imported_by, \
+             importer_name, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+             ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            params![
+                id,
+                context.patient_id,
+                sealed.mac.as_slice(),
+                p.format.as_str(),
+                p.stripped.len() as i64,
+                p.width,
+                p.height,
+                p.orientation,
+                sealed.thumb_id.to_string(),
+                p.thumbnail.width,
+                p.thumbnail.height,
+                taken_at,
+                camera_make,
+                camera_model,
+                location.map(|l| l.0),
+                location.map(|l| l.1),
+                options.caption,
+                sealed.source_name,
+                options.privacy.as_str(),
+                w.actor_id(),
+                w.actor_name(),
+                clock::now_ms(),
+            ],
+        )?;
+        w.record(Change::new("photo", Some(&id)).after(json!({
+            "patient_id": context.patient_id,
+            "format": p.format.as_str(),
+            "byte_size": p.stripped.len(),
+            "width": p.width,
+            "height": p.height,
+            "privacy": options.privacy,
+        })))?;
+        Ok(Imported {
+            photo: load_visible(w.conn(), &actor, &id)?.photo,
+            duplicate: false,
+        })
+    });
+    if !matches!(
+        result,
+        Ok(Imported {
+            duplicate: false,
+            ..
+        })
+    ) {
+        let _ = session.media.blobs.delete(&sealed.id);
+        let _ = session.media.blobs.delete(&sealed.thumb_id);
+    }
+    result
+}

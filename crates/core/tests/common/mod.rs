@@ -1,0 +1,75 @@
+//! A real vault in a temp directory, with an admin and staff sessions, for integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use tessera_core::Session;
+use tessera_core::accounts::{self, NewStaff};
+use tessera_core::crypto::{self, Argon2Params, Subkey};
+use tessera_core::policy::Role;
+use tessera_core::vault::header::Header;
+use tessera_core::vault::keyslot::password_slot_id;
+use tessera_core::vault::{self, Credentials as Login, NewVault, database};
+
+pub const ADMIN_PW: &str = "admin passphrase 1";
+pub const STAFF_PW: &str = "staff passphrase 1";
+
+pub struct Vault {
+    _tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+impl Vault {
+    pub fn new() -> Vault {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let new = NewVault {
+            admin_username: "ana",
+            admin_display_name: "Ana",
+            admin_password: ADMIN_PW,
+            kdf: Argon2Params::MINIMUM,
+        };
+        vault::create(&dir, &new).unwrap();
+        Vault { _tmp: tmp, dir }
+    }
+
+    pub fn admin(&self) -> Session {
+        login(&self.dir, "ana", ADMIN_PW)
+    }
+
+    pub fn staff(&self, name: &str, role: Role) -> Session {
+        let mut admin = self.admin();
+        let new = NewStaff {
+            username: name,
+            display_name: "",
+            role,
+        };
+        accounts::add(&mut admin, &new, STAFF_PW).unwrap();
+        login(&self.dir, name, STAFF_PW)
+    }
+
+    /// vault.db opened with the raw key, bypassing the core, as a test (or an attacker
+    /// holding the key) could.
+    pub fn raw(&self) -> Connection {
+        let header = Header::read(&self.dir.join("header.json")).unwrap();
+        let slot = header
+            .slot(&password_slot_id(&header.vault_id, "ana"))
+            .unwrap();
+        let dek = slot
+            .open_with_password(&header.vault_id, ADMIN_PW)
+            .unwrap()
+            .unwrap();
+        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
+        database::apply_key(
+            &conn,
+            &crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database),
+        )
+        .unwrap();
+        conn
+    }
+}
+
+pub fn login(dir: &Path, username: &str, password: &str) -> Session {
+    vault::unlock(dir, &Login::Password { username, password }).unwrap()
+}

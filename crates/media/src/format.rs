@@ -1,0 +1,95 @@
+//! Telling the format from the content.
+
+use crate::error::{MediaError, Result};
+
+/// Image formats Tessera accepts, told by their magic bytes (the file name is ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+    /// WebP.
+    Webp,
+}
+
+impl Format {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+        }
+    }
+
+    /// The stored name back into a format.
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Jpeg, Format::Png, Format::Webp]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
+
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::Webp => "image/webp",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+        }
+    }
+
+    pub(crate) fn image_format(self) -> image::ImageFormat {
+        match self {
+            Format::Jpeg => image::ImageFormat::Jpeg,
+            Format::Png => image::ImageFormat::Png,
+            Format::Webp => image::ImageFormat::WebP,
+        }
+    }
+}
+
+pub(crate) const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+
+/// Tells the format from the first bytes.
+pub fn sniff(bytes: &[u8]) -> Result<Format> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok(Format::Jpeg)
+    } else if bytes.starts_with(PNG_SIGNATURE) {
+        Ok(Format::Png)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Ok(Format::Webp)
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        Err(MediaError::Heic)
+    } else if bytes.is_empty() {
+        Err(MediaError::Empty)
+    } else {
+        Err(MediaError::UnknownFormat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_content() {
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0rest"), Ok(Format::Jpeg));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Ok(Format::Png));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Format::Webp));
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Err(MediaError::Heic));
+        assert_eq!(sniff(b""), Err(MediaError::Empty));
+        assert_eq!(sniff(b"GIF89a......"), Err(MediaError::UnknownFormat));
+        for f in [Format::Jpeg, Format::Png, Format::Webp] {
+            assert_eq!(Format::from_name(f.as_str()), Some(f));
+        }
+    }
+}
