@@ -6,6 +6,7 @@ mod dev;
 mod encounter;
 mod narrative;
 mod patient;
+mod photo;
 
 use std::path::PathBuf;
 
@@ -18,6 +19,7 @@ pub use dev::DevCommand;
 pub use encounter::{EncounterAddArgs, EncounterCommand};
 pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
+pub use photo::{PhotoCommand, PhotoGetArgs};
 
 /// Tessera: encrypted, offline records of a patient's recovery journey.
 #[derive(Debug, Parser)]
@@ -69,6 +71,9 @@ pub enum Command {
     /// The patient's story; every edit is kept.
     #[command(subcommand)]
     Narrative(NarrativeCommand),
+    /// Photos: import (metadata stripped), list, export, bin.
+    #[command(subcommand)]
+    Photo(PhotoCommand),
     /// What a patient agreed to, and withdrawals.
     #[command(subcommand)]
     Consent(ConsentCommand),
@@ -203,6 +208,9 @@ pub struct AuditListArgs {
 pub enum VaultCommand {
     /// Format version, counts and settings (no secrets).
     Info,
+    /// Check the database and every photo file, and sweep crash leftovers; exit 4 if
+    /// anything is damaged.
+    Check,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod encounter;
 mod init;
 mod narrative;
 mod patient;
+mod photo;
 mod user;
 mod vault;
 
@@ -32,6 +33,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Patient(command) => patient::run(cli, command),
         Command::Encounter(command) => encounter::run(cli, command),
         Command::Narrative(command) => narrative::run(cli, command),
+        Command::Photo(command) => photo::run(cli, command),
         Command::Consent(command) => consent::run(cli, command),
         Command::Credential(command) => credential::run(cli, command),
         Command::Dev(command) => dev::run(cli, command),

@@ -40,12 +40,48 @@ pub fn run(cli: &Cli, command: &VaultCommand) -> Result<()> {
                     "narratives     {} ({} revisions)",
                     i.counts.narratives, i.counts.narrative_revisions
                 );
+                println!(
+                    "photos         {} ({} in the bin)",
+                    i.counts.photos, i.counts.deleted_photos
+                );
                 println!("audit entries  {}", i.counts.audit_entries);
                 println!(
                     "signed in as   {} ({})",
                     i.signed_in_as.username, i.signed_in_as.principal
                 );
             })
+        }
+        VaultCommand::Check => {
+            let report = vault::check(&mut session)?;
+            output::emit(cli.json, &report, |r| {
+                println!(
+                    "database       {}",
+                    if r.database_problems.is_empty() {
+                        "ok"
+                    } else {
+                        "DAMAGED"
+                    }
+                );
+                println!(
+                    "photo files    {} checked, {} damaged or missing",
+                    r.photo_files_checked,
+                    r.photo_problems.len()
+                );
+                println!("leftovers      {} removed", r.orphans_removed);
+                for problem in r.database_problems.iter().chain(&r.photo_problems) {
+                    eprintln!("  {problem}");
+                }
+            })?;
+            if !report.database_problems.is_empty() {
+                return Err(tessera_core::Error::CorruptDatabase(
+                    report.database_problems.join("; "),
+                )
+                .into());
+            }
+            if let Some(first) = report.photo_problems.first() {
+                return Err(tessera_core::Error::CorruptBlob(first.clone()).into());
+            }
+            Ok(())
         }
     }
 }
