@@ -81,6 +81,12 @@ impl From<Error> for ApiError {
                     ..ApiError::new(ErrorCode::Invalid, message)
                 };
             }
+            Error::Photo(_) => {
+                return ApiError {
+                    field: Some("photo".to_owned()),
+                    ..ApiError::new(ErrorCode::Invalid, message)
+                };
+            }
             Error::Conflict(_) | Error::VaultExists(_) => ErrorCode::Conflict,
             other => match other.class() {
                 ErrorClass::Integrity => ErrorCode::Integrity,

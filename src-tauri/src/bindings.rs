@@ -38,6 +38,9 @@ fn generate(dir: &Path) -> BTreeMap<String, String> {
         tessera_core::accounts::StaffAccount,
         tessera_core::audit::AuditRecord,
         tessera_core::audit::VerifyReport,
+        crate::commands::photos::PhotoImportMeta,
+        tessera_core::media::Photo,
+        tessera_core::media::Imported,
     );
     let mut files = read_tree(dir);
     let index: String = files

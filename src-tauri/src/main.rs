@@ -7,13 +7,15 @@ mod autolock;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod media_protocol;
 mod state;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use commands::{app, audit, narratives, patients, session, staff};
+use commands::{app, audit, narratives, patients, photos, session, staff};
 use state::AppState;
+use tauri::Manager;
 
 fn main() {
     let Some(vault_dir) = std::env::var_os("TESSERA_VAULT")
@@ -35,6 +37,16 @@ fn main() {
 
     let result = tauri::Builder::default()
         .manage(AppState::new(vault_dir, config_dir, auto_lock_override))
+        .register_asynchronous_uri_scheme_protocol(
+            media_protocol::SCHEME,
+            |ctx, request, responder| {
+                let unlocked = ctx.app_handle().state::<AppState>().unlocked.clone();
+                // Decrypting can take a moment; keep it off the webview's thread.
+                tauri::async_runtime::spawn_blocking(move || {
+                    responder.respond(media_protocol::serve(&unlocked, &request));
+                });
+            },
+        )
         .setup(|app| {
             autolock::start(app.handle().clone());
             Ok(())
@@ -56,6 +68,11 @@ fn main() {
             narratives::narrative_add,
             narratives::narrative_edit,
             narratives::narrative_history,
+            photos::photo_list,
+            photos::photo_import,
+            photos::photo_edit,
+            photos::photo_delete,
+            photos::photo_restore,
             staff::staff_list,
             staff::staff_add,
             staff::staff_disable,

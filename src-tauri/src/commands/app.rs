@@ -48,6 +48,8 @@ pub struct VaultCreated {
 pub struct UiSettings {
     /// Minutes of inactivity before the vault locks (admins change it).
     pub auto_lock_minutes: u32,
+    /// Whether photos' GPS positions are kept in the record (admins change it).
+    pub keep_photo_location: bool,
     /// UI language.
     pub language: Language,
 }
@@ -99,13 +101,17 @@ pub async fn vault_create(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiError> {
     let language = read_preferences(&state.config_dir).language;
-    let auto_lock_minutes = match state.with_session(settings::get).await {
-        Ok(vault) => vault.auto_lock_minutes,
-        Err(e) if e.code == ErrorCode::NoSession => DEFAULT_AUTO_LOCK_MINUTES,
+    let vault = match state.with_session(settings::get).await {
+        Ok(vault) => vault,
+        Err(e) if e.code == ErrorCode::NoSession => VaultSettings {
+            auto_lock_minutes: DEFAULT_AUTO_LOCK_MINUTES,
+            keep_photo_location: false,
+        },
         Err(e) => return Err(e),
     };
     Ok(UiSettings {
-        auto_lock_minutes,
+        auto_lock_minutes: vault.auto_lock_minutes,
+        keep_photo_location: vault.keep_photo_location,
         language,
     })
 }
@@ -121,20 +127,16 @@ pub async fn settings_set(
             language: settings.language,
         },
     )?;
-    let wanted = settings.auto_lock_minutes;
+    let wanted = VaultSettings {
+        auto_lock_minutes: settings.auto_lock_minutes,
+        keep_photo_location: settings.keep_photo_location,
+    };
     let current = state.with_session(settings::get).await;
     if let Ok(current) = current
-        && current.auto_lock_minutes != wanted
+        && current != wanted
     {
         let saved = state
-            .with_session(move |s| {
-                settings::set(
-                    s,
-                    VaultSettings {
-                        auto_lock_minutes: wanted,
-                    },
-                )
-            })
+            .with_session(move |s| settings::set(s, wanted))
             .await?;
         if let Some(open) = state::lock(&state.unlocked).as_mut() {
             open.info.auto_lock_minutes = saved.auto_lock_minutes;

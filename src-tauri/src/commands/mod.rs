@@ -5,5 +5,6 @@ pub mod app;
 pub mod audit;
 pub mod narratives;
 pub mod patients;
+pub mod photos;
 pub mod session;
 pub mod staff;

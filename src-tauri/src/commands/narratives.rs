@@ -22,10 +22,12 @@ pub async fn narrative_add(
     patient: String,
     title: Option<String>,
     body: String,
+    photo_id: Option<String>,
 ) -> Result<Narrative, ApiError> {
     let new = NewNarrative {
         body,
         title,
+        photo_id,
         ..NewNarrative::default()
     };
     state

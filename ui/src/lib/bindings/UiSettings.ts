@@ -10,6 +10,10 @@ export type UiSettings = {
  */
 auto_lock_minutes: number, 
 /**
+ * Whether photos' GPS positions are kept in the record (admins change it).
+ */
+keep_photo_location: boolean, 
+/**
  * UI language.
  */
 language: Language, };

@@ -1,0 +1,73 @@
+//! The `tessera:` URI scheme: the only way images reach the webview. A request for
+//! `media/<photo id>/<thumb|preview|original>` is checked against the open session (policy
+//! and privacy, in core), decrypted in memory and answered; nothing is written to disk and
+//! the response forbids caching.
+//!
+//! URLs are made by Tauri's `convertFileSrc(path, "tessera")`, which gives
+//! `tessera://localhost/<encoded path>` on Linux and macOS and
+//! `http://tessera.localhost/<encoded path>` on Windows.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tauri::http::{Request, Response, StatusCode, header};
+use tessera_core::media::{self, Variant};
+
+use crate::state::{self, Unlocked};
+
+/// The scheme's name.
+pub const SCHEME: &str = "tessera";
+
+/// Answers one request.
+pub fn serve(
+    unlocked: &Arc<Mutex<Option<Unlocked>>>,
+    request: &Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
+    // `convertFileSrc` encodes the whole path, slashes included.
+    let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (id, variant) = match parts.as_slice() {
+        ["media", id, "thumb"] => (*id, Variant::Thumbnail),
+        ["media", id, "preview"] => (*id, Variant::Preview),
+        ["media", id, "original"] => (*id, Variant::Original),
+        _ => return plain(StatusCode::NOT_FOUND, "no such image"),
+    };
+    let mut guard = state::lock(unlocked);
+    let Some(open) = guard.as_mut() else {
+        return plain(StatusCode::UNAUTHORIZED, "the vault is locked");
+    };
+    open.last_activity = Instant::now();
+    let file = match variant {
+        // Gallery thumbnails are covered by the audited listing that showed them.
+        Variant::Thumbnail => media::thumbnail(&mut open.session, id),
+        other => media::open(&mut open.session, id, other),
+    };
+    drop(guard);
+    match file {
+        Ok(file) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, file.mime)
+            .header(header::CACHE_CONTROL, "no-store")
+            .header("X-Content-Type-Options", "nosniff")
+            .body(file.bytes.to_vec())
+            .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response failed")),
+        Err(e) => {
+            let status = match e.class() {
+                tessera_core::ErrorClass::Refused => StatusCode::FORBIDDEN,
+                _ if matches!(e, tessera_core::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            plain(status, &e.to_string())
+        }
+    }
+}
+
+fn plain(status: StatusCode, text: &str) -> Response<Vec<u8>> {
+    let mut response = Response::new(text.as_bytes().to_vec());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
