@@ -14,6 +14,11 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
     let vault = tmp.path().join("vault");
     let trace = tmp.path().join("trace");
     let bin = assert_cmd::cargo::cargo_bin("tessera");
+    let photo = tmp.path().join("wound.jpg");
+    image::RgbImage::from_fn(800, 600, |x, y| image::Rgb([x as u8, y as u8, 128]))
+        .save_with_format(&photo, image::ImageFormat::Jpeg)
+        .unwrap();
+    let photo = photo.to_str().unwrap();
     let steps: &[&[&str]] = &[
         &[
             "init",
@@ -41,7 +46,7 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
         &["--user", "ana", "patient", "list"],
         &["--user", "ana", "audit", "verify"],
     ];
-    for (i, args) in steps.iter().enumerate() {
+    let traced = |i: usize, args: &[&str]| -> String {
         let out_file = trace.with_extension(i.to_string());
         let status = Command::new("strace")
             .arg("-f")
@@ -50,7 +55,7 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
             .arg("-o")
             .arg(&out_file)
             .arg(&bin)
-            .args(*args)
+            .args(args)
             .env("TESSERA_VAULT", &vault)
             .env("TESSERA_PASSWORD", ADMIN_PW)
             .env_remove("TESSERA_USER")
@@ -70,5 +75,17 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
                 "{args:?} touched the network: {line}"
             );
         }
+        String::from_utf8_lossy(&status.stdout).into_owned()
+    };
+    let mut human_id = String::new();
+    for (i, args) in steps.iter().enumerate() {
+        let out = traced(i, args);
+        if args.contains(&"add") {
+            human_id = out.trim().to_owned();
+        }
     }
+    traced(
+        steps.len(),
+        &["--user", "ana", "photo", "import", &human_id, photo],
+    );
 }
