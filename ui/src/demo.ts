@@ -58,6 +58,32 @@ async function seed() {
     title: 'First week',
     body: 'Slept through the night.',
   });
+  const heel = fake.addPhoto(zoe.id, {
+    caption: 'Left heel, day 1',
+    taken_at: '2026-02-02T09:15:00',
+    camera_make: 'Apple',
+    camera_model: 'iPhone 13',
+    source_name: 'IMG_0412.jpg',
+    imported_at: '2026-02-02T10:00:00Z',
+  });
+  fake.addPhoto(zoe.id, {
+    width: 900,
+    height: 1200,
+    taken_at: '2026-02-09T09:20:00',
+    source_name: 'IMG_0450.jpg',
+    imported_at: '2026-02-09T10:00:00Z',
+  });
+  fake.addPhoto(zoe.id, {
+    caption: 'Dressing change',
+    privacy: 'private',
+    imported_at: '2026-02-10T10:00:00Z',
+  });
+  await fake.narrativeAdd({
+    patient: zoe.id,
+    title: 'Wound check',
+    body: 'The heel is healing well; no redness.',
+    photo_id: heel.id,
+  });
   fake.state.session = null;
 }
 

@@ -132,6 +132,8 @@ async fn a_patient_is_created_edited_visited_written_about_and_found() -> Result
     app.wait_text("narrative-text", "and back").await?;
     app.click("narrative-history").await?;
     app.by_id("narrative-history-list").await?;
+    // The list shows "Loading…" until the history arrives: wait for its first entry.
+    app.by_id("narrative-revision").await?;
     let revisions = app
         .client
         .find_all(Locator::Css("[data-testid=narrative-revision]"))
@@ -243,5 +245,286 @@ async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Resu
         .await?;
     app.wait_text("view-family_name", "Lefèvre").await?;
     app.screenshot("keyboard-opened").await;
+    app.close().await
+}
+
+/// Polls `script` (a function body returning a boolean) until it returns true.
+async fn wait_for(app: &App, what: &str, script: &str) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let value = app.client.execute(script, vec![]).await?;
+        if value.as_bool() == Some(true) {
+            return Ok(());
+        }
+        if started.elapsed() > tessera_e2e::STEP * 2 {
+            app.screenshot(&format!("waiting-{what}")).await;
+            return Err(format!("{what}: still not true after {:?}", started.elapsed()).into());
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Takes a screenshot once the page has painted: images decoded, two frames drawn, and a
+/// moment for the window (screenshots otherwise show the frame before the last change).
+async fn painted_screenshot(app: &App, step: &str) {
+    let _ = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             Promise.all([...document.images].map((i) => i.decode().catch(() => null)))
+               .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.screenshot(step).await;
+}
+
+/// Writes a 1200x900 JPEG whose colours depend on `seed`, so each file differs.
+fn write_photo(path: &std::path::Path, seed: u8) -> Result<()> {
+    let image = image::RgbImage::from_fn(1200, 900, |x, y| {
+        let r = u8::try_from(x * 255 / 1200).unwrap_or(0);
+        let g = u8::try_from(y * 255 / 900).unwrap_or(0);
+        image::Rgb([r, g, seed])
+    });
+    image.save_with_format(path, image::ImageFormat::Jpeg)?;
+    Ok(())
+}
+
+/// Whether every image matching `css` has loaded with real pixels (after scrolling it in).
+fn images_loaded(css: &str, at_least: usize) -> String {
+    format!(
+        "const imgs = [...document.querySelectorAll('{css}')];
+         imgs.forEach((i) => {{ if (!i.complete || i.naturalWidth === 0) i.scrollIntoView({{ block: 'nearest' }}); }});
+         return imgs.length >= {at_least} && imgs.every((i) => i.complete && i.naturalWidth > 0);"
+    )
+}
+
+async fn no_sideways_scroll(app: &App, screen: &str) -> Result<()> {
+    let overflow = app
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await?;
+    assert!(
+        overflow.as_i64().unwrap_or(i64::MAX) <= 1,
+        "{screen} scrolls sideways at 200% zoom by {overflow}px"
+    );
+    Ok(())
+}
+
+/// Photos: two imported through the file picker with a bad file among them (which fails
+/// alone, with the reason), thumbnails and the viewer's preview shown through the app's
+/// image scheme, a narrative written about a photo, and the gallery at 200% zoom.
+#[tokio::test]
+async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
+    let app = signed_in_app("photos", Options::default()).await?;
+    app.click("new-patient-button").await?;
+    app.fill("field-given_name", "Inês").await?;
+    app.fill("field-family_name", "Carvalho").await?;
+    app.click("save-button").await?;
+    app.by_id("screen-patient").await?;
+    app.click("tab-photos").await?;
+    app.by_id("photos-empty").await?;
+
+    let files = app.dir.path().join("to-import");
+    std::fs::create_dir_all(&files)?;
+    write_photo(&files.join("heel day 1.jpg"), 40)?;
+    std::fs::write(files.join("notes.jpg"), "not a photo at all, just text\n")?;
+    write_photo(&files.join("heel day 8.jpg"), 200)?;
+    let paths: Vec<String> = ["heel day 1.jpg", "notes.jpg", "heel day 8.jpg"]
+        .iter()
+        .map(|name| files.join(name).display().to_string())
+        .collect();
+
+    // The picker's input is hidden behind its button: show it so WebDriver may type into it.
+    app.client
+        .execute(
+            "const input = document.querySelector('[data-testid=photo-file-input]');
+             input.classList.remove('visually-hidden');
+             input.removeAttribute('tabindex');
+             input.removeAttribute('aria-hidden');",
+            vec![],
+        )
+        .await?;
+    let input = app.by_id("photo-file-input").await?;
+    input.send_keys(&paths.join("\n")).await?;
+
+    let status = app
+        .wait_text(
+            "photo-import-status",
+            "Imported: 2. Already imported: 0. Failed: 1.",
+        )
+        .await?;
+    assert!(!status.contains("cancelled"), "{status}");
+    app.wait_text("photo-import-count", "3 of 3").await?;
+    let results = app
+        .client
+        .find_all(Locator::Css("[data-testid=photo-import-result]"))
+        .await?;
+    assert_eq!(results.len(), 3);
+    let failed = results[1].text().await?;
+    assert!(
+        failed.contains("notes.jpg") && failed.contains("not a JPEG, PNG or WebP"),
+        "the bad file fails with its name and the reason: {failed:?}"
+    );
+    for i in [0, 2] {
+        let text = results[i].text().await?;
+        assert!(text.contains("Imported"), "file {i} was imported: {text:?}");
+    }
+
+    // The thumbnails come through the tessera: scheme, decrypted, with real pixels.
+    wait_for(
+        &app,
+        "thumbnails",
+        &images_loaded("[data-testid=photo-thumb] img", 2),
+    )
+    .await?;
+    let widths = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=photo-thumb] img')]
+               .map((i) => [i.naturalWidth, i.naturalHeight, i.getAttribute('loading')]);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        widths,
+        serde_json::json!([[320, 240, "lazy"], [320, 240, "lazy"]]),
+        "320 px thumbnails, loaded lazily"
+    );
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=photo-grid]').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await?;
+    painted_screenshot(&app, "gallery").await;
+
+    // The viewer: the preview loads; the arrow keys move; Escape closes.
+    let thumbs = app
+        .client
+        .find_all(Locator::Css("[data-testid=photo-thumb]"))
+        .await?;
+    thumbs[0].click().await?;
+    app.by_id("photo-viewer").await?;
+    wait_for(
+        &app,
+        "preview",
+        &images_loaded("[data-testid=photo-viewer-image]", 1),
+    )
+    .await?;
+    let preview = app
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=photo-viewer-image]').naturalWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(preview.as_i64(), Some(1200), "the preview keeps 1200 px");
+    app.wait_text("photo-viewer", "Photo 1 of 2").await?;
+    painted_screenshot(&app, "viewer").await;
+    app.client
+        .active_element()
+        .await?
+        .send_keys("\u{E014}") // ArrowRight
+        .await?;
+    app.wait_text("photo-viewer", "Photo 2 of 2").await?;
+    app.client
+        .active_element()
+        .await?
+        .send_keys("\u{E00C}") // Escape
+        .await?;
+    wait_for(
+        &app,
+        "viewer-closed",
+        "return document.querySelector('[data-testid=photo-viewer]') === null;",
+    )
+    .await?;
+
+    // A narrative about the photo, from the viewer; the narrative links back to it.
+    thumbs[0].click().await?;
+    app.click("photo-write-narrative").await?;
+    app.by_id("narrative-new-photo").await?;
+    app.fill(
+        "narrative-body",
+        "The wound is closing; no redness around it.",
+    )
+    .await?;
+    painted_screenshot(&app, "narrative-form-photo").await;
+    app.click("narrative-submit").await?;
+    app.wait_text("narrative-text", "closing").await?;
+    app.by_id("narrative-photo").await?;
+    wait_for(
+        &app,
+        "narrative-thumbnail",
+        &images_loaded("[data-testid=narrative-photo] img", 1),
+    )
+    .await?;
+    painted_screenshot(&app, "narrative-about-photo").await;
+    app.click("narrative-photo").await?;
+    app.by_id("photo-viewer").await?;
+    wait_for(
+        &app,
+        "preview-from-narrative",
+        &images_loaded("[data-testid=photo-viewer-image]", 1),
+    )
+    .await?;
+    app.client
+        .active_element()
+        .await?
+        .send_keys("\u{E00C}")
+        .await?;
+
+    // 200% zoom: the gallery and the viewer reflow within 600 CSS pixels.
+    app.client.set_window_size(600, 400).await?;
+    wait_for(&app, "narrow-window", "return window.innerWidth <= 620;").await?;
+    app.by_id("photo-grid").await?;
+    no_sideways_scroll(&app, "the gallery").await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=photo-grid]').scrollIntoView();",
+            vec![],
+        )
+        .await?;
+    painted_screenshot(&app, "zoom-200-gallery").await;
+    app.by_css("[data-testid=photo-thumb]")
+        .await?
+        .click()
+        .await?;
+    wait_for(
+        &app,
+        "preview-zoomed",
+        &images_loaded("[data-testid=photo-viewer-image]", 1),
+    )
+    .await?;
+    no_sideways_scroll(&app, "the viewer").await?;
+    let fits = app
+        .client
+        .execute(
+            "const d = document.querySelector('[data-testid=photo-viewer]');
+             return d.scrollWidth <= d.clientWidth + 1 && d.getBoundingClientRect().right <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(fits.as_bool(), Some(true), "the viewer fits 600 px");
+    painted_screenshot(&app, "zoom-200-viewer").await;
+
+    // Photo locations are not kept unless an admin says so.
+    app.client
+        .active_element()
+        .await?
+        .send_keys("\u{E00C}")
+        .await?;
+    app.client.set_window_size(1200, 800).await?;
+    app.click("nav-settings").await?;
+    let keep = app.by_id("settings-keep-location").await?;
+    assert!(
+        !keep.is_selected().await?,
+        "photo locations are off by default"
+    );
+    painted_screenshot(&app, "settings").await;
     app.close().await
 }

@@ -5,7 +5,7 @@
  * Commands take snake_case arguments, exactly as the shell declares them; every failure
  * is an `ApiError` `{ code, message }`.
  */
-import { invoke } from '@tauri-apps/api/core';
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type {
@@ -16,10 +16,14 @@ import type {
   Chart,
   Encounter,
   ErrorCode,
+  Imported,
   Narrative,
   NewEncounter,
   Patient,
   PatientSummary,
+  Photo,
+  PhotoImportMeta,
+  Privacy,
   Profile,
   Revision,
   Role,
@@ -32,6 +36,9 @@ import type {
 } from './bindings';
 
 export type * from './bindings';
+
+/** Which image of a photo: the 320 px thumbnail, the 1280 px preview, or the original. */
+export type PhotoVariant = 'thumb' | 'preview' | 'original';
 
 /** Everything the UI asks of the backend. */
 export interface Backend {
@@ -58,7 +65,13 @@ export interface Backend {
   encounterAdd(args: { patient: string; encounter: NewEncounter }): Promise<Encounter>;
 
   narrativeList(args: { patient: string }): Promise<Narrative[]>;
-  narrativeAdd(args: { patient: string; title: string | null; body: string }): Promise<Narrative>;
+  /** `photo_id` attaches the narrative to one of the patient's photos. */
+  narrativeAdd(args: {
+    patient: string;
+    title: string | null;
+    body: string;
+    photo_id?: string | null;
+  }): Promise<Narrative>;
   narrativeEdit(args: {
     narrative_id: string;
     title: string | null;
@@ -66,6 +79,29 @@ export interface Backend {
     expected_revision: number;
   }): Promise<Narrative>;
   narrativeHistory(args: { narrative_id: string }): Promise<Revision[]>;
+
+  /** The patient's photos (or those in the bin), newest first. Audited. */
+  photoList(args: { patient: string; deleted: boolean }): Promise<Photo[]>;
+  /**
+   * Imports one file, its bytes as they are: the backend judges the content (never the name)
+   * and answers `invalid` (field `photo`) with why it refused it.
+   */
+  photoImport(args: {
+    patient: string;
+    file_name: string | null;
+    privacy: Privacy;
+    bytes: ArrayBuffer | Uint8Array;
+  }): Promise<Imported>;
+  /** `caption: ''` clears the caption; a missing or null field is left as it is. */
+  photoEdit(args: {
+    photo_id: string;
+    caption?: string | null;
+    privacy?: Privacy | null;
+  }): Promise<Photo>;
+  photoDelete(args: { photo_id: string }): Promise<Photo>;
+  photoRestore(args: { photo_id: string }): Promise<Photo>;
+  /** Where the webview loads an image of a photo from (no request is made until it is shown). */
+  photoUrl(photoId: string, variant: PhotoVariant): string;
 
   staffList(): Promise<StaffAccount[]>;
   staffAdd(args: {
@@ -127,6 +163,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** The header that carries a photo's `PhotoImportMeta` (the body is the file itself). */
+const PHOTO_META_HEADER = 'tessera-photo';
+
 /** The real backend: Tauri commands and events. */
 export function createTauriBackend(): Backend {
   return {
@@ -144,6 +183,28 @@ export function createTauriBackend(): Backend {
     narrativeAdd: (args) => call('narrative_add', args),
     narrativeEdit: (args) => call('narrative_edit', args),
     narrativeHistory: (args) => call('narrative_history', args),
+    photoList: (args) => call('photo_list', args),
+    photoImport: async ({ patient, file_name, privacy, bytes }) => {
+      // Headers carry ASCII only: the name travels URI-encoded.
+      const meta: PhotoImportMeta = {
+        patient,
+        file_name: file_name === null ? null : encodeURIComponent(file_name),
+        privacy,
+      };
+      try {
+        return await invoke<Imported>('photo_import', bytes, {
+          headers: { [PHOTO_META_HEADER]: JSON.stringify(meta) },
+        });
+      } catch (error) {
+        throw toApiError(error);
+      }
+    },
+    photoEdit: (args) => call('photo_edit', args),
+    photoDelete: (args) => call('photo_delete', args),
+    photoRestore: (args) => call('photo_restore', args),
+    photoUrl: (photoId, variant) =>
+      // convertFileSrc encodes the path itself.
+      convertFileSrc(`media/${photoId}/${variant}`, 'tessera'),
     staffList: () => call('staff_list'),
     staffAdd: (args) => call('staff_add', args),
     staffDisable: (args) => call('staff_disable', args),
@@ -168,7 +229,9 @@ export function guardSession(inner: Backend, onNoSession: () => void): Backend {
   return new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
+      // Event subscriptions and image URLs are not requests: pass them through as they are.
       if (typeof value !== 'function' || property === 'onSessionLocked') return value;
+      if (property === 'photoUrl') return value.bind(target);
       return async (...args: unknown[]) => {
         try {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);

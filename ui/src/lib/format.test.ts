@@ -8,6 +8,7 @@ import {
   formatDateTime,
   formatNumber,
   formatOccurredAt,
+  formatTakenAt,
   formatVitals,
   isCalendarDate,
   localDate,
@@ -46,6 +47,13 @@ describe('dates', () => {
     );
     expect(formatDateTime('2024-03-01T14:30:00Z', 'fr', 'Europe/Paris')).toBe('1 mars 2024, 15:30');
     expect(formatDateTime('garbage', 'en')).toBe('garbage');
+  });
+
+  it('shows when a photo was taken as the camera clock read it', () => {
+    expect(formatTakenAt('2024-03-01T23:30:00', 'en')).toBe('1 Mar 2024, 23:30');
+    expect(formatTakenAt('2024-03-01T23:30:00-05:00', 'fr')).toBe('1 mars 2024, 23:30');
+    expect(formatTakenAt('2024-03-01T23:30:00', 'en', true)).toBe('1 Mar 2024');
+    expect(formatTakenAt('sometime', 'en')).toBe('sometime');
   });
 
   it('builds the occurred_at the backend takes', () => {

@@ -50,6 +50,23 @@ export function formatOccurredAt(instant: string, lang: Language, timeZone?: str
   return formatDateTime(instant, lang, timeZone);
 }
 
+const CAMERA_CLOCK = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
+
+/**
+ * When a photo was taken, by the camera's clock (`YYYY-MM-DDTHH:MM:SS`, with an offset when
+ * the camera recorded one): shown as the camera read it, never shifted to this computer's
+ * time zone. `dateOnly` leaves out the time.
+ */
+export function formatTakenAt(text: string, lang: Language, dateOnly = false): string {
+  const m = CAMERA_CLOCK.exec(text);
+  if (!m) return text;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
+  const wall = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0));
+  if (Number.isNaN(wall.getTime())) return text;
+  if (dateOnly) return formatCalendarDate(wall.toISOString().slice(0, 10), lang);
+  return formatDateTime(wall.toISOString(), lang, 'UTC');
+}
+
 /** Today as `YYYY-MM-DD` in local time. */
 export function localDate(now: Date = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');

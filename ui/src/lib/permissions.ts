@@ -10,6 +10,8 @@ export type Capability =
   | 'patient.edit'
   | 'encounter.record'
   | 'narrative.write'
+  | 'photo.view'
+  | 'photo.manage'
   | 'staff.manage'
   | 'audit.read'
   | 'settings.auto_lock';
@@ -20,6 +22,8 @@ const CLINICAL: readonly Capability[] = [
   'patient.edit',
   'encounter.record',
   'narrative.write',
+  'photo.view',
+  'photo.manage',
 ];
 
 const TABLE: Record<Role, readonly Capability[]> = {

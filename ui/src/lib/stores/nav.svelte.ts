@@ -1,6 +1,6 @@
 /** Where the user is: a tiny in-memory router (no URLs to leak, nothing to bookmark). */
 
-export type PatientTab = 'profile' | 'visits' | 'narratives';
+export type PatientTab = 'profile' | 'visits' | 'narratives' | 'photos';
 
 export type Screen =
   | { name: 'patients' }

@@ -167,6 +167,7 @@ export class SessionStore {
       // The defaults stay; the settings screen will show the error when opened.
       this.settings = {
         auto_lock_minutes: info.auto_lock_minutes,
+        keep_photo_location: false,
         language: this.#language.current,
       };
     }

@@ -42,7 +42,11 @@ describe('SessionStore', () => {
     expect(info.role).toBe('admin');
     expect(session.phase).toBe('open');
     expect(session.isAdmin).toBe(true);
-    expect(session.settings).toEqual({ auto_lock_minutes: 5, language: 'fr' });
+    expect(session.settings).toEqual({
+      auto_lock_minutes: 5,
+      keep_photo_location: false,
+      language: 'fr',
+    });
   });
 
   it('stays locked and rethrows the backend error on a wrong password', async () => {
@@ -178,6 +182,22 @@ describe('SessionStore', () => {
       code: 'denied',
     });
     expect(session.settings?.auto_lock_minutes).toBe(10);
+  });
+
+  it('lets admins keep photo locations, off by default, and refuses others', async () => {
+    const { session, fake } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    expect(session.settings?.keep_photo_location).toBe(false);
+    await session.saveSettings({ keep_photo_location: true });
+    expect(fake.state.settings.keep_photo_location).toBe(true);
+    await session.lock();
+    await session.unlock('rui', 'another long secret');
+    expect(session.settings?.keep_photo_location).toBe(true);
+    await expect(session.saveSettings({ keep_photo_location: false })).rejects.toMatchObject({
+      code: 'denied',
+    });
+    expect(fake.state.settings.keep_photo_location).toBe(true);
   });
 
   it('reports a backend that cannot start', async () => {

@@ -8,11 +8,14 @@ import type {
   AuditRecord,
   Backend,
   Encounter,
+  Imported,
   JsonValue,
   Language,
   Narrative,
   Patient,
   PatientSummary,
+  Photo,
+  PhotoVariant,
   Revision,
   Role,
   SessionInfo,
@@ -22,9 +25,14 @@ import type {
 } from '../backend';
 import { parseHumanId } from '../format';
 
+/** A photo as the stand-in keeps it: the record, its bytes (if imported) and its importer. */
+export type FakePhoto = { photo: Photo; bytes: Uint8Array | null; fingerprint: string };
+
 export type FakeUser = { username: string; password: string; role: Role; display_name?: string };
 
 export type FakeBackend = Backend & {
+  /** Adds a photo without bytes (its image is drawn), for demos and tests. */
+  addPhoto(patient: string, fields?: Partial<Photo>): Photo;
   /** Fires `session-locked` as the shell would. */
   emitLocked(reason: SessionLocked['reason']): void;
   /** Names of the commands called, in order. */
@@ -39,6 +47,7 @@ export type FakeBackend = Backend & {
     encounters: Encounter[];
     narratives: Narrative[];
     revisions: Revision[];
+    photos: FakePhoto[];
     audit: AuditRecord[];
   };
 };
@@ -59,6 +68,56 @@ function humanId(n: number): string {
     if (id) return id;
   }
   return fail('internal', 'no human id');
+}
+
+/** The image format by its first bytes, as the backend judges it (never by the name). */
+function sniff(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  return null;
+}
+
+/** Width and height from a PNG header or a JPEG frame header, when they can be read. */
+function dimensions(b: Uint8Array, format: string): [number, number] | null {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (format === 'png' && b.length >= 24) return [view.getUint32(16), view.getUint32(20)];
+  if (format === 'jpeg') {
+    let i = 2;
+    while (i + 9 < b.length && b[i] === 0xff) {
+      const marker = b[i + 1] ?? 0;
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+        return [view.getUint16(i + 7), view.getUint16(i + 5)];
+      }
+      i += 2 + view.getUint16(i + 2);
+    }
+  }
+  return null;
+}
+
+function fingerprint(b: Uint8Array): string {
+  let h = 2166136261;
+  for (const x of b) h = Math.imul(h ^ x, 16777619) >>> 0;
+  return `${b.length}:${h.toString(16)}`;
+}
+
+/** The thumbnail's size: the long edge at most 320 px. */
+function thumbSize(width: number, height: number): [number, number] {
+  const scale = Math.min(1, 320 / Math.max(width, height));
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+}
+
+/** A drawn stand-in image of the photo's proportions (for photos added without bytes). */
+function drawn(photo: Photo, variant: PhotoVariant): string {
+  const [w, h] =
+    variant === 'thumb' ? [photo.thumb_width, photo.thumb_height] : [photo.width, photo.height];
+  const hue = Number.parseInt(photo.id.slice(-4), 16) % 360;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
+    `<rect width="100%" height="100%" fill="hsl(${hue} 35% 70%)"/>` +
+    `<circle cx="${w / 2}" cy="${h / 2}" r="${Math.min(w, h) / 4}" fill="hsl(${hue} 35% 45%)"/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
 
 const fold = (s: string) =>
@@ -89,15 +148,21 @@ export function createFakeBackend(
   const state: FakeBackend['state'] = {
     vaultExists: options.vaultExists ?? true,
     session: null,
-    settings: { auto_lock_minutes: 5, language: options.language ?? 'en' },
+    settings: {
+      auto_lock_minutes: 5,
+      keep_photo_location: false,
+      language: options.language ?? 'en',
+    },
     users,
     staff: users.map(account),
     patients: [],
     encounters: [],
     narratives: [],
     revisions: [],
+    photos: [],
     audit: [],
   };
+  const urls = new Map<string, string>();
 
   const session = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
   const audit = (
@@ -137,6 +202,54 @@ export function createFakeBackend(
       fail('not_found', `patient not found: ${key}`)
     );
   };
+  // Like core: a private photo is seen by its importer and admins only.
+  const visible = (p: Photo) => {
+    const s = session();
+    return p.privacy === 'staff' || s.role === 'admin' || p.imported_by === s.username;
+  };
+  const findPhoto = (id: string) => {
+    const found =
+      state.photos.find((x) => x.photo.id === id) ?? fail('not_found', `photo not found: ${id}`);
+    if (!visible(found.photo)) {
+      fail('denied', `${session().role} may not see a photo another staff member keeps private`);
+    }
+    return found;
+  };
+  const newPhoto = (patient: Patient, fields: Partial<Photo>): Photo => {
+    const [width, height] = [fields.width ?? 1200, fields.height ?? 900];
+    const [thumb_width, thumb_height] = thumbSize(width, height);
+    return {
+      id: uuid(),
+      patient_id: patient.id,
+      format: 'jpeg',
+      byte_size: 0,
+      taken_at: null,
+      camera_make: null,
+      camera_model: null,
+      location: null,
+      caption: null,
+      source_name: null,
+      privacy: 'staff',
+      imported_by: state.session?.username ?? 'ana',
+      imported_at: now(),
+      deleted_at: null,
+      ...fields,
+      width,
+      height,
+      thumb_width,
+      thumb_height,
+    };
+  };
+  const setDeleted = (photo_id: string, deleted: boolean) => {
+    clinical();
+    const p = findPhoto(photo_id).photo;
+    if (deleted && p.deleted_at) fail('conflict', 'the photo is already in the bin');
+    if (!deleted && !p.deleted_at) fail('conflict', 'the photo is not in the bin');
+    p.deleted_at = deleted ? now() : null;
+    audit('photo.delete', 'photo', p.id, { in_bin: deleted });
+    return { ...p };
+  };
+
   const summary = (p: Patient): PatientSummary => ({
     id: p.id,
     human_id: p.human_id,
@@ -320,14 +433,33 @@ export function createFakeBackend(
         .filter((n) => n.patient_id === p.id)
         .sort((a, b) => b.created_at.localeCompare(a.created_at));
     },
-    async narrativeAdd({ patient, title, body }) {
+    async narrativeAdd({ patient, title, body, photo_id = null }) {
       calls.push('narrative_add');
       const s = clinical();
       const p = findPatient(patient);
+      if (photo_id) {
+        const photo =
+          state.photos.find((x) => x.photo.id === photo_id)?.photo ??
+          fail('not_found', `photo not found: ${photo_id}`);
+        if (photo.patient_id !== p.id) {
+          throw {
+            code: 'invalid',
+            message: 'photo: the photo belongs to another patient',
+            field: 'photo',
+          } satisfies ApiError;
+        }
+        if (photo.deleted_at) {
+          throw {
+            code: 'invalid',
+            message: 'photo: the photo is in the bin',
+            field: 'photo',
+          } satisfies ApiError;
+        }
+      }
       const n: Narrative = {
         id: uuid(),
         patient_id: p.id,
-        photo_id: null,
+        photo_id,
         author: s.username,
         author_type: s.role === 'social_worker' ? 'social_worker' : 'clinician',
         title,
@@ -342,7 +474,7 @@ export function createFakeBackend(
         revision: 1,
         title,
         body,
-        photo_id: null,
+        photo_id,
         edited_by: s.username,
         edited_at: n.created_at,
       });
@@ -367,7 +499,7 @@ export function createFakeBackend(
         revision: n.revision,
         title: n.title,
         body,
-        photo_id: null,
+        photo_id: n.photo_id,
         edited_by: s.username,
         edited_at: n.updated_at,
       });
@@ -378,6 +510,86 @@ export function createFakeBackend(
       calls.push('narrative_history');
       clinical();
       return state.revisions.filter((r) => r.narrative_id === narrative_id);
+    },
+    async photoList({ patient, deleted }) {
+      calls.push('photo_list');
+      clinical();
+      const p = findPatient(patient);
+      const found = state.photos
+        .map((x) => x.photo)
+        .filter((x) => x.patient_id === p.id && !!x.deleted_at === deleted && visible(x))
+        .sort((a, b) => b.imported_at.localeCompare(a.imported_at) || b.id.localeCompare(a.id));
+      audit('photo.view', 'patient', p.id, { photos_listed: found.map((x) => x.id) });
+      return found.map((x) => ({ ...x }));
+    },
+    async photoImport({ patient, file_name, privacy, bytes }) {
+      calls.push('photo_import');
+      const s = clinical();
+      const p = findPatient(patient);
+      if (p.deleted_at) fail('invalid', 'patient: the patient is in the bin');
+      const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      const refuse = (why: string): never => {
+        throw { code: 'invalid', message: `photo: ${why}`, field: 'photo' } satisfies ApiError;
+      };
+      if (b.length === 0) refuse('the file is empty');
+      const format =
+        sniff(b) ?? refuse('not a JPEG, PNG or WebP image (judged by its content, not its name)');
+      const print = fingerprint(b);
+      const known = state.photos.find(
+        (x) => x.photo.patient_id === p.id && x.fingerprint === print,
+      );
+      if (known) return { photo: { ...known.photo }, duplicate: true } satisfies Imported;
+      const [width, height] = dimensions(b, format) ?? [1200, 900];
+      const photo = newPhoto(p, {
+        format,
+        byte_size: b.length,
+        width,
+        height,
+        source_name: file_name,
+        privacy,
+        imported_by: s.username,
+      });
+      state.photos.push({ photo, bytes: b.slice(), fingerprint: print });
+      audit('photo.import', 'photo', photo.id);
+      return { photo: { ...photo }, duplicate: false } satisfies Imported;
+    },
+    async photoEdit({ photo_id, caption, privacy }) {
+      calls.push('photo_edit');
+      const s = clinical();
+      const p = findPhoto(photo_id).photo;
+      if (privacy && privacy !== p.privacy && s.role !== 'admin' && p.imported_by !== s.username) {
+        fail(
+          'denied',
+          `${s.role} may not change who may see a photo another staff member imported`,
+        );
+      }
+      if (caption !== undefined && caption !== null) p.caption = caption.trim() || null;
+      if (privacy) p.privacy = privacy;
+      audit('photo.edit', 'photo', p.id);
+      return { ...p };
+    },
+    async photoDelete({ photo_id }) {
+      calls.push('photo_delete');
+      return setDeleted(photo_id, true);
+    },
+    async photoRestore({ photo_id }) {
+      calls.push('photo_restore');
+      return setDeleted(photo_id, false);
+    },
+    // Imported bytes are shown as they are; photos added without bytes are drawn.
+    photoUrl(photoId, variant) {
+      const key = `${photoId}/${variant}`;
+      const known = urls.get(key);
+      if (known) return known;
+      const found = state.photos.find((x) => x.photo.id === photoId);
+      if (!found) return `data:,missing-${key}`;
+      const type = `image/${found.photo.format}`;
+      const url =
+        found.bytes && typeof URL.createObjectURL === 'function'
+          ? URL.createObjectURL(new Blob([found.bytes.slice()], { type }))
+          : drawn(found.photo, variant);
+      urls.set(key, url);
+      return url;
     },
     async staffList() {
       calls.push('staff_list');
@@ -420,6 +632,7 @@ export function createFakeBackend(
               id,
               ...state.encounters.filter((e) => e.patient_id === id).map((e) => e.id),
               ...state.narratives.filter((n) => n.patient_id === id).map((n) => n.id),
+              ...state.photos.filter((x) => x.photo.patient_id === id).map((x) => x.photo.id),
             ]))(findPatient(filter.patient).id)
         : null;
       const rows = state.audit.filter(
@@ -449,6 +662,10 @@ export function createFakeBackend(
     },
     async settingsSet({ settings }) {
       calls.push('settings_set');
+      if (settings.keep_photo_location !== state.settings.keep_photo_location) {
+        const s = session();
+        if (s.role !== 'admin') fail('denied', `${s.role} may not change the vault settings`);
+      }
       if (settings.auto_lock_minutes !== state.settings.auto_lock_minutes) {
         const s = session();
         if (s.role !== 'admin') fail('denied', `${s.role} may not change the auto-lock delay`);
@@ -468,6 +685,11 @@ export function createFakeBackend(
   return Object.assign(backend, {
     calls,
     state,
+    addPhoto(patient: string, fields: Partial<Photo> = {}) {
+      const photo = newPhoto(findPatient(patient), fields);
+      state.photos.push({ photo, bytes: null, fingerprint: photo.id });
+      return { ...photo };
+    },
     emitLocked(reason: SessionLocked['reason']) {
       state.session = null;
       for (const l of listeners) l({ reason });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+
+import type { Photo } from './bindings';
+import { cameraName, photoAlt } from './photos';
+
+const photo = (fields: Partial<Photo> = {}): Photo => ({
+  id: 'p1',
+  patient_id: 'x',
+  format: 'jpeg',
+  byte_size: 10,
+  width: 1200,
+  height: 900,
+  thumb_width: 320,
+  thumb_height: 240,
+  taken_at: null,
+  camera_make: null,
+  camera_model: null,
+  location: null,
+  caption: null,
+  source_name: 'a.jpg',
+  privacy: 'staff',
+  imported_by: 'ana',
+  imported_at: '2026-02-03T10:00:00Z',
+  deleted_at: null,
+  ...fields,
+});
+
+describe('photo descriptions', () => {
+  it('uses the caption as alt text, or else when the photo was taken or imported', () => {
+    expect(photoAlt(photo({ caption: ' Left heel ' }), 'en')).toBe('Left heel');
+    expect(photoAlt(photo({ taken_at: '2025-12-24T18:00:00' }), 'en')).toBe(
+      'Photo taken 24 Dec 2025',
+    );
+    expect(photoAlt(photo({ taken_at: '2025-12-24T18:00:00' }), 'fr')).toBe(
+      'Photo prise le 24 déc. 2025',
+    );
+    expect(photoAlt(photo(), 'en')).toBe('Photo imported 3 Feb 2026');
+  });
+
+  it('names the camera once', () => {
+    expect(cameraName(photo({ camera_make: 'Canon', camera_model: 'Canon EOS R6' }))).toBe(
+      'Canon EOS R6',
+    );
+    expect(cameraName(photo({ camera_make: 'Apple', camera_model: 'iPhone 15' }))).toBe(
+      'Apple iPhone 15',
+    );
+    expect(cameraName(photo())).toBeNull();
+  });
+});
