@@ -6,7 +6,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -22,7 +21,10 @@ use tessera_core::policy::Role;
 use tessera_core::settings::{self, VaultSettings};
 use tessera_core::{Error, ErrorClass, Session, vault};
 
-const SENTINEL: &str = "Sentinelqz";
+#[path = "../../media/tests/support/exiftool.rs"]
+mod exiftool_support;
+
+use exiftool_support::{SENTINEL, assert_no_identifying_tags, exiftool};
 
 fn photo(width: u32, height: u32, seed: u8) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
@@ -103,20 +105,6 @@ fn exif_app1_with_maker_note() -> Vec<u8> {
     seg.extend_from_slice(b"Exif\0\0");
     seg.extend(t);
     seg
-}
-
-fn exiftool(args: &[&str], file: &Path) -> String {
-    let out = Command::new("exiftool")
-        .args(args)
-        .arg(file)
-        .output()
-        .expect("exiftool is installed by scripts/setup.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A JPEG carrying GPS, camera, serial, capture time, XMP, IPTC, a comment, an ICC profile,
@@ -224,15 +212,7 @@ fn an_imported_phone_photo_keeps_no_identifying_metadata_and_the_same_pixels() {
     let file = media::open(&mut s, &photo.id, Variant::Original).unwrap();
     assert_eq!(file.mime, "image/jpeg");
     fs::write(&exported, &*file.bytes).unwrap();
-    let report = exiftool(&["-a", "-G1", "-s"], &exported);
-    for line in report.lines() {
-        let group = line.split(']').next().unwrap_or("").trim_start_matches('[');
-        let allowed = matches!(group, "ExifTool" | "System" | "File" | "JFIF" | "Composite")
-            || group.starts_with("ICC")
-            || (group == "IFD0" && line.contains("Orientation"));
-        assert!(allowed, "left in the export: {line}\n{report}");
-        assert!(!line.contains(SENTINEL) && !line.contains("38.7"), "{line}");
-    }
+    let report = assert_no_identifying_tags(&exported);
     assert!(
         report.contains("Rotate 90 CW"),
         "orientation kept:\n{report}"
@@ -572,6 +552,33 @@ fn who_may_see_import_and_bin_photos() {
             .unwrap()
             .len(),
         1
+    );
+
+    // Every step is in the patient's audit trail, refusals on privacy grounds included.
+    let trail = audit::list(
+        &mut admin,
+        &AuditFilter {
+            patient: Some(p.clone()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    let photo_actions: Vec<&str> = trail
+        .iter()
+        .filter(|e| e.resource_type == "photo")
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        photo_actions,
+        [
+            "photo.import",
+            "access.denied",
+            "photo.edit",
+            "access.denied",
+            "photo.delete",
+            "photo.delete"
+        ],
+        "{trail:#?}"
     );
 }
 

@@ -4,12 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use image::{ImageEncoder, RgbImage};
 use tessera_media::strip;
 
-const SENTINEL: &str = "Sentinelqz";
+#[path = "support/exiftool.rs"]
+mod support;
+
+use support::{SENTINEL, assert_no_identifying_tags, exiftool};
 
 fn gradient() -> RgbImage {
     RgbImage::from_fn(96, 64, |x, y| {
@@ -33,20 +35,6 @@ fn encode(format: &str) -> Vec<u8> {
             .unwrap(),
     }
     out
-}
-
-fn exiftool(args: &[&str], file: &Path) -> String {
-    let out = Command::new("exiftool")
-        .args(args)
-        .arg(file)
-        .output()
-        .expect("exiftool is installed by scripts/setup.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn tagged(format: &str, dir: &Path) -> std::path::PathBuf {
@@ -91,19 +79,7 @@ fn real_photos_lose_every_identifying_tag_and_keep_their_pixels_and_orientation(
         let out = dir.path().join(format!("stripped.{format}"));
         std::fs::write(&out, &stripped.bytes).unwrap();
 
-        let report = exiftool(&["-a", "-G1", "-s"], &out);
-        for line in report.lines() {
-            let group = line.split(']').next().unwrap_or("").trim_start_matches('[');
-            let allowed = matches!(
-                group,
-                "ExifTool" | "System" | "File" | "JFIF" | "PNG" | "RIFF" | "Composite"
-            ) || (group == "IFD0" && line.contains("Orientation"));
-            assert!(allowed, "{format}: {line}");
-            assert!(
-                !line.contains(SENTINEL) && !line.contains("38.7"),
-                "{format}: {line}"
-            );
-        }
+        let report = assert_no_identifying_tags(&out);
         if format != "webp" {
             assert!(
                 report.contains("Rotate 90 CW"),

@@ -45,6 +45,16 @@ async fn sign_in(app: &App, password: &str) -> Result<()> {
     Ok(())
 }
 
+/// Registers a patient with just a name and waits for their chart.
+async fn register_patient(app: &App, given: &str, family: &str) -> Result<()> {
+    app.click("new-patient-button").await?;
+    app.fill("field-given_name", given).await?;
+    app.fill("field-family_name", family).await?;
+    app.click("save-button").await?;
+    app.by_id("screen-patient").await?;
+    Ok(())
+}
+
 async fn signed_in_app(name: &str, options: Options) -> Result<App> {
     let app = App::start(name, options).await?;
     set_up(&app).await?;
@@ -188,11 +198,7 @@ async fn the_french_ui_speaks_french() -> Result<()> {
 #[tokio::test]
 async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Result<()> {
     let app = signed_in_app("zoom-keyboard", Options::default()).await?;
-    app.click("new-patient-button").await?;
-    app.fill("field-given_name", "Amélie").await?;
-    app.fill("field-family_name", "Lefèvre").await?;
-    app.click("save-button").await?;
-    app.by_id("screen-patient").await?;
+    register_patient(&app, "Amélie", "Lefèvre").await?;
 
     // 200% zoom of the 1200x800 window is a 600x400 CSS-pixel viewport. Resizing the window
     // lays the page out exactly as the zoom would, and keeps WebDriver's click targets true
@@ -321,11 +327,7 @@ async fn no_sideways_scroll(app: &App, screen: &str) -> Result<()> {
 #[tokio::test]
 async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     let app = signed_in_app("photos", Options::default()).await?;
-    app.click("new-patient-button").await?;
-    app.fill("field-given_name", "Inês").await?;
-    app.fill("field-family_name", "Carvalho").await?;
-    app.click("save-button").await?;
-    app.by_id("screen-patient").await?;
+    register_patient(&app, "Inês", "Carvalho").await?;
     app.click("tab-photos").await?;
     app.by_id("photos-empty").await?;
 

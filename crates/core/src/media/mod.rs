@@ -22,13 +22,14 @@ use crate::error::Result;
 use crate::session::Session;
 use blobs::BlobStore;
 
+pub use crate::patients::Listing;
 pub use import::{
     BatchProgress, FileOutcome, FileResult, ImportOptions, ImportSource, Imported, import,
     import_files,
 };
 pub use photos::{
-    Listing, Location, Photo, PhotoEdit, PhotoFile, Privacy, Variant, delete, edit, get, list,
-    open, restore, thumbnail,
+    Location, Photo, PhotoEdit, PhotoFile, Privacy, Variant, delete, edit, get, list, open,
+    restore, thumbnail,
 };
 pub use tessera_media::{Format, Limits, MediaError};
 

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use crate::audit::Change;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::patients;
+use crate::patients::{self, Listing};
 use crate::policy::{Action, Principal, Role};
 use crate::session::{Actor, Session};
 use tessera_media::{Format, Limits, PREVIEW_EDGE};
@@ -112,16 +112,6 @@ pub struct Photo {
     pub imported_at: String,
     /// When it was moved to the bin.
     pub deleted_at: Option<String>,
-}
-
-/// Which photos [`list`] returns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Listing {
-    /// Photos not in the bin.
-    #[default]
-    Current,
-    /// Photos in the bin.
-    Deleted,
 }
 
 /// Which image of a photo.

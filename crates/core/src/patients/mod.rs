@@ -72,13 +72,13 @@ pub struct PatientSummary {
     pub deleted_at: Option<String>,
 }
 
-/// Which patients [`list`] returns.
+/// Which records a listing returns: those in the bin, or the others (patients, photos).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Listing {
-    /// Patients not in the bin.
+    /// Records not in the bin.
     #[default]
     Current,
-    /// Patients in the bin.
+    /// Records in the bin.
     Deleted,
 }
 
