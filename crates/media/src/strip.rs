@@ -114,14 +114,17 @@ fn is_frame_or_table(marker: u8) -> bool {
 }
 
 /// Where the entropy-coded data starting at `start` ends: at the first marker that is not
-/// a stuffed byte (FF 00) or a restart marker (FF D0-D7).
+/// a stuffed byte (FF 00) or a restart marker (FF D0-D7). `memchr` finds each 0xFF with SIMD;
+/// scanning byte by byte was most of the stripping time for a 12 MP photo.
 fn scan_end(bytes: &[u8], start: usize) -> Result<usize> {
     let mut i = start;
-    while i + 1 < bytes.len() {
-        if bytes[i] == 0xFF && !matches!(bytes[i + 1], 0x00 | 0xD0..=0xD7 | 0xFF) {
-            return Ok(i);
+    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr(0xFF, rest)) {
+        let at = i + found;
+        match bytes.get(at + 1) {
+            Some(0x00 | 0xD0..=0xD7 | 0xFF) => i = at + 1,
+            Some(_) => return Ok(at),
+            None => break,
         }
-        i += 1;
     }
     Err(damaged("the JPEG image data has no end marker"))
 }
@@ -500,13 +503,13 @@ mod tests {
             j.extend_from_slice(&[0xFF, 0xD9]);
             j
         };
-        let dqt = segment(0xDB, &[0u8; 65]);
+        let dqt = || segment(0xDB, &[0u8; 65]);
 
-        let late = strip(&jpeg(&[dqt.clone()], &[exif(6)])).unwrap();
+        let late = strip(&jpeg(&[dqt()], &[exif(6)])).unwrap();
         assert_eq!(late.orientation, 1);
         assert_eq!(strip(&late.bytes).unwrap(), late);
 
-        let two = strip(&jpeg(&[exif(6), dqt, exif(3)], &[])).unwrap();
+        let two = strip(&jpeg(&[exif(6), dqt(), exif(3)], &[])).unwrap();
         assert_eq!(two.orientation, 6);
         assert!(contains(&two.bytes, &orientation_app1(6)));
         assert_eq!(strip(&two.bytes).unwrap(), two);
