@@ -35,4 +35,5 @@ CREATE TABLE photos (
 ) STRICT;
 
 CREATE INDEX photos_patient ON photos (patient_id, imported_at DESC);
-CREATE UNIQUE INDEX photos_content ON photos (patient_id, content_mac);
+-- Not unique: a photo in the bin, or kept private by someone else, may be imported again.
+CREATE INDEX photos_content ON photos (patient_id, content_mac);

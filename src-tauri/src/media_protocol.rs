@@ -51,23 +51,67 @@ pub fn serve(
             .header("X-Content-Type-Options", "nosniff")
             .body(file.bytes.to_vec())
             .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response failed")),
-        Err(e) => {
-            let status = match e.class() {
-                tessera_core::ErrorClass::Refused => StatusCode::FORBIDDEN,
-                _ if matches!(e, tessera_core::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            plain(status, &e.to_string())
-        }
+        // Short fixed answers: an error's own text can name paths inside the vault.
+        Err(e) => match e.class() {
+            tessera_core::ErrorClass::Refused => plain(StatusCode::FORBIDDEN, "not allowed"),
+            _ if matches!(e, tessera_core::Error::NotFound { .. }) => {
+                plain(StatusCode::NOT_FOUND, "no such image")
+            }
+            _ => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the image cannot be read",
+            ),
+        },
     }
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<Vec<u8>> {
     let mut response = Response::new(text.as_bytes().to_vec());
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Response<Vec<u8>> {
+        let request = Request::builder()
+            .uri(format!("tessera://localhost{path}"))
+            .body(Vec::new())
+            .unwrap();
+        serve(&Arc::new(Mutex::new(None)), &request)
+    }
+
+    #[test]
+    fn only_media_paths_are_served_and_only_to_an_open_session() {
+        let id = "01a209cc-aa37-7150-880c-326983584084";
+        for path in [
+            format!("/media%2F{id}%2Fthumb"),
+            format!("/media/{id}/preview"),
+            format!("/media%2F{id}%2Foriginal"),
+        ] {
+            let locked = get(&path);
+            assert_eq!(locked.status(), StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(locked.headers()[header::CACHE_CONTROL], "no-store");
+        }
+        for path in [
+            "/",
+            "/media",
+            &format!("/media/{id}"),
+            &format!("/media/{id}/raw"),
+            "/etc/passwd",
+        ] {
+            assert_eq!(get(path).status(), StatusCode::NOT_FOUND, "{path}");
+        }
+    }
 }

@@ -77,6 +77,9 @@ pub enum Error {
     /// A stored photo file failed authentication: damaged, truncated or swapped.
     #[error("the stored photo file {0} is damaged or does not belong to this record")]
     CorruptBlob(String),
+    /// `vault check` found damage (the details are in its report).
+    #[error("the vault is damaged: {0}")]
+    VaultDamaged(String),
     /// The audit chain failed verification.
     #[error("audit chain broken at entry #{seq}: {reason}")]
     AuditChainBroken {
@@ -138,6 +141,7 @@ impl Error {
             | Error::CorruptDatabase(_)
             | Error::PlaintextDatabase
             | Error::CorruptBlob(_)
+            | Error::VaultDamaged(_)
             | Error::AuditChainBroken { .. } => ErrorClass::Integrity,
             _ => ErrorClass::Failure,
         }

@@ -289,7 +289,7 @@ pub(crate) fn insert(
     now: i64,
 ) -> Result<Narrative> {
     if let Some(photo_id) = &new.photo_id {
-        media::check_attachable(w.conn(), patient_id, photo_id)?;
+        media::check_attachable(w.conn(), w.actor(), patient_id, photo_id)?;
     }
     let id = Uuid::now_v7().to_string();
     let author = w.actor_name().to_owned();

@@ -155,6 +155,7 @@ impl Session {
             paths: &self.paths,
             vault_id: self.vault_id,
             data_key: &self.data_key,
+            actor: &self.actor,
         };
         let value = f(&mut w)?;
         if w.recorded == 0 {
@@ -227,6 +228,7 @@ pub struct WriteTx<'s> {
     paths: &'s VaultPaths,
     vault_id: Uuid,
     data_key: &'s SecretKey,
+    actor: &'s Actor,
 }
 
 impl WriteTx<'_> {
@@ -255,6 +257,11 @@ impl WriteTx<'_> {
     /// The acting user's name, as recorded on the rows a change writes.
     pub(crate) fn actor_name(&self) -> &str {
         self.author.actor_name
+    }
+
+    /// Who is acting.
+    pub(crate) fn actor(&self) -> &Actor {
+        self.actor
     }
 
     /// The acting user's staff id (none for the recovery key).

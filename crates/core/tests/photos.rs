@@ -397,6 +397,7 @@ fn the_media_directory_holds_no_readable_image() {
     let v = Vault::new();
     let mut s = v.admin();
     let p = patient(&mut s, "Rui");
+    let mut plaintexts = Vec::new();
     for (i, format) in [
         image::ImageFormat::Jpeg,
         image::ImageFormat::Png,
@@ -410,23 +411,37 @@ fn the_media_directory_holds_no_readable_image() {
             .unwrap()
             .photo
             .id;
+        let stored = media::open(&mut s, &id, Variant::Original).unwrap().bytes;
+        // 16 bytes from the middle of the image data: plaintext of the pixels themselves.
+        let middle = stored.len() / 2;
+        plaintexts.push(stored[middle..middle + 16].to_vec());
         media::open(&mut s, &id, Variant::Preview).unwrap();
     }
     let files = media_files(&v.dir);
     assert_eq!(files.len(), 9, "original, thumbnail and preview of each");
+    // Signatures long enough that random ciphertext cannot hold them by chance.
+    let signatures: [&[u8]; 5] = [
+        b"\xFF\xD8\xFF\xE0\x00\x10JFIF\0",
+        b"\x89PNG\r\n\x1a\n",
+        b"WEBPVP8",
+        b"JFIF\0",
+        b"Exif\0\0",
+    ];
     for file in files {
         let bytes = fs::read(&file).unwrap();
-        for magic in [
-            &[0xFF, 0xD8, 0xFF][..],
-            b"\x89PNG",
-            b"RIFF",
-            b"WEBP",
-            b"JFIF",
-            b"Exif",
-        ] {
+        assert!(
+            bytes.starts_with(b"TSB1"),
+            "{} is a sealed blob",
+            file.display()
+        );
+        for needle in signatures
+            .iter()
+            .copied()
+            .chain(plaintexts.iter().map(Vec::as_slice))
+        {
             assert!(
-                !bytes.windows(magic.len()).any(|w| w == magic),
-                "{} holds {magic:?}",
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} holds {needle:?}",
                 file.display()
             );
         }
@@ -583,10 +598,12 @@ fn who_may_see_import_and_bin_photos() {
 }
 
 #[test]
-fn narratives_attach_to_a_photo_of_the_same_patient_only() {
+fn narratives_attach_to_a_visible_photo_of_the_same_patient_only() {
     let v = Vault::new();
     let mut s = v.admin();
     let (a, b) = (patient(&mut s, "Ana"), patient(&mut s, "Bia"));
+    let mut worker = v.staff("sara", Role::SocialWorker);
+    let mut clinician = v.staff("caio", Role::Clinician);
     let bytes = encoded(&photo(64, 64, 6), image::ImageFormat::Jpeg);
     let photo = media::import(&mut s, &a, source(bytes), &ImportOptions::default())
         .unwrap()
@@ -598,11 +615,44 @@ fn narratives_attach_to_a_photo_of_the_same_patient_only() {
     };
     let n = narratives::add(&mut s, &a, about("The wound is closing.")).unwrap();
     assert_eq!(n.photo_id.as_deref(), Some(photo.id.as_str()));
+    let refused = "is not a photo of this patient that you can see";
     let err = narratives::add(&mut s, &b, about("Not this patient's photo")).unwrap_err();
-    assert!(err.to_string().contains("another patient"), "{err}");
+    assert!(err.to_string().contains(refused), "{err}");
     media::delete(&mut s, &photo.id).unwrap();
     let err = narratives::add(&mut s, &a, about("In the bin")).unwrap_err();
-    assert!(err.to_string().contains("bin"), "{err}");
+    assert!(err.to_string().contains(refused), "{err}");
+
+    // Someone else's private photo: the same answer, as if it did not exist.
+    let private = ImportOptions {
+        privacy: Privacy::Private,
+        caption: None,
+    };
+    let bytes = encoded(&crate::photo(64, 64, 7), image::ImageFormat::Jpeg);
+    let hidden = media::import(&mut worker, &a, source(bytes.clone()), &private)
+        .unwrap()
+        .photo;
+    let about_hidden = NewNarrative {
+        body: "About a photo I cannot see".into(),
+        photo_id: Some(hidden.id.clone()),
+        ..NewNarrative::default()
+    };
+    let err = narratives::add(&mut clinician, &a, about_hidden).unwrap_err();
+    assert!(err.to_string().contains(refused), "{err}");
+
+    // Importing the same photo does not reveal the private one either: it is a new photo.
+    let own = media::import(
+        &mut clinician,
+        &a,
+        source(bytes.clone()),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert!(!own.duplicate && own.photo.id != hidden.id);
+    // A photo in the bin does not block a new import of it.
+    media::delete(&mut clinician, &own.photo.id).unwrap();
+    let again =
+        media::import(&mut clinician, &a, source(bytes), &ImportOptions::default()).unwrap();
+    assert!(!again.duplicate);
 }
 
 #[test]

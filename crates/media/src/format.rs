@@ -67,7 +67,13 @@ pub fn sniff(bytes: &[u8]) -> Result<Format> {
         Ok(Format::Png)
     } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Ok(Format::Webp)
-    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(
+            &bytes[8..12],
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1"
+        )
+    {
         Err(MediaError::Heic)
     } else if bytes.is_empty() {
         Err(MediaError::Empty)
@@ -86,6 +92,11 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Ok(Format::Png));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Format::Webp));
         assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), Err(MediaError::Heic));
+        assert_eq!(
+            sniff(b"\0\0\0\x18ftypisom\0\0"),
+            Err(MediaError::UnknownFormat),
+            "an MP4 is not a HEIC"
+        );
         assert_eq!(sniff(b""), Err(MediaError::Empty));
         assert_eq!(sniff(b"GIF89a......"), Err(MediaError::UnknownFormat));
         for f in [Format::Jpeg, Format::Png, Format::Webp] {

@@ -83,11 +83,15 @@ fn jpeg(bytes: &[u8]) -> Result<Stripped> {
             0xE1 if payload.starts_with(b"Exif\0\0") => {
                 orientation = orientation.or_else(|| exif_orientation(&payload[6..]));
             }
-            0xE0 if payload.starts_with(b"JFIF\0") => out.extend_from_slice(segment),
+            // JFIF's optional embedded thumbnail could show the photo before a crop.
+            0xE0 if payload.starts_with(b"JFIF\0") => {
+                out.extend_from_slice(&jfif_without_thumbnail(payload))
+            }
             0xE2 if payload.starts_with(b"ICC_PROFILE\0") => out.extend_from_slice(segment),
             0xEE if payload.starts_with(b"Adobe") => out.extend_from_slice(segment),
-            // Every other APPn (EXIF, XMP, IPTC, Photoshop, maker data) and comments go.
-            0xE0..=0xEF | 0xFE => {}
+            // Every other APPn (EXIF, XMP, IPTC, Photoshop, maker data) and comments go, and
+            // so does any marker that is not part of decoding (JPG extensions, a stray SOI).
+            _ if !is_frame_or_table(marker) => {}
             _ => {
                 if let Some(turned) = orientation.filter(|&o| o != 1)
                     && !kept_orientation
@@ -107,10 +111,22 @@ fn jpeg(bytes: &[u8]) -> Result<Stripped> {
     }
 }
 
-/// DQT, DHT, DRI, SOFn, SOS: the first of these marks where the kept EXIF block goes, after
-/// the APPn segments that must come first.
+/// SOFn, DHT, DAC, SOS, DQT, DNL, DRI, DHP, EXP: the segments decoding needs. The first of
+/// them also marks where the kept EXIF block goes, after the APPn segments that must come
+/// first.
 fn is_frame_or_table(marker: u8) -> bool {
-    matches!(marker, 0xC0..=0xCF | 0xDA | 0xDB | 0xDD)
+    matches!(marker, 0xC0..=0xCF | 0xDA..=0xDF)
+}
+
+/// A JFIF APP0 segment with the same version, units and density, and no thumbnail.
+fn jfif_without_thumbnail(payload: &[u8]) -> Vec<u8> {
+    // "JFIF\0", version (2), units (1), densities (2 + 2), thumbnail size (1 + 1).
+    let mut kept = payload.get(..12).unwrap_or(payload).to_vec();
+    kept.resize(14, 0);
+    let mut segment = vec![0xFF, 0xE0];
+    segment.extend_from_slice(&((kept.len() + 2) as u16).to_be_bytes());
+    segment.extend(kept);
+    segment
 }
 
 /// Where the entropy-coded data starting at `start` ends: at the first marker that is not
@@ -179,7 +195,7 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
     let ifd = usize::try_from(u32_at(4)?).ok()?;
     let count = usize::from(u16_at(ifd)?);
     (0..count.min(512)).find_map(|n| {
-        let entry = ifd + 2 + n * 12;
+        let entry = ifd.checked_add(2 + n * 12)?;
         (u16_at(entry)? == 0x0112)
             .then(|| u16_at(entry + 8))
             .flatten()
@@ -244,14 +260,14 @@ fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     chunk
 }
 
-/// WebP: RIFF chunks; EXIF and XMP go and VP8X's flags for them are cleared. The
-/// orientation is reported (thumbnails apply it) but not written back: WebP viewers ignore
-/// EXIF orientation, so a WebP shows as its pixels are stored.
+/// WebP: RIFF chunks; the image, alpha, animation and ICC chunks stay, everything else goes
+/// (EXIF, XMP, unknown chunks) and VP8X's EXIF and XMP flags are cleared. The orientation
+/// is not kept, so it is reported as upright: thumbnails, the record and the stored image
+/// agree (WebP viewers mostly ignore EXIF orientation anyway).
 fn webp(bytes: &[u8]) -> Result<Stripped> {
     const EXIF_FLAG: u8 = 0x08;
     const XMP_FLAG: u8 = 0x04;
     let mut body = Vec::with_capacity(bytes.len());
-    let mut orientation = 1;
     let mut i = 12;
     let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
     let limit = declared
@@ -263,17 +279,12 @@ fn webp(bytes: &[u8]) -> Result<Stripped> {
             .get(i..i + 8)
             .ok_or_else(|| damaged("a WebP chunk is cut short"))?;
         let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
-        let end = i
-            .checked_add(8 + size + size % 2)
+        let end = size
+            .checked_add(8 + size % 2)
+            .and_then(|n| n.checked_add(i))
             .filter(|&e| e <= limit)
             .ok_or_else(|| damaged("a WebP chunk runs past the end of the file"))?;
         match &header[..4] {
-            b"EXIF" => {
-                let exif = &bytes[i + 8..i + 8 + size];
-                let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
-                orientation = exif_orientation(tiff).unwrap_or(orientation);
-            }
-            b"XMP " => {}
             b"VP8X" => {
                 let mut chunk = bytes[i..end].to_vec();
                 if let Some(flags) = chunk.get_mut(8) {
@@ -281,7 +292,10 @@ fn webp(bytes: &[u8]) -> Result<Stripped> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            _ => body.extend_from_slice(&bytes[i..end]),
+            b"VP8 " | b"VP8L" | b"ALPH" | b"ANIM" | b"ANMF" | b"ICCP" => {
+                body.extend_from_slice(&bytes[i..end]);
+            }
+            _ => {}
         }
         i = end;
     }
@@ -291,7 +305,7 @@ fn webp(bytes: &[u8]) -> Result<Stripped> {
     out.extend_from_slice(&body);
     Ok(Stripped {
         bytes: out,
-        orientation,
+        orientation: 1,
     })
 }
 
@@ -421,17 +435,41 @@ mod tests {
         exif.extend(exif_with(8));
         body.extend(chunk(b"EXIF", &exif));
         body.extend(chunk(b"XMP ", b"<x:xmpmeta>secret</x:xmpmeta>"));
+        body.extend(chunk(b"ICCP", b"colour-profile"));
+        body.extend(chunk(b"ZZZZ", b"unknown secret chunk"));
         let mut w = b"RIFF".to_vec();
         w.extend_from_slice(&((body.len() + 4) as u32).to_le_bytes());
         w.extend_from_slice(b"WEBP");
         w.extend(body);
         let out = strip(&w).unwrap();
-        assert_eq!(out.orientation, 8);
+        assert_eq!(out.orientation, 1, "not kept, so not reported");
         assert!(!contains(&out.bytes, b"secret") && !contains(&out.bytes, b"EXIF"));
-        assert!(contains(&out.bytes, b"lossy-frame"));
+        assert!(contains(&out.bytes, b"lossy-frame") && contains(&out.bytes, b"colour-profile"));
         assert_eq!(out.bytes[20], 0, "EXIF and XMP flags cleared");
         let size = u32::from_le_bytes([out.bytes[4], out.bytes[5], out.bytes[6], out.bytes[7]]);
         assert_eq!(size as usize, out.bytes.len() - 8);
+    }
+
+    #[test]
+    fn jfif_thumbnails_and_non_decoding_markers_go() {
+        let mut payload = b"JFIF\0\x01\x02\x01\0\x48\0\x48\x02\x01".to_vec();
+        payload.extend_from_slice(&[0xAB; 6]);
+        let mut j = vec![0xFF, 0xD8];
+        j.extend(segment(0xE0, &payload));
+        j.extend(segment(0xF1, b"JPG extension secret"));
+        j.extend(segment(0xDB, &[0u8; 65]));
+        j.extend(segment(0xC0, &[8, 0, 16, 0, 16, 1, 1, 0x11, 0]));
+        j.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        j.extend_from_slice(SCAN);
+        j.extend_from_slice(&[0xFF, 0xD9]);
+        let out = strip(&j).unwrap();
+        let jfif = segment(0xE0, b"JFIF\0\x01\x02\x01\0\x48\0\x48\0\0");
+        assert!(
+            out.bytes.starts_with(&[&[0xFF, 0xD8][..], &jfif].concat()),
+            "density kept, thumbnail gone"
+        );
+        assert!(!contains(&out.bytes, &[0xAB; 6]) && !contains(&out.bytes, b"secret"));
+        assert_eq!(strip(&out.bytes).unwrap(), out);
     }
 
     #[test]

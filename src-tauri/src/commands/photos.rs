@@ -76,7 +76,7 @@ pub async fn photo_import(
 }
 
 fn bad_request(message: &str) -> ApiError {
-    ApiError::new(ErrorCode::Internal, message)
+    ApiError::new(ErrorCode::Invalid, message)
 }
 
 #[tauri::command(rename_all = "snake_case")]

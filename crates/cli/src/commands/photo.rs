@@ -151,10 +151,7 @@ fn report_import(json: bool, results: &[FileResult]) -> Result<()> {
     }
     let failed = lines.iter().filter(|l| l.status == "failed").count();
     if failed > 0 {
-        bail!(
-            "{failed} of {} file(s) could not be imported; the others were",
-            lines.len()
-        );
+        bail!("{failed} of {} file(s) could not be imported", lines.len());
     }
     Ok(())
 }

@@ -94,8 +94,14 @@ impl BlobStore {
             .parent()
             .ok_or(Error::Internal("a blob path has no parent"))?;
         if !sub.exists() {
+            // A new directory survives a power cut only once its parent is synced: the
+            // vault directory for `media/` itself, `media/` for its subdirectories.
+            let new_media_dir = !self.dir.exists();
             fs::create_dir_all(sub)
                 .map_err(Error::io(format!("cannot create {}", sub.display())))?;
+            if new_media_dir && let Some(vault_dir) = self.dir.parent() {
+                fsutil::sync_dir(vault_dir)?;
+            }
             fsutil::sync_dir(&self.dir)?;
         }
         let tmp = sub.join(format!("{TEMP_PREFIX}{}", Uuid::now_v7().simple()));
@@ -168,7 +174,8 @@ impl BlobStore {
 
     /// Removes what a crash can leave: temp files, and blobs no record refers to
     /// (`referenced` says which are), if older than `min_age` (so a write in progress in
-    /// another process is left alone). Returns how many files were removed.
+    /// another process is left alone). Returns how many files were removed; one that cannot
+    /// be removed is left for the next sweep.
     pub fn sweep(&self, referenced: &dyn Fn(&Uuid) -> bool, min_age: Duration) -> Result<u32> {
         let mut removed = 0;
         let Ok(subdirs) = fs::read_dir(&self.dir) else {
@@ -184,11 +191,12 @@ impl BlobStore {
                     Ok(id) => !referenced(&id),
                     Err(_) => name.starts_with(TEMP_PREFIX),
                 };
-                if orphan && older_than(&file.path(), min_age) {
-                    fs::remove_file(file.path()).map_err(Error::io(format!(
-                        "cannot remove {}",
-                        file.path().display()
-                    )))?;
+                // One file that cannot go (permissions, a read-only medium) must not keep
+                // the others; the next sweep tries it again.
+                if orphan
+                    && older_than(&file.path(), min_age)
+                    && fs::remove_file(file.path()).is_ok()
+                {
                     removed += 1;
                 }
             }

@@ -8,19 +8,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::MediaStore;
-use super::photos::{Photo, Privacy, load_visible};
+use super::photos::{Photo, Privacy, load_visible, visible_to};
 use crate::audit::Change;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::patients::{self, profile};
 use crate::policy::Action;
-use crate::session::Session;
+use crate::session::{Session, WriteTx};
 use crate::settings;
 use tessera_media::{Capture, Limits, MediaError, Processed};
 
@@ -120,22 +120,33 @@ struct Context {
     known: HashMap<[u8; 32], String>,
 }
 
+/// The patient's photos a new one may duplicate: those out of the bin. Only those the
+/// importer may see count (filtered by the caller): a duplicate of a photo someone else keeps
+/// private is imported as the importer's own, and reveals nothing.
+const DUPLICATE_CANDIDATES: &str = "SELECT content_mac, id, privacy, imported_by FROM photos \
+     WHERE patient_id = ?1 AND deleted_at IS NULL";
+
 fn context(session: &mut Session, patient: &str) -> Result<Context> {
     session.authorize(Action::PhotoImport)?;
     let keep_location = settings::get(session)?.keep_photo_location;
     let patient_id = patients::resolve_current(&session.conn, patient)?.id;
-    let mut stmt = session
-        .conn
-        .prepare("SELECT content_mac, id FROM photos WHERE patient_id = ?1")?;
-    let known = stmt
-        .query_map([&patient_id], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-        })?
-        .filter_map(|row| match row {
-            Ok((mac, id)) => <[u8; 32]>::try_from(mac).ok().map(|mac| Ok((mac, id))),
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<rusqlite::Result<_>>()?;
+    let mut known = HashMap::new();
+    let mut stmt = session.conn.prepare(DUPLICATE_CANDIDATES)?;
+    let mut rows = stmt.query([&patient_id])?;
+    while let Some(row) = rows.next()? {
+        let (mac, id, privacy, imported_by): (Vec<u8>, String, String, Option<String>) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        if let Ok(mac) = <[u8; 32]>::try_from(mac)
+            && visible_to(
+                session.actor(),
+                Privacy::parse(&privacy),
+                imported_by.as_deref(),
+            )
+        {
+            known.insert(mac, id);
+        }
+    }
+    drop(rows);
     drop(stmt);
     Ok(Context {
         patient_id,
@@ -181,7 +192,9 @@ pub fn import_files(
         failed: 0,
     };
     std::thread::scope(|scope| {
-        let (sender, finished) = mpsc::channel();
+        // Bounded: workers wait rather than pile up processed photos faster than the
+        // database takes them.
+        let (sender, finished) = mpsc::sync_channel(4);
         let (store, context) = (&store, &context);
         scope.spawn(move || {
             files
@@ -274,7 +287,11 @@ fn prepare(
     bytes: &[u8],
     source_name: Option<String>,
 ) -> Result<Prepared> {
-    let processed = tessera_media::process(bytes, &Limits::STANDARD, context.keep_location)?;
+    // A panic in a decoder must fail this one file, not the batch or the app.
+    let processed = std::panic::catch_unwind(|| {
+        tessera_media::process(bytes, &Limits::STANDARD, context.keep_location)
+    })
+    .map_err(|_| MediaError::Damaged("an image decoder failed on it".into()))??;
     let mac = store.content_mac(&processed.stripped);
     if let Some(existing) = context.known.get(&mac) {
         return Ok(Prepared::Known(existing.clone()));
@@ -303,39 +320,35 @@ fn commit(
     options: &ImportOptions,
 ) -> Result<Imported> {
     let actor = session.actor().clone();
+    let duplicate = |w: &mut WriteTx<'_>, existing: &str| -> Result<Imported> {
+        w.record(Change::new("photo", Some(existing)).after(json!({ "duplicate_import": true })))?;
+        Ok(Imported {
+            photo: load_visible(w.conn(), &actor, existing)?.photo,
+            duplicate: true,
+        })
+    };
     let sealed = match prepared {
         Prepared::Known(existing) => {
-            return session.write(Action::PhotoImport, |w| {
-                w.record(
-                    Change::new("photo", Some(&existing))
-                        .after(json!({ "duplicate_import": true })),
-                )?;
-                Ok(Imported {
-                    photo: load_visible(w.conn(), &actor, &existing)?.photo,
-                    duplicate: true,
-                })
-            });
+            return session.write(Action::PhotoImport, |w| duplicate(w, &existing));
         }
         Prepared::Sealed(sealed) => sealed,
     };
     let result = session.write(Action::PhotoImport, |w| {
-        let existing: Option<String> = w
+        // The same photo twice in one batch: the first one stands.
+        let mut stmt = w
             .conn()
-            .query_row(
-                "SELECT id FROM photos WHERE patient_id = ?1 AND content_mac = ?2",
-                params![context.patient_id, sealed.mac.as_slice()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(existing) = existing {
-            // The same photo twice in one batch: the first one stands.
-            w.record(
-                Change::new("photo", Some(&existing)).after(json!({ "duplicate_import": true })),
-            )?;
-            return Ok(Imported {
-                photo: load_visible(w.conn(), &actor, &existing)?.photo,
-                duplicate: true,
-            });
+            .prepare_cached(&format!("{DUPLICATE_CANDIDATES} AND content_mac = ?2"))?;
+        let same: Vec<(String, String, Option<String>)> = stmt
+            .query_map(params![context.patient_id, sealed.mac.as_slice()], |r| {
+                Ok((r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        if let Some((existing, ..)) = same
+            .iter()
+            .find(|(_, privacy, by)| visible_to(&actor, Privacy::parse(privacy), by.as_deref()))
+        {
+            return duplicate(w, existing);
         }
         let p = &sealed.processed;
         let Capture {

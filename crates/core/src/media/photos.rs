@@ -39,11 +39,12 @@ impl Privacy {
         }
     }
 
-    fn parse(stored: &str) -> Privacy {
-        if stored == "private" {
-            Privacy::Private
-        } else {
+    /// Anything but `staff` reads as private: an unexpected value must not widen access.
+    pub(crate) fn parse(stored: &str) -> Privacy {
+        if stored == "staff" {
             Privacy::Staff
+        } else {
+            Privacy::Private
         }
     }
 }
@@ -216,16 +217,19 @@ pub(crate) fn photo_from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRow> {
 }
 
 /// Whether `actor` may see a photo with this privacy, imported by this staff id.
-fn visible_to(actor: &Actor, privacy: Privacy, imported_by: Option<&str>) -> bool {
+pub(crate) fn visible_to(actor: &Actor, privacy: Privacy, imported_by: Option<&str>) -> bool {
     privacy == Privacy::Staff
         || actor.principal == Principal::Staff(Role::Admin)
         || (actor.staff_id.is_some() && actor.staff_id.as_deref() == imported_by)
 }
 
-fn private_refusal(actor: &Actor) -> Error {
+const SEE_PRIVATE: &str = "see a photo another staff member keeps private";
+const SHARE_OTHERS: &str = "change who may see a photo another staff member imported";
+
+fn private_refusal(actor: &Actor, action: &str) -> Error {
     Error::Denied {
         role: actor.principal.to_string(),
-        action: "see a photo another staff member keeps private".into(),
+        action: action.to_owned(),
     }
 }
 
@@ -243,7 +247,7 @@ pub(crate) fn load_visible(conn: &Connection, actor: &Actor, id: &str) -> Result
             id: id.to_owned(),
         })?;
     if !visible_to(actor, row.photo.privacy, row.imported_by_id.as_deref()) {
-        return Err(private_refusal(actor));
+        return Err(private_refusal(actor, SEE_PRIVATE));
     }
     Ok(row)
 }
@@ -295,9 +299,12 @@ pub fn get(session: &mut Session, id: &str) -> Result<Photo> {
 }
 
 /// Records a refusal on privacy grounds (the policy allowed the action, the photo's
-/// privacy did not) in the audit log, like the policy's own refusals.
+/// privacy did not) in the audit log, like the policy's own refusals (which `authorize`
+/// has recorded already).
 fn noting_refusal<T>(session: &mut Session, id: &str, result: Result<T>) -> Result<T> {
-    if let Err(Error::Denied { action, .. }) = &result {
+    if let Err(Error::Denied { action, .. }) = &result
+        && (action == SEE_PRIVATE || action == SHARE_OTHERS)
+    {
         let change = Change::new("photo", Some(id)).after(json!({ "refused": action }));
         let _ = session.commit_audited("access.denied", |w| w.record(change));
     }
@@ -345,31 +352,28 @@ pub fn open(session: &mut Session, id: &str, variant: Variant) -> Result<PhotoFi
             }
         },
     };
-    let recorded = session.write(Action::PhotoView, |w| {
-        if let Some(preview_id) = &new_preview {
-            let set = w.conn().execute(
-                "UPDATE photos SET preview_id = ?2 WHERE id = ?1 AND preview_id IS NULL",
-                params![id, preview_id.to_string()],
-            )?;
-            if set == 0 {
-                return Ok(false);
+    // The view is recorded either way; the new preview is kept only if no other session
+    // set one meanwhile.
+    let kept_preview = session.write(Action::PhotoView, |w| {
+        let kept = match &new_preview {
+            Some(preview_id) => {
+                w.conn().execute(
+                    "UPDATE photos SET preview_id = ?2 WHERE id = ?1 AND preview_id IS NULL",
+                    params![id, preview_id.to_string()],
+                )? == 1
             }
-        }
+            None => false,
+        };
         w.record(Change::new("photo", Some(id)).after(json!({ "variant": variant.as_str() })))?;
-        Ok(true)
+        Ok(kept)
     });
     if let Some(preview_id) = new_preview
-        && !matches!(recorded, Ok(true))
+        && !matches!(kept_preview, Ok(true))
     {
         // Another session made its preview first, or the update failed: ours is spare.
         let _ = session.media.blobs.delete(&preview_id);
     }
-    if !recorded? {
-        // Record the view without the spare preview.
-        session.write(Action::PhotoView, |w| {
-            w.record(Change::new("photo", Some(id)).after(json!({ "variant": variant.as_str() })))
-        })?;
-    }
+    kept_preview?;
     Ok(PhotoFile {
         photo: row.photo,
         mime,
@@ -416,10 +420,7 @@ pub fn edit(session: &mut Session, id: &str, change: PhotoEdit) -> Result<Photo>
                 && !own
                 && actor.principal != Principal::Staff(Role::Admin)
             {
-                return Err(Error::Denied {
-                    role: actor.principal.to_string(),
-                    action: "change who may see a photo another staff member imported".into(),
-                });
+                return Err(private_refusal(&actor, SHARE_OTHERS));
             }
         }
         let new_caption = caption.clone().unwrap_or(row.photo.caption.clone());
@@ -478,25 +479,33 @@ fn set_deleted(session: &mut Session, id: &str, delete: bool) -> Result<Photo> {
 }
 
 /// Checks that a narrative may refer to `photo_id`: a photo of the same patient, not in
-/// the bin.
-pub(crate) fn check_attachable(conn: &Connection, patient_id: &str, photo_id: &str) -> Result<()> {
-    let found: Option<(String, Option<i64>)> = conn
+/// the bin, that the author may see. One answer for every refusal, so it reveals nothing
+/// about photos the author may not see.
+pub(crate) fn check_attachable(
+    conn: &Connection,
+    actor: &Actor,
+    patient_id: &str,
+    photo_id: &str,
+) -> Result<()> {
+    let found: Option<(String, Option<i64>, String, Option<String>)> = conn
         .query_row(
-            "SELECT patient_id, deleted_at FROM photos WHERE id = ?1",
+            "SELECT patient_id, deleted_at, privacy, imported_by FROM photos WHERE id = ?1",
             [photo_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
     match found {
-        Some((owner, None)) if owner == patient_id => Ok(()),
-        Some((owner, _)) if owner != patient_id => Err(Error::invalid(
+        Some((owner, None, privacy, imported_by))
+            if owner == patient_id
+                && visible_to(actor, Privacy::parse(&privacy), imported_by.as_deref()) =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::invalid(
             "photo",
-            "the photo belongs to another patient",
+            format!(
+                "{photo_id} is not a photo of this patient that you can see (or it is in the bin)"
+            ),
         )),
-        Some(_) => Err(Error::invalid("photo", "the photo is in the bin")),
-        None => Err(Error::NotFound {
-            what: "photo",
-            id: photo_id.to_owned(),
-        }),
     }
 }

@@ -308,6 +308,7 @@ export const en = {
   'photos.showGallery': 'Back to the photos',
   'photos.galleryLabel': 'Photos, newest first',
   'photos.galleryHint': 'Arrow keys move between photos; Enter opens one.',
+  'photos.import.tooLarge': 'photo: the file is {size} MB; photos up to {limit} MB are accepted',
   'photos.none': 'No photos yet.',
   'photos.binEmpty': 'The bin is empty.',
   'photos.altTaken': 'Photo taken {date}',

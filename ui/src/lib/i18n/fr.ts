@@ -308,6 +308,8 @@ export const fr: Record<MessageKey, string> = {
   'photos.showGallery': 'Retour aux photos',
   'photos.galleryLabel': 'Photos, les plus récentes d’abord',
   'photos.galleryHint': 'Les flèches passent d’une photo à l’autre ; Entrée en ouvre une.',
+  'photos.import.tooLarge':
+    'photo : le fichier fait {size} Mo ; les photos sont acceptées jusqu’à {limit} Mo',
   'photos.none': 'Aucune photo pour l’instant.',
   'photos.binEmpty': 'La corbeille est vide.',
   'photos.altTaken': 'Photo prise le {date}',
