@@ -55,6 +55,17 @@ async fn register_patient(app: &App, given: &str, family: &str) -> Result<()> {
     Ok(())
 }
 
+/// WebDriver key codes of the keys the tests press.
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const ARROW_RIGHT: &str = "\u{E014}";
+
+/// Presses a key in whatever has the focus, as a keyboard user would.
+async fn press(app: &App, key: &str) -> Result<()> {
+    app.client.active_element().await?.send_keys(key).await?;
+    Ok(())
+}
+
 async fn signed_in_app(name: &str, options: Options) -> Result<App> {
     let app = App::start(name, options).await?;
     set_up(&app).await?;
@@ -244,11 +255,7 @@ async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Resu
     search.send_keys("lefevre").await?;
     app.wait_text("patient-row", "Lefèvre").await?;
     search.send_keys("\u{E015}").await?; // ArrowDown
-    app.client
-        .active_element()
-        .await?
-        .send_keys("\u{E007}") // Enter
-        .await?;
+    press(&app, ENTER).await?;
     app.wait_text("view-family_name", "Lefèvre").await?;
     app.screenshot("keyboard-opened").await;
     app.close().await
@@ -428,17 +435,9 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     assert_eq!(preview.as_i64(), Some(1200), "the preview keeps 1200 px");
     app.wait_text("photo-viewer", "Photo 1 of 2").await?;
     painted_screenshot(&app, "viewer").await;
-    app.client
-        .active_element()
-        .await?
-        .send_keys("\u{E014}") // ArrowRight
-        .await?;
+    press(&app, ARROW_RIGHT).await?;
     app.wait_text("photo-viewer", "Photo 2 of 2").await?;
-    app.client
-        .active_element()
-        .await?
-        .send_keys("\u{E00C}") // Escape
-        .await?;
+    press(&app, ESCAPE).await?;
     wait_for(
         &app,
         "viewer-closed",
@@ -474,11 +473,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         &images_loaded("[data-testid=photo-viewer-image]", 1),
     )
     .await?;
-    app.client
-        .active_element()
-        .await?
-        .send_keys("\u{E00C}")
-        .await?;
+    press(&app, ESCAPE).await?;
 
     // 200% zoom: the gallery and the viewer reflow within 600 CSS pixels.
     app.client.set_window_size(600, 400).await?;
@@ -515,11 +510,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     painted_screenshot(&app, "zoom-200-viewer").await;
 
     // Photo locations are not kept unless an admin says so.
-    app.client
-        .active_element()
-        .await?
-        .send_keys("\u{E00C}")
-        .await?;
+    press(&app, ESCAPE).await?;
     app.client.set_window_size(1200, 800).await?;
     app.click("nav-settings").await?;
     let keep = app.by_id("settings-keep-location").await?;
