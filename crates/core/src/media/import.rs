@@ -22,7 +22,7 @@ use crate::patients::{self, profile};
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
 use crate::settings;
-use tessera_media::{Capture, Limits, MediaError, Processed};
+use tessera_media::{Capture, Format, Limits, MediaError, Processed};
 
 /// How photos in an import are kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,13 +97,21 @@ pub struct BatchProgress {
     pub failed: usize,
 }
 
-/// A processed photo whose blobs are sealed in the store, waiting for its row.
+/// A processed photo whose blobs are sealed in the store, waiting for its row: only what
+/// the row needs, so a batch does not hold every image in memory until its commit.
 struct Sealed {
     id: Uuid,
     thumb_id: Uuid,
     mac: [u8; 32],
-    processed: Processed,
     source_name: Option<String>,
+    format: Format,
+    byte_size: usize,
+    width: u32,
+    height: u32,
+    orientation: u16,
+    thumb_width: u32,
+    thumb_height: u32,
+    capture: Capture,
 }
 
 enum Prepared {
@@ -302,12 +310,28 @@ fn prepare(
         let _ = store.blobs.delete(&id);
         return Err(e);
     }
+    let Processed {
+        format,
+        stripped,
+        width,
+        height,
+        orientation,
+        capture,
+        thumbnail,
+    } = processed;
     Ok(Prepared::Sealed(Box::new(Sealed {
         id,
         thumb_id,
         mac,
-        processed,
         source_name: source_name.map(|n| n.chars().take(255).collect()),
+        format,
+        byte_size: stripped.len(),
+        width,
+        height,
+        orientation,
+        thumb_width: thumbnail.width,
+        thumb_height: thumbnail.height,
+        capture,
     })))
 }
 
@@ -350,7 +374,7 @@ fn commit(
         {
             return duplicate(w, existing);
         }
-        let p = &sealed.processed;
+        let p = &sealed;
         let Capture {
             taken_at,
             camera_make,
@@ -369,13 +393,13 @@ fn commit(
                 context.patient_id,
                 sealed.mac.as_slice(),
                 p.format.as_str(),
-                p.stripped.len() as i64,
+                p.byte_size as i64,
                 p.width,
                 p.height,
                 p.orientation,
                 sealed.thumb_id.to_string(),
-                p.thumbnail.width,
-                p.thumbnail.height,
+                p.thumb_width,
+                p.thumb_height,
                 taken_at,
                 camera_make,
                 camera_model,
@@ -392,7 +416,7 @@ fn commit(
         w.record(Change::new("photo", Some(&id)).after(json!({
             "patient_id": context.patient_id,
             "format": p.format.as_str(),
-            "byte_size": p.stripped.len(),
+            "byte_size": p.byte_size,
             "width": p.width,
             "height": p.height,
             "privacy": options.privacy,

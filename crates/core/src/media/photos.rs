@@ -218,8 +218,13 @@ pub(crate) fn photo_from_row(r: &Row<'_>) -> rusqlite::Result<PhotoRow> {
 
 /// Whether `actor` may see a photo with this privacy, imported by this staff id.
 pub(crate) fn visible_to(actor: &Actor, privacy: Privacy, imported_by: Option<&str>) -> bool {
-    privacy == Privacy::Staff
-        || actor.principal == Principal::Staff(Role::Admin)
+    privacy == Privacy::Staff || may_decide_privacy(actor, imported_by)
+}
+
+/// Whether `actor` may see a private photo, and make a photo private or shared: its
+/// importer and admins.
+fn may_decide_privacy(actor: &Actor, imported_by: Option<&str>) -> bool {
+    actor.principal == Principal::Staff(Role::Admin)
         || (actor.staff_id.is_some() && actor.staff_id.as_deref() == imported_by)
 }
 
@@ -414,14 +419,11 @@ pub fn edit(session: &mut Session, id: &str, change: PhotoEdit) -> Result<Photo>
         .transpose()?;
     let result = session.write(Action::PhotoEdit, |w| {
         let row = load_visible(w.conn(), &actor, id)?;
-        if let Some(privacy) = change.privacy {
-            let own = actor.staff_id.is_some() && actor.staff_id == row.imported_by_id;
-            if privacy != row.photo.privacy
-                && !own
-                && actor.principal != Principal::Staff(Role::Admin)
-            {
-                return Err(private_refusal(&actor, SHARE_OTHERS));
-            }
+        if let Some(privacy) = change.privacy
+            && privacy != row.photo.privacy
+            && !may_decide_privacy(&actor, row.imported_by_id.as_deref())
+        {
+            return Err(private_refusal(&actor, SHARE_OTHERS));
         }
         let new_caption = caption.clone().unwrap_or(row.photo.caption.clone());
         let new_privacy = change.privacy.unwrap_or(row.photo.privacy);
