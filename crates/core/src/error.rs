@@ -91,6 +91,55 @@ pub enum Error {
     /// A photo was refused: its format, size, or damage.
     #[error("photo: {0}")]
     Photo(#[from] tessera_media::MediaError),
+    /// The vault is open in another session (the app, or another command).
+    #[error(
+        "the vault is in use by another session: close the app (or wait for the other command) and try again"
+    )]
+    VaultInUse,
+    /// The backup file is damaged: a flipped byte, a cut-off end, or a member that does not
+    /// match its manifest. Names the first bad member when it can.
+    #[error("the backup {file} is damaged: {reason}")]
+    BackupDamaged {
+        /// The backup file.
+        file: String,
+        /// What is wrong, naming the first bad member.
+        reason: String,
+    },
+    /// The passphrase or key does not open the backup file.
+    #[error(
+        "the backup {0} cannot be decrypted: wrong passphrase or key (or its encryption header is damaged)"
+    )]
+    BackupWrongKey(String),
+    /// The backup is of another vault than the one it would replace.
+    #[error(
+        "the backup belongs to another vault ({backup_vault}) than the one at {target} ({target_vault}); refusing to replace it"
+    )]
+    BackupForeign {
+        /// The vault the backup was taken of.
+        backup_vault: String,
+        /// Where the restore would go.
+        target: String,
+        /// The vault there now.
+        target_vault: String,
+    },
+    /// A file that is not a Tessera backup, or one from a newer version.
+    #[error("{0}")]
+    BackupUnsupported(String),
+    /// The destination has too little free space for the backup; nothing was written.
+    #[error(
+        "not enough space in {destination}: the backup needs about {needed} bytes and {available} are free"
+    )]
+    BackupNoSpace {
+        /// The destination directory.
+        destination: String,
+        /// Estimated size of the backup file.
+        needed: u64,
+        /// Free bytes at the destination.
+        available: u64,
+    },
+    /// The operation was cancelled by the user; nothing was left behind.
+    #[error("cancelled")]
+    Cancelled,
     /// Input failed validation.
     #[error("{field}: {message}")]
     Invalid {
@@ -136,13 +185,15 @@ impl Error {
             Error::BadCredentials
             | Error::BadRecoveryKey
             | Error::LockedOut { .. }
-            | Error::Denied { .. } => ErrorClass::Refused,
+            | Error::Denied { .. }
+            | Error::BackupWrongKey(_) => ErrorClass::Refused,
             Error::CorruptHeader(_)
             | Error::CorruptDatabase(_)
             | Error::PlaintextDatabase
             | Error::CorruptBlob(_)
             | Error::VaultDamaged(_)
-            | Error::AuditChainBroken { .. } => ErrorClass::Integrity,
+            | Error::AuditChainBroken { .. }
+            | Error::BackupDamaged { .. } => ErrorClass::Integrity,
             _ => ErrorClass::Failure,
         }
     }

@@ -31,6 +31,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod chart;
 pub mod clock;
 pub mod consents;

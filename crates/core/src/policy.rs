@@ -153,11 +153,19 @@ pub enum Action {
     DevSeed,
     /// Changing vault-wide settings (auto-lock).
     SettingsManage,
+    /// Writing a backup of the whole vault (by hand or on the schedule).
+    BackupCreate,
+    /// Reading the backup history and schedule, and verifying a backup file.
+    BackupList,
+    /// Replacing the vault with a backup.
+    BackupRestore,
+    /// Changing the backup schedule and destinations, and pruning old backups.
+    BackupManage,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 35] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -189,6 +197,10 @@ impl Action {
         Action::PhotoDelete,
         Action::DevSeed,
         Action::SettingsManage,
+        Action::BackupCreate,
+        Action::BackupList,
+        Action::BackupRestore,
+        Action::BackupManage,
     ];
 
     /// The name recorded in the audit log.
@@ -225,6 +237,10 @@ impl Action {
             Action::PhotoDelete => "photo.delete",
             Action::DevSeed => "dev.seed",
             Action::SettingsManage => "settings.manage",
+            Action::BackupCreate => "backup.create",
+            Action::BackupList => "backup.list",
+            Action::BackupRestore => "backup.restore",
+            Action::BackupManage => "backup.manage",
         }
     }
 
@@ -262,6 +278,10 @@ impl Action {
             Action::PhotoDelete => "delete or restore photos",
             Action::DevSeed => "generate test data",
             Action::SettingsManage => "change vault settings",
+            Action::BackupCreate => "back up the vault",
+            Action::BackupList => "see or verify backups",
+            Action::BackupRestore => "restore the vault from a backup",
+            Action::BackupManage => "change the backup schedule or prune backups",
         }
     }
 }
@@ -284,6 +304,8 @@ pub fn allows(principal: Principal, action: Action) -> bool {
                 | Action::StaffEnable
                 | Action::AuditList
                 | Action::AuditVerify
+                | Action::BackupList
+                | Action::BackupRestore
         );
     };
     let admin = role == Role::Admin;
@@ -306,7 +328,9 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::PhotoImport
         | Action::PhotoView
         | Action::PhotoEdit
-        | Action::PhotoDelete => practitioner,
+        | Action::PhotoDelete
+        | Action::BackupCreate
+        | Action::BackupList => practitioner,
         Action::VaultCreate
         | Action::VaultCheck
         | Action::StaffList
@@ -319,7 +343,9 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::PatientDelete
         | Action::CredentialManage
         | Action::DevSeed
-        | Action::SettingsManage => admin,
+        | Action::SettingsManage
+        | Action::BackupRestore
+        | Action::BackupManage => admin,
     }
 }
 
@@ -381,6 +407,10 @@ mod tests {
             (Action::PhotoDelete, [true, true, true, false, false]),
             (Action::DevSeed, [true, false, false, false, false]),
             (Action::SettingsManage, [true, false, false, false, false]),
+            (Action::BackupCreate, [true, true, true, false, false]),
+            (Action::BackupList, [true, true, true, false, true]),
+            (Action::BackupRestore, [true, false, false, false, true]),
+            (Action::BackupManage, [true, false, false, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

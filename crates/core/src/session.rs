@@ -19,7 +19,7 @@ use crate::media::MediaStore;
 use crate::policy::{self, Action, Principal};
 use crate::vault::VaultPaths;
 use crate::vault::header::Header;
-use crate::vault::lock::HeaderLock;
+use crate::vault::lock::{HeaderLock, InUseLock};
 
 /// Who is acting in a session.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -50,6 +50,8 @@ pub struct Session {
     pub(crate) media: Arc<MediaStore>,
     /// The newest chain head not yet anchored in the header, and when the anchor last moved.
     pub(crate) anchor: AnchorState,
+    /// Tells a restore in another process that this vault is open.
+    pub(crate) _in_use: InUseLock,
 }
 
 /// The header anchor is moved at the first write of a session, then at most once per

@@ -31,6 +31,12 @@ const CHUNK: usize = 64 * 1024;
 const TAG_LEN: usize = 16;
 const TEMP_PREFIX: &str = ".tmp-";
 
+/// A blob's path inside `media/`: `<xy>/<id>`. Backups store blobs under `media/` + this.
+pub(crate) fn shard_and_name(id: &Uuid) -> String {
+    let hex = id.simple().to_string();
+    format!("{}/{hex}", &hex[hex.len() - 2..])
+}
+
 /// Blobs of one vault, sealed with its media key.
 #[derive(Debug)]
 pub struct BlobStore {
@@ -47,9 +53,9 @@ impl BlobStore {
         }
     }
 
-    fn path(&self, id: &Uuid) -> PathBuf {
-        let hex = id.simple().to_string();
-        self.dir.join(&hex[hex.len() - 2..]).join(hex)
+    /// Where blob `id` lives.
+    pub(crate) fn path(&self, id: &Uuid) -> PathBuf {
+        self.dir.join(shard_and_name(id))
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
@@ -133,6 +139,12 @@ impl BlobStore {
                 source: e,
             },
         })?;
+        self.open_sealed(id, &sealed)
+    }
+
+    /// Opens the sealed bytes of blob `id` (read from its file or from a backup), checking
+    /// every chunk, its order, its end and that it is this id's.
+    pub(crate) fn open_sealed(&self, id: &Uuid, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let corrupt = || Error::CorruptBlob(id.to_string());
         if sealed.len() < HEADER_LEN + TAG_LEN || &sealed[..4] != MAGIC || sealed[4] != VERSION {
             return Err(corrupt());

@@ -67,22 +67,29 @@ impl MediaStore {
 /// files a crash left. Runs at every unlock with [`SWEEP_MIN_AGE`]. Returns how many
 /// files went.
 pub fn sweep(session: &Session, min_age: Duration) -> Result<u32> {
-    let mut referenced = HashSet::new();
-    let mut stmt = session
-        .conn
-        .prepare("SELECT id, thumb_id, preview_id FROM photos")?;
+    let referenced: HashSet<Uuid> = referenced_blobs(&session.conn)?.into_iter().collect();
+    session
+        .media
+        .blobs
+        .sweep(&|id| referenced.contains(id), min_age)
+}
+
+/// Every blob id the photo rows refer to (originals, thumbnails, previews), sorted and
+/// without duplicates. A malformed id is skipped: it names no file.
+pub(crate) fn referenced_blobs(conn: &rusqlite::Connection) -> Result<Vec<Uuid>> {
+    let mut ids = Vec::new();
+    let mut stmt = conn.prepare("SELECT id, thumb_id, preview_id FROM photos")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         for column in 0..3 {
             if let Some(id) = row.get::<_, Option<String>>(column)?
                 && let Ok(id) = Uuid::try_parse(&id)
             {
-                referenced.insert(id);
+                ids.push(id);
             }
         }
     }
-    session
-        .media
-        .blobs
-        .sweep(&|id| referenced.contains(id), min_age)
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }

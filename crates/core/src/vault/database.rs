@@ -34,6 +34,13 @@ const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0003_photos.sql"
         )),
     ),
+    (
+        4,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0004_backups.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

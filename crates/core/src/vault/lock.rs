@@ -1,4 +1,4 @@
-//! An exclusive, cross-process lock on a vault's header.
+//! Cross-process locks: one on a vault's header, one saying the vault is in use.
 //!
 //! `header.json` is read-modified-written by every process that uses the vault (sign-in
 //! failures, key slots, the audit anchor). The lock serialises those updates. Nobody waits
@@ -17,17 +17,7 @@ pub(crate) struct HeaderLock {
 
 impl HeaderLock {
     pub(crate) fn acquire(path: &Path) -> Result<Self> {
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(path).map_err(Error::io(format!(
-            "cannot open lock file {}",
-            path.display()
-        )))?;
+        let file = open_lock_file(path)?;
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
         Ok(Self { file })
@@ -39,4 +29,41 @@ impl Drop for HeaderLock {
         // Closing the descriptor releases the lock as well; unlocking first just makes it prompt.
         let _ = self.file.unlock();
     }
+}
+
+/// Held (shared) by every open session for its lifetime, so a restore can tell that a vault
+/// is in use and refuse to swap it out from under a running app or command.
+#[derive(Debug)]
+pub(crate) struct InUseLock {
+    _file: File,
+}
+
+impl InUseLock {
+    /// Marks the vault in use by one more session.
+    pub(crate) fn shared(path: &Path) -> Result<Self> {
+        let file = open_lock_file(path)?;
+        file.try_lock_shared().map_err(|_| Error::VaultInUse)?;
+        Ok(Self { _file: file })
+    }
+
+    /// Takes the vault for exclusive use, or fails with [`Error::VaultInUse`] if a session has it.
+    pub(crate) fn exclusive(path: &Path) -> Result<Self> {
+        let file = open_lock_file(path)?;
+        file.try_lock().map_err(|_| Error::VaultInUse)?;
+        Ok(Self { _file: file })
+    }
+}
+
+fn open_lock_file(path: &Path) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(Error::io(format!(
+        "cannot open lock file {}",
+        path.display()
+    )))
 }

@@ -4,6 +4,7 @@
 //! <vault>/header.json   plain: format, vault id, key slots, audit anchor
 //! <vault>/vault.db      SQLCipher 4, keyed with a subkey of the data key (+ -wal, -shm)
 //! <vault>/.lock         cross-process lock for header updates
+//! <vault>/.in-use       locked shared by every open session (a restore refuses to swap it)
 //! ```
 
 mod check;
@@ -61,6 +62,11 @@ impl VaultPaths {
 
     pub(crate) fn lock_file(&self) -> PathBuf {
         self.dir.join(".lock")
+    }
+
+    /// Locked shared by every open session; a restore needs it exclusively.
+    pub(crate) fn in_use_file(&self) -> PathBuf {
+        self.dir.join(".in-use")
     }
 }
 
@@ -161,6 +167,7 @@ fn build(
         OpenMode::Create,
     )?;
     let admin_id = Uuid::now_v7().to_string();
+    let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
     let mut session = start_session(
         paths,
         vault_id,
@@ -171,6 +178,7 @@ fn build(
             username: username.to_owned(),
             principal: Principal::Staff(Role::Admin),
         },
+        in_use,
     );
     session.write(Action::VaultCreate, |w| {
         w.conn().execute(
@@ -226,6 +234,7 @@ pub enum Credentials<'a> {
 /// [`keyslot::FREE_ATTEMPTS`] consecutive failures the slot refuses attempts for a growing delay.
 pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
     let paths = locate(dir)?;
+    let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
     let (header, data_key, slot_id) = open_slot(&paths, credentials)?;
     let vault_id = header.vault_id;
     let conn = database::open(
@@ -234,15 +243,8 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
         OpenMode::Existing,
     )?;
     check_vault_id(&conn, &vault_id)?;
-    let actor = match credentials {
-        Credentials::Recovery(_) => Actor {
-            staff_id: None,
-            username: RECOVERY_ACTOR.to_owned(),
-            principal: Principal::RecoveryKey,
-        },
-        Credentials::Password { .. } => accounts::actor_for_slot(&conn, &slot_id)?,
-    };
-    let mut session = start_session(paths, vault_id, conn, data_key, actor);
+    let actor = actor_for(&conn, credentials, &slot_id)?;
+    let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
     flush_auth_events(&mut session, &header.pending_auth_events)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
@@ -277,10 +279,7 @@ fn open_slot(
     let _lock = lock::HeaderLock::acquire(&paths.lock_file())?;
     let mut header = Header::read(&paths.header())?;
     let vault_id = header.vault_id;
-    let slot_id = match credentials {
-        Credentials::Password { username, .. } => keyslot::password_slot_id(&vault_id, username),
-        Credentials::Recovery(_) => RECOVERY_SLOT_ID.to_owned(),
-    };
+    let slot_id = slot_id_for(&vault_id, credentials);
     let now = clock::now_ms();
     let Some(slot) = header.slot(&slot_id).cloned() else {
         return match credentials {
@@ -334,7 +333,51 @@ fn open_slot(
     }
 }
 
-fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Result<()> {
+/// Who `credentials` (which opened slot `slot_id`) act as in the database `conn`.
+pub(crate) fn actor_for(
+    conn: &rusqlite::Connection,
+    credentials: &Credentials<'_>,
+    slot_id: &str,
+) -> Result<Actor> {
+    match credentials {
+        Credentials::Recovery(_) => Ok(Actor {
+            staff_id: None,
+            username: RECOVERY_ACTOR.to_owned(),
+            principal: Principal::RecoveryKey,
+        }),
+        Credentials::Password { .. } => accounts::actor_for_slot(conn, slot_id),
+    }
+}
+
+fn slot_id_for(vault_id: &Uuid, credentials: &Credentials<'_>) -> String {
+    match credentials {
+        Credentials::Password { username, .. } => keyslot::password_slot_id(vault_id, username),
+        Credentials::Recovery(_) => RECOVERY_SLOT_ID.to_owned(),
+    }
+}
+
+/// Unwraps the data key from a header that is not a live vault's (one inside a backup):
+/// nothing is written, so failures are not counted. Returns the key and the slot's id.
+pub(crate) fn open_detached_slot(
+    header: &Header,
+    credentials: &Credentials<'_>,
+) -> Result<(SecretKey, String)> {
+    let slot_id = slot_id_for(&header.vault_id, credentials);
+    let refused = || match credentials {
+        Credentials::Password { .. } => Error::BadCredentials,
+        Credentials::Recovery(_) => Error::BadRecoveryKey,
+    };
+    let slot = header.slot(&slot_id).ok_or_else(refused)?;
+    let opened = match credentials {
+        Credentials::Password { password, .. } => {
+            slot.open_with_password(&header.vault_id, password)?
+        }
+        Credentials::Recovery(key) => slot.open_with_recovery(&header.vault_id, key)?,
+    };
+    Ok((opened.ok_or_else(refused)?, slot_id))
+}
+
+pub(crate) fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Result<()> {
     let stored: Option<String> = conn
         .query_row(
             "SELECT value FROM vault_meta WHERE key = 'vault_id'",
@@ -356,6 +399,7 @@ fn start_session(
     conn: rusqlite::Connection,
     data_key: SecretKey,
     actor: Actor,
+    in_use: lock::InUseLock,
 ) -> Session {
     let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
     let media = MediaStore::open(&paths.dir, &data_key, &vault_id);
@@ -369,6 +413,7 @@ fn start_session(
         data_key,
         audit_key,
         anchor: Default::default(),
+        _in_use: in_use,
     }
 }
 

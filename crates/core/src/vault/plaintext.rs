@@ -39,6 +39,7 @@ pub fn copy(session: &Session, dir: &Path) -> Result<Session> {
 /// Opens a copy made by [`copy`] as `session`'s actor.
 pub fn open(session: &Session, dir: &Path) -> Result<Session> {
     let paths = VaultPaths::new(dir);
+    let in_use = super::lock::InUseLock::shared(&paths.in_use_file())?;
     let conn = Connection::open(paths.database())?;
     database::configure(&conn)?;
     Ok(Session {
@@ -51,5 +52,6 @@ pub fn open(session: &Session, dir: &Path) -> Result<Session> {
         audit_key: SecretKey::from_bytes(*session.audit_key.expose()),
         media: session.media.clone(),
         anchor: Default::default(),
+        _in_use: in_use,
     })
 }

@@ -34,6 +34,14 @@ impl Vault {
         Vault { _tmp: tmp, dir }
     }
 
+    /// A vault somewhere else (restored, or set aside by a restore); nothing is removed.
+    pub fn at(dir: &Path) -> Vault {
+        Vault {
+            _tmp: tempfile::tempdir().unwrap(),
+            dir: dir.to_path_buf(),
+        }
+    }
+
     pub fn admin(&self) -> Session {
         login(&self.dir, "ana", ADMIN_PW)
     }

@@ -1,0 +1,630 @@
+//! Reading a backup back: decrypt, walk the tar, hash every member, authenticate every blob
+//! with the vault's media key, check the manifest, follow references into earlier backups,
+//! then check the snapshot (SQLite integrity, the vault id, the whole audit chain against
+//! the recorded head, the row counts). `verify` does this without restoring; `restore` does
+//! the same while writing the members into the new vault.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::ChainHead;
+use crate::crypto::{self, SecretKey, Subkey};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::media::{self, blobs::BlobStore};
+use crate::policy::{self, Action};
+use crate::session::Actor;
+use crate::vault::{self, Credentials, database, header::Header};
+
+use super::Decryption;
+use super::format::{self, AuditHead, Manifest, Marker, Member};
+use super::io::Hashing;
+use super::snapshot;
+
+/// Larger blob members than this are refused before being read into memory: photos are
+/// capped far below it at import.
+const MAX_BLOB: u64 = 1 << 30;
+
+/// What [`verify`] found: a backup that passed every check.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// The backup file.
+    pub file: String,
+    /// Its id.
+    pub backup_id: String,
+    /// The vault it was taken of.
+    pub vault_id: String,
+    /// When it was taken, RFC 3339.
+    pub created_at: String,
+    /// Who took it.
+    pub created_by: String,
+    /// `full` or `incremental`.
+    pub kind: format::Kind,
+    /// Members checked in this file (manifest excluded).
+    pub members: u32,
+    /// Blobs checked, in this file and in the earlier backups it refers to.
+    pub blobs: u32,
+    /// Earlier backup files it needed, by name.
+    pub chain: Vec<String>,
+    /// Rows per table in the snapshot.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
+    pub row_counts: BTreeMap<String, u64>,
+    /// The audit chain inside, verified to its recorded head.
+    pub audit_head: AuditHead,
+    /// Blobs the vault was already missing when it was backed up.
+    pub missing_blobs: u32,
+}
+
+/// Where the blobs read from a backup go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BlobSink<'a> {
+    /// Only checked.
+    Check,
+    /// Checked and written into this vault directory's `media/`.
+    Write(&'a Path),
+}
+
+/// A backup read and checked.
+#[derive(Debug)]
+pub(crate) struct Inspected {
+    pub(crate) report: VerifyReport,
+    pub(crate) manifest: Manifest,
+    pub(crate) header: Header,
+    pub(crate) data_key: SecretKey,
+    pub(crate) actor: Actor,
+}
+
+/// Checks everything in a backup (and the earlier backups it refers to) without restoring
+/// it. `credentials` are an account's in the backed-up vault (or its recovery key): they
+/// unwrap the key the snapshot and blobs are checked with. Any account may verify.
+pub fn verify(
+    file: &Path,
+    key: &Decryption,
+    credentials: &Credentials<'_>,
+) -> Result<VerifyReport> {
+    let work = TempDir::new()?;
+    let db_path = work.0.join(format::DATABASE);
+    let inspected = inspect(file, key, credentials, &db_path, BlobSink::Check, &|_| {
+        Ok(())
+    })?;
+    authorize(&inspected.actor, Action::BackupList)?;
+    Ok(inspected.report)
+}
+
+pub(crate) fn authorize(actor: &Actor, action: Action) -> Result<()> {
+    if policy::allows(actor.principal, action) {
+        Ok(())
+    } else {
+        Err(Error::Denied {
+            role: actor.principal.to_string(),
+            action: action.description().to_owned(),
+        })
+    }
+}
+
+/// A private temp directory, removed with everything in it when dropped.
+pub(crate) struct TempDir(pub(crate) PathBuf);
+
+impl TempDir {
+    pub(crate) fn new() -> Result<TempDir> {
+        let dir = std::env::temp_dir().join(format!("tessera-backup-{}", Uuid::now_v7().simple()));
+        fsutil::create_private_dir(&dir)?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Reads and checks the backup `file`, writing its snapshot to `db_path` and its blobs to
+/// `sink`.
+pub(crate) fn inspect(
+    file: &Path,
+    key: &Decryption,
+    credentials: &Credentials<'_>,
+    db_path: &Path,
+    sink: BlobSink<'_>,
+    check_marker: &dyn Fn(&Marker) -> Result<()>,
+) -> Result<Inspected> {
+    let shown = file.display().to_string();
+    let damaged = |reason: String| Error::BackupDamaged {
+        file: shown.clone(),
+        reason,
+    };
+    let mut archive = tar::Archive::new(decrypt(file, key)?);
+    let mut entries = archive
+        .entries()
+        .map_err(|e| read_error(&shown, "the start", e))?;
+    let mut next = |expected: &str| -> Result<tar::Entry<'_, _>> {
+        match entries.next() {
+            Some(Ok(entry)) => Ok(entry),
+            Some(Err(e)) => Err(read_error(&shown, expected, e)),
+            None => Err(Error::BackupDamaged {
+                file: shown.clone(),
+                reason: format!("it ends before {expected} (the backup is incomplete)"),
+            }),
+        }
+    };
+
+    let mut read_members: Vec<Member> = Vec::new();
+    let marker_bytes = read_small(&mut next(format::MARKER)?, format::MARKER, &shown)?;
+    let marker = Marker::parse(&marker_bytes.0)?;
+    check_marker(&marker)?;
+    read_members.push(marker_bytes.1);
+    let mut entry = next(format::HEADER)?;
+    expect_name(&entry, format::HEADER, &shown)?;
+    let (header_bytes, member) = read_small(&mut entry, format::HEADER, &shown)?;
+    read_members.push(member);
+    let header = Header::parse(&header_bytes)?;
+    if header.vault_id != marker.vault_id {
+        return Err(damaged(
+            "its header belongs to another vault than its marker".into(),
+        ));
+    }
+    let (data_key, slot_id) = vault::open_detached_slot(&header, credentials)?;
+    let vault_id = header.vault_id;
+    let blobs = BlobStore::new(
+        PathBuf::new(),
+        crypto::derive_subkey(&data_key, &vault_id, Subkey::Media),
+    );
+
+    let mut entry = next(format::DATABASE)?;
+    expect_name(&entry, format::DATABASE, &shown)?;
+    read_members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
+
+    let mut stored = HashSet::new();
+    let manifest_bytes = loop {
+        let mut entry = next(format::MANIFEST)?;
+        let name = member_name(&entry, &shown)?;
+        if name == format::MANIFEST {
+            break read_small(&mut entry, format::MANIFEST, &shown)?.0;
+        }
+        let id = format::parse_blob_member(&name)
+            .ok_or_else(|| damaged(format!("it holds an unexpected member {name:?}")))?;
+        let (member, _) = read_blob(&mut entry, &name, &id, &blobs, sink, &shown)?;
+        stored.insert(id);
+        read_members.push(member);
+    };
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| damaged(format!("its manifest cannot be read: {e}")))?;
+    if manifest.backup_id != marker.backup_id || manifest.vault_id != vault_id {
+        return Err(damaged("its manifest belongs to another backup".into()));
+    }
+    compare_members(&manifest.members, &read_members).map_err(damaged)?;
+
+    let chain = follow_references(file, key, &manifest, &blobs, sink, &mut stored)?;
+
+    let in_file = |e: Error| match e {
+        Error::BackupDamaged { reason, .. } => damaged(reason),
+        Error::CorruptDatabase(reason) => damaged(format!("its database snapshot: {reason}")),
+        other => other,
+    };
+    let conn = open_snapshot(db_path, &data_key, &vault_id).map_err(in_file)?;
+    let actor = vault::actor_for(&conn, credentials, &slot_id)?;
+    check_snapshot(&conn, &data_key, &vault_id, &manifest, &stored).map_err(in_file)?;
+    drop(conn);
+
+    let report = VerifyReport {
+        file: shown.clone(),
+        backup_id: manifest.backup_id.to_string(),
+        vault_id: vault_id.to_string(),
+        created_at: manifest.created_at.clone(),
+        created_by: manifest.created_by.clone(),
+        kind: manifest.kind,
+        members: read_members.len() as u32,
+        blobs: stored.len() as u32,
+        chain,
+        row_counts: manifest.row_counts.clone(),
+        audit_head: manifest.audit_head.clone(),
+        missing_blobs: manifest.missing_blobs.len() as u32,
+    };
+    Ok(Inspected {
+        report,
+        manifest,
+        header,
+        data_key,
+        actor,
+    })
+}
+
+type Plain = age::stream::StreamReader<BufReader<File>>;
+
+/// How every binary age file begins (Tessera never writes the armored form).
+const AGE_MAGIC: &[u8; 21] = b"age-encryption.org/v1";
+
+/// Opens the age layer, telling a wrong key from a damaged or foreign file.
+fn decrypt(file: &Path, key: &Decryption) -> Result<Plain> {
+    let shown = file.display().to_string();
+    let mut input = File::open(file).map_err(Error::io(format!("cannot open {shown}")))?;
+    let mut magic = [0u8; AGE_MAGIC.len()];
+    let is_age = input.read_exact(&mut magic).is_ok() && magic == *AGE_MAGIC;
+    if !is_age {
+        return Err(Error::BackupUnsupported(format!(
+            "{shown} is not an age-encrypted Tessera backup"
+        )));
+    }
+    input
+        .seek(io::SeekFrom::Start(0))
+        .map_err(Error::io(format!("cannot read {shown}")))?;
+    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(1 << 20, input))
+        .map_err(|e| match e {
+            age::DecryptError::UnknownFormat => {
+                Error::BackupUnsupported(format!("{shown} is not an age-encrypted Tessera backup"))
+            }
+            age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Error::BackupDamaged {
+                    file: shown.clone(),
+                    reason: "it is cut off inside its encryption header".into(),
+                }
+            }
+            _ => Error::BackupDamaged {
+                file: shown.clone(),
+                reason: "its encryption header is damaged".into(),
+            },
+        })?;
+    let passphrase;
+    let identities: Vec<&dyn age::Identity> = match key {
+        Decryption::Passphrase(p) => {
+            passphrase = age::scrypt::Identity::new(p.clone());
+            vec![&passphrase]
+        }
+        Decryption::Identities(_) => key.identities(),
+    };
+    decryptor
+        .decrypt(identities.into_iter())
+        .map_err(|e| match e {
+            age::DecryptError::InvalidMac | age::DecryptError::InvalidHeader => {
+                Error::BackupDamaged {
+                    file: shown.clone(),
+                    reason: "its encryption header is damaged".into(),
+                }
+            }
+            age::DecryptError::ExcessiveWork { .. } => Error::BackupUnsupported(format!(
+                "{shown} asks for far more passphrase work than Tessera ever uses; refusing it"
+            )),
+            _ => Error::BackupWrongKey(shown.clone()),
+        })
+}
+
+/// An error while reading `member`: age reports a flipped byte as invalid data and a
+/// cut-off file as an early end.
+fn read_error(file: &str, member: &str, e: io::Error) -> Error {
+    let what = match e.kind() {
+        io::ErrorKind::UnexpectedEof => "it is cut off",
+        io::ErrorKind::InvalidData => "it is damaged (a chunk fails authentication)",
+        _ => {
+            return Error::Io {
+                context: format!("cannot read {file} (at {member})"),
+                source: e,
+            };
+        }
+    };
+    Error::BackupDamaged {
+        file: file.to_owned(),
+        reason: format!("{what} in member {member}"),
+    }
+}
+
+fn member_name<R: Read>(entry: &tar::Entry<'_, R>, file: &str) -> Result<String> {
+    String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| Error::BackupDamaged {
+        file: file.to_owned(),
+        reason: "a member's name is not UTF-8".into(),
+    })
+}
+
+fn expect_name<R: Read>(entry: &tar::Entry<'_, R>, expected: &str, file: &str) -> Result<()> {
+    let name = member_name(entry, file)?;
+    if name == expected {
+        Ok(())
+    } else {
+        Err(Error::BackupDamaged {
+            file: file.to_owned(),
+            reason: format!("found {name:?} where {expected} belongs"),
+        })
+    }
+}
+
+/// Reads a small JSON member whole.
+fn read_small<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    name: &str,
+    file: &str,
+) -> Result<(Vec<u8>, Member)> {
+    if entry.size() > 16 << 20 {
+        return Err(Error::BackupDamaged {
+            file: file.to_owned(),
+            reason: format!("{name} is implausibly large"),
+        });
+    }
+    let mut hashing = Hashing::new(entry);
+    let mut bytes = Vec::new();
+    hashing
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(file, name, e))?;
+    let member = Member {
+        name: name.to_owned(),
+        size: hashing.count,
+        sha256: hashing.hex(),
+    };
+    Ok((bytes, member))
+}
+
+fn copy_to_file<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    name: &str,
+    path: &Path,
+    file: &str,
+) -> Result<Member> {
+    let out = fsutil::create_private_file(path)?;
+    let mut hashing = Hashing::new(std::io::BufWriter::with_capacity(1 << 20, out));
+    let mut source = entry;
+    copy(&mut source, &mut hashing, file, name, path)?;
+    let (out, size, sha256) = hashing.into_parts();
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    Ok(Member {
+        name: name.to_owned(),
+        size,
+        sha256,
+    })
+}
+
+/// Copies a member, telling read failures (the backup) from write failures (the target).
+fn copy(
+    from: &mut impl Read,
+    to: &mut impl Write,
+    file: &str,
+    member: &str,
+    target: &Path,
+) -> Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = from
+            .read(&mut buf)
+            .map_err(|e| read_error(file, member, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        to.write_all(&buf[..n])
+            .map_err(Error::io(format!("cannot write {}", target.display())))?;
+    }
+}
+
+/// Reads one blob, checks it opens under the vault's media key, and sends it to `sink`.
+fn read_blob<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    name: &str,
+    id: &Uuid,
+    blobs: &BlobStore,
+    sink: BlobSink<'_>,
+    file: &str,
+) -> Result<(Member, Vec<u8>)> {
+    if entry.size() > MAX_BLOB {
+        return Err(Error::BackupDamaged {
+            file: file.to_owned(),
+            reason: format!("{name} is implausibly large"),
+        });
+    }
+    let mut hashing = Hashing::new(entry);
+    let mut sealed = Vec::new();
+    hashing
+        .read_to_end(&mut sealed)
+        .map_err(|e| read_error(file, name, e))?;
+    let member = Member {
+        name: name.to_owned(),
+        size: hashing.count,
+        sha256: hashing.hex(),
+    };
+    blobs
+        .open_sealed(id, &sealed)
+        .map_err(|_| Error::BackupDamaged {
+            file: file.to_owned(),
+            reason: format!(
+                "{name} does not open with this vault's key (damaged or not this vault's)"
+            ),
+        })?;
+    if let BlobSink::Write(vault_dir) = sink {
+        let path = vault_dir.join(name);
+        let dir = path
+            .parent()
+            .ok_or(Error::Internal("a blob path has no parent"))?;
+        fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        let mut out = fsutil::create_private_file(&path)?;
+        out.write_all(&sealed)
+            .and_then(|()| out.sync_all())
+            .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    }
+    Ok((member, sealed))
+}
+
+/// The first difference between the manifest's members and those read.
+fn compare_members(listed: &[Member], read: &[Member]) -> std::result::Result<(), String> {
+    for (i, member) in read.iter().enumerate() {
+        match listed.get(i) {
+            None => return Err(format!("member {} is not in its manifest", member.name)),
+            Some(l) if l.name != member.name => {
+                return Err(format!(
+                    "member {} is where the manifest lists {}",
+                    member.name, l.name
+                ));
+            }
+            Some(l) if l.size != member.size || l.sha256 != member.sha256 => {
+                return Err(format!(
+                    "member {}: its SHA-256 does not match the manifest",
+                    member.name
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    match listed.get(read.len()) {
+        Some(l) => Err(format!(
+            "member {} listed in the manifest is missing",
+            l.name
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads the blobs an incremental backup refers to from the earlier files beside it.
+fn follow_references(
+    file: &Path,
+    key: &Decryption,
+    manifest: &Manifest,
+    blobs: &BlobStore,
+    sink: BlobSink<'_>,
+    stored: &mut HashSet<Uuid>,
+) -> Result<Vec<String>> {
+    let mut by_file: BTreeMap<&str, Vec<&format::Reference>> = BTreeMap::new();
+    for reference in &manifest.references {
+        by_file
+            .entry(reference.file.as_str())
+            .or_default()
+            .push(reference);
+    }
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let shown = file.display().to_string();
+    let mut chain = Vec::new();
+    for (name, wanted) in by_file {
+        if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            return Err(Error::BackupDamaged {
+                file: shown,
+                reason: format!("it refers to an odd file name {name:?}"),
+            });
+        }
+        let earlier = dir.join(name);
+        if !earlier.exists() {
+            return Err(Error::BackupDamaged {
+                file: shown,
+                reason: format!(
+                    "it needs the earlier backup {name} for {} photo files, and that file is not beside it",
+                    wanted.len()
+                ),
+            });
+        }
+        let earlier_shown = earlier.display().to_string();
+        let mut archive = tar::Archive::new(decrypt(&earlier, key)?);
+        let mut entries = archive
+            .entries()
+            .map_err(|e| read_error(&earlier_shown, "the start", e))?;
+        let mut remaining: BTreeMap<&str, &format::Reference> =
+            wanted.iter().map(|r| (r.name.as_str(), *r)).collect();
+        let mut checked_marker = false;
+        while !remaining.is_empty() {
+            let mut entry = match entries.next() {
+                Some(Ok(entry)) => entry,
+                Some(Err(e)) => return Err(read_error(&earlier_shown, "a member", e)),
+                None => break,
+            };
+            let member = member_name(&entry, &earlier_shown)?;
+            if !checked_marker {
+                let (bytes, _) = read_small(&mut entry, &member, &earlier_shown)?;
+                let marker = Marker::parse(&bytes)?;
+                let expected = wanted[0].backup_id;
+                if marker.backup_id != expected || marker.vault_id != manifest.vault_id {
+                    return Err(Error::BackupDamaged {
+                        file: shown,
+                        reason: format!("{name} is not the earlier backup it refers to"),
+                    });
+                }
+                checked_marker = true;
+                continue;
+            }
+            let Some(reference) = remaining.remove(member.as_str()) else {
+                continue;
+            };
+            let id = format::parse_blob_member(&member)
+                .ok_or(Error::Internal("a reference is not a blob"))?;
+            let (read, _) = read_blob(&mut entry, &member, &id, blobs, sink, &earlier_shown)?;
+            if read.size != reference.size || read.sha256 != reference.sha256 {
+                return Err(Error::BackupDamaged {
+                    file: earlier_shown,
+                    reason: format!(
+                        "member {member}: its SHA-256 does not match what {shown} expects"
+                    ),
+                });
+            }
+            stored.insert(id);
+        }
+        if let Some(missing) = remaining.keys().next() {
+            return Err(Error::BackupDamaged {
+                file: earlier_shown,
+                reason: format!("it does not hold {missing}, which {shown} needs"),
+            });
+        }
+        chain.push(name.to_owned());
+    }
+    Ok(chain)
+}
+
+/// Opens a snapshot read from a backup, refusing a database that is not this vault's.
+fn open_snapshot(path: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    database::apply_key(
+        &conn,
+        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
+    )?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| Error::BackupDamaged {
+        file: String::new(),
+        reason: format!("its database snapshot cannot be opened: {e}"),
+    })?;
+    vault::check_vault_id(&conn, vault_id)?;
+    Ok(conn)
+}
+
+fn check_snapshot(
+    conn: &Connection,
+    data_key: &SecretKey,
+    vault_id: &Uuid,
+    manifest: &Manifest,
+    stored: &HashSet<Uuid>,
+) -> Result<()> {
+    let damaged = |reason: String| Error::BackupDamaged {
+        file: String::new(),
+        reason,
+    };
+    snapshot::integrity_check(conn).map_err(|e| damaged(e.to_string()))?;
+    let head = ChainHead::load(conn)?;
+    let recorded = AuditHead {
+        count: head.count,
+        mac: data_encoding::HEXLOWER.encode(&head.mac),
+    };
+    if recorded != manifest.audit_head {
+        return Err(damaged(format!(
+            "its audit chain ends at #{} but the manifest records #{}",
+            recorded.count, manifest.audit_head.count
+        )));
+    }
+    let audit_key = crypto::derive_subkey(data_key, vault_id, Subkey::Audit);
+    snapshot::check_chain(conn, &audit_key, vault_id, &head)
+        .map_err(|e| damaged(format!("the audit chain inside fails: {e}")))?;
+    let counts = snapshot::row_counts(conn)?;
+    if counts != manifest.row_counts {
+        return Err(damaged("its row counts differ from the manifest".into()));
+    }
+    let missing: HashSet<Uuid> = manifest.missing_blobs.iter().copied().collect();
+    if let Some(id) = media::referenced_blobs(conn)?
+        .into_iter()
+        .find(|id| !stored.contains(id) && !missing.contains(id))
+    {
+        return Err(damaged(format!(
+            "the photo file {id} is neither in it nor in its chain"
+        )));
+    }
+    Ok(())
+}

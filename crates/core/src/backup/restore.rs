@@ -1,0 +1,352 @@
+//! Restoring a backup: always into a new directory beside the target, fully checked, opened
+//! once (which upgrades an older schema and records the restore in the restored vault's own
+//! audit log), then swapped in atomically. The vault it replaces is kept beside it, renamed,
+//! until someone removes it. A dry run does every check and reports what would change,
+//! writing nothing but a temp copy of the snapshot.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, ChainHead, Change};
+use crate::clock;
+use crate::crypto::{self, SecretKey, Subkey};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::policy::Action;
+use crate::vault::{self, Credentials, VaultPaths, database, header::Header, lock::InUseLock};
+
+use super::Decryption;
+use super::format::{self, Marker};
+use super::read::{self, BlobSink, Inspected, TempDir, VerifyReport};
+use super::snapshot;
+
+/// What [`restore`] needs.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// The backup file (an incremental one finds its earlier backups beside it).
+    pub file: PathBuf,
+    /// The vault directory to restore into: new, empty, or holding the same vault (which is
+    /// then replaced and kept beside it).
+    pub target: PathBuf,
+    /// Check and report only.
+    pub dry_run: bool,
+}
+
+/// One table's rows in the backup and in the vault it would replace.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableDifference {
+    /// The table.
+    pub table: String,
+    /// Rows in the backup.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub in_backup: u64,
+    /// Rows in the current vault.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub current: u64,
+}
+
+/// What a restore did, or in a dry run would do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestoreReport {
+    /// The backup, fully verified.
+    pub backup: VerifyReport,
+    /// Where it goes.
+    pub target: String,
+    /// Nothing was changed.
+    pub dry_run: bool,
+    /// Whether a vault is there now (and would be, or was, kept beside it).
+    pub replaces_vault: bool,
+    /// Tables whose row counts differ between the backup and the current vault.
+    pub differences: Vec<TableDifference>,
+    /// Audit entries in the current vault, if it could be read: more than the backup's
+    /// means work done since the backup, which the restore sets aside with the old vault.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub current_audit_entries: Option<u64>,
+    /// Where the replaced vault was kept (after a real restore).
+    pub previous_vault: Option<String>,
+}
+
+/// What is at the target now.
+enum Target {
+    /// Nothing, or an empty directory.
+    Empty,
+    /// A vault with this id.
+    Vault(Uuid),
+}
+
+fn examine(target: &Path) -> Result<Target> {
+    if !target.exists() {
+        return Ok(Target::Empty);
+    }
+    let paths = VaultPaths::new(target);
+    if paths.header().exists() {
+        return Ok(Target::Vault(Header::read(&paths.header())?.vault_id));
+    }
+    let empty = fs::read_dir(target)
+        .map_err(Error::io(format!("cannot read {}", target.display())))?
+        .next()
+        .is_none();
+    if empty {
+        Ok(Target::Empty)
+    } else {
+        Err(Error::invalid(
+            "target",
+            format!(
+                "{} holds files but no vault; choose an empty or new directory",
+                target.display()
+            ),
+        ))
+    }
+}
+
+/// Restores (or with `dry_run`, checks and describes restoring) a backup. Only an admin of
+/// the backed-up vault, or its recovery key, may. On any failure the target is untouched.
+pub fn restore(
+    options: &RestoreOptions,
+    key: &Decryption,
+    credentials: &Credentials<'_>,
+) -> Result<RestoreReport> {
+    let target = &options.target;
+    let current = examine(target)?;
+    let foreign = |marker: &Marker| match &current {
+        Target::Vault(id) if *id != marker.vault_id => Err(Error::BackupForeign {
+            backup_vault: marker.vault_id.to_string(),
+            target: target.display().to_string(),
+            target_vault: id.to_string(),
+        }),
+        _ => Ok(()),
+    };
+    let replaces_vault = matches!(current, Target::Vault(_));
+
+    if options.dry_run {
+        let work = TempDir::new()?;
+        let db_path = work.0.join(format::DATABASE);
+        let inspected = read::inspect(
+            &options.file,
+            key,
+            credentials,
+            &db_path,
+            BlobSink::Check,
+            &foreign,
+        )?;
+        read::authorize(&inspected.actor, Action::BackupRestore)?;
+        return Ok(report(inspected, target, true, replaces_vault, None));
+    }
+
+    // Held to the end: no session may open the vault while it is being replaced.
+    let _in_use = match current {
+        Target::Vault(_) => Some(InUseLock::exclusive(
+            &VaultPaths::new(target).in_use_file(),
+        )?),
+        Target::Empty => None,
+    };
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(Error::io(format!("cannot create {}", parent.display())))?;
+    let staging = parent.join(format!(".tessera-restoring-{}", Uuid::now_v7().simple()));
+    fsutil::create_private_dir(&staging)?;
+    let staged = stage(options, key, credentials, &staging, &foreign);
+    let result = staged.and_then(|inspected| {
+        let previous = swap(&staging, target, replaces_vault)?;
+        Ok(report(inspected, target, false, replaces_vault, previous))
+    });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Writes the backup into `staging` as a complete vault and opens it once.
+fn stage(
+    options: &RestoreOptions,
+    key: &Decryption,
+    credentials: &Credentials<'_>,
+    staging: &Path,
+    foreign: &dyn Fn(&Marker) -> Result<()>,
+) -> Result<Inspected> {
+    let paths = VaultPaths::new(staging);
+    let mut inspected = read::inspect(
+        &options.file,
+        key,
+        credentials,
+        &paths.database(),
+        BlobSink::Write(staging),
+        foreign,
+    )?;
+    read::authorize(&inspected.actor, Action::BackupRestore)?;
+    // The header was copied after the snapshot, so its anchor may be ahead of the chain in
+    // the snapshot: anchor it at the head the backup recorded (and the check just verified).
+    let head = ChainHead {
+        count: inspected.manifest.audit_head.count,
+        mac: data_encoding::HEXLOWER
+            .decode(inspected.manifest.audit_head.mac.as_bytes())
+            .ok()
+            .and_then(|m| m.try_into().ok())
+            .ok_or(Error::Internal("a verified audit head is not a MAC"))?,
+    };
+    let vault_id = inspected.header.vault_id;
+    let audit_key = crypto::derive_subkey(&inspected.data_key, &vault_id, Subkey::Audit);
+    inspected.header.audit_anchor =
+        (head.count > 0).then(|| audit::anchor_for(&audit_key, &vault_id, &head));
+    inspected.header.write(&paths.header())?;
+    fsutil::sync_dir(staging)?;
+
+    let mut session = vault::unlock(staging, credentials)?;
+    let backup = &inspected.manifest;
+    session.write(Action::BackupRestore, |w| {
+        w.record(
+            Change::new("backup", Some(&backup.backup_id.to_string())).after(json!({
+                "file": options.file,
+                "created_at": backup.created_at,
+                "created_by": backup.created_by,
+                "audit_head": backup.audit_head.count,
+                "restored_at": clock::to_rfc3339(clock::now_ms()),
+            })),
+        )
+    })?;
+    session.lock();
+    Ok(inspected)
+}
+
+/// Puts the staged vault at `target`. Replacing a vault is one atomic exchange of the two
+/// directories (Linux `renameat2`), after which the old one is renamed aside; elsewhere,
+/// two renames with the first undone if the second fails.
+fn swap(staging: &Path, target: &Path, replaces_vault: bool) -> Result<Option<String>> {
+    let parent = staging
+        .parent()
+        .ok_or(Error::Internal("staging has no parent"))?;
+    let moved = |e: std::io::Error| Error::Io {
+        context: format!("cannot move the restored vault to {}", target.display()),
+        source: e,
+    };
+    if !replaces_vault {
+        if target.exists() {
+            fs::remove_dir(target).map_err(moved)?;
+        }
+        fs::rename(staging, target).map_err(moved)?;
+        fsutil::sync_dir(parent)?;
+        return Ok(None);
+    }
+    let stamp: String = clock::to_rfc3339(clock::now_ms())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vault".into());
+    let previous = parent.join(format!("{name}.previous-{stamp}"));
+    if exchange(staging, target).is_ok() {
+        fs::rename(staging, &previous).map_err(Error::io(format!(
+            "the backup was restored, but the old vault stayed at {}",
+            staging.display()
+        )))?;
+    } else {
+        fs::rename(target, &previous).map_err(moved)?;
+        if let Err(e) = fs::rename(staging, target) {
+            let _ = fs::rename(&previous, target);
+            return Err(moved(e));
+        }
+    }
+    fsutil::sync_dir(parent)?;
+    Ok(Some(previous.display().to_string()))
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(Into::into)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+fn report(
+    inspected: Inspected,
+    target: &Path,
+    dry_run: bool,
+    replaces_vault: bool,
+    previous_vault: Option<String>,
+) -> RestoreReport {
+    let live = VaultPaths::new(previous_vault.as_deref().map_or(target, Path::new));
+    let vault_id = inspected.header.vault_id;
+    let current = replaces_vault
+        .then(|| current_counts(&live.database(), &inspected.data_key, &vault_id).ok())
+        .flatten();
+    let backup_counts = &inspected.report.row_counts;
+    let differences = current
+        .as_ref()
+        .map(|(counts, _)| differences(backup_counts, counts))
+        .unwrap_or_default();
+    RestoreReport {
+        backup: inspected.report,
+        target: target.display().to_string(),
+        dry_run,
+        replaces_vault,
+        differences,
+        current_audit_entries: current.map(|(_, audit)| audit),
+        previous_vault,
+    }
+}
+
+fn differences(
+    backup: &BTreeMap<String, u64>,
+    current: &BTreeMap<String, u64>,
+) -> Vec<TableDifference> {
+    let mut tables: Vec<&String> = backup.keys().chain(current.keys()).collect();
+    tables.sort();
+    tables.dedup();
+    tables
+        .into_iter()
+        .map(|t| TableDifference {
+            table: t.clone(),
+            in_backup: backup.get(t).copied().unwrap_or(0),
+            current: current.get(t).copied().unwrap_or(0),
+        })
+        .filter(|d| d.in_backup != d.current)
+        .collect()
+}
+
+/// Row counts and audit entries of a vault's database, read-only (the same vault has the
+/// same key, so the backup's unwrapped key opens it).
+fn current_counts(
+    db: &Path,
+    data_key: &SecretKey,
+    vault_id: &Uuid,
+) -> Result<(BTreeMap<String, u64>, u64)> {
+    // With no -wal file (no session open, the usual case) the file is opened immutable, so
+    // SQLite creates no -wal or -shm beside it: a dry run leaves the vault byte for byte.
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let uri = format!(
+        "file:{}{}",
+        db.display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23"),
+        if wal.exists() { "" } else { "?immutable=1" }
+    );
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    database::apply_key(
+        &conn,
+        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
+    )?;
+    let counts = snapshot::row_counts(&conn)?;
+    let audit = ChainHead::load(&conn)?.count;
+    Ok((counts, audit))
+}

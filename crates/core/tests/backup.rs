@@ -1,0 +1,696 @@
+//! Backups on real vaults: round trip, incremental chains, every refusal, restore in place,
+//! pruning and the schedule.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use age::secrecy::SecretString;
+use common::{ADMIN_PW, Vault};
+use image::{ImageEncoder, RgbImage};
+use rusqlite::Connection;
+use tessera_core::backup::{
+    self, BackupSchedule, CreateOptions, Decryption, Encryption, RestoreOptions, Trigger,
+};
+use tessera_core::media::{self, ImportOptions, ImportSource, Privacy};
+use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::patients::{self, Profile};
+use tessera_core::policy::Role;
+use tessera_core::vault::Credentials;
+use tessera_core::{Error, ErrorClass, Session, audit};
+
+const ADMIN: Credentials<'static> = Credentials::Password {
+    username: "ana",
+    password: ADMIN_PW,
+};
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let img = RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([x as u8 ^ seed, y as u8, seed.wrapping_mul(7)])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// Adds a patient with a narrative and `photos` photos; returns the patient's id.
+fn populate(session: &mut Session, given: &str, photos: u8) -> String {
+    let id = patients::create(session, Profile::named(given, "Okafor"))
+        .unwrap()
+        .id;
+    narratives::add(
+        session,
+        &id,
+        NewNarrative {
+            body: format!("{given} walked to the market today."),
+            title: None,
+            photo_id: None,
+            author_type: None,
+        },
+    )
+    .unwrap();
+    for seed in 0..photos {
+        let options = ImportOptions {
+            privacy: Privacy::Staff,
+            caption: None,
+        };
+        let source = ImportSource {
+            name: Some("p.jpg".into()),
+            bytes: jpeg(seed.wrapping_add(given.len() as u8 * 31)),
+        };
+        media::import(session, &id, source, &options).unwrap();
+    }
+    id
+}
+
+struct Keys {
+    encryption: Encryption,
+    decryption: Decryption,
+}
+
+fn x25519() -> Keys {
+    let identity = age::x25519::Identity::generate();
+    Keys {
+        encryption: Encryption::Recipients(vec![identity.to_public()]),
+        decryption: Decryption::Identities(vec![Box::new(identity)]),
+    }
+}
+
+fn backup_to(
+    session: &mut Session,
+    dest: &Path,
+    encryption: Encryption,
+    full: bool,
+) -> backup::BackupRecord {
+    fs::create_dir_all(dest).unwrap();
+    let options = CreateOptions {
+        destination: dest.to_path_buf(),
+        encryption,
+        full,
+        trigger: Trigger::Manual,
+    };
+    backup::create(session, &options, &mut |_| {}, &AtomicBool::new(false)).unwrap()
+}
+
+fn encryption_of(keys: &Keys) -> Encryption {
+    match &keys.encryption {
+        Encryption::Recipients(r) => Encryption::Recipients(r.clone()),
+        Encryption::Passphrase(p) => Encryption::Passphrase(p.clone()),
+    }
+}
+
+/// Every row of every table, as text, by table.
+fn dump(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = BTreeMap::new();
+    for table in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1"))
+            .unwrap();
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut row = String::new();
+                for i in 0..columns {
+                    row.push_str(&format!("{:?}|", r.get_ref(i)?));
+                }
+                Ok(row)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.insert(table, rows);
+    }
+    out
+}
+
+/// Every file under `dir/media`, by relative path.
+fn blobs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let root = dir.join("media");
+    let mut pending = vec![root.clone()];
+    while let Some(d) = pending.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                out.insert(
+                    entry.path().strip_prefix(&root).unwrap().to_path_buf(),
+                    fs::read(entry.path()).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Every file of a vault directory, by name (the lock files excepted: they are empty).
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = blobs(dir);
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_file() {
+            out.insert(entry.file_name().into(), fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+fn only_file(dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "age"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn a_populated_vault_round_trips_table_by_table_and_blob_by_blob() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("drive");
+    let record = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Amara", 3);
+        populate(&mut admin, "Bayo", 2);
+        backup_to(&mut admin, &dest, encryption_of(&keys), false)
+    };
+    assert_eq!(record.status, "ok");
+    assert_eq!(record.kind, "full");
+    assert_eq!(
+        record.blobs_stored, 10,
+        "5 photos: an original and a thumbnail each"
+    );
+    let file = PathBuf::from(record.file.clone().unwrap());
+    assert_eq!(file, only_file(&dest));
+
+    let target = out.path().join("restored");
+    let options = RestoreOptions {
+        file: file.clone(),
+        target: target.clone(),
+        dry_run: false,
+    };
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert!(!report.replaces_vault);
+    assert_eq!(report.backup.blobs, 10);
+
+    let original = dump(&vault.raw());
+    let restored_vault = Vault::at(&target);
+    let restored = dump(&restored_vault.raw());
+    let head = report.backup.audit_head.count as usize;
+    for (table, rows) in &original {
+        match table.as_str() {
+            // The backup's own history row is written after its snapshot.
+            "backups" | "backup_blobs" => assert_eq!(restored[table].len(), 0, "{table}"),
+            // The restored vault goes on with its own entries (the restore itself).
+            "audit_log" => assert_eq!(&restored[table][..head], &rows[..head]),
+            _ => assert_eq!(&restored[table], rows, "table {table}"),
+        }
+    }
+    assert_eq!(blobs(&target), blobs(&vault.dir));
+
+    let mut session = restored_vault.admin();
+    let verified = audit::verify(&mut session).unwrap();
+    assert!(verified.ok, "{verified:?}");
+    let restore_entry = audit::list(
+        &mut session,
+        &audit::AuditFilter {
+            action: Some("backup.restore".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(restore_entry.len(), 1);
+    // A restored photo opens.
+    let patient = patients::search(&mut session, "Amara", 10).unwrap()[0]
+        .id
+        .clone();
+    let photo = &media::list(&mut session, &patient, media::Listing::Current).unwrap()[0];
+    assert!(
+        !media::thumbnail(&mut session, &photo.id)
+            .unwrap()
+            .bytes
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_plain_tar_inside_lists_every_member_in_its_manifest() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let record = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Chidi", 1);
+        backup_to(&mut admin, out.path(), encryption_of(&keys), false)
+    };
+    let Decryption::Identities(ids) = &keys.decryption else {
+        unreachable!()
+    };
+    let encrypted = fs::File::open(record.file.unwrap()).unwrap();
+    let reader = age::Decryptor::new(encrypted)
+        .unwrap()
+        .decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .unwrap();
+    let mut archive = tar::Archive::new(reader);
+    let mut names = Vec::new();
+    let mut manifest = None;
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        if name == "manifest.json" {
+            manifest = Some(serde_json::from_reader::<_, serde_json::Value>(&mut entry).unwrap());
+        } else {
+            names.push(name);
+        }
+    }
+    let manifest = manifest.unwrap();
+    let listed: Vec<String> = manifest["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, names);
+    assert_eq!(&names[..3], ["backup.json", "header.json", "vault.db"]);
+    assert_eq!(names.len(), 3 + 2);
+    assert!(manifest["row_counts"]["patients"].as_u64() == Some(1));
+    assert!(manifest["audit_head"]["count"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn incremental_backups_refer_to_earlier_files_and_restore_as_a_chain() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("drive");
+    let mut admin = vault.admin();
+    populate(&mut admin, "Dayo", 2);
+    let first = backup_to(&mut admin, &dest, encryption_of(&keys), false);
+    populate(&mut admin, "Efe", 1);
+    let second = backup_to(&mut admin, &dest, encryption_of(&keys), false);
+    assert_eq!(second.kind, "incremental");
+    assert_eq!(second.blobs_referred, 4);
+    assert_eq!(second.blobs_stored, 2);
+    assert_eq!(second.depends_on, vec![first.id.clone()]);
+    assert!(second.byte_size.unwrap() < first.byte_size.unwrap());
+    let forced = backup_to(&mut admin, &dest, encryption_of(&keys), true);
+    assert_eq!((forced.kind.as_str(), forced.blobs_stored), ("full", 6));
+    drop(admin);
+
+    let second_file = PathBuf::from(second.file.unwrap());
+    let report = backup::verify(&second_file, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!(report.blobs, 6);
+    assert_eq!(report.chain, vec![first.file_name.clone().unwrap()]);
+
+    let target = out.path().join("restored");
+    let options = RestoreOptions {
+        file: second_file.clone(),
+        target: target.clone(),
+        dry_run: false,
+    };
+    backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!(blobs(&target), blobs(&vault.dir));
+
+    // Without the file it refers to, the chain is refused, naming what is missing.
+    fs::remove_file(first.file.unwrap()).unwrap();
+    let err = backup::verify(&second_file, &keys.decryption, &ADMIN).unwrap_err();
+    assert!(matches!(err, Error::BackupDamaged { .. }), "{err}");
+    assert!(err.to_string().contains(&first.file_name.unwrap()), "{err}");
+    // The next backup to that destination no longer counts on the missing file.
+    let mut admin = vault.admin();
+    let next = backup_to(&mut admin, &dest, encryption_of(&keys), false);
+    assert_eq!(next.depends_on, vec![forced.id]);
+}
+
+/// Copies a backup with one change applied, for the refusal tests.
+fn altered(file: &Path, name: &str, change: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut bytes = fs::read(file).unwrap();
+    change(&mut bytes);
+    let path = file.with_file_name(name);
+    fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn damaged_truncated_wrong_key_and_foreign_backups_are_refused_and_the_vault_is_untouched() {
+    let vault = Vault::new();
+    let passphrase = SecretString::from("correct horse battery staple".to_owned());
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("drive");
+    let record = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Folake", 2);
+        backup_to(
+            &mut admin,
+            &dest,
+            Encryption::Passphrase(passphrase.clone()),
+            false,
+        )
+    };
+    let file = PathBuf::from(record.file.unwrap());
+    let size = fs::metadata(&file).unwrap().len() as usize;
+    let before = files(&vault.dir);
+    let right = Decryption::Passphrase(passphrase.clone());
+    let restore = |file: &Path, key: &Decryption| {
+        let options = RestoreOptions {
+            file: file.to_path_buf(),
+            target: vault.dir.clone(),
+            dry_run: false,
+        };
+        backup::restore(&options, key, &ADMIN).unwrap_err()
+    };
+
+    // A flipped byte in the middle of the payload: the chunk fails, the member is named.
+    let flipped = altered(&file, "flipped.age", |b| b[size / 2] ^= 0x01);
+    let err = restore(&flipped, &right);
+    assert_eq!(err.class(), ErrorClass::Integrity, "{err}");
+    assert!(
+        err.to_string().contains("damaged") && err.to_string().contains("member"),
+        "{err}"
+    );
+
+    // A flipped byte in the encryption header.
+    let header_flip = altered(&file, "header.age", |b| b[40] ^= 0x01);
+    let err = restore(&header_flip, &right);
+    assert!(
+        matches!(err, Error::BackupDamaged { .. } | Error::BackupWrongKey(_)),
+        "{err}"
+    );
+
+    // Cut off: the end of the stream is missing.
+    let truncated = altered(&file, "truncated.age", |b| b.truncate(size - 100));
+    let err = restore(&truncated, &right);
+    assert_eq!(err.class(), ErrorClass::Integrity, "{err}");
+    assert!(
+        err.to_string().contains("cut off") || err.to_string().contains("damaged"),
+        "{err}"
+    );
+
+    // The wrong passphrase.
+    let wrong = Decryption::Passphrase(SecretString::from("wrong horse battery staple".to_owned()));
+    let err = restore(&file, &wrong);
+    assert!(matches!(err, Error::BackupWrongKey(_)), "{err}");
+    assert_eq!(err.class(), ErrorClass::Refused);
+
+    // Not an age file at all.
+    let junk = altered(&file, "junk.age", |b| *b = b"hello, not a backup".to_vec());
+    let err = restore(&junk, &right);
+    assert!(matches!(err, Error::BackupUnsupported(_)), "{err}");
+
+    // A backup of another vault.
+    let other = Vault::new();
+    let other_record = {
+        let mut admin = other.admin();
+        backup_to(
+            &mut admin,
+            &out.path().join("other"),
+            Encryption::Passphrase(passphrase.clone()),
+            false,
+        )
+    };
+    let err = restore(Path::new(&other_record.file.unwrap()), &right);
+    assert!(matches!(err, Error::BackupForeign { .. }), "{err}");
+    assert!(err.to_string().contains("another vault"), "{err}");
+
+    assert_eq!(files(&vault.dir), before, "the live vault changed");
+    let leftovers: Vec<_> = fs::read_dir(vault.dir.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".tessera-restoring")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn restoring_over_the_same_vault_reports_first_then_swaps_and_keeps_the_old_one() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let file = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Gozie", 1);
+        let record = backup_to(&mut admin, out.path(), encryption_of(&keys), false);
+        populate(&mut admin, "Hauwa", 0);
+        PathBuf::from(record.file.unwrap())
+    };
+    let before = files(&vault.dir);
+    let mut options = RestoreOptions {
+        file,
+        target: vault.dir.clone(),
+        dry_run: true,
+    };
+    let dry = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert!(dry.replaces_vault && dry.dry_run);
+    let patients_diff = dry
+        .differences
+        .iter()
+        .find(|d| d.table == "patients")
+        .unwrap();
+    assert_eq!((patients_diff.in_backup, patients_diff.current), (1, 2));
+    assert!(dry.current_audit_entries.unwrap() > dry.backup.audit_head.count);
+    let after = files(&vault.dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &before {
+        assert!(
+            after[name] == *bytes,
+            "a dry run changed {}",
+            name.display()
+        );
+    }
+
+    // Refused while a session has the vault open.
+    let session = vault.admin();
+    options.dry_run = false;
+    let err = backup::restore(&options, &keys.decryption, &ADMIN).unwrap_err();
+    assert!(matches!(err, Error::VaultInUse), "{err}");
+    drop(session);
+
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    let previous = PathBuf::from(report.previous_vault.unwrap());
+    assert!(previous.join("vault.db").exists());
+    let mut restored = vault.admin();
+    assert_eq!(
+        patients::search(&mut restored, "Hauwa", 10).unwrap().len(),
+        0
+    );
+    assert_eq!(
+        patients::search(&mut restored, "Gozie", 10).unwrap().len(),
+        1
+    );
+    let old = Vault::at(&previous);
+    let mut old_session = old.admin();
+    assert_eq!(
+        patients::search(&mut old_session, "Hauwa", 10)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn only_admins_restore_and_front_desk_cannot_back_up() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut desk = vault.staff("desk", Role::FrontDesk);
+    let options = CreateOptions {
+        destination: out.path().to_path_buf(),
+        encryption: encryption_of(&keys),
+        full: false,
+        trigger: Trigger::Manual,
+    };
+    let err =
+        backup::create(&mut desk, &options, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err}");
+    drop(desk);
+    let mut clinician = vault.staff("cleo", Role::Clinician);
+    let record = backup::create(
+        &mut clinician,
+        &options,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    drop(clinician);
+    let cleo = Credentials::Password {
+        username: "cleo",
+        password: common::STAFF_PW,
+    };
+    let file = PathBuf::from(record.file.unwrap());
+    backup::verify(&file, &keys.decryption, &cleo).unwrap();
+    let restore = RestoreOptions {
+        file,
+        target: out.path().join("restored"),
+        dry_run: false,
+    };
+    let err = backup::restore(&restore, &keys.decryption, &cleo).unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err}");
+    assert!(!out.path().join("restored").exists());
+    let bad = Credentials::Password {
+        username: "cleo",
+        password: "not the password",
+    };
+    let err = backup::verify(&PathBuf::from(&restore.file), &keys.decryption, &bad).unwrap_err();
+    assert!(matches!(err, Error::BadCredentials), "{err}");
+}
+
+#[test]
+fn pruning_keeps_the_newest_and_what_they_depend_on() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    populate(&mut admin, "Ify", 1);
+    let full = backup_to(&mut admin, out.path(), encryption_of(&keys), false);
+    let mut incrementals = Vec::new();
+    for n in 0..3 {
+        populate(&mut admin, &format!("Jide{n}"), 0);
+        incrementals.push(backup_to(
+            &mut admin,
+            out.path(),
+            encryption_of(&keys),
+            false,
+        ));
+    }
+    assert!(
+        incrementals
+            .iter()
+            .all(|r| r.depends_on == vec![full.id.clone()])
+    );
+    let dry = backup::prune(&mut admin, out.path(), 1, 0, true).unwrap();
+    let removed: Vec<&str> = dry.removed.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        removed,
+        [incrementals[0].id.as_str(), incrementals[1].id.as_str()]
+    );
+    let real = backup::prune(&mut admin, out.path(), 1, 0, false).unwrap();
+    assert_eq!(real.removed, dry.removed);
+    assert!(!Path::new(incrementals[0].file.as_ref().unwrap()).exists());
+    assert!(Path::new(full.file.as_ref().unwrap()).exists());
+    let statuses: Vec<String> = backup::list(&mut admin)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, ["ok", "pruned", "pruned", "ok"]);
+    // What remains still restores.
+    drop(admin);
+    let file = PathBuf::from(incrementals[2].file.clone().unwrap());
+    backup::verify(&file, &keys.decryption, &ADMIN).unwrap();
+}
+
+#[test]
+fn the_schedule_backs_up_when_due_records_failures_and_warns_when_stale() {
+    let vault = Vault::new();
+    let out = tempfile::tempdir().unwrap();
+    let drive = out.path().join("drive");
+    fs::create_dir(&drive).unwrap();
+    let unplugged = out.path().join("unplugged");
+    let mut admin = vault.admin();
+    let status = backup::status(&mut admin).unwrap();
+    assert!(status.overdue && status.last_ok.is_none());
+
+    let mut schedule = BackupSchedule {
+        enabled: true,
+        destinations: vec![drive.display().to_string(), unplugged.display().to_string()],
+        ..BackupSchedule::default()
+    };
+    let err = backup::set_schedule(&mut admin, schedule.clone(), None).unwrap_err();
+    assert!(err.to_string().contains("passphrase"), "{err}");
+    schedule.recipient = Some(age::x25519::Identity::generate().to_public().to_string());
+    let saved = backup::set_schedule(&mut admin, schedule, None).unwrap();
+    assert_eq!(backup::schedule(&mut admin).unwrap(), saved);
+
+    let runs = backup::run_due(&mut admin, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].backup.is_some(), "{:?}", runs[0]);
+    assert!(
+        runs[1].error.as_ref().unwrap().contains("not available"),
+        "{:?}",
+        runs[1]
+    );
+    // Nothing is due again straight away, not even the failed destination.
+    assert!(
+        backup::run_due(&mut admin, &mut |_, _| {}, &AtomicBool::new(false))
+            .unwrap()
+            .is_empty()
+    );
+    let status = backup::status(&mut admin).unwrap();
+    assert!(!status.overdue);
+    assert_eq!(status.last_attempt.unwrap().status, "failed");
+    let history = backup::list(&mut admin).unwrap();
+    assert_eq!(
+        history.iter().filter(|r| r.trigger == "scheduled").count(),
+        2
+    );
+    drop(admin);
+
+    // Front desk sessions never run it.
+    let mut desk = vault.staff("desk", Role::FrontDesk);
+    assert!(
+        backup::run_due(&mut desk, &mut |_, _| {}, &AtomicBool::new(false))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_cancelled_backup_leaves_no_file_and_is_recorded_as_failed() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    populate(&mut admin, "Kemi", 2);
+    let options = CreateOptions {
+        destination: out.path().to_path_buf(),
+        encryption: encryption_of(&keys),
+        full: false,
+        trigger: Trigger::Manual,
+    };
+    let cancel = AtomicBool::new(false);
+    let err = backup::create(
+        &mut admin,
+        &options,
+        &mut |p| {
+            if p.done_bytes > 0 {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+    let history = backup::list(&mut admin).unwrap();
+    assert_eq!(history[0].status, "failed");
+    assert_eq!(history[0].error.as_deref(), Some("cancelled"));
+    let leftovers = fs::read_dir(&vault.dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".snapshot"))
+        .count();
+    assert_eq!(leftovers, 0);
+}
