@@ -6,10 +6,12 @@ set -euo pipefail
 # Build: a C compiler, make and perl build the bundled SQLCipher and its vendored OpenSSL;
 # WebKitGTK and friends build the desktop shell; Node.js builds the UI.
 # Tests: sqlite3 proves a vault is unreadable by stock SQLite; strace proves no command opens
-# a network socket; exiftool writes and reads photo metadata; Xvfb and WebKitWebDriver run the real app for the end-to-end suite.
+# a network socket; exiftool writes and reads photo metadata; Xvfb and WebKitWebDriver run the real app for the end-to-end suite;
+# age and tar (the standard tools) prove a backup opens without Tessera; util-linux's unshare
+# mounts a tiny tmpfs for the full-disk test.
 APT_PACKAGES=(build-essential pkg-config perl make sqlite3 ca-certificates file
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
-  nodejs xvfb webkit2gtk-driver strace libimage-exiftool-perl)
+  nodejs xvfb webkit2gtk-driver strace libimage-exiftool-perl age tar util-linux)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,5 +1,6 @@
 //! The command-line grammar. Kept apart from the commands so `--help` reads as one document.
 
+mod backup;
 mod consent;
 mod credential;
 mod dev;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
+pub use backup::{BackupCommand, BackupCreateArgs};
 pub use consent::ConsentCommand;
 pub use credential::{CredentialCommand, CredentialSetArgs};
 pub use dev::DevCommand;
@@ -80,6 +82,9 @@ pub enum Command {
     /// Clinicians' licences, specialisations and certifications.
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Encrypted backups: create, verify, restore, list, prune.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),

@@ -41,6 +41,27 @@ pub fn new_password(for_whom: &str) -> Result<Zeroizing<String>> {
     }
 }
 
+/// The passphrase of a backup being written: `TESSERA_BACKUP_PASSPHRASE`, or a prompt asked
+/// twice (a mistyped passphrase would make the backup useless).
+pub fn new_backup_passphrase() -> Result<Zeroizing<String>> {
+    match from_env(BACKUP_VAR) {
+        Some(value) => Ok(value),
+        None => prompt_twice(BACKUP_VAR, "the backup"),
+    }
+}
+
+/// The passphrase of a backup being read: `TESSERA_BACKUP_PASSPHRASE` or a prompt.
+pub fn backup_passphrase() -> Result<Zeroizing<String>> {
+    secret(
+        BACKUP_VAR,
+        false,
+        "Backup passphrase: ",
+        "backup passphrase",
+    )
+}
+
+const BACKUP_VAR: &str = "TESSERA_BACKUP_PASSPHRASE";
+
 fn prompt_twice(var: &str, for_whom: &str) -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         bail!(UsageError(format!(

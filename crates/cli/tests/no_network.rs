@@ -58,6 +58,7 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
             .args(args)
             .env("TESSERA_VAULT", &vault)
             .env("TESSERA_PASSWORD", ADMIN_PW)
+            .env("TESSERA_BACKUP_PASSPHRASE", "a long backup passphrase")
             .env_remove("TESSERA_USER")
             .output()
             .expect("strace is installed by scripts/setup.sh");
@@ -87,5 +88,22 @@ fn a_clinic_day_through_the_cli_opens_no_internet_socket() {
     traced(
         steps.len(),
         &["--user", "ana", "photo", "import", &human_id, photo],
+    );
+    let backups = tmp.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let backups = backups.to_str().unwrap();
+    traced(
+        steps.len() + 1,
+        &["--user", "ana", "backup", "create", "--dest", backups],
+    );
+    let file = std::fs::read_dir(backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    traced(
+        steps.len() + 2,
+        &["--user", "ana", "backup", "verify", file.to_str().unwrap()],
     );
 }

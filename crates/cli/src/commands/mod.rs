@@ -2,6 +2,7 @@
 //! core, print. Authorization is decided in core, never here.
 
 mod audit;
+mod backup;
 mod consent;
 mod credential;
 mod dev;
@@ -36,6 +37,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Photo(command) => photo::run(cli, command),
         Command::Consent(command) => consent::run(cli, command),
         Command::Credential(command) => credential::run(cli, command),
+        Command::Backup(command) => backup::run(cli, command),
         Command::Dev(command) => dev::run(cli, command),
     }
 }
@@ -53,25 +55,27 @@ pub fn vault_dir(cli: &Cli) -> Result<PathBuf> {
 /// Unlocks the vault as `--user` with a password, or with the recovery key under `--recovery`.
 pub fn unlock(cli: &Cli) -> Result<Session> {
     let dir = vault_dir(cli)?;
-    let session = if cli.recovery {
+    with_credentials(cli, |credentials| {
+        Ok(core_vault::unlock(&dir, credentials)?)
+    })
+}
+
+/// Runs `f` with the acting user's credentials: `--user` and a password, or the recovery key
+/// under `--recovery`, read from the environment, stdin or a prompt.
+pub fn with_credentials<T>(cli: &Cli, f: impl FnOnce(&Credentials<'_>) -> Result<T>) -> Result<T> {
+    if cli.recovery {
         let typed = secrets::recovery_key(cli.password_stdin)?;
         let key = RecoveryKey::parse(&typed)?;
-        core_vault::unlock(&dir, &Credentials::Recovery(&key))?
-    } else {
-        let Some(username) = cli.user.as_deref() else {
-            bail!(UsageError(
-                "name the acting user with --user or TESSERA_USER (or use --recovery)".into()
-            ));
-        };
-        let password =
-            secrets::password(cli.password_stdin, &format!("Password for {username}: "))?;
-        core_vault::unlock(
-            &dir,
-            &Credentials::Password {
-                username,
-                password: &password,
-            },
-        )?
+        return f(&Credentials::Recovery(&key));
+    }
+    let Some(username) = cli.user.as_deref() else {
+        bail!(UsageError(
+            "name the acting user with --user or TESSERA_USER (or use --recovery)".into()
+        ));
     };
-    Ok(session)
+    let password = secrets::password(cli.password_stdin, &format!("Password for {username}: "))?;
+    f(&Credentials::Password {
+        username,
+        password: &password,
+    })
 }

@@ -18,7 +18,7 @@ mod snapshot;
 use std::fmt;
 use std::path::Path;
 
-use age::secrecy::SecretString;
+pub use age::secrecy::SecretString;
 
 use crate::error::{Error, Result};
 
