@@ -23,6 +23,7 @@ pub fn tessera(dir: &Path) -> Command {
         "TESSERA_PASSWORD",
         "TESSERA_NEW_PASSWORD",
         "TESSERA_RECOVERY_KEY",
+        "TESSERA_BACKUP_PASSPHRASE",
     ] {
         cmd.env_remove(var);
     }

@@ -441,9 +441,9 @@ fn read_blob<R: Read>(
             .parent()
             .ok_or(Error::Internal("a blob path has no parent"))?;
         fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
+        // Not synced one by one: the restore syncs the whole new vault once before the swap.
         let mut out = fsutil::create_private_file(&path)?;
         out.write_all(&sealed)
-            .and_then(|()| out.sync_all())
             .map_err(Error::io(format!("cannot write {}", path.display())))?;
     }
     Ok((member, sealed))

@@ -199,7 +199,7 @@ fn stage(
     inspected.header.audit_anchor =
         (head.count > 0).then(|| audit::anchor_for(&audit_key, &vault_id, &head));
     inspected.header.write(&paths.header())?;
-    fsutil::sync_dir(staging)?;
+    sync_tree(staging)?;
 
     let mut session = vault::unlock(staging, credentials)?;
     let backup = &inspected.manifest;
@@ -260,6 +260,41 @@ fn swap(staging: &Path, target: &Path, replaces_vault: bool) -> Result<Option<St
     }
     fsutil::sync_dir(parent)?;
     Ok(Some(previous.display().to_string()))
+}
+
+/// Makes everything written under `dir` durable before it is swapped in: on Linux one
+/// `syncfs` of its filesystem (instead of a sync per photo file), elsewhere file by file.
+fn sync_tree(dir: &Path) -> Result<()> {
+    let failed = Error::io(format!("cannot flush {}", dir.display()));
+    #[cfg(target_os = "linux")]
+    {
+        let handle =
+            fs::File::open(dir).map_err(Error::io(format!("cannot open {}", dir.display())))?;
+        rustix::fs::syncfs(&handle).map_err(|e| failed(e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            for entry in
+                fs::read_dir(&d).map_err(Error::io(format!("cannot read {}", d.display())))?
+            {
+                let path = entry
+                    .map_err(Error::io(format!("cannot read {}", d.display())))?
+                    .path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    fs::File::open(&path)
+                        .and_then(|f| f.sync_all())
+                        .map_err(Error::io(format!("cannot flush {}", path.display())))?;
+                }
+            }
+            fsutil::sync_dir(&d)?;
+        }
+        let _ = failed;
+        Ok(())
+    }
 }
 
 #[cfg(target_os = "linux")]
