@@ -12,7 +12,7 @@ use crate::fsutil;
 
 /// Numbered migrations, embedded at build time. Each runs in one transaction that also
 /// records its number in `user_version`.
-const MIGRATIONS: &[(u32, &str)] = &[
+pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     (
         1,
         include_str!(concat!(
@@ -32,6 +32,13 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../migrations/0003_photos.sql"
+        )),
+    ),
+    (
+        4,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0004_redaction.sql"
         )),
     ),
 ];
