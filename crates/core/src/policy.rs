@@ -153,11 +153,18 @@ pub enum Action {
     DevSeed,
     /// Changing vault-wide settings (auto-lock).
     SettingsManage,
+    /// Erasing a patient (right to be forgotten): rows removed or anonymised, photo files
+    /// deleted, their audit trail redacted.
+    PatientErase,
+    /// Writing a subject access export: everything held on one patient, in one archive.
+    PatientSubjectExport,
+    /// Reading and setting the retention policy, and running it.
+    RetentionManage,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 34] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -189,6 +196,9 @@ impl Action {
         Action::PhotoDelete,
         Action::DevSeed,
         Action::SettingsManage,
+        Action::PatientErase,
+        Action::PatientSubjectExport,
+        Action::RetentionManage,
     ];
 
     /// The name recorded in the audit log.
@@ -225,6 +235,9 @@ impl Action {
             Action::PhotoDelete => "photo.delete",
             Action::DevSeed => "dev.seed",
             Action::SettingsManage => "settings.manage",
+            Action::PatientErase => "patient.erase",
+            Action::PatientSubjectExport => "patient.subject_export",
+            Action::RetentionManage => "retention.manage",
         }
     }
 
@@ -262,6 +275,9 @@ impl Action {
             Action::PhotoDelete => "delete or restore photos",
             Action::DevSeed => "generate test data",
             Action::SettingsManage => "change vault settings",
+            Action::PatientErase => "erase patients",
+            Action::PatientSubjectExport => "export everything held on a patient",
+            Action::RetentionManage => "manage or run the retention policy",
         }
     }
 }
@@ -271,7 +287,8 @@ impl Action {
 /// Admins may do everything: in the small clinics Tessera serves, the admin is usually also
 /// a practitioner. Front desk registers and finds patients but reads nothing clinical (what
 /// an access grant opens to it comes with the access-code feature). The recovery key only
-/// repairs accounts.
+/// repairs accounts. Erasure, subject access exports and retention are admins' alone: they
+/// are the data controller's decisions, and an export holds every photo, private ones too.
 pub fn allows(principal: Principal, action: Action) -> bool {
     let Principal::Staff(role) = principal else {
         return matches!(
@@ -319,7 +336,10 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::PatientDelete
         | Action::CredentialManage
         | Action::DevSeed
-        | Action::SettingsManage => admin,
+        | Action::SettingsManage
+        | Action::PatientErase
+        | Action::PatientSubjectExport
+        | Action::RetentionManage => admin,
     }
 }
 
@@ -381,6 +401,12 @@ mod tests {
             (Action::PhotoDelete, [true, true, true, false, false]),
             (Action::DevSeed, [true, false, false, false, false]),
             (Action::SettingsManage, [true, false, false, false, false]),
+            (Action::PatientErase, [true, false, false, false, false]),
+            (
+                Action::PatientSubjectExport,
+                [true, false, false, false, false],
+            ),
+            (Action::RetentionManage, [true, false, false, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {
