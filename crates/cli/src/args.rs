@@ -7,6 +7,7 @@ mod encounter;
 mod narrative;
 mod patient;
 mod photo;
+mod retention;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,7 @@ pub use encounter::{EncounterAddArgs, EncounterCommand};
 pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
 pub use photo::{PhotoCommand, PhotoGetArgs};
+pub use retention::{RetentionCommand, RetentionSetArgs};
 
 /// Tessera: encrypted, offline records of a patient's recovery journey.
 #[derive(Debug, Parser)]
@@ -80,6 +82,9 @@ pub enum Command {
     /// Clinicians' licences, specialisations and certifications.
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// How long records are kept, and applying that (admins).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),
