@@ -8,6 +8,7 @@ mod encounter;
 mod narrative;
 mod patient;
 mod photo;
+mod retention;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ pub use encounter::{EncounterAddArgs, EncounterCommand};
 pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
 pub use photo::{PhotoCommand, PhotoGetArgs};
+pub use retention::{RetentionCommand, RetentionSetArgs};
 
 /// Tessera: encrypted, offline records of a patient's recovery journey.
 #[derive(Debug, Parser)]
@@ -85,6 +87,9 @@ pub enum Command {
     /// Encrypted backups: create, verify, restore, list, prune.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// How long records are kept, and applying that (admins).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),

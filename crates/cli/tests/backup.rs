@@ -306,7 +306,11 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
             .success();
         complete += 1;
     }
-    assert_eq!(complete, 1 + 20 - killed);
+    // A kill after the rename (while the history is written) still leaves a whole backup.
+    assert!(
+        complete > 20 - killed,
+        "{complete} complete, {killed} killed"
+    );
     let check = v.json(v.admin().args(["vault", "check"]));
     assert_eq!(check["database_problems"], serde_json::json!([]));
     assert_eq!(check["photo_problems"], serde_json::json!([]));

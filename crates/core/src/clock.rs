@@ -41,6 +41,23 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     Some(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
+/// The same instant `years` calendar years earlier (29 February falls back to the 28th);
+/// the earliest representable time if that is out of range.
+pub fn years_before(ms: i64, years: u32) -> i64 {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+        return i64::MIN;
+    };
+    let year = t.year() - years as i32;
+    let date = t
+        .date()
+        .replace_year(year)
+        .or_else(|_| t.date().replace_day(28).and_then(|d| d.replace_year(year)));
+    match date {
+        Ok(date) => (t.replace_date(date).unix_timestamp_nanos() / 1_000_000) as i64,
+        Err(_) => i64::MIN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +66,14 @@ mod tests {
     fn rfc3339_round_trips_through_parse() {
         let ms = 1_795_000_000_123;
         assert_eq!(parse_instant(&to_rfc3339(ms)), Some(ms));
+    }
+
+    #[test]
+    fn years_before_counts_calendar_years() {
+        let leap = parse_instant("2024-02-29T12:00:00Z").unwrap();
+        assert_eq!(to_rfc3339(years_before(leap, 6)), "2018-02-28T12:00:00Z");
+        let day = parse_instant("2026-05-01").unwrap();
+        assert_eq!(years_before(day, 1), parse_instant("2025-05-01").unwrap());
     }
 
     #[test]

@@ -126,35 +126,40 @@ pub fn record(session: &mut Session, patient: &str, new: NewConsent) -> Result<C
 pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Consent>> {
     session.write(Action::ConsentView, |w| {
         let found = patients::resolve(w.conn(), patient)?;
-        let mut stmt = w.conn().prepare_cached(
-            "SELECT id, patient_id, purpose, status, recorder, recorded_at, evidence_id, notes, \
-             NOT EXISTS (SELECT 1 FROM consents later WHERE later.patient_id = c.patient_id \
-               AND later.purpose = c.purpose AND (later.recorded_at, later.id) > (c.recorded_at, c.id)) \
-             FROM consents c WHERE patient_id = ?1 ORDER BY recorded_at, id",
-        )?;
-        let consents = stmt
-            .query_map([&found.id], |r| {
-                Ok(Consent {
-                    id: r.get(0)?,
-                    patient_id: r.get(1)?,
-                    purpose: r.get(2)?,
-                    status: if r.get::<_, String>(3)? == "withdrawn" {
-                        ConsentStatus::Withdrawn
-                    } else {
-                        ConsentStatus::Granted
-                    },
-                    recorded_by: r.get(4)?,
-                    recorded_at: clock::to_rfc3339(r.get(5)?),
-                    evidence_id: r.get(6)?,
-                    notes: r.get(7)?,
-                    current: r.get(8)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
+        let consents = for_patient(w.conn(), &found.id)?;
         w.record(
             Change::new("patient", Some(&found.id)).after(json!({ "consents": consents.len() })),
         )?;
         Ok(consents)
     })
+}
+
+/// Every consent decision of a patient, oldest first, without auditing (callers do).
+pub(crate) fn for_patient(conn: &rusqlite::Connection, patient_id: &str) -> Result<Vec<Consent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, patient_id, purpose, status, recorder, recorded_at, evidence_id, notes, \
+         NOT EXISTS (SELECT 1 FROM consents later WHERE later.patient_id = c.patient_id \
+           AND later.purpose = c.purpose AND (later.recorded_at, later.id) > (c.recorded_at, c.id)) \
+         FROM consents c WHERE patient_id = ?1 ORDER BY recorded_at, id",
+    )?;
+    let consents = stmt
+        .query_map([patient_id], |r| {
+            Ok(Consent {
+                id: r.get(0)?,
+                patient_id: r.get(1)?,
+                purpose: r.get(2)?,
+                status: if r.get::<_, String>(3)? == "withdrawn" {
+                    ConsentStatus::Withdrawn
+                } else {
+                    ConsentStatus::Granted
+                },
+                recorded_by: r.get(4)?,
+                recorded_at: clock::to_rfc3339(r.get(5)?),
+                evidence_id: r.get(6)?,
+                notes: r.get(7)?,
+                current: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(consents)
 }

@@ -317,13 +317,22 @@ pub(crate) fn insert(
 
 /// The newest `limit` encounters of a patient, newest first, without auditing (callers do).
 pub(crate) fn recent(conn: &Connection, patient_id: &str, limit: u32) -> Result<Vec<Encounter>> {
+    select(conn, patient_id, i64::from(limit.clamp(1, MAX_LISTED)))
+}
+
+/// Every encounter of a patient, newest first, without auditing (the subject access export).
+pub(crate) fn all(conn: &Connection, patient_id: &str) -> Result<Vec<Encounter>> {
+    select(conn, patient_id, -1)
+}
+
+fn select(conn: &Connection, patient_id: &str, limit: i64) -> Result<Vec<Encounter>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, patient_id, version, occurred_at, kind, created_by, reason, notes, diagnoses, \
          treatments, bp_systolic, bp_diastolic, pulse, temperature_c, spo2, weight_kg, height_cm, \
          pain, created_at FROM encounters WHERE patient_id = ?1 \
          ORDER BY occurred_at DESC, id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![patient_id, limit.clamp(1, MAX_LISTED)], |r| {
+    let rows = stmt.query_map(params![patient_id, limit], |r| {
         let list = |i: usize| -> rusqlite::Result<Vec<String>> {
             Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
         };

@@ -38,15 +38,18 @@ pub mod consents;
 pub mod credentials;
 pub mod crypto;
 pub mod encounters;
+pub mod erasure;
 mod error;
 mod fsutil;
 pub mod media;
 pub mod narratives;
 pub mod patients;
 pub mod policy;
+pub mod retention;
 pub mod seed;
 pub mod session;
 pub mod settings;
+pub mod subject_export;
 pub mod vault;
 
 pub use error::{Error, ErrorClass, Result};

@@ -211,13 +211,7 @@ pub(crate) fn revise(
 pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Narrative>> {
     session.write(Action::NarrativeView, |w| {
         let found = patients::resolve(w.conn(), patient)?;
-        let mut stmt = w.conn().prepare_cached(&format!(
-            "{SELECT_NARRATIVE} WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"
-        ))?;
-        let narratives = stmt
-            .query_map([&found.id], narrative_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
+        let narratives = for_patient(w.conn(), &found.id)?;
         w.record(
             Change::new("patient", Some(&found.id))
                 .after(json!({ "narratives": narratives.len() })),
@@ -230,24 +224,7 @@ pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Narrative>> {
 pub fn history(session: &mut Session, narrative_id: &str) -> Result<Vec<Revision>> {
     session.write(Action::NarrativeView, |w| {
         load(w.conn(), narrative_id)?;
-        let mut stmt = w.conn().prepare_cached(
-            "SELECT narrative_id, revision, title, body, photo_id, editor_name, edited_at \
-             FROM narrative_revisions WHERE narrative_id = ?1 ORDER BY revision",
-        )?;
-        let revisions = stmt
-            .query_map([narrative_id], |r| {
-                Ok(Revision {
-                    narrative_id: r.get(0)?,
-                    revision: r.get(1)?,
-                    title: r.get(2)?,
-                    body: r.get(3)?,
-                    photo_id: r.get(4)?,
-                    edited_by: r.get(5)?,
-                    edited_at: clock::to_rfc3339(r.get(6)?),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
+        let revisions = revisions(w.conn(), narrative_id)?;
         w.record(
             Change::new("narrative", Some(narrative_id))
                 .after(json!({ "revisions": revisions.len() })),
@@ -365,6 +342,39 @@ pub(crate) fn insert_revision(
             now
         ])?;
     Ok(())
+}
+
+/// A patient's narratives, newest first, without auditing (callers do).
+pub(crate) fn for_patient(conn: &Connection, patient_id: &str) -> Result<Vec<Narrative>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT_NARRATIVE} WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"
+    ))?;
+    let narratives = stmt
+        .query_map([patient_id], narrative_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(narratives)
+}
+
+/// Every revision of a narrative, oldest first, without auditing (callers do).
+pub(crate) fn revisions(conn: &Connection, narrative_id: &str) -> Result<Vec<Revision>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT narrative_id, revision, title, body, photo_id, editor_name, edited_at \
+         FROM narrative_revisions WHERE narrative_id = ?1 ORDER BY revision",
+    )?;
+    let revisions = stmt
+        .query_map([narrative_id], |r| {
+            Ok(Revision {
+                narrative_id: r.get(0)?,
+                revision: r.get(1)?,
+                title: r.get(2)?,
+                body: r.get(3)?,
+                photo_id: r.get(4)?,
+                edited_by: r.get(5)?,
+                edited_at: clock::to_rfc3339(r.get(6)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(revisions)
 }
 
 const SELECT_NARRATIVE: &str = "SELECT id, patient_id, photo_id, author_name, author_type, title, \

@@ -161,11 +161,18 @@ pub enum Action {
     BackupRestore,
     /// Changing the backup schedule and destinations, and pruning old backups.
     BackupManage,
+    /// Erasing a patient (right to be forgotten): rows removed or anonymised, photo files
+    /// deleted, their audit trail redacted.
+    PatientErase,
+    /// Writing a subject access export: everything held on one patient, in one archive.
+    PatientSubjectExport,
+    /// Reading and setting the retention policy, and running it.
+    RetentionManage,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 38] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -201,6 +208,9 @@ impl Action {
         Action::BackupList,
         Action::BackupRestore,
         Action::BackupManage,
+        Action::PatientErase,
+        Action::PatientSubjectExport,
+        Action::RetentionManage,
     ];
 
     /// The name recorded in the audit log.
@@ -241,6 +251,9 @@ impl Action {
             Action::BackupList => "backup.list",
             Action::BackupRestore => "backup.restore",
             Action::BackupManage => "backup.manage",
+            Action::PatientErase => "patient.erase",
+            Action::PatientSubjectExport => "patient.subject_export",
+            Action::RetentionManage => "retention.manage",
         }
     }
 
@@ -282,6 +295,9 @@ impl Action {
             Action::BackupList => "see or verify backups",
             Action::BackupRestore => "restore the vault from a backup",
             Action::BackupManage => "change the backup schedule or prune backups",
+            Action::PatientErase => "erase patients",
+            Action::PatientSubjectExport => "export everything held on a patient",
+            Action::RetentionManage => "manage or run the retention policy",
         }
     }
 }
@@ -291,7 +307,8 @@ impl Action {
 /// Admins may do everything: in the small clinics Tessera serves, the admin is usually also
 /// a practitioner. Front desk registers and finds patients but reads nothing clinical (what
 /// an access grant opens to it comes with the access-code feature). The recovery key only
-/// repairs accounts.
+/// repairs accounts. Erasure, subject access exports and retention are admins' alone: they
+/// are the data controller's decisions, and an export holds every photo, private ones too.
 pub fn allows(principal: Principal, action: Action) -> bool {
     let Principal::Staff(role) = principal else {
         return matches!(
@@ -346,6 +363,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::SettingsManage
         | Action::BackupRestore
         | Action::BackupManage => admin,
+        Action::PatientErase | Action::PatientSubjectExport | Action::RetentionManage => admin,
     }
 }
 
@@ -411,6 +429,12 @@ mod tests {
             (Action::BackupList, [true, true, true, false, true]),
             (Action::BackupRestore, [true, false, false, false, true]),
             (Action::BackupManage, [true, false, false, false, false]),
+            (Action::PatientErase, [true, false, false, false, false]),
+            (
+                Action::PatientSubjectExport,
+                [true, false, false, false, false],
+            ),
+            (Action::RetentionManage, [true, false, false, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

@@ -256,6 +256,17 @@ impl WriteTx<'_> {
         &self.tx
     }
 
+    /// The audit key (the chain conversion and the retention checkpoint MAC with it).
+    pub(crate) fn audit_key(&self) -> &SecretKey {
+        self.author.key
+    }
+
+    /// Reloads the chain head after the chain itself was rewritten in this transaction.
+    pub(crate) fn reload_head(&mut self) -> Result<()> {
+        self.head = ChainHead::load(&self.tx)?;
+        Ok(())
+    }
+
     /// The acting user's name, as recorded on the rows a change writes.
     pub(crate) fn actor_name(&self) -> &str {
         self.author.actor_name

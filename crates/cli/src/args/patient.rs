@@ -1,5 +1,7 @@
 //! `tessera patient ...`.
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand};
 
 use super::{JsonFile, Limit};
@@ -50,6 +52,27 @@ pub enum PatientCommand {
     Restore {
         /// The patient's id or human id.
         patient: String,
+    },
+    /// Erase a patient for good (right to be forgotten; admins): every row, photo file and
+    /// the personal data in their audit trail. Asks you to type PATIENT again unless --yes.
+    Erase {
+        /// The patient's id or human id.
+        patient: String,
+        /// Keep an anonymised record (sex, birth year, visit dates and vitals) instead.
+        #[arg(long)]
+        anonymise: bool,
+        /// Do not ask for confirmation (needed when not run in a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Write everything held on a patient to one tar archive (subject access request;
+    /// admins): record.json, the photos and a README.
+    SubjectExport {
+        /// The patient's id or human id.
+        patient: String,
+        /// The archive to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

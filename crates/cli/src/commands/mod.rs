@@ -7,10 +7,12 @@ mod consent;
 mod credential;
 mod dev;
 mod encounter;
+mod erasure;
 mod init;
 mod narrative;
 mod patient;
 mod photo;
+mod retention;
 mod user;
 mod vault;
 
@@ -38,6 +40,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Consent(command) => consent::run(cli, command),
         Command::Credential(command) => credential::run(cli, command),
         Command::Backup(command) => backup::run(cli, command),
+        Command::Retention(command) => retention::run(cli, command),
         Command::Dev(command) => dev::run(cli, command),
     }
 }

@@ -48,6 +48,14 @@ pub fn run(cli: &Cli, command: &PatientCommand) -> Result<()> {
                 )
             })
         }
+        PatientCommand::Erase {
+            patient,
+            anonymise,
+            yes,
+        } => super::erasure::erase(cli, patient, *anonymise, *yes),
+        PatientCommand::SubjectExport { patient, out } => {
+            super::erasure::subject_export(cli, patient, out)
+        }
         PatientCommand::Restore { patient } => {
             let patient = patients::restore(&mut super::unlock(cli)?, patient)?;
             output::emit(cli.json, &patient, |p| {

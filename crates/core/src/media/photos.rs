@@ -292,6 +292,18 @@ pub fn list(session: &mut Session, patient: &str, listing: Listing) -> Result<Ve
     })
 }
 
+/// Every photo of a patient, in the bin or not, private or not, oldest first, without the
+/// policy or privacy check: for the subject access export, whose caller is authorized.
+pub(crate) fn all_for_patient(conn: &Connection, patient_id: &str) -> Result<Vec<Photo>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_PHOTO} WHERE patient_id = ?1 ORDER BY imported_at, id"
+    ))?;
+    let photos = stmt
+        .query_map([patient_id], |r| photo_from_row(r).map(|row| row.photo))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(photos)
+}
+
 /// One photo's record. Audited.
 pub fn get(session: &mut Session, id: &str) -> Result<Photo> {
     let actor = session.actor().clone();

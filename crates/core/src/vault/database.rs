@@ -12,7 +12,7 @@ use crate::fsutil;
 
 /// Numbered migrations, embedded at build time. Each runs in one transaction that also
 /// records its number in `user_version`.
-const MIGRATIONS: &[(u32, &str)] = &[
+pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
     (
         1,
         include_str!(concat!(
@@ -39,6 +39,13 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../migrations/0004_backups.sql"
+        )),
+    ),
+    (
+        5,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0005_redaction.sql"
         )),
     ),
 ];

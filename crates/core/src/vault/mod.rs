@@ -245,6 +245,10 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
     check_vault_id(&conn, &vault_id)?;
     let actor = actor_for(&conn, credentials, &slot_id)?;
     let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
+    // A vault written before redaction existed gets its chain converted once. A failure
+    // rolls back and is tried again at the next unlock; meanwhile v1 and v2 entries verify
+    // side by side, and only redaction of the v1 ones is impossible.
+    let _ = crate::audit::upgrade::run(&mut session);
     flush_auth_events(&mut session, &header.pending_auth_events)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);

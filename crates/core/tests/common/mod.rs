@@ -1,6 +1,8 @@
 //! A real vault in a temp directory, with an admin and staff sessions, for integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod sqlcipher;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
@@ -60,6 +62,13 @@ impl Vault {
     /// vault.db opened with the raw key, bypassing the core, as a test (or an attacker
     /// holding the key) could.
     pub fn raw(&self) -> Connection {
+        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
+        database::apply_key(&conn, &self.db_key()).unwrap();
+        conn
+    }
+
+    /// The raw SQLCipher key of vault.db, derived from the data key as the vault does.
+    pub fn db_key(&self) -> crypto::SecretKey {
         let header = Header::read(&self.dir.join("header.json")).unwrap();
         let slot = header
             .slot(&password_slot_id(&header.vault_id, "ana"))
@@ -68,13 +77,7 @@ impl Vault {
             .open_with_password(&header.vault_id, ADMIN_PW)
             .unwrap()
             .unwrap();
-        let conn = Connection::open(self.dir.join("vault.db")).unwrap();
-        database::apply_key(
-            &conn,
-            &crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database),
-        )
-        .unwrap();
-        conn
+        crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database)
     }
 }
 

@@ -48,4 +48,9 @@ after: JsonValue | null,
 /**
  * Reason given.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * When the payload (before, after, reason) was removed because it held personal data
+ * of an erased patient, RFC 3339. The entry itself stays in the chain.
+ */
+redacted_at?: string, };

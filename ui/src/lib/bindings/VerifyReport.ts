@@ -22,6 +22,19 @@ anchored: number | null,
  */
 unanchored: number, 
 /**
+ * The oldest entries removed by retention (the chain starts after them).
+ */
+removed: number, 
+/**
+ * Entries whose payload was redacted (erasure, retention).
+ */
+redacted: number, 
+/**
+ * Entries still in the v1 form (written before redaction existed and not upgraded
+ * because the chain did not verify); they cannot be redacted.
+ */
+legacy: number, 
+/**
  * The first problem, if any.
  */
 problem: ChainProblem | null, };

@@ -5,6 +5,18 @@
 //! database key can still drop them, which is what the MACs and the header anchor are for:
 //! an altered, reordered or removed entry breaks the chain, and removing the newest entries
 //! leaves the chain shorter than the count anchored in `header.json`.
+//!
+//! Entries are v2 (see [`entry`]): the chain covers a MAC of each payload rather than the
+//! payload itself, so redaction ([`redact`]) can remove personal data of an erased patient
+//! without breaking the chain; retention can remove the oldest entries behind a MAC'd
+//! checkpoint ([`checkpoint`]); vaults written before v2 are converted at unlock ([`upgrade`]).
+
+pub(crate) mod checkpoint;
+mod entry;
+pub(crate) mod redact;
+pub(crate) mod upgrade;
+
+use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -17,9 +29,7 @@ use crate::error::{Error, Result};
 use crate::policy::Action;
 use crate::session::Session;
 use crate::vault::header::AuditAnchor;
-
-const MAC_LEN: usize = 32;
-const GENESIS: [u8; MAC_LEN] = [0; MAC_LEN];
+use entry::{GENESIS, MAC_LEN, Row, SELECT_ROWS};
 
 /// What a change did to one resource; the caller describes it, the chain records it.
 /// Never put secrets (passwords, keys, access codes) in `before` or `after`.
@@ -65,76 +75,6 @@ impl Change {
         self
     }
 }
-
-/// One row of the log, as stored (JSON kept as text so the MAC is over exact bytes).
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    seq: i64,
-    at: i64,
-    actor_id: Option<String>,
-    actor_name: String,
-    session_id: String,
-    action: String,
-    resource_type: String,
-    resource_id: Option<String>,
-    before_json: Option<String>,
-    after_json: Option<String>,
-    reason: Option<String>,
-}
-
-impl Row {
-    /// Unambiguous encoding: each field length-prefixed, `u32::MAX` for NULL.
-    fn canonical(&self) -> Vec<u8> {
-        fn put(out: &mut Vec<u8>, field: Option<&[u8]>) {
-            match field {
-                Some(bytes) => {
-                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-                    out.extend_from_slice(bytes);
-                }
-                None => out.extend_from_slice(&u32::MAX.to_be_bytes()),
-            }
-        }
-        let mut out = b"tessera-audit-v1\0".to_vec();
-        out.extend_from_slice(&self.seq.to_be_bytes());
-        out.extend_from_slice(&self.at.to_be_bytes());
-        put(&mut out, self.actor_id.as_deref().map(str::as_bytes));
-        put(&mut out, Some(self.actor_name.as_bytes()));
-        put(&mut out, Some(self.session_id.as_bytes()));
-        put(&mut out, Some(self.action.as_bytes()));
-        put(&mut out, Some(self.resource_type.as_bytes()));
-        put(&mut out, self.resource_id.as_deref().map(str::as_bytes));
-        put(&mut out, self.before_json.as_deref().map(str::as_bytes));
-        put(&mut out, self.after_json.as_deref().map(str::as_bytes));
-        put(&mut out, self.reason.as_deref().map(str::as_bytes));
-        out
-    }
-
-    fn mac(&self, key: &SecretKey, prev: &[u8]) -> [u8; MAC_LEN] {
-        crypto::hmac_sha256(key, &[prev, &self.canonical()])
-    }
-
-    fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, Vec<u8>)> {
-        Ok((
-            Row {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor_id: r.get(2)?,
-                actor_name: r.get(3)?,
-                session_id: r.get(4)?,
-                action: r.get(5)?,
-                resource_type: r.get(6)?,
-                resource_id: r.get(7)?,
-                before_json: r.get(8)?,
-                after_json: r.get(9)?,
-                reason: r.get(10)?,
-            },
-            r.get(11)?,
-        ))
-    }
-}
-
-const SELECT_ROWS: &str = "SELECT seq, at, actor_id, actor_name, session_id, action, resource_type, \
-     resource_id, before_json, after_json, reason, mac FROM audit_log";
 
 /// The newest entry of the chain: where the next one attaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,12 +138,15 @@ pub(crate) fn append(
         before_json: to_text(&change.before),
         after_json: to_text(&change.after),
         reason: change.reason.clone(),
+        payload_mac: None,
+        redacted_at: None,
     };
-    let mac = row.mac(author.key, &head.mac);
+    let payload_mac = row.compute_payload_mac(author.key);
+    let mac = row.mac_v2(author.key, &head.mac, &payload_mac);
     conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor_id, actor_name, session_id, action, resource_type, \
-         resource_id, before_json, after_json, reason, mac) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         resource_id, before_json, after_json, reason, mac, payload_mac) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         row.seq,
@@ -218,6 +161,7 @@ pub(crate) fn append(
         row.after_json,
         row.reason,
         mac.as_slice(),
+        payload_mac.as_slice(),
     ])?;
     head.count += 1;
     head.mac = mac;
@@ -271,6 +215,11 @@ pub struct AuditRecord {
     pub after: Option<Value>,
     /// Reason given.
     pub reason: Option<String>,
+    /// When the payload (before, after, reason) was removed because it held personal data
+    /// of an erased patient, RFC 3339. The entry itself stays in the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub redacted_at: Option<String>,
 }
 
 impl From<Row> for AuditRecord {
@@ -289,6 +238,7 @@ impl From<Row> for AuditRecord {
             before: parse(row.before_json),
             after: parse(row.after_json),
             reason: row.reason,
+            redacted_at: row.redacted_at.map(clock::to_rfc3339),
         }
     }
 }
@@ -329,12 +279,9 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
              AND (?3 IS NULL OR actor_name = ?3 COLLATE NOCASE) \
              AND (?4 IS NULL OR action = ?4 OR action LIKE ?5) \
              AND (?6 IS NULL OR resource_type = ?6) AND (?7 IS NULL OR resource_id = ?7) \
-             AND (?9 IS NULL OR resource_id = ?9 \
-               OR resource_id IN (SELECT id FROM encounters WHERE patient_id = ?9) \
-               OR resource_id IN (SELECT id FROM narratives WHERE patient_id = ?9) \
-               OR resource_id IN (SELECT id FROM consents WHERE patient_id = ?9) \
-               OR resource_id IN (SELECT id FROM photos WHERE patient_id = ?9)) \
-             ORDER BY seq DESC LIMIT ?8) ORDER BY seq"
+             AND (?9 IS NULL OR {}) \
+             ORDER BY seq DESC LIMIT ?8) ORDER BY seq",
+            redact::patient_trail("?9")
         );
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(
@@ -353,6 +300,18 @@ pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditReco
         )?;
         rows.map(|r| Ok(AuditRecord::from(r?.0))).collect()
     })
+}
+
+/// A patient's whole trail (see [`AuditFilter::patient`]), oldest first, without the policy
+/// check: for the subject access export, whose caller has been authorized.
+pub(crate) fn trail(conn: &Connection, patient_id: &str) -> Result<Vec<AuditRecord>> {
+    let sql = format!(
+        "{SELECT_ROWS} WHERE {} ORDER BY seq",
+        redact::patient_trail("?1")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([patient_id], Row::from_sql)?;
+    rows.map(|r| Ok(AuditRecord::from(r?.0))).collect()
 }
 
 /// The first problem found by [`verify`].
@@ -377,6 +336,13 @@ pub struct VerifyReport {
     pub anchored: Option<u64>,
     /// Entries newer than the anchor (written after the last header update; normally 0).
     pub unanchored: u64,
+    /// The oldest entries removed by retention (the chain starts after them).
+    pub removed: u64,
+    /// Entries whose payload was redacted (erasure, retention).
+    pub redacted: u64,
+    /// Entries still in the v1 form (written before redaction existed and not upgraded
+    /// because the chain did not verify); they cannot be redacted.
+    pub legacy: u64,
     /// The first problem, if any.
     pub problem: Option<ChainProblem>,
 }
@@ -425,6 +391,9 @@ pub fn verify_chain(
         entries: 0,
         anchored: anchor.map(|a| a.count),
         unanchored: 0,
+        removed: 0,
+        redacted: 0,
+        legacy: 0,
         problem: None,
     };
     let fail = |mut report: VerifyReport, seq: u64, reason: String| {
@@ -442,26 +411,58 @@ pub fn verify_chain(
         return fail(report, 0, "the append-only triggers were removed".into());
     }
 
-    let mut prev = GENESIS.to_vec();
-    let mut expected: u64 = 1;
+    let (mut prev, mut last) = match checkpoint::load(conn, key, vault_id)? {
+        None => (GENESIS.to_vec(), 0),
+        Some(Err(reason)) => return fail(report, 0, reason),
+        Some(Ok(c)) => (c.mac, c.seq),
+    };
+    report.removed = last;
+    let mut redacted = Vec::new();
+    let mut accounted = BTreeSet::new();
     let mut stmt = conn.prepare(&format!("{SELECT_ROWS} ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (row, stored_mac) = Row::from_sql(r)?;
+        let expected = last + 1;
         if row.seq as u64 != expected {
             let reason = format!("missing: the next stored entry is #{}", row.seq);
             return fail(report, expected, reason);
         }
-        if !crypto::ct_eq(&row.mac(key, &prev), &stored_mac) {
-            let reason = "altered, reordered or inserted (its MAC does not match)".to_owned();
-            return fail(report, expected, reason);
+        match row.expected_mac(key, &prev) {
+            Ok(mac) if crypto::ct_eq(&mac, &stored_mac) => {}
+            Ok(_) => {
+                let reason = "altered, reordered or inserted (its MAC does not match)".to_owned();
+                return fail(report, expected, reason);
+            }
+            Err(reason) => return fail(report, expected, reason.to_owned()),
+        }
+        if row.is_redacted() {
+            redacted.push(expected);
+        }
+        if row.payload_mac.is_none() {
+            report.legacy += 1;
+        }
+        for [first, end] in redact::accounted_ranges(row.after_json.as_deref()) {
+            if end >= first && end < expected {
+                accounted.insert((first, end));
+            }
         }
         prev = stored_mac;
-        report.entries = expected;
-        expected += 1;
+        last = expected;
+        report.entries += 1;
+    }
+    drop(rows);
+    drop(stmt);
+    report.redacted = redacted.len() as u64;
+    if let Some(seq) = redacted
+        .iter()
+        .find(|seq| !accounted.iter().any(|(a, b)| a <= *seq && *seq <= b))
+    {
+        let reason = "its content was removed, and no later entry records a redaction".into();
+        return fail(report, *seq, reason);
     }
 
-    if anchor.is_none() && report.entries > 0 {
+    if anchor.is_none() && last > 0 {
         let reason = "header.json holds no audit anchor (it was removed)".into();
         return fail(report, 0, reason);
     }
@@ -474,26 +475,32 @@ pub fn verify_chain(
         if !crypto::ct_eq(expected_mac.as_bytes(), anchor.mac.as_bytes()) {
             return fail(report, 0, "the anchor in header.json was altered".into());
         }
-        if report.entries < anchor.count {
+        if last < anchor.count {
             let reason = format!(
-                "missing: the log ends at #{} but header.json anchors {} entries (truncated)",
-                report.entries, anchor.count
+                "missing: the log ends at #{last} but header.json anchors {} entries (truncated)",
+                anchor.count
             );
-            let missing = report.entries + 1;
-            return fail(report, missing, reason);
+            return fail(report, last + 1, reason);
         }
-        let anchored_mac: Option<Vec<u8>> = conn
-            .query_row(
-                "SELECT mac FROM audit_log WHERE seq = ?1",
-                [anchor.count as i64],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if anchor.count > 0 && anchored_mac.as_deref() != Some(head.as_slice()) {
-            let reason = "does not match the anchor in header.json (the log was rewritten)".into();
-            return fail(report, anchor.count, reason);
+        // An anchor at or before the checkpoint names an entry retention removed; the
+        // checkpoint (MAC'd) vouches for the chain up to there.
+        if anchor.count > report.removed {
+            let anchored_mac: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT mac FROM audit_log WHERE seq = ?1",
+                    [anchor.count as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if anchored_mac.as_deref() != Some(head.as_slice())
+                && !upgrade::explains_anchor(conn, anchor)?
+            {
+                let reason =
+                    "does not match the anchor in header.json (the log was rewritten)".into();
+                return fail(report, anchor.count, reason);
+            }
         }
-        report.unanchored = report.entries - anchor.count;
+        report.unanchored = last - anchor.count;
     }
     report.ok = true;
     Ok(report)
@@ -508,11 +515,9 @@ mod tests {
 
     fn chain(n: usize) -> (Connection, SecretKey, ChainHead) {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../migrations/0001_init.sql"
-        )))
-        .unwrap();
+        for (_, sql) in crate::vault::database::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
         let key = SecretKey::from_bytes([4; 32]);
         let mut head = ChainHead::load(&conn).unwrap();
         let author = Author {
@@ -560,6 +565,172 @@ mod tests {
             conn.execute("DELETE FROM audit_log WHERE seq = 2", [])
                 .is_err()
         );
+    }
+
+    /// The update trigger lets through exactly one change: a payload set to NULL with
+    /// `redacted_at`, every chained column untouched, and only once.
+    #[test]
+    fn only_a_payload_redaction_gets_past_the_trigger() {
+        let (conn, _, _) = chain(2);
+        let refused = |sql: &str| conn.execute(sql, []).is_err();
+        let redact = "before_json = NULL, after_json = NULL, reason = NULL, redacted_at = 5";
+        assert!(refused(&format!(
+            "UPDATE audit_log SET {redact}, action = 'x' WHERE seq = 1"
+        )));
+        assert!(refused(&format!(
+            "UPDATE audit_log SET {redact}, mac = x'00' WHERE seq = 1"
+        )));
+        assert!(refused(&format!(
+            "UPDATE audit_log SET {redact}, payload_mac = x'00' WHERE seq = 1"
+        )));
+        assert!(refused(
+            "UPDATE audit_log SET after_json = '{}', redacted_at = 5 WHERE seq = 1"
+        ));
+        assert!(refused(
+            "UPDATE audit_log SET after_json = NULL WHERE seq = 1"
+        ));
+        assert!(!refused(&format!(
+            "UPDATE audit_log SET {redact} WHERE seq = 1"
+        )));
+        assert!(refused(
+            "UPDATE audit_log SET redacted_at = 6 WHERE seq = 1"
+        ));
+    }
+
+    fn redact_seq(conn: &Connection, seq: u64) {
+        conn.execute(
+            "UPDATE audit_log SET before_json = NULL, after_json = NULL, reason = NULL, \
+             redacted_at = 1 WHERE seq = ?1",
+            [seq as i64],
+        )
+        .unwrap();
+    }
+
+    /// Appends the entry that accounts for redactions, as erasure's tombstone does.
+    fn account(conn: &Connection, key: &SecretKey, head: &mut ChainHead, seqs: &[u64]) {
+        let ranges = redact::Redacted {
+            seqs: seqs.to_vec(),
+            not_redactable: 0,
+        }
+        .ranges();
+        let author = Author {
+            actor_id: Some("a1"),
+            actor_name: "alice",
+            session_id: "s1",
+            key,
+        };
+        let change = Change::new("patient", Some("p1"))
+            .after(serde_json::json!({ "redacted_seqs": ranges }));
+        append(conn, &author, head, redact::TOMBSTONE_ACTION, &change).unwrap();
+    }
+
+    #[test]
+    fn a_redaction_nothing_accounts_for_is_reported() {
+        let (conn, key, mut head) = chain(4);
+        redact_seq(&conn, 2);
+        let anchor = anchor_for(&key, &VAULT, &head);
+        assert_eq!(first_bad(&conn, &key, Some(&anchor)), Some(2));
+        account(&conn, &key, &mut head, &[2]);
+        let anchor = anchor_for(&key, &VAULT, &head);
+        let report = verify_chain(&conn, &key, &VAULT, Some(&anchor)).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.redacted, 1);
+    }
+
+    /// Entries written in the v1 form (before schema 4), the way the old code did.
+    fn v1_chain(n: usize) -> (Connection, SecretKey, ChainHead) {
+        let (conn, key, _) = chain(0);
+        let mut prev = GENESIS.to_vec();
+        for i in 0..n {
+            let row = Row {
+                seq: i as i64 + 1,
+                at: 1000 + i as i64,
+                actor_id: Some("a1".into()),
+                actor_name: "alice".into(),
+                session_id: "s1".into(),
+                action: "patient.create".into(),
+                resource_type: "patient".into(),
+                resource_id: Some(format!("p{i}")),
+                before_json: None,
+                after_json: Some(format!("{{\"given_name\":\"Name{i}\"}}")),
+                reason: None,
+                payload_mac: None,
+                redacted_at: None,
+            };
+            let mac = row.mac_v1(&key, &prev);
+            conn.execute(
+                "INSERT INTO audit_log (seq, at, actor_id, actor_name, session_id, action, \
+                 resource_type, resource_id, after_json, mac) VALUES (?1, ?2, 'a1', 'alice', 's1', \
+                 'patient.create', 'patient', ?3, ?4, ?5)",
+                params![
+                    row.seq,
+                    row.at,
+                    row.resource_id,
+                    row.after_json,
+                    mac.as_slice()
+                ],
+            )
+            .unwrap();
+            prev = mac.to_vec();
+        }
+        let head = ChainHead::load(&conn).unwrap();
+        (conn, key, head)
+    }
+
+    #[test]
+    fn v1_entries_verify_and_refuse_redaction_until_converted() {
+        let (conn, key, head) = v1_chain(5);
+        let anchor = anchor_for(&key, &VAULT, &head);
+        let report = verify_chain(&conn, &key, &VAULT, Some(&anchor)).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.legacy, 5);
+        assert!(
+            conn.execute(
+                "UPDATE audit_log SET after_json = NULL, redacted_at = 1 WHERE seq = 2",
+                []
+            )
+            .is_err()
+        );
+
+        let tx = conn.unchecked_transaction().unwrap();
+        assert_eq!(upgrade::rewrite_chain_for_test(&tx, &key, &VAULT), 5);
+        tx.commit().unwrap();
+        let head = ChainHead::load(&conn).unwrap();
+        let anchor = anchor_for(&key, &VAULT, &head);
+        let report = verify_chain(&conn, &key, &VAULT, Some(&anchor)).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.legacy, 0);
+        let redacted = redact::redact_resource(&conn, "p1", 7).unwrap();
+        assert_eq!(redacted.seqs, vec![2]);
+    }
+
+    #[test]
+    fn removing_the_oldest_entries_behind_a_checkpoint_keeps_the_chain() {
+        let (conn, key, head) = chain(8);
+        let anchor = anchor_for(&key, &VAULT, &head);
+        assert!(
+            conn.execute("DELETE FROM audit_log WHERE seq <= 3", [])
+                .is_err(),
+            "no checkpoint, no delete"
+        );
+        assert_eq!(
+            checkpoint::remove_through(&conn, &key, &VAULT, 3, 99).unwrap(),
+            3
+        );
+        let report = verify_chain(&conn, &key, &VAULT, Some(&anchor)).unwrap();
+        assert!(report.ok, "{report:?}");
+        assert_eq!((report.removed, report.entries), (3, 5));
+        assert!(
+            conn.execute("DELETE FROM audit_log WHERE seq = 5", [])
+                .is_err(),
+            "entries after the checkpoint stay"
+        );
+        // Moving the checkpoint without the key is caught.
+        conn.execute("UPDATE audit_checkpoint SET seq = 4", [])
+            .unwrap();
+        conn.execute("DELETE FROM audit_log WHERE seq = 4", [])
+            .unwrap();
+        assert_eq!(first_bad(&conn, &key, Some(&anchor)), Some(0));
     }
 
     #[test]
@@ -629,6 +800,41 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Redacting any subset of entries (accounted for by a later entry) keeps the chain
+        /// verifying; then changing any fixed field of a redacted entry breaks it there.
+        #[test]
+        fn redaction_keeps_the_chain_and_redacted_entries_stay_fixed(
+            (n, picks, field, victim) in (1usize..25).prop_flat_map(|n| (
+                Just(n),
+                proptest::collection::btree_set(1..=n as u64, 0..=n),
+                0usize..8,
+                any::<proptest::sample::Index>(),
+            ))
+        ) {
+            let (conn, key, mut head) = chain(n);
+            let seqs: Vec<u64> = picks.into_iter().collect();
+            for seq in &seqs {
+                redact_seq(&conn, *seq);
+            }
+            account(&conn, &key, &mut head, &seqs);
+            let anchor = anchor_for(&key, &VAULT, &head);
+            let report = verify_chain(&conn, &key, &VAULT, Some(&anchor)).unwrap();
+            prop_assert!(report.ok, "{:?}", report);
+            prop_assert_eq!(report.redacted, seqs.len() as u64);
+            if !seqs.is_empty() {
+                let seq = seqs[victim.index(seqs.len())];
+                let set = [
+                    "at = at + 1", "actor_id = 'mallory'", "actor_name = 'mallory'",
+                    "session_id = 's2'", "action = 'patient.view'", "resource_type = 'x'",
+                    "resource_id = 'other'", "payload_mac = x'00'",
+                ][field];
+                unprotect(&conn);
+                conn.execute(&format!("UPDATE audit_log SET {set} WHERE seq = ?1"), [seq as i64]).unwrap();
+                restore_triggers(&conn);
+                prop_assert_eq!(first_bad(&conn, &key, Some(&anchor)), Some(seq));
+            }
+        }
 
         #[test]
         fn untouched_chains_of_any_length_verify(n in 0usize..40) {

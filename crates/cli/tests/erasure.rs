@@ -1,0 +1,145 @@
+//! `tessera patient erase`, `patient subject-export` and `retention ...` through the binary:
+//! arguments, confirmations, who may, exit codes and JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestVault, stderr};
+
+fn add_patient(v: &TestVault) -> String {
+    let out = v.json(v.admin().args([
+        "patient",
+        "add",
+        "--given",
+        "Zephyrine",
+        "--family",
+        "Quillfeather",
+    ]));
+    out["human_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn erase_asks_for_confirmation_is_admin_only_and_reports_counts() {
+    let v = TestVault::new();
+    let hid = add_patient(&v);
+    v.admin()
+        .args(["narrative", "add", &hid, "--text", "a long walk"])
+        .assert()
+        .success();
+
+    let err = stderr(v.admin().args(["patient", "erase", &hid]), 2);
+    assert!(err.contains("--yes"), "{err}");
+    v.add_user("cleo", "clinician", "clinician passphrase 1");
+    let err = stderr(
+        v.as_user("cleo", "clinician passphrase 1")
+            .args(["patient", "erase", &hid, "--yes"]),
+        3,
+    );
+    assert!(err.contains("may not erase patients"), "{err}");
+
+    let report = v.json(v.admin().args(["patient", "erase", &hid, "--yes"]));
+    assert_eq!(report["mode"], "delete");
+    assert_eq!(report["narratives"], 1);
+    assert!(report["audit_entries_redacted"].as_u64().unwrap() >= 2);
+    stderr(v.admin().args(["patient", "show", &hid]), 1);
+    let verify = v.json(v.admin().args(["audit", "verify"]));
+    assert_eq!(verify["ok"], true);
+    assert!(verify["redacted"].as_u64().unwrap() >= 2);
+}
+
+#[test]
+fn anonymise_keeps_a_record_without_the_name() {
+    let v = TestVault::new();
+    let hid = add_patient(&v);
+    let report = v.json(
+        v.admin()
+            .args(["patient", "erase", &hid, "--anonymise", "--yes"]),
+    );
+    assert_eq!(report["mode"], "anonymise");
+    let id = report["patient_id"].as_str().unwrap().to_owned();
+    let shown = v.json(v.admin().args(["patient", "show", &id]));
+    assert_eq!(shown["given_name"], "Anonymised");
+    assert_ne!(shown["human_id"], hid.as_str());
+}
+
+#[test]
+fn subject_export_writes_a_tar_once() {
+    let v = TestVault::new();
+    let hid = add_patient(&v);
+    let out = v.file("subject.tar");
+    let export = v.json(
+        v.admin()
+            .args(["patient", "subject-export", &hid, "--out"])
+            .arg(&out),
+    );
+    assert_eq!(export["photos"], 0);
+    assert_eq!(export["sha256"].as_str().unwrap().len(), 64);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.windows(11).any(|w| w == b"record.json"));
+    assert!(bytes.windows(9).any(|w| w == b"Zephyrine"));
+    let err = stderr(
+        v.admin()
+            .args(["patient", "subject-export", &hid, "--out"])
+            .arg(&out),
+        1,
+    );
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn retention_show_set_and_run() {
+    let v = TestVault::new();
+    let policy = v.json(v.admin().args(["retention", "show"]));
+    assert_eq!(policy["binned_days"], 30);
+    assert!(policy["inactive_patients"].is_null());
+
+    let err = stderr(
+        v.admin().args(["retention", "set", "--audit-entries", "2"]),
+        1,
+    );
+    assert!(err.contains("legal minimum"), "{err}");
+    stderr(
+        v.admin()
+            .args(["retention", "set", "--photos", "5:anonymise"]),
+        2,
+    );
+    stderr(
+        v.admin().args(["retention", "set", "--encounters", "ten"]),
+        2,
+    );
+
+    let policy = v.json(v.admin().args([
+        "retention",
+        "set",
+        "--encounters",
+        "10:anonymise",
+        "--audit-entries",
+        "7",
+        "--binned",
+        "off",
+    ]));
+    assert_eq!(policy["encounters"]["years"], 10);
+    assert_eq!(policy["encounters"]["action"], "anonymise");
+    assert_eq!(policy["audit_entries_years"], 7);
+    assert!(policy["binned_days"].is_null());
+
+    add_patient(&v);
+    let dry = v.json(v.admin().args(["retention", "run", "--dry-run"]));
+    assert_eq!(dry["dry_run"], true);
+    let rules: Vec<&str> = dry["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["encounters", "audit_entries"]);
+    let real = v.json(v.admin().args(["retention", "run"]));
+    assert_eq!(real["rules"][0]["count"], 0);
+
+    v.add_user("cleo", "clinician", "clinician passphrase 1");
+    stderr(
+        v.as_user("cleo", "clinician passphrase 1")
+            .args(["retention", "run", "--dry-run"]),
+        3,
+    );
+}

@@ -1,0 +1,296 @@
+//! Erasure: the right to be forgotten.
+//!
+//! One transaction removes (or anonymises) everything held on a patient and redacts their
+//! audit trail; a `patient.erase` tombstone records that it happened, with counts and the
+//! mode only. After the commit the photo files are deleted, the search index is merged and
+//! the WAL is checkpointed and truncated, so no copy of the removed text stays in the vault's
+//! files (the connection runs with `secure_delete`, and the search index with FTS5's
+//! `secure-delete`, so deleted content is overwritten, not only unlinked).
+//!
+//! What anonymising keeps: the patient row with a new human id, sex, birth year, blood
+//! type, organ donor flag and status; every visit's date, kind, recording staff member and
+//! vital signs. Everything else goes: names, birth date (but its year), phone, location,
+//! language, allergies, conditions, medications, contacts, insurance, alerts, communication
+//! preferences; visits' reasons, notes, diagnoses and treatments; narratives with every
+//! revision; consents; photos and their files.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::Change;
+use crate::audit::redact::{self, Redacted};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::media::blob_id;
+use crate::patients::profile::phone_digits;
+use crate::patients::{self, PatientRef, Profile, human_id, search};
+use crate::policy::Action;
+use crate::session::{Session, WriteTx};
+
+/// What erasure does to a patient's record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureMode {
+    /// Every row removed.
+    #[default]
+    Delete,
+    /// The record kept for statistics with nothing that identifies the person (see the
+    /// module notes for exactly what stays).
+    Anonymise,
+}
+
+impl ErasureMode {
+    /// The name in reports and the tombstone.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasureMode::Delete => "delete",
+            ErasureMode::Anonymise => "anonymise",
+        }
+    }
+}
+
+/// What an erasure did. Counts only: it is also what the tombstone records.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErasureReport {
+    /// The patient's id (a random UUID, kept in the tombstone).
+    pub patient_id: String,
+    /// Delete or anonymise.
+    pub mode: ErasureMode,
+    /// Visits removed (delete) or stripped of their text (anonymise).
+    pub encounters: u64,
+    /// Narratives removed.
+    pub narratives: u64,
+    /// Narrative revisions removed.
+    pub narrative_revisions: u64,
+    /// Consent decisions removed.
+    pub consents: u64,
+    /// Photos removed.
+    pub photos: u64,
+    /// Photo files (originals, thumbnails, previews) deleted from `media/`.
+    pub photo_files_deleted: u64,
+    /// Audit entries whose payload was redacted.
+    pub audit_entries_redacted: u64,
+    /// Audit entries that hold the patient's data but could not be redacted (v1 entries of
+    /// a chain that did not verify at unlock; `audit verify` says where it breaks).
+    pub audit_entries_not_redactable: u64,
+    /// Access grants revoked (always 0 until access grants exist).
+    pub access_grants_revoked: u64,
+    /// Whether the WAL was checkpointed and truncated (false if another connection was
+    /// reading; the next checkpoint finishes the job).
+    pub wal_truncated: bool,
+}
+
+/// Erases a patient (by id or human id), in the bin or not. Admins only.
+pub fn erase(session: &mut Session, patient: &str, mode: ErasureMode) -> Result<ErasureReport> {
+    let (mut report, blobs) = session.write(Action::PatientErase, |w| {
+        let found = patients::resolve(w.conn(), patient)?;
+        erase_in(w, &found, mode, "request")
+    })?;
+    report.photo_files_deleted = delete_blobs(session, &blobs);
+    report.wal_truncated = scrub(session)?;
+    Ok(report)
+}
+
+/// Erases one patient inside the caller's transaction and writes the tombstone. Returns
+/// the report and the blob ids to delete once the transaction has committed (deleting them
+/// before would lose photos if it rolled back; a crash in between leaves orphans that the
+/// sweep at the next unlock removes). `origin` says who asked: `request` or `retention`.
+pub(crate) fn erase_in(
+    w: &mut WriteTx<'_>,
+    found: &PatientRef,
+    mode: ErasureMode,
+    origin: &str,
+) -> Result<(ErasureReport, Vec<Uuid>)> {
+    let conn = w.conn();
+    let id = found.id.as_str();
+    let now = clock::now_ms();
+    let patient = patients::load(conn, found.rowid)?;
+
+    // The trail is found through the rows, so it is redacted before they go.
+    let mut redacted: Redacted = redact::redact_patient_trail(conn, id, now)?;
+    redacted.add(redact::redact_searches(
+        conn,
+        &search_terms(&patient.human_id, &patient.profile),
+        now,
+    )?);
+
+    let blobs = photo_blobs(conn, "patient_id", id)?;
+    let count = |sql: &str| -> Result<u64> {
+        Ok(conn.query_row(sql, [id], |r| r.get::<_, i64>(0))? as u64)
+    };
+    let report = ErasureReport {
+        patient_id: id.to_owned(),
+        mode,
+        encounters: count("SELECT count(*) FROM encounters WHERE patient_id = ?1")?,
+        narratives: count("SELECT count(*) FROM narratives WHERE patient_id = ?1")?,
+        narrative_revisions: count(
+            "SELECT count(*) FROM narrative_revisions WHERE narrative_id IN \
+             (SELECT id FROM narratives WHERE patient_id = ?1)",
+        )?,
+        consents: count("SELECT count(*) FROM consents WHERE patient_id = ?1")?,
+        photos: count("SELECT count(*) FROM photos WHERE patient_id = ?1")?,
+        audit_entries_redacted: redacted.seqs.len() as u64,
+        audit_entries_not_redactable: redacted.not_redactable,
+        access_grants_revoked: revoke_access_grants(conn, id)?,
+        ..ErasureReport::default()
+    };
+    for sql in [
+        "DELETE FROM narrative_revisions WHERE narrative_id IN \
+         (SELECT id FROM narratives WHERE patient_id = ?1)",
+        "DELETE FROM narratives WHERE patient_id = ?1",
+        "DELETE FROM consents WHERE patient_id = ?1",
+        "DELETE FROM photos WHERE patient_id = ?1",
+    ] {
+        conn.execute(sql, [id])?;
+    }
+    search::unindex(conn, found.rowid)?;
+    match mode {
+        ErasureMode::Delete => {
+            conn.execute("DELETE FROM encounters WHERE patient_id = ?1", [id])?;
+            conn.execute("DELETE FROM patients WHERE rowid = ?1", [found.rowid])?;
+        }
+        ErasureMode::Anonymise => {
+            conn.execute(
+                "UPDATE encounters SET reason = '', notes = NULL, diagnoses = '[]', \
+                 treatments = '[]', version = version + 1, updated_at = ?2 WHERE patient_id = ?1",
+                params![id, now],
+            )?;
+            anonymise_patient(w, found.rowid, &patient.profile, now)?;
+        }
+    }
+    w.record_as(
+        redact::TOMBSTONE_ACTION,
+        Change::new("patient", Some(id)).after(json!({
+            "mode": mode.as_str(),
+            "by": origin,
+            "encounters": report.encounters,
+            "narratives": report.narratives,
+            "narrative_revisions": report.narrative_revisions,
+            "consents": report.consents,
+            "photos": report.photos,
+            "photo_files": blobs.len(),
+            "access_grants_revoked": report.access_grants_revoked,
+            "audit_entries_redacted": report.audit_entries_redacted,
+            "audit_entries_not_redactable": report.audit_entries_not_redactable,
+            "redacted_seqs": redacted.ranges(),
+        })),
+    )?;
+    Ok((report, blobs))
+}
+
+/// What someone might have typed into the search box to find this patient.
+fn search_terms(human_id: &str, profile: &Profile) -> Vec<String> {
+    let mut terms = vec![human_id.to_owned()];
+    for name in [Some(&profile.given_name), Some(&profile.family_name)]
+        .into_iter()
+        .chain([profile.preferred_name.as_ref()])
+        .flatten()
+    {
+        terms.extend(name.split_whitespace().map(str::to_owned));
+    }
+    if let Some(phone) = &profile.phone {
+        let digits = phone_digits(phone);
+        if digits.len() >= 6 {
+            terms.push(digits[digits.len() - 6..].to_owned());
+        }
+    }
+    terms
+}
+
+/// Every blob of the photos whose `column` (`id` or `patient_id`) is `value`: originals
+/// (the photo's id), thumbnails, previews.
+pub(crate) fn photo_blobs(conn: &Connection, column: &str, value: &str) -> Result<Vec<Uuid>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, thumb_id, preview_id FROM photos WHERE {column} = ?1"
+    ))?;
+    let mut rows = stmt.query([value])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        for column in 0..3 {
+            if let Some(id) = row.get::<_, Option<String>>(column)? {
+                out.push(blob_id(&id)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Revokes the patient's access grants. There is no grant table yet: when access codes
+/// land, this deletes the patient's grants (and their code MACs) and returns how many, and
+/// the tombstone and report already carry the count.
+fn revoke_access_grants(_conn: &Connection, _patient_id: &str) -> Result<u64> {
+    Ok(0)
+}
+
+/// Keeps the patient row for statistics, with nothing left that identifies the person.
+fn anonymise_patient(w: &WriteTx<'_>, rowid: i64, old: &Profile, now: i64) -> Result<()> {
+    let mut profile = Profile::named("Anonymised", "patient");
+    profile.sex = old.sex;
+    profile.blood_type = old.blood_type;
+    profile.organ_donor = old.organ_donor;
+    profile.status = old.status;
+    profile.date_of_birth = old
+        .date_of_birth
+        .as_deref()
+        .and_then(|d| d.get(..4))
+        .map(str::to_owned);
+    let new_human_id = loop {
+        let candidate = human_id::generate()?;
+        let taken: bool = w.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM patients WHERE human_id = ?1)",
+            [&candidate],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            break candidate;
+        }
+    };
+    let profile_json = serde_json::to_string(&profile)
+        .map_err(|_| Error::Internal("cannot serialise a record"))?;
+    let sex = profile
+        .sex
+        .and_then(|s| json!(s).as_str().map(str::to_owned));
+    w.conn().execute(
+        "UPDATE patients SET human_id = ?2, version = version + 1, given_name = ?3, \
+         family_name = ?4, date_of_birth = ?5, sex = ?6, phone = NULL, status = ?7, \
+         profile_json = ?8, updated_at = ?9, updated_by = ?10 WHERE rowid = ?1",
+        params![
+            rowid,
+            new_human_id,
+            profile.given_name,
+            profile.family_name,
+            profile.date_of_birth,
+            sex,
+            profile.status.as_str(),
+            profile_json,
+            now,
+            w.actor_name(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Deletes blobs after their rows are gone; one that cannot go is left for the sweep.
+pub(crate) fn delete_blobs(session: &Session, blobs: &[Uuid]) -> u64 {
+    blobs
+        .iter()
+        .filter(|id| session.media.blobs.delete(id).is_ok())
+        .count() as u64
+}
+
+/// Leaves no copy of removed content in the files: merges the search index (its segments
+/// are rewritten without the removed tokens) and checkpoints the WAL into the database,
+/// truncating it. Returns whether the truncation completed.
+pub(crate) fn scrub(session: &Session) -> Result<bool> {
+    session
+        .conn
+        .execute_batch("INSERT INTO patient_search (patient_search) VALUES ('optimize');")?;
+    let busy: i64 = session
+        .conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy == 0)
+}

@@ -1,0 +1,274 @@
+//! Erasure (right to be forgotten) on real vaults: what goes, what an anonymised record
+//! keeps, who may, and that nothing of the person is left in the vault's files, read
+//! page by page with the raw database key.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Vault;
+use common::sqlcipher::find_in_vault;
+use image::{ImageEncoder, RgbImage};
+use tessera_core::audit::{self, AuditFilter};
+use tessera_core::encounters::{self, NewEncounter, Vitals};
+use tessera_core::erasure::{self, ErasureMode};
+use tessera_core::media::{self, ImportOptions, ImportSource, Variant};
+use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::patients::profile::Sex;
+use tessera_core::patients::{self, Patient, Profile};
+use tessera_core::policy::Role;
+use tessera_core::{Error, Session};
+
+const GIVEN: &str = "Zephyrine";
+const FAMILY: &str = "Quillfeather";
+const PHRASE: &str = "marmalade lighthouse";
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let img = RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 3) as u8 ^ seed, y as u8, seed])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), 64, 48, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// A patient with a bit of everything: profile, a visit, a narrative edited once, a photo
+/// with its preview, and a search for them by name.
+fn full_patient(s: &mut Session, given: &str, family: &str, phrase: &str) -> (Patient, String) {
+    let mut profile = Profile::named(given, family);
+    profile.date_of_birth = Some("1984-03-09".into());
+    profile.phone = Some("+351 912 345 678".into());
+    profile.sex = Some(Sex::Female);
+    let p = patients::create(s, profile).unwrap();
+    encounters::add(
+        s,
+        &p.id,
+        NewEncounter {
+            occurred_at: "2025-02-03".into(),
+            reason: format!("fell near the {family} farm"),
+            notes: Some(format!("{given} asked for water")),
+            diagnoses: vec!["sprained ankle".into()],
+            vitals: Vitals {
+                pulse: Some(72),
+                bp_systolic: Some(121),
+                bp_diastolic: Some(79),
+                ..Vitals::default()
+            },
+            ..NewEncounter::default()
+        },
+    )
+    .unwrap();
+    let n = narratives::add(
+        s,
+        &p.id,
+        NewNarrative {
+            body: format!("{given} spoke of a {phrase} by the sea."),
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+    narratives::edit(s, &n.id, &format!("{phrase}, again"), None, n.revision).unwrap();
+    let photo = media::import(
+        s,
+        &p.id,
+        ImportSource {
+            name: Some(format!("{family}.jpg")),
+            bytes: jpeg(given.len() as u8),
+        },
+        &ImportOptions::default(),
+    )
+    .unwrap()
+    .photo;
+    media::open(s, &photo.id, Variant::Preview).unwrap();
+    patients::search(s, given, 10).unwrap();
+    patients::get(s, &p.human_id).unwrap();
+    (p, photo.id)
+}
+
+fn media_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(subs) = std::fs::read_dir(dir.join("media")) {
+        for sub in subs.flatten() {
+            for file in std::fs::read_dir(sub.path()).unwrap().flatten() {
+                out.push(file.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn erasure_leaves_no_trace_of_the_patient_in_the_vault_files() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let (p, photo_id) = full_patient(&mut s, GIVEN, FAMILY, PHRASE);
+    let (other, _) = full_patient(&mut s, "Bartholomew", "Oakenshield", "copper kettle");
+    let (thumb_id, preview_id): (String, String) = v
+        .raw()
+        .query_row(
+            "SELECT thumb_id, preview_id FROM photos WHERE id = ?1",
+            [&photo_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let key = *v.db_key().expose();
+    let needles = [GIVEN, FAMILY, PHRASE, &p.human_id, &thumb_id, &preview_id];
+
+    // The scan can fail: before erasure every needle is found, in the database or the WAL.
+    let before = find_in_vault(&v.dir, &key, &needles);
+    for needle in needles {
+        let lower = format!("{:?}", needle.to_ascii_lowercase());
+        assert!(
+            before.iter().any(|f| f.starts_with(&lower)),
+            "{needle} not found before erasure: the scan is blind"
+        );
+    }
+    let blob_files: Vec<PathBuf> = media_files(&v.dir)
+        .into_iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            [&photo_id, &thumb_id, &preview_id]
+                .iter()
+                .any(|id| id.replace('-', "") == name)
+        })
+        .collect();
+    assert_eq!(
+        blob_files.len(),
+        3,
+        "original, thumbnail and preview on disk"
+    );
+
+    let report = erasure::erase(&mut s, &p.human_id, ErasureMode::Delete).unwrap();
+    assert_eq!(
+        (
+            report.encounters,
+            report.narratives,
+            report.narrative_revisions,
+            report.photos
+        ),
+        (1, 1, 2, 1)
+    );
+    assert_eq!(report.photo_files_deleted, 3);
+    assert!(report.audit_entries_redacted >= 6, "{report:?}");
+    assert_eq!(report.audit_entries_not_redactable, 0);
+    assert!(report.wal_truncated);
+
+    // With the session still open, then after it closed.
+    for stage in ["open", "locked"] {
+        let left = find_in_vault(&v.dir, &key, &needles);
+        assert!(left.is_empty(), "after erasure ({stage}): {left:#?}");
+        for file in &blob_files {
+            assert!(!file.exists(), "{} is still there", file.display());
+        }
+        if stage == "open" {
+            std::mem::replace(&mut s, v.admin()).lock();
+        }
+    }
+
+    // The other patient is whole, and their name is still found by the same scan.
+    assert_eq!(
+        patients::get(&mut s, &other.id).unwrap().human_id,
+        other.human_id
+    );
+    assert!(!find_in_vault(&v.dir, &key, &["Oakenshield", "copper kettle"]).is_empty());
+    assert!(matches!(
+        patients::get(&mut s, &p.id),
+        Err(Error::NotFound { .. })
+    ));
+
+    // The chain still verifies, and the tombstone names no one.
+    let verified = audit::verify(&mut s).unwrap();
+    assert!(verified.ok, "{verified:?}");
+    assert_eq!(verified.redacted, report.audit_entries_redacted);
+    let trail = audit::list(
+        &mut s,
+        &AuditFilter {
+            resource_id: Some(p.id.clone()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    let tombstone = trail.iter().find(|e| e.action == "patient.erase").unwrap();
+    let text = tombstone.after.as_ref().unwrap().to_string();
+    assert!(text.contains("\"mode\":\"delete\""), "{text}");
+    assert!(
+        !text.contains(GIVEN) && !text.contains(&p.human_id),
+        "{text}"
+    );
+    for entry in trail.iter().filter(|e| e.action != "patient.erase") {
+        assert!(entry.after.is_none() && entry.before.is_none(), "{entry:?}");
+    }
+}
+
+#[test]
+fn anonymising_keeps_the_numbers_and_nothing_that_identifies() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let (p, _) = full_patient(&mut s, GIVEN, FAMILY, PHRASE);
+    let report = erasure::erase(&mut s, &p.id, ErasureMode::Anonymise).unwrap();
+    assert_eq!(
+        (report.mode, report.encounters, report.photos),
+        (ErasureMode::Anonymise, 1, 1)
+    );
+
+    let kept = patients::get(&mut s, &p.id).unwrap();
+    assert_ne!(kept.human_id, p.human_id, "a new human id");
+    assert_eq!(kept.profile.given_name, "Anonymised");
+    assert_eq!(kept.profile.date_of_birth.as_deref(), Some("1984"));
+    assert_eq!(kept.profile.sex, p.profile.sex);
+    assert_eq!(kept.profile.phone, None);
+    let visits = encounters::list(&mut s, &p.id, 10).unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].vitals.pulse, Some(72));
+    assert_eq!(visits[0].occurred_at, "2025-02-03T00:00:00Z");
+    assert_eq!(
+        (visits[0].reason.as_str(), visits[0].notes.as_deref()),
+        ("", None)
+    );
+    assert!(visits[0].diagnoses.is_empty());
+    assert!(narratives::list(&mut s, &p.id).unwrap().is_empty());
+    assert!(
+        media::list(&mut s, &p.id, media::Listing::Current)
+            .unwrap()
+            .is_empty()
+    );
+    drop(s);
+    // Through the raw key: searching through the core would record the name it looks for.
+    let indexed: i64 = v
+        .raw()
+        .query_row(
+            "SELECT count(*) FROM patient_search WHERE patient_search MATCH ?1",
+            [GIVEN],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexed, 0);
+    let key = *v.db_key().expose();
+    let left = find_in_vault(&v.dir, &key, &[GIVEN, FAMILY, PHRASE, &p.human_id]);
+    assert!(left.is_empty(), "{left:#?}");
+    let mut s = v.admin();
+    assert!(audit::verify(&mut s).unwrap().ok);
+}
+
+#[test]
+fn only_admins_erase_and_refusals_change_nothing() {
+    let v = Vault::new();
+    let mut admin = v.admin();
+    let (p, _) = full_patient(&mut admin, GIVEN, FAMILY, PHRASE);
+    drop(admin);
+    let mut clinician = v.staff("cleo", Role::Clinician);
+    let err = erasure::erase(&mut clinician, &p.id, ErasureMode::Delete).unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err}");
+    assert_eq!(
+        patients::get(&mut clinician, &p.id).unwrap().human_id,
+        p.human_id
+    );
+    let mut admin = v.admin();
+    assert!(matches!(
+        erasure::erase(&mut admin, "TS-0000-0000", ErasureMode::Delete),
+        Err(Error::NotFound { .. })
+    ));
+}

@@ -1,0 +1,333 @@
+//! Retention on a real vault whose records were aged through the raw key: the dry run
+//! changes nothing, and the real run does exactly what the dry run listed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::Vault;
+use image::{ImageEncoder, RgbImage};
+use rusqlite::Connection;
+use tessera_core::audit::{self, AuditFilter};
+use tessera_core::encounters::{self, NewEncounter};
+use tessera_core::media::{self, ImportOptions, ImportSource};
+use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::patients::{self, Profile};
+use tessera_core::policy::Role;
+use tessera_core::retention::{self, RetentionAction, RetentionPolicy, Rule, RuleKind};
+use tessera_core::{Error, Session, clock};
+
+const DAY: i64 = 86_400_000;
+const YEAR: i64 = 366 * DAY;
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let img = RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 ^ seed, y as u8, seed]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), 40, 30, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+fn photo(s: &mut Session, patient: &str, seed: u8) -> String {
+    let source = ImportSource {
+        name: None,
+        bytes: jpeg(seed),
+    };
+    media::import(s, patient, source, &ImportOptions::default())
+        .unwrap()
+        .photo
+        .id
+}
+
+fn visit(s: &mut Session, patient: &str) -> String {
+    let new = NewEncounter {
+        occurred_at: "2025-06-01".into(),
+        reason: "check-up".into(),
+        ..NewEncounter::default()
+    };
+    encounters::add(s, patient, new).unwrap().id
+}
+
+fn story(s: &mut Session, patient: &str, text: &str) -> String {
+    let new = NewNarrative {
+        body: text.into(),
+        ..NewNarrative::default()
+    };
+    narratives::add(s, patient, new).unwrap().id
+}
+
+/// What retention can change, read through the raw key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    patients: BTreeSet<(String, String)>,
+    photos: BTreeSet<String>,
+    narratives: BTreeSet<String>,
+    encounters: BTreeSet<(String, String)>,
+}
+
+fn state(conn: &Connection) -> State {
+    let set = |sql: &str| -> BTreeSet<(String, String)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let ids = |sql: &str| set(sql).into_iter().map(|(id, _)| id).collect();
+    State {
+        patients: set("SELECT id, given_name FROM patients"),
+        photos: ids("SELECT id, '' FROM photos"),
+        narratives: ids("SELECT id, '' FROM narratives"),
+        encounters: set("SELECT id, reason FROM encounters"),
+    }
+}
+
+#[test]
+fn the_dry_run_lists_exactly_what_the_real_run_does() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let policy = RetentionPolicy {
+        inactive_patients: Some(Rule {
+            years: 5,
+            action: RetentionAction::Anonymise,
+        }),
+        photos: Some(Rule {
+            years: 3,
+            action: RetentionAction::Delete,
+        }),
+        narratives: Some(Rule {
+            years: 4,
+            action: RetentionAction::Delete,
+        }),
+        encounters: Some(Rule {
+            years: 10,
+            action: RetentionAction::Anonymise,
+        }),
+        ..RetentionPolicy::default()
+    };
+    retention::set(&mut s, policy).unwrap();
+    assert_eq!(retention::get(&mut s).unwrap(), policy);
+
+    let binned_long = patients::create(&mut s, Profile::named("Binned", "Long")).unwrap();
+    photo(&mut s, &binned_long.id, 1);
+    story(&mut s, &binned_long.id, "old story of a binned patient");
+    let binned_short = patients::create(&mut s, Profile::named("Binned", "Short")).unwrap();
+    let inactive = patients::create(&mut s, Profile::named("Quiet", "Long")).unwrap();
+    let inactive_visit = visit(&mut s, &inactive.id);
+    let active = patients::create(&mut s, Profile::named("Busy", "Now")).unwrap();
+    let old_photo = photo(&mut s, &active.id, 2);
+    let new_photo = photo(&mut s, &active.id, 3);
+    let binned_photo = photo(&mut s, &active.id, 4);
+    let old_story = story(&mut s, &active.id, "an old story");
+    let new_story = story(&mut s, &active.id, "a new story");
+    let old_visit = visit(&mut s, &active.id);
+    let new_visit = visit(&mut s, &active.id);
+    patients::delete(&mut s, &binned_long.id, None).unwrap();
+    patients::delete(&mut s, &binned_short.id, None).unwrap();
+    media::delete(&mut s, &binned_photo).unwrap();
+    drop(s);
+
+    // Age the records through the raw key.
+    let now = clock::now_ms();
+    let raw = v.raw();
+    let age = |sql: &str, id: &str, by: i64| {
+        raw.execute(sql, rusqlite::params![id, now - by]).unwrap();
+    };
+    age(
+        "UPDATE patients SET deleted_at = ?2 WHERE id = ?1",
+        &binned_long.id,
+        40 * DAY,
+    );
+    age(
+        "UPDATE patients SET deleted_at = ?2 WHERE id = ?1",
+        &binned_short.id,
+        10 * DAY,
+    );
+    age(
+        "UPDATE patients SET updated_at = ?2 WHERE id = ?1",
+        &inactive.id,
+        6 * YEAR,
+    );
+    age(
+        "UPDATE encounters SET occurred_at = ?2, created_at = ?2 WHERE id = ?1",
+        &inactive_visit,
+        6 * YEAR,
+    );
+    age(
+        "UPDATE photos SET imported_at = ?2 WHERE id = ?1",
+        &old_photo,
+        4 * YEAR,
+    );
+    age(
+        "UPDATE photos SET deleted_at = ?2 WHERE id = ?1",
+        &binned_photo,
+        31 * DAY,
+    );
+    age(
+        "UPDATE narratives SET updated_at = ?2 WHERE id = ?1",
+        &old_story,
+        5 * YEAR,
+    );
+    age(
+        "UPDATE encounters SET occurred_at = ?2 WHERE id = ?1",
+        &old_visit,
+        11 * YEAR,
+    );
+    let before = state(&raw);
+    drop(raw);
+
+    let mut s = v.admin();
+    let dry = retention::run(&mut s, true).unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(state(&v.raw()), before, "a dry run changes nothing");
+    let listed = |report: &retention::RetentionReport, rule: RuleKind| -> Vec<String> {
+        report
+            .rules
+            .iter()
+            .find(|r| r.rule == rule)
+            .unwrap()
+            .items
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
+    };
+    assert_eq!(
+        listed(&dry, RuleKind::BinnedPatients),
+        vec![binned_long.id.clone()]
+    );
+    assert_eq!(
+        listed(&dry, RuleKind::InactivePatients),
+        vec![inactive.id.clone()]
+    );
+    assert_eq!(
+        listed(&dry, RuleKind::BinnedPhotos),
+        vec![binned_photo.clone()]
+    );
+    assert_eq!(listed(&dry, RuleKind::Photos), vec![old_photo.clone()]);
+    assert_eq!(listed(&dry, RuleKind::Narratives), vec![old_story.clone()]);
+    assert_eq!(listed(&dry, RuleKind::Encounters), vec![old_visit.clone()]);
+
+    let real = retention::run(&mut s, false).unwrap();
+    assert!(!real.dry_run);
+    // The cutoffs differ by the milliseconds between the runs; everything else is equal.
+    let lists = |r: &retention::RetentionReport| {
+        r.rules
+            .iter()
+            .map(|rule| {
+                (
+                    rule.rule,
+                    rule.action,
+                    rule.count,
+                    rule.items.clone(),
+                    rule.through_seq,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lists(&real),
+        lists(&dry),
+        "the real run did what the dry run listed"
+    );
+    assert_eq!(
+        real.photo_files_deleted,
+        3 * 2,
+        "three photos, original and thumbnail"
+    );
+
+    // And what it did, seen through the raw key, is exactly that list.
+    let after = state(&v.raw());
+    let gone = |b: &BTreeSet<String>, a: &BTreeSet<String>| -> BTreeSet<String> {
+        b.difference(a).cloned().collect()
+    };
+    let patient_ids = |st: &State| st.patients.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(
+        gone(&patient_ids(&before), &patient_ids(&after)),
+        BTreeSet::from([binned_long.id.clone()])
+    );
+    let renamed: BTreeSet<String> = after
+        .patients
+        .iter()
+        .filter(|p| !before.patients.contains(p))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(renamed, BTreeSet::from([inactive.id.clone()]));
+    let binned_long_photo: Vec<String> = before
+        .photos
+        .iter()
+        .filter(|p| ![&old_photo, &new_photo, &binned_photo].contains(p))
+        .cloned()
+        .collect();
+    let mut photos_gone = BTreeSet::from([old_photo, binned_photo]);
+    photos_gone.extend(binned_long_photo);
+    assert_eq!(gone(&before.photos, &after.photos), photos_gone);
+    assert!(after.photos.contains(&new_photo));
+    assert!(after.narratives.contains(&new_story) && !after.narratives.contains(&old_story));
+    assert_eq!(
+        after.narratives.len(),
+        1,
+        "the binned patient's story went with them"
+    );
+    let changed_visits: BTreeSet<String> = before
+        .encounters
+        .iter()
+        .filter(|e| !after.encounters.contains(e))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(
+        changed_visits,
+        BTreeSet::from([old_visit.clone(), inactive_visit])
+    );
+    assert!(after.encounters.contains(&(new_visit, "check-up".into())));
+    assert!(after.encounters.contains(&(old_visit, String::new())));
+
+    // One entry per item plus the summary, and the chain holds.
+    let entries = audit::list(&mut s, &AuditFilter::default()).unwrap();
+    let per_item = entries
+        .iter()
+        .filter(|e| {
+            e.action.starts_with("retention.")
+                && e.action != "retention.run"
+                && e.action != "retention.set"
+        })
+        .count()
+        + entries
+            .iter()
+            .filter(|e| e.action == "patient.erase")
+            .count();
+    assert_eq!(per_item, 6);
+    assert!(audit::verify(&mut s).unwrap().ok);
+
+    // Nothing is left to do.
+    let again = retention::run(&mut s, true).unwrap();
+    assert!(again.rules.iter().all(|r| r.count == 0), "{again:?}");
+}
+
+#[test]
+fn only_admins_manage_retention_and_the_floor_holds() {
+    let v = Vault::new();
+    let mut clinician = v.staff("cleo", Role::Clinician);
+    assert!(matches!(
+        retention::run(&mut clinician, true),
+        Err(Error::Denied { .. })
+    ));
+    assert!(matches!(
+        retention::get(&mut clinician),
+        Err(Error::Denied { .. })
+    ));
+    let mut admin = v.admin();
+    assert_eq!(
+        retention::get(&mut admin).unwrap(),
+        RetentionPolicy::default()
+    );
+    let too_short = RetentionPolicy {
+        audit_entries_years: Some(2),
+        ..RetentionPolicy::default()
+    };
+    assert!(matches!(
+        retention::set(&mut admin, too_short),
+        Err(Error::Invalid { .. })
+    ));
+}
