@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -182,27 +183,47 @@ pub(crate) fn inspect(
     expect_name(&entry, format::DATABASE, &shown)?;
     read_members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
 
-    let mut stored = HashSet::new();
-    let manifest_bytes = loop {
-        let mut entry = next(format::MANIFEST)?;
-        let name = member_name(&entry, &shown)?;
-        if name == format::MANIFEST {
-            break read_small(&mut entry, format::MANIFEST, &shown)?.0;
-        }
-        let id = format::parse_blob_member(&name)
-            .ok_or_else(|| damaged(format!("it holds an unexpected member {name:?}")))?;
-        let (member, _) = read_blob(&mut entry, &name, &id, &blobs, sink, &shown)?;
-        stored.insert(id);
-        read_members.push(member);
-    };
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| damaged(format!("its manifest cannot be read: {e}")))?;
-    if manifest.backup_id != marker.backup_id || manifest.vault_id != vault_id {
-        return Err(damaged("its manifest belongs to another backup".into()));
-    }
-    compare_members(&manifest.members, &read_members).map_err(damaged)?;
-
-    let chain = follow_references(file, key, &manifest, &blobs, sink, &mut stored)?;
+    // Blobs are opened with the vault's key (and written, when restoring) on a second
+    // thread while this one decrypts and hashes the next member.
+    let (stored, manifest, chain) = std::thread::scope(|scope| -> Result<_> {
+        let (tx, rx) = sync_channel::<PendingBlob>(4);
+        let checker = scope.spawn(|| -> Result<()> {
+            for pending in rx {
+                check_blob(&blobs, sink, pending)?;
+            }
+            Ok(())
+        });
+        let read = (|| {
+            let mut stored = HashSet::new();
+            let manifest_bytes = loop {
+                let mut entry = next(format::MANIFEST)?;
+                let name = member_name(&entry, &shown)?;
+                if name == format::MANIFEST {
+                    break read_small(&mut entry, format::MANIFEST, &shown)?.0;
+                }
+                let id = format::parse_blob_member(&name)
+                    .ok_or_else(|| damaged(format!("it holds an unexpected member {name:?}")))?;
+                let (member, sealed) = read_blob(&mut entry, &name, &shown)?;
+                send(&tx, id, &name, &shown, sealed)?;
+                stored.insert(id);
+                read_members.push(member);
+            };
+            let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+                .map_err(|e| damaged(format!("its manifest cannot be read: {e}")))?;
+            if manifest.backup_id != marker.backup_id || manifest.vault_id != vault_id {
+                return Err(damaged("its manifest belongs to another backup".into()));
+            }
+            compare_members(&manifest.members, &read_members).map_err(damaged)?;
+            let chain = follow_references(file, key, &manifest, &tx, &mut stored)?;
+            Ok((stored, manifest, chain))
+        })();
+        drop(tx);
+        // The checker's own error says more than the reader's "it stopped".
+        checker
+            .join()
+            .map_err(|_| Error::Internal("the blob checker panicked"))??;
+        read
+    })?;
 
     let in_file = |e: Error| match e {
         Error::BackupDamaged { reason, .. } => damaged(reason),
@@ -402,13 +423,10 @@ fn copy(
     }
 }
 
-/// Reads one blob, checks it opens under the vault's media key, and sends it to `sink`.
+/// Reads one blob member whole, hashing it.
 fn read_blob<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     name: &str,
-    id: &Uuid,
-    blobs: &BlobStore,
-    sink: BlobSink<'_>,
     file: &str,
 ) -> Result<(Member, Vec<u8>)> {
     if entry.size() > MAX_BLOB {
@@ -427,26 +445,56 @@ fn read_blob<R: Read>(
         size: hashing.count,
         sha256: hashing.hex(),
     };
+    Ok((member, sealed))
+}
+
+/// A blob read from a backup, on its way to the checker.
+struct PendingBlob {
+    id: Uuid,
+    name: String,
+    file: String,
+    sealed: Vec<u8>,
+}
+
+fn send(
+    tx: &SyncSender<PendingBlob>,
+    id: Uuid,
+    name: &str,
+    file: &str,
+    sealed: Vec<u8>,
+) -> Result<()> {
+    tx.send(PendingBlob {
+        id,
+        name: name.to_owned(),
+        file: file.to_owned(),
+        sealed,
+    })
+    .map_err(|_| Error::Internal("the blob checker stopped"))
+}
+
+/// Checks a blob opens under the vault's media key, and writes it when restoring.
+fn check_blob(blobs: &BlobStore, sink: BlobSink<'_>, blob: PendingBlob) -> Result<()> {
     blobs
-        .open_sealed(id, &sealed)
+        .open_sealed(&blob.id, &blob.sealed)
         .map_err(|_| Error::BackupDamaged {
-            file: file.to_owned(),
+            file: blob.file.clone(),
             reason: format!(
-                "{name} does not open with this vault's key (damaged or not this vault's)"
+                "{} does not open with this vault's key (damaged or not this vault's)",
+                blob.name
             ),
         })?;
     if let BlobSink::Write(vault_dir) = sink {
-        let path = vault_dir.join(name);
+        let path = vault_dir.join(&blob.name);
         let dir = path
             .parent()
             .ok_or(Error::Internal("a blob path has no parent"))?;
         fs::create_dir_all(dir).map_err(Error::io(format!("cannot create {}", dir.display())))?;
         // Not synced one by one: the restore syncs the whole new vault once before the swap.
         let mut out = fsutil::create_private_file(&path)?;
-        out.write_all(&sealed)
+        out.write_all(&blob.sealed)
             .map_err(Error::io(format!("cannot write {}", path.display())))?;
     }
-    Ok((member, sealed))
+    Ok(())
 }
 
 /// The first difference between the manifest's members and those read.
@@ -483,8 +531,7 @@ fn follow_references(
     file: &Path,
     key: &Decryption,
     manifest: &Manifest,
-    blobs: &BlobStore,
-    sink: BlobSink<'_>,
+    checker: &SyncSender<PendingBlob>,
     stored: &mut HashSet<Uuid>,
 ) -> Result<Vec<String>> {
     let mut by_file: BTreeMap<&str, Vec<&format::Reference>> = BTreeMap::new();
@@ -547,7 +594,8 @@ fn follow_references(
             };
             let id = format::parse_blob_member(&member)
                 .ok_or(Error::Internal("a reference is not a blob"))?;
-            let (read, _) = read_blob(&mut entry, &member, &id, blobs, sink, &earlier_shown)?;
+            let (read, sealed) = read_blob(&mut entry, &member, &earlier_shown)?;
+            send(checker, id, &member, &earlier_shown, sealed)?;
             if read.size != reference.size || read.sha256 != reference.sha256 {
                 return Err(Error::BackupDamaged {
                     file: earlier_shown,
