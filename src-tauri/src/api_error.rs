@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Integrity,
     /// The vault is locked (or was never opened): sign in again.
     NoSession,
+    /// The user cancelled the work (a backup); nothing was left behind.
+    Cancelled,
     /// Anything else; the message says what.
     Internal,
 }
@@ -87,7 +89,15 @@ impl From<Error> for ApiError {
                     ..ApiError::new(ErrorCode::Invalid, message)
                 };
             }
-            Error::Conflict(_) | Error::VaultExists(_) => ErrorCode::Conflict,
+            // The passphrase or key typed for a backup is the field at fault.
+            Error::BackupWrongKey(_) => {
+                return ApiError {
+                    field: Some("passphrase".to_owned()),
+                    ..ApiError::new(ErrorCode::Invalid, message)
+                };
+            }
+            Error::Cancelled => ErrorCode::Cancelled,
+            Error::Conflict(_) | Error::VaultExists(_) | Error::VaultInUse => ErrorCode::Conflict,
             other => match other.class() {
                 ErrorClass::Integrity => ErrorCode::Integrity,
                 ErrorClass::Refused => ErrorCode::Denied,
@@ -129,6 +139,16 @@ mod tests {
         );
         assert_eq!(json(Error::Conflict("stale".into()))["code"], "conflict");
         assert_eq!(json(Error::PlaintextDatabase)["code"], "integrity");
+        assert_eq!(json(Error::Cancelled)["code"], "cancelled");
+        assert_eq!(
+            json(Error::BackupWrongKey("/b/x.age".into())),
+            serde_json::json!({
+                "code": "invalid",
+                "message": "the backup /b/x.age cannot be decrypted: wrong passphrase or key (or its encryption header is damaged)",
+                "field": "passphrase"
+            })
+        );
+        assert_eq!(json(Error::VaultInUse)["code"], "conflict");
         assert_eq!(
             serde_json::to_value(ApiError::no_session()).unwrap()["code"],
             "no_session"

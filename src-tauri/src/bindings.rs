@@ -41,6 +41,16 @@ fn generate(dir: &Path) -> BTreeMap<String, String> {
         crate::commands::photos::PhotoImportMeta,
         tessera_core::media::Photo,
         tessera_core::media::Imported,
+        tessera_core::backup::BackupRecord,
+        tessera_core::backup::BackupStatus,
+        tessera_core::backup::BackupSchedule,
+        tessera_core::backup::Progress,
+        tessera_core::backup::PruneReport,
+        tessera_core::backup::ScheduledRun,
+        tessera_core::backup::TableDifference,
+        crate::commands::backups::BackupVerifyReport,
+        crate::commands::backups::BackupRestoreReport,
+        crate::scheduler::ScheduledBackupEvent,
     );
     let mut files = read_tree(dir);
     let index: String = files

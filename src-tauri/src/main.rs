@@ -8,12 +8,13 @@ mod autolock;
 mod bindings;
 mod commands;
 mod media_protocol;
+mod scheduler;
 mod state;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use commands::{app, audit, narratives, patients, photos, session, staff};
+use commands::{app, audit, backups, narratives, patients, photos, session, staff};
 use state::AppState;
 use tauri::Manager;
 
@@ -49,6 +50,7 @@ fn main() {
         )
         .setup(|app| {
             autolock::start(app.handle().clone());
+            scheduler::start(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -78,6 +80,15 @@ fn main() {
             staff::staff_disable,
             audit::audit_list,
             audit::audit_verify,
+            backups::backup_status,
+            backups::backup_list,
+            backups::backup_schedule_get,
+            backups::backup_schedule_set,
+            backups::backup_create,
+            backups::backup_cancel,
+            backups::backup_verify,
+            backups::backup_restore,
+            backups::backup_prune,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

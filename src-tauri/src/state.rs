@@ -4,6 +4,7 @@
 //! the core call on a blocking thread and counts as activity for the auto-lock.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,9 @@ pub struct AppState {
     /// Overrides the vault's auto-lock, in seconds (end-to-end tests).
     pub auto_lock_override: Option<Duration>,
     pub(crate) unlocked: Arc<Mutex<Option<Unlocked>>>,
+    /// Set to stop the backup under way (made now or by the schedule); each backup clears it
+    /// when it starts.
+    pub(crate) backup_cancel: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -56,10 +60,13 @@ impl AppState {
             config_dir,
             auto_lock_override,
             unlocked: Arc::new(Mutex::new(None)),
+            backup_cancel: Arc::new(AtomicBool::new(false)),
         }
     }
 
     /// Runs `f` on the open session on a blocking thread; refuses when the vault is locked.
+    /// It counts as activity for the auto-lock, from its start to its end (a long backup is
+    /// not idle time).
     pub async fn with_session<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -70,9 +77,36 @@ impl AppState {
             let mut guard = lock(&unlocked);
             let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
             open.last_activity = Instant::now();
+            let result = f(&mut open.session).map_err(ApiError::from);
+            open.last_activity = Instant::now();
+            result
+        })
+        .await
+    }
+
+    /// Like [`AppState::with_session`], but not counted as activity: for what the UI reads
+    /// on its own (the backup status after a scheduled backup), which must not keep an
+    /// unattended session open.
+    pub async fn with_session_quietly<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Session) -> tessera_core::Result<T> + Send + 'static,
+    {
+        let unlocked = Arc::clone(&self.unlocked);
+        blocking(move || {
+            let mut guard = lock(&unlocked);
+            let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
             f(&mut open.session).map_err(ApiError::from)
         })
         .await
+    }
+
+    /// The signed-in user's name, or `no_session`.
+    pub fn username(&self) -> Result<String, ApiError> {
+        lock(&self.unlocked)
+            .as_ref()
+            .map(|open| open.info.username.clone())
+            .ok_or_else(ApiError::no_session)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod backups;
 pub mod narratives;
 pub mod patients;
 pub mod photos;

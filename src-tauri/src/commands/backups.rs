@@ -1,0 +1,579 @@
+//! Backups: the status and history, a backup made now (progress over a channel, cancel by a
+//! second command), verifying and restoring a file, pruning, and the schedule that
+//! `scheduler` runs. Paths are typed by the user (no file dialogs); who may do what is
+//! decided in core.
+//!
+//! Verifying and restoring read a backup without the open session: the backup's own key
+//! slots are opened with the signed-in user's name and the password typed again in the
+//! dialog (the session never keeps it). A real restore replaces the vault directory, which
+//! no session may hold open, so it signs out first.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tauri::State;
+use tauri::ipc::Channel;
+use tessera_core::backup::format::{AuditHead, Kind};
+use tessera_core::backup::{
+    self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Decryption, Encryption,
+    Progress, PruneReport, RestoreOptions, RestoreReport, TableDifference, Trigger, VerifyReport,
+};
+use tessera_core::vault::Credentials;
+use ts_rs::TS;
+
+use crate::api_error::{ApiError, ErrorCode};
+use crate::state::{self, AppState, blocking};
+
+/// The shortest passphrase a new backup (or the schedule) accepts; core's schedule rule.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// A backup that passed every check (core's `backup::VerifyReport`, under a name that does
+/// not clash with the audit chain's `VerifyReport` in the UI's bindings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BackupVerifyReport {
+    /// The backup file.
+    pub file: String,
+    /// Its id.
+    pub backup_id: String,
+    /// The vault it was taken of.
+    pub vault_id: String,
+    /// When it was taken, RFC 3339.
+    pub created_at: String,
+    /// Who took it.
+    pub created_by: String,
+    /// `full` or `incremental`.
+    pub kind: Kind,
+    /// Members checked in this file (manifest excluded).
+    pub members: u32,
+    /// Blobs checked, in this file and in the earlier backups it refers to.
+    pub blobs: u32,
+    /// Earlier backup files it needed, by name.
+    pub chain: Vec<String>,
+    /// Rows per table in the snapshot.
+    #[ts(type = "Record<string, number>")]
+    pub row_counts: BTreeMap<String, u64>,
+    /// The audit chain inside, verified to its recorded head.
+    pub audit_head: AuditHead,
+    /// Blobs the vault was already missing when it was backed up.
+    pub missing_blobs: u32,
+}
+
+impl From<VerifyReport> for BackupVerifyReport {
+    fn from(r: VerifyReport) -> Self {
+        BackupVerifyReport {
+            file: r.file,
+            backup_id: r.backup_id,
+            vault_id: r.vault_id,
+            created_at: r.created_at,
+            created_by: r.created_by,
+            kind: r.kind,
+            members: r.members,
+            blobs: r.blobs,
+            chain: r.chain,
+            row_counts: r.row_counts,
+            audit_head: r.audit_head,
+            missing_blobs: r.missing_blobs,
+        }
+    }
+}
+
+/// What a restore did, or in a dry run would do (core's `backup::RestoreReport`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BackupRestoreReport {
+    /// The backup, fully verified.
+    pub backup: BackupVerifyReport,
+    /// Where it goes (the app's vault directory).
+    pub target: String,
+    /// Nothing was changed.
+    pub dry_run: bool,
+    /// Whether a vault is there now (and would be, or was, kept beside it).
+    pub replaces_vault: bool,
+    /// Tables whose row counts differ between the backup and the current vault.
+    pub differences: Vec<TableDifference>,
+    /// Audit entries in the current vault, if it could be read.
+    #[ts(type = "number | null")]
+    pub current_audit_entries: Option<u64>,
+    /// Where the replaced vault was kept (after a real restore).
+    pub previous_vault: Option<String>,
+}
+
+impl From<RestoreReport> for BackupRestoreReport {
+    fn from(r: RestoreReport) -> Self {
+        BackupRestoreReport {
+            backup: r.backup.into(),
+            target: r.target,
+            dry_run: r.dry_run,
+            replaces_vault: r.replaces_vault,
+            differences: r.differences,
+            current_audit_entries: r.current_audit_entries,
+            previous_vault: r.previous_vault,
+        }
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, ApiError> {
+    // The UI reads this on its own after a scheduled backup: not the user's activity.
+    state.with_session_quietly(backup::status).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_list(state: State<'_, AppState>) -> Result<Vec<BackupRecord>, ApiError> {
+    state.with_session(backup::list).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_schedule_get(state: State<'_, AppState>) -> Result<BackupSchedule, ApiError> {
+    state.with_session(backup::schedule).await
+}
+
+/// Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
+/// stored one (if any) is kept.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_schedule_set(
+    state: State<'_, AppState>,
+    schedule: BackupSchedule,
+    passphrase: Option<String>,
+) -> Result<BackupSchedule, ApiError> {
+    let destinations = schedule
+        .destinations
+        .iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| typed_path("destination", d).map(|p| p.display().to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let passphrase = given(passphrase);
+    if let Some(p) = &passphrase {
+        check_new_passphrase(p)?;
+    }
+    let schedule = BackupSchedule {
+        destinations,
+        recipient: schedule
+            .recipient
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty()),
+        ..schedule
+    };
+    state
+        .with_session(move |s| backup::set_schedule(s, schedule, passphrase.map(Into::into)))
+        .await
+}
+
+/// Writes a backup into `destination` now, encrypted to `passphrase` or to the age public
+/// key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_create(
+    state: State<'_, AppState>,
+    destination: String,
+    passphrase: Option<String>,
+    recipient: Option<String>,
+    full: bool,
+    on_progress: Channel<Progress>,
+) -> Result<BackupRecord, ApiError> {
+    let options = CreateOptions {
+        destination: typed_path("destination", &destination)?,
+        encryption: encryption(passphrase, recipient)?,
+        full,
+        trigger: Trigger::Manual,
+    };
+    let cancel = Arc::clone(&state.backup_cancel);
+    state
+        .with_session(move |s| {
+            cancel.store(false, Ordering::SeqCst);
+            let mut throttle = Throttle::default();
+            backup::create(
+                s,
+                &options,
+                &mut |p| {
+                    if throttle.due(&p) {
+                        // A closed window only stops the progress, not the backup.
+                        let _ = on_progress.send(p);
+                    }
+                },
+                &cancel,
+            )
+        })
+        .await
+}
+
+/// Stops the backup under way, made now or by the schedule. It ends with `cancelled` and
+/// leaves no file behind.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_cancel(state: State<'_, AppState>) -> Result<(), ApiError> {
+    state.backup_cancel.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Checks a backup file completely, with its passphrase (or an age identity file) and the
+/// signed-in user's password, then records in the history that it was verified.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_verify(
+    state: State<'_, AppState>,
+    file: String,
+    passphrase: Option<String>,
+    identity_file: Option<String>,
+    password: String,
+) -> Result<BackupVerifyReport, ApiError> {
+    let username = state.username()?;
+    let file = typed_path("file", &file)?;
+    touch(&state);
+    let report = blocking(move || {
+        let key = decryption(passphrase, identity_file)?;
+        let credentials = Credentials::Password {
+            username: &username,
+            password: &password,
+        };
+        Ok(backup::verify(&file, &key, &credentials)?)
+    })
+    .await?;
+    let verified = report.clone();
+    state
+        .with_session(move |s| backup::mark_verified(s, &verified))
+        .await?;
+    Ok(report.into())
+}
+
+/// Restores a backup into the app's vault directory. A dry run checks everything and
+/// reports what would change, signed in. A real run signs out first (no session may hold
+/// the vault being replaced) and the UI returns to sign-in whatever the outcome; the
+/// replaced vault is kept beside the restored one.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_restore(
+    state: State<'_, AppState>,
+    file: String,
+    passphrase: Option<String>,
+    identity_file: Option<String>,
+    password: String,
+    dry_run: bool,
+) -> Result<BackupRestoreReport, ApiError> {
+    let options = RestoreOptions {
+        file: typed_path("file", &file)?,
+        target: state.vault_dir.clone(),
+        dry_run,
+    };
+    let username = state.username()?;
+    // Read the key before signing out, so a mistyped identity file path keeps the session.
+    let key = blocking(move || decryption(passphrase, identity_file)).await?;
+    if dry_run {
+        touch(&state);
+        let report = blocking(move || {
+            let credentials = Credentials::Password {
+                username: &username,
+                password: &password,
+            };
+            Ok(backup::restore(&options, &key, &credentials)?)
+        })
+        .await?;
+        touch(&state);
+        return Ok(report.into());
+    }
+    // A backup under way is about to be replaced: stop it rather than wait for it.
+    state.backup_cancel.store(true, Ordering::SeqCst);
+    let unlocked = Arc::clone(&state.unlocked);
+    blocking(move || {
+        let Some(open) = state::lock(&unlocked).take() else {
+            return Err(ApiError::no_session());
+        };
+        // Anchors the audit log, closes the database, wipes the keys, releases the vault.
+        drop(open);
+        let credentials = Credentials::Password {
+            username: &username,
+            password: &password,
+        };
+        Ok(backup::restore(&options, &key, &credentials)?.into())
+    })
+    .await
+}
+
+/// Removes old backups in `destination`: beyond the newest `keep_last` and older than
+/// `keep_days`, never one a kept backup needs. A dry run only lists them.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_prune(
+    state: State<'_, AppState>,
+    destination: String,
+    keep_last: u32,
+    keep_days: u32,
+    dry_run: bool,
+) -> Result<PruneReport, ApiError> {
+    let destination = typed_path("destination", &destination)?;
+    state
+        .with_session(move |s| backup::prune(s, &destination, keep_last, keep_days, dry_run))
+        .await
+}
+
+/// Counts as activity: checking a large backup takes a while, and the user is waiting for it.
+fn touch(state: &AppState) {
+    if let Some(open) = state::lock(&state.unlocked).as_mut() {
+        open.last_activity = Instant::now();
+    }
+}
+
+/// How often progress reaches the UI at most: a backup of many small photos reports after
+/// each one, far more often than a progress bar can show.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Lets progress through at most every [`PROGRESS_EVERY`], and always the first and the last.
+#[derive(Debug, Default)]
+pub(crate) struct Throttle {
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    pub(crate) fn due(&mut self, progress: &Progress) -> bool {
+        self.due_at(progress, Instant::now())
+    }
+
+    fn due_at(&mut self, progress: &Progress, now: Instant) -> bool {
+        let last_one = progress.done_bytes >= progress.total_bytes;
+        let due = last_one
+            || self
+                .last
+                .is_none_or(|at| now.duration_since(at) >= PROGRESS_EVERY);
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError {
+        field: Some(field.to_owned()),
+        ..ApiError::new(ErrorCode::Invalid, format!("{field}: {message}"))
+    }
+}
+
+/// A secret as typed: empty means not given. Not trimmed (spaces may be part of it).
+fn given(secret: Option<String>) -> Option<String> {
+    secret.filter(|s| !s.is_empty())
+}
+
+/// A path typed by the user: `~` is the home directory, and anything else must be absolute
+/// (a relative path would depend on where the app was started).
+pub(crate) fn typed_path(field: &str, text: &str) -> Result<PathBuf, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(field, "type the full path of a folder or file"));
+    }
+    let path = match text.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = dirs::home_dir()
+                .ok_or_else(|| invalid(field, "there is no home directory to start from"))?;
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(text),
+    };
+    if !path.is_absolute() {
+        return Err(invalid(
+            field,
+            &format!(
+                "{text} is not a full path; start from the root, e.g. /media/usb/tessera-backups"
+            ),
+        ));
+    }
+    Ok(path)
+}
+
+fn check_new_passphrase(passphrase: &str) -> Result<(), ApiError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(invalid(
+            "passphrase",
+            &format!("use at least {MIN_PASSPHRASE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// How a new backup is encrypted: a passphrase or an age public key, exactly one.
+pub(crate) fn encryption(
+    passphrase: Option<String>,
+    recipient: Option<String>,
+) -> Result<Encryption, ApiError> {
+    let recipient = recipient.filter(|r| !r.trim().is_empty());
+    match (given(passphrase), recipient) {
+        (Some(p), None) => {
+            check_new_passphrase(&p)?;
+            Ok(Encryption::Passphrase(p.into()))
+        }
+        (None, Some(key)) => Ok(Encryption::recipients(&[key])?),
+        (Some(_), Some(_)) => Err(invalid(
+            "passphrase",
+            "give a passphrase or an age public key, not both",
+        )),
+        (None, None) => Err(invalid(
+            "passphrase",
+            "give a passphrase or an age public key",
+        )),
+    }
+}
+
+/// What opens a backup: its passphrase or an age identity file, exactly one.
+pub(crate) fn decryption(
+    passphrase: Option<String>,
+    identity_file: Option<String>,
+) -> Result<Decryption, ApiError> {
+    let identity_file = identity_file.filter(|f| !f.trim().is_empty());
+    match (given(passphrase), identity_file) {
+        (Some(p), None) => Ok(Decryption::Passphrase(p.into())),
+        (None, Some(file)) => Ok(Decryption::identity_file(&typed_path("identity", &file)?)?),
+        (Some(_), Some(_)) => Err(invalid(
+            "passphrase",
+            "give the passphrase or an identity file, not both",
+        )),
+        (None, None) => Err(invalid(
+            "passphrase",
+            "give the backup's passphrase or an age identity file",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The public key from age's own documentation.
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn field(e: ApiError) -> (ErrorCode, Option<String>) {
+        (e.code, e.field)
+    }
+
+    #[test]
+    fn a_new_backup_takes_one_passphrase_of_twelve_characters_or_one_age_key() {
+        let some = |s: &str| Some(s.to_owned());
+        assert!(matches!(
+            encryption(some("twelve chars"), None),
+            Ok(Encryption::Passphrase(_))
+        ));
+        assert!(matches!(
+            encryption(None, some(&format!("  {RECIPIENT} "))),
+            Ok(Encryption::Recipients(keys)) if keys.len() == 1
+        ));
+        // Empty fields count as not given.
+        assert!(matches!(
+            encryption(some(""), some(RECIPIENT)),
+            Ok(Encryption::Recipients(_))
+        ));
+        let refused = |p: Option<String>, r: Option<String>| match encryption(p, r) {
+            Err(e) => field(e),
+            Ok(e) => panic!("accepted {e:?}"),
+        };
+        let passphrase = (ErrorCode::Invalid, some("passphrase"));
+        assert_eq!(refused(some("eleven char"), None), passphrase);
+        assert_eq!(refused(None, None), passphrase);
+        assert_eq!(refused(some(""), some("  ")), passphrase);
+        assert_eq!(
+            refused(some("twelve chars"), some(RECIPIENT)),
+            passphrase,
+            "not both"
+        );
+        assert_eq!(
+            refused(None, some("age1nope")),
+            (ErrorCode::Invalid, some("recipient"))
+        );
+    }
+
+    #[test]
+    fn a_backup_opens_with_its_passphrase_or_an_identity_file() {
+        assert!(matches!(
+            decryption(Some("short is fine".into()), None),
+            Ok(Decryption::Passphrase(_))
+        ));
+        let missing = decryption(None, Some("/nonexistent/key.txt".into())).unwrap_err();
+        assert_eq!(missing.code, ErrorCode::Internal, "{missing:?}");
+        assert!(missing.message.contains("/nonexistent/key.txt"));
+        assert_eq!(
+            decryption(None, Some("relative/key.txt".into()))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("identity")
+        );
+        assert_eq!(
+            decryption(None, None).unwrap_err().field.as_deref(),
+            Some("passphrase")
+        );
+    }
+
+    #[test]
+    fn typed_paths_are_absolute_or_start_at_home() {
+        assert_eq!(
+            typed_path("destination", " /media/usb/backups ").unwrap(),
+            PathBuf::from("/media/usb/backups")
+        );
+        if let Some(home) = dirs::home_dir() {
+            assert_eq!(typed_path("file", "~").unwrap(), home);
+            assert_eq!(
+                typed_path("file", "~/backups/x.age").unwrap(),
+                home.join("backups/x.age")
+            );
+        }
+        for bad in ["", "   ", "backups", "./backups", "~someone/backups"] {
+            let e = typed_path("destination", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{bad:?}");
+            assert_eq!(e.field.as_deref(), Some("destination"), "{bad:?}");
+            assert!(e.message.starts_with("destination: "), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn progress_reaches_the_ui_at_most_every_100_ms_but_always_first_and_last() {
+        let p = |done| Progress {
+            done_bytes: done,
+            total_bytes: 100,
+        };
+        let start = Instant::now();
+        let mut throttle = Throttle::default();
+        assert!(throttle.due_at(&p(1), start), "the first");
+        assert!(!throttle.due_at(&p(2), start + Duration::from_millis(10)));
+        assert!(!throttle.due_at(&p(3), start + Duration::from_millis(99)));
+        assert!(throttle.due_at(&p(4), start + Duration::from_millis(100)));
+        assert!(!throttle.due_at(&p(5), start + Duration::from_millis(150)));
+        assert!(
+            throttle.due_at(&p(100), start + Duration::from_millis(151)),
+            "the last"
+        );
+    }
+
+    #[test]
+    fn reports_keep_core_field_names() {
+        let report = BackupRestoreReport {
+            backup: BackupVerifyReport {
+                file: "/b/x.age".into(),
+                backup_id: "b".into(),
+                vault_id: "v".into(),
+                created_at: "2026-03-01T10:00:00Z".into(),
+                created_by: "ana".into(),
+                kind: Kind::Full,
+                members: 4,
+                blobs: 1,
+                chain: vec![],
+                row_counts: BTreeMap::from([("patients".into(), 3)]),
+                audit_head: AuditHead {
+                    count: 9,
+                    mac: "00".into(),
+                },
+                missing_blobs: 0,
+            },
+            target: "/v".into(),
+            dry_run: true,
+            replaces_vault: true,
+            differences: vec![TableDifference {
+                table: "patients".into(),
+                in_backup: 3,
+                current: 4,
+            }],
+            current_audit_entries: Some(12),
+            previous_vault: None,
+        };
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["backup"]["kind"], "full");
+        assert_eq!(json["backup"]["audit_head"]["count"], 9);
+        assert_eq!(json["backup"]["row_counts"]["patients"], 3);
+        assert_eq!(json["differences"][0]["current"], 4);
+        assert_eq!(json["current_audit_entries"], 12);
+    }
+}

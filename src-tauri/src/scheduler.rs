@@ -1,0 +1,288 @@
+//! Scheduled backups while the app is unlocked: a thread wakes every minute and, if someone
+//! is signed in, asks core to run the backups that are due (`backup::run_due` decides which,
+//! and does nothing when the schedule is off or the user's role may not back up). It holds
+//! the session's lock only while that runs, so a backup in progress makes commands wait for
+//! it, as a command of the user's own would. Progress and the outcome go to the UI as
+//! `scheduled-backup` events; the Cancel of a running backup (`backup_cancel`) stops it.
+//!
+//! A scheduled backup does not count as activity: an unattended app still locks itself once
+//! the backup is done.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use tessera_core::Error;
+use tessera_core::backup::{self, Progress, ScheduledRun};
+use ts_rs::TS;
+
+use crate::commands::backups::Throttle;
+use crate::state::{self, AppState, Unlocked};
+
+/// The event name the UI listens to.
+pub const SCHEDULED_BACKUP: &str = "scheduled-backup";
+
+/// How often the schedule is looked at.
+const CHECK_EVERY: Duration = Duration::from_secs(60);
+
+/// The `scheduled-backup` event's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScheduledBackupEvent {
+    /// A scheduled backup is being written.
+    Progress {
+        /// Its destination, as the schedule names it.
+        destination: String,
+        /// Bytes written so far and in all.
+        progress: Progress,
+    },
+    /// The backups that were due have run, each with its outcome (one may have failed
+    /// while another succeeded: an unplugged drive).
+    Finished {
+        /// One per destination that was due.
+        runs: Vec<ScheduledRun>,
+    },
+    /// The schedule could not run at all, or was cancelled.
+    Failed {
+        /// Why.
+        message: String,
+        /// Whether someone cancelled it.
+        cancelled: bool,
+    },
+}
+
+/// Starts the schedule's thread.
+pub fn start(app: AppHandle) {
+    let state = app.state::<AppState>();
+    let unlocked = Arc::clone(&state.unlocked);
+    let cancel = Arc::clone(&state.backup_cancel);
+    std::thread::spawn(move || {
+        let mut failures = Repeats::default();
+        let emit = |event: &ScheduledBackupEvent| {
+            let _ = app.emit(SCHEDULED_BACKUP, event);
+        };
+        loop {
+            std::thread::sleep(CHECK_EVERY);
+            let outcome = tick(&unlocked, &cancel, &mut |e| emit(&e));
+            if let Some(event) = failures.filter(outcome) {
+                emit(&event);
+            }
+        }
+    });
+}
+
+/// One look at the schedule: runs what is due with the open session (if any), reporting
+/// progress to `progress`, and returns the outcome, or `None` when nothing ran.
+pub(crate) fn tick(
+    unlocked: &Mutex<Option<Unlocked>>,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(ScheduledBackupEvent),
+) -> Option<ScheduledBackupEvent> {
+    let mut guard = state::lock(unlocked);
+    let open = guard.as_mut()?;
+    cancel.store(false, Ordering::SeqCst);
+    let mut throttle = Throttle::default();
+    let result = backup::run_due(
+        &mut open.session,
+        &mut |destination, p| {
+            if throttle.due(&p) {
+                progress(ScheduledBackupEvent::Progress {
+                    destination: destination.to_owned(),
+                    progress: p,
+                });
+            }
+        },
+        cancel,
+    );
+    drop(guard);
+    match result {
+        Ok(runs) if runs.is_empty() => None,
+        Ok(runs) => Some(ScheduledBackupEvent::Finished { runs }),
+        Err(e) => Some(ScheduledBackupEvent::Failed {
+            cancelled: matches!(e, Error::Cancelled),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Keeps a failure that repeats every minute (a schedule that cannot run) from being
+/// announced every minute: each distinct failure is told once, until something runs.
+#[derive(Debug, Default)]
+struct Repeats {
+    last_failure: Option<String>,
+}
+
+impl Repeats {
+    fn filter(&mut self, outcome: Option<ScheduledBackupEvent>) -> Option<ScheduledBackupEvent> {
+        match &outcome {
+            Some(ScheduledBackupEvent::Failed { message, .. }) => {
+                if self.last_failure.as_ref() == Some(message) {
+                    return None;
+                }
+                self.last_failure = Some(message.clone());
+            }
+            Some(_) => self.last_failure = None,
+            None => {}
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Instant;
+
+    use tessera_core::backup::BackupSchedule;
+    use tessera_core::crypto::Argon2Params;
+    use tessera_core::policy::{Principal, Role};
+    use tessera_core::vault::{self, Credentials, NewVault};
+
+    use super::*;
+    use crate::state::SessionInfo;
+
+    /// The public key from age's own documentation (no scrypt: fast to encrypt to).
+    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const PASSWORD: &str = "correct horse battery";
+
+    fn unlocked(dir: &Path) -> Mutex<Option<Unlocked>> {
+        vault::create(
+            dir,
+            &NewVault {
+                admin_username: "ana",
+                admin_display_name: "Ana",
+                admin_password: PASSWORD,
+                kdf: Argon2Params::MINIMUM,
+            },
+        )
+        .unwrap();
+        let session = vault::unlock(
+            dir,
+            &Credentials::Password {
+                username: "ana",
+                password: PASSWORD,
+            },
+        )
+        .unwrap();
+        assert_eq!(session.actor().principal, Principal::Staff(Role::Admin));
+        Mutex::new(Some(Unlocked {
+            session,
+            info: SessionInfo {
+                username: "ana".into(),
+                role: Role::Admin,
+                auto_lock_minutes: 5,
+            },
+            last_activity: Instant::now(),
+            auto_lock: Duration::from_secs(300),
+        }))
+    }
+
+    fn set_schedule(unlocked: &Mutex<Option<Unlocked>>, destinations: Vec<String>) {
+        let mut guard = unlocked.lock().unwrap();
+        let session = &mut guard.as_mut().unwrap().session;
+        backup::set_schedule(
+            session,
+            BackupSchedule {
+                enabled: true,
+                destinations,
+                recipient: Some(RECIPIENT.into()),
+                ..BackupSchedule::default()
+            },
+            None,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_due_backup_runs_once_with_progress_and_then_waits_for_its_interval() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("usb");
+        std::fs::create_dir(&dest).unwrap();
+        let state = unlocked(&tmp.path().join("vault"));
+        let cancel = AtomicBool::new(true);
+
+        // The schedule is off: nothing runs.
+        let mut events = Vec::new();
+        assert_eq!(tick(&state, &cancel, &mut |e| events.push(e)), None);
+
+        set_schedule(&state, vec![dest.display().to_string()]);
+        let activity =
+            |s: &Mutex<Option<Unlocked>>| s.lock().unwrap().as_ref().unwrap().last_activity;
+        let before = activity(&state);
+        let outcome = tick(&state, &cancel, &mut |e| events.push(e));
+        let Some(ScheduledBackupEvent::Finished { runs }) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(runs.len(), 1);
+        let record = runs[0].backup.as_ref().expect("the backup was made");
+        assert_eq!(record.status, "ok");
+        assert_eq!(record.trigger, "scheduled");
+        assert!(Path::new(record.file.as_deref().unwrap()).exists());
+        assert!(!cancel.load(Ordering::SeqCst), "a stale cancel is cleared");
+        let Some(ScheduledBackupEvent::Progress { progress, .. }) = events.last() else {
+            panic!("no progress: {events:?}");
+        };
+        assert_eq!(
+            progress.done_bytes, progress.total_bytes,
+            "the last is sent"
+        );
+
+        assert_eq!(
+            activity(&state),
+            before,
+            "a scheduled backup is not activity"
+        );
+        assert_eq!(
+            tick(&state, &cancel, &mut |_| {}),
+            None,
+            "not due again yet"
+        );
+    }
+
+    #[test]
+    fn an_unavailable_destination_is_a_failed_run_and_nothing_runs_when_locked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = unlocked(&tmp.path().join("vault"));
+        let unplugged = tmp.path().join("not-plugged-in");
+        set_schedule(&state, vec![unplugged.display().to_string()]);
+        let outcome = tick(&state, &AtomicBool::new(false), &mut |_| {});
+        let Some(ScheduledBackupEvent::Finished { runs }) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(runs[0].backup.is_none());
+        assert!(
+            runs[0]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("not available")),
+            "{runs:?}"
+        );
+
+        *state.lock().unwrap() = None;
+        assert_eq!(tick(&state, &AtomicBool::new(false), &mut |_| {}), None);
+    }
+
+    #[test]
+    fn a_failure_that_repeats_is_told_once_until_something_runs() {
+        let failed = |m: &str| {
+            Some(ScheduledBackupEvent::Failed {
+                message: m.into(),
+                cancelled: false,
+            })
+        };
+        let finished = Some(ScheduledBackupEvent::Finished { runs: vec![] });
+        let mut repeats = Repeats::default();
+        assert_eq!(
+            repeats.filter(failed("no passphrase")),
+            failed("no passphrase")
+        );
+        assert_eq!(repeats.filter(failed("no passphrase")), None);
+        assert_eq!(repeats.filter(None), None);
+        assert_eq!(repeats.filter(failed("no passphrase")), None);
+        assert_eq!(repeats.filter(failed("disk error")), failed("disk error"));
+        assert_eq!(repeats.filter(finished.clone()), finished);
+        assert_eq!(repeats.filter(failed("disk error")), failed("disk error"));
+    }
+}
