@@ -5,7 +5,7 @@
  * Commands take snake_case arguments, exactly as the shell declares them; every failure
  * is an `ApiError` `{ code, message }`.
  */
-import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { Channel as IpcChannel, convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
 import type {
@@ -13,6 +13,11 @@ import type {
   AppStatus,
   AuditQuery,
   AuditRecord,
+  BackupRecord,
+  BackupRestoreReport,
+  BackupSchedule,
+  BackupStatus,
+  BackupVerifyReport,
   Chart,
   Encounter,
   ErrorCode,
@@ -25,8 +30,11 @@ import type {
   PhotoImportMeta,
   Privacy,
   Profile,
+  Progress,
+  PruneReport,
   Revision,
   Role,
+  ScheduledBackupEvent,
   SessionInfo,
   SessionLocked,
   StaffAccount,
@@ -36,6 +44,12 @@ import type {
 } from './bindings';
 
 export type * from './bindings';
+
+/**
+ * What opens a backup being verified or restored: its passphrase, or the path of an age
+ * identity file (for a backup made to an age public key). Exactly one is given.
+ */
+export type BackupKeyArgs = { passphrase: string | null; identity_file: string | null };
 
 /** Which image of a photo: the 320 px thumbnail, the 1280 px preview, or the original. */
 export type PhotoVariant = 'thumb' | 'preview' | 'original';
@@ -115,6 +129,50 @@ export interface Backend {
   auditList(args: { filter: AuditQuery }): Promise<AuditRecord[]>;
   auditVerify(): Promise<VerifyReport>;
 
+  /** Whether backups are current (for the overdue warning). Not counted as activity. */
+  backupStatus(): Promise<BackupStatus>;
+  /** Every backup attempt, newest first. */
+  backupList(): Promise<BackupRecord[]>;
+  backupScheduleGet(): Promise<BackupSchedule>;
+  /** `passphrase` replaces the stored one; null keeps it. Admins only (core decides). */
+  backupScheduleSet(args: {
+    schedule: BackupSchedule;
+    passphrase: string | null;
+  }): Promise<BackupSchedule>;
+  /**
+   * Writes a backup into `destination` (a folder path typed by the user) now, encrypted to
+   * `passphrase` or to the age public key `recipient` (exactly one). `onProgress` hears how
+   * far it got; `backupCancel` stops it (the call then fails with `cancelled`).
+   */
+  backupCreate(
+    args: {
+      destination: string;
+      passphrase: string | null;
+      recipient: string | null;
+      full: boolean;
+    },
+    onProgress: (progress: Progress) => void,
+  ): Promise<BackupRecord>;
+  /** Stops the backup under way (made now or by the schedule). */
+  backupCancel(): Promise<null>;
+  /** Checks a backup file; `password` is the signed-in user's, typed again. */
+  backupVerify(
+    args: BackupKeyArgs & { file: string; password: string },
+  ): Promise<BackupVerifyReport>;
+  /**
+   * Restores a backup over the vault. A dry run only checks and reports; a real run signs
+   * out first, whatever its outcome: the UI then returns to sign-in.
+   */
+  backupRestore(
+    args: BackupKeyArgs & { file: string; password: string; dry_run: boolean },
+  ): Promise<BackupRestoreReport>;
+  backupPrune(args: {
+    destination: string;
+    keep_last: number;
+    keep_days: number;
+    dry_run: boolean;
+  }): Promise<PruneReport>;
+
   /** Works without a session too (the language; the auto-lock delay then reads its default). */
   settingsGet(): Promise<UiSettings>;
   /** The language is stored even without a session; the auto-lock delay needs an admin's. */
@@ -122,6 +180,8 @@ export interface Backend {
 
   /** Calls `handler` whenever the backend locks the session by itself. Returns an unsubscribe. */
   onSessionLocked(handler: (event: SessionLocked) => void): Promise<() => void>;
+  /** Calls `handler` with the progress and outcome of scheduled backups. Returns an unsubscribe. */
+  onScheduledBackup(handler: (event: ScheduledBackupEvent) => void): Promise<() => void>;
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -133,6 +193,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'conflict',
   'integrity',
   'no_session',
+  'cancelled',
   'internal',
 ];
 
@@ -210,6 +271,19 @@ export function createTauriBackend(): Backend {
     staffDisable: (args) => call('staff_disable', args),
     auditList: (args) => call('audit_list', args),
     auditVerify: () => call('audit_verify'),
+    backupStatus: () => call('backup_status'),
+    backupList: () => call('backup_list'),
+    backupScheduleGet: () => call('backup_schedule_get'),
+    backupScheduleSet: (args) => call('backup_schedule_set', args),
+    backupCreate: (args, onProgress) => {
+      const channel = new IpcChannel<Progress>();
+      channel.onmessage = onProgress;
+      return call('backup_create', { ...args, on_progress: channel });
+    },
+    backupCancel: () => call('backup_cancel'),
+    backupVerify: (args) => call('backup_verify', args),
+    backupRestore: (args) => call('backup_restore', args),
+    backupPrune: (args) => call('backup_prune', args),
     settingsGet: () => call('settings_get'),
     settingsSet: (args) => call('settings_set', args),
     onSessionLocked: async (handler) => {
@@ -218,8 +292,16 @@ export function createTauriBackend(): Backend {
       );
       return unlisten;
     },
+    onScheduledBackup: async (handler) => {
+      const unlisten = await listen<ScheduledBackupEvent>('scheduled-backup', (event) =>
+        handler(event.payload),
+      );
+      return unlisten;
+    },
   };
 }
+
+const EVENTS: readonly PropertyKey[] = ['onSessionLocked', 'onScheduledBackup'];
 
 /**
  * Wraps a backend so that a `no_session` error (the backend locked while a request was on
@@ -230,7 +312,7 @@ export function guardSession(inner: Backend, onNoSession: () => void): Backend {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       // Event subscriptions and image URLs are not requests: pass them through as they are.
-      if (typeof value !== 'function' || property === 'onSessionLocked') return value;
+      if (typeof value !== 'function' || EVENTS.includes(property)) return value;
       if (property === 'photoUrl') return value.bind(target);
       return async (...args: unknown[]) => {
         try {

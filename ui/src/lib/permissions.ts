@@ -14,7 +14,9 @@ export type Capability =
   | 'photo.manage'
   | 'staff.manage'
   | 'audit.read'
-  | 'settings.auto_lock';
+  | 'settings.auto_lock'
+  | 'backup.view'
+  | 'backup.manage';
 
 const CLINICAL: readonly Capability[] = [
   'patient.create',
@@ -24,10 +26,13 @@ const CLINICAL: readonly Capability[] = [
   'narrative.write',
   'photo.view',
   'photo.manage',
+  // See the history and status, back up now, verify a file (core: backup.create, backup.list).
+  'backup.view',
 ];
 
 const TABLE: Record<Role, readonly Capability[]> = {
-  admin: [...CLINICAL, 'staff.manage', 'audit.read', 'settings.auto_lock'],
+  // Restore, the schedule and pruning (core: backup.restore, backup.manage).
+  admin: [...CLINICAL, 'staff.manage', 'audit.read', 'settings.auto_lock', 'backup.manage'],
   clinician: CLINICAL,
   social_worker: CLINICAL,
   front_desk: ['patient.create'],

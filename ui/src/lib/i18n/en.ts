@@ -16,6 +16,7 @@ export const en = {
   'action.save': 'Save',
   'action.saving': 'Saving…',
   'action.dismiss': 'Dismiss',
+  'action.close': 'Close',
   'action.remove': 'Remove',
   'action.removeItem': 'Remove {item}',
   'action.backToList': '← Back to patients',
@@ -28,6 +29,7 @@ export const en = {
   'error.conflict': 'Someone else saved first.',
   'error.integrity': 'The vault failed an integrity check.',
   'error.no_session': 'The session has ended.',
+  'error.cancelled': 'Cancelled.',
   'error.internal': 'Something went wrong.',
 
   'form.required': 'This is required.',
@@ -84,6 +86,12 @@ export const en = {
   'unlock.wait': 'You can try again in {seconds} s.',
   'unlock.lockedInactivity': 'Tessera locked itself after a period of inactivity.',
   'unlock.lockedManual': 'Tessera is locked.',
+  'unlock.restored': 'The backup taken {date} by {user} was restored.',
+  'unlock.restoredPrevious': 'The vault it replaced is kept, unchanged, at:',
+  'unlock.restoredSignIn':
+    'Sign in again with the password you had when the backup was made. Remove the old vault once you are sure you no longer need it.',
+  'unlock.restoreFailed': 'The restore failed; the vault was not changed.',
+  'unlock.restoreFailedSignIn': 'Sign in again to go on working.',
   'unlock.draftsKept':
     'An unsaved form by {user} is kept until they sign in again.||{count} unsaved forms by {user} are kept until they sign in again.',
 
@@ -91,6 +99,7 @@ export const en = {
   'nav.patients': 'Patients',
   'nav.staff': 'Staff',
   'nav.audit': 'Audit log',
+  'nav.backups': 'Backups',
   'nav.settings': 'Settings',
 
   'role.admin': 'Administrator',
@@ -440,6 +449,194 @@ export const en = {
   'settings.saved': 'Settings saved.',
   'settings.vaultHeading': 'Vault',
   'settings.vaultPath': 'Location:',
+  'backups.title': 'Backups',
+  'backups.file': 'Backup file',
+  'backups.progress': '{done} of {total} ({percent}%)',
+
+  'backups.state.title': 'How current the backups are',
+  'backups.state.lastOk': 'Last good backup: {date} ({ago}).',
+  'backups.state.none': 'There is no backup of this vault yet.',
+  'backups.state.scheduled':
+    'Scheduled backups run every {hours} h to one folder while Tessera is open.||Scheduled backups run every {hours} h to {count} folders while Tessera is open.',
+  'backups.state.notScheduled': 'Scheduled backups are off.',
+  'backups.state.warnAfter': 'A warning shows when the last good backup is older than {hours} h.',
+
+  'backups.banner.last': 'Last good backup: {ago}. Consider making one now.',
+  'backups.banner.none': 'No backup yet. Consider making one now.',
+  'backups.banner.open': 'Open Backups',
+
+  'backups.scheduled.running': 'Scheduled backup to {destination} under way:',
+  'backups.scheduled.finished':
+    'Scheduled backup finished.||Scheduled backups finished ({count} folders).',
+  'backups.scheduled.runFailed': 'Scheduled backup to {destination} failed: {reason}',
+  'backups.scheduled.failed': 'Scheduled backup failed: {reason}',
+  'backups.scheduled.cancelled': 'Scheduled backup cancelled; nothing was written.',
+
+  'backups.now.title': 'Back up now',
+  'backups.now.destination': 'Folder to write the backup to',
+  'backups.now.destinationHint':
+    'The full path of an existing folder, ideally on an external drive, e.g. /media/usb/tessera-backups.',
+  'backups.now.encryption': 'How the backup is locked',
+  'backups.now.usePassphrase': 'With a passphrase',
+  'backups.now.useRecipient': 'With an age public key',
+  'backups.now.passphrase': 'Backup passphrase',
+  'backups.now.passphraseHint':
+    'At least {min} characters. Without it the backup cannot be opened: keep it safe, away from this computer.',
+  'backups.now.repeat': 'Repeat the passphrase',
+  'backups.now.recipient': 'Age public key',
+  'backups.now.recipientHint':
+    'Starts with age1. Only the matching secret key (an age identity file) opens the backup.',
+  'backups.now.full': 'Full backup',
+  'backups.now.fullHint':
+    'Copies every photo again. Otherwise only photos that earlier backups in this folder do not hold are copied.',
+  'backups.now.submit': 'Back up now',
+  'backups.now.running': 'Backing up…',
+  'backups.now.progressLabel': 'Backup written',
+  'backups.now.preparing': 'Preparing…',
+  'backups.now.cancelling': 'Cancelling…',
+  'backups.now.done': 'Backup written: {file} ({size}).',
+  'backups.now.cancelled': 'Backup cancelled; no file was left behind.',
+
+  'backups.history.title': 'History',
+  'backups.history.none': 'No backup has been made yet.',
+  'backups.history.date': 'Started',
+  'backups.history.kind': 'Kind',
+  'backups.history.trigger': 'Made',
+  'backups.history.status': 'Status',
+  'backups.history.size': 'Size',
+  'backups.history.verified': 'Verified',
+  'backups.history.actions': 'Actions',
+  'backups.history.notVerified': 'Not yet',
+  'backups.history.verify': 'Verify…',
+  'backups.history.verifyOf': 'Verify the backup of {date}',
+  'backups.history.restore': 'Restore…',
+  'backups.history.restoreOf': 'Restore the backup of {date}',
+
+  'backups.kind.full': 'Full',
+  'backups.kind.incremental': 'Incremental',
+  'backups.trigger.manual': 'By hand',
+  'backups.trigger.scheduled': 'Scheduled',
+  'backups.status.ok': 'Good',
+  'backups.status.failed': 'Failed',
+  'backups.status.pruned': 'Removed',
+  'backups.status.missing': 'File missing',
+
+  'backups.typed.title': 'Verify or restore another file',
+  'backups.typed.hint':
+    'The full path of a backup file, e.g. /media/usb/tessera-backups/tessera-backup-….age',
+
+  'backups.key.legend': 'What opens the backup',
+  'backups.key.passphrase': 'Its passphrase',
+  'backups.key.identity': 'An age identity file (secret key)',
+  'backups.key.passphraseField': 'Backup passphrase',
+  'backups.key.identityField': 'Identity file',
+  'backups.key.identityHint': 'The full path of the file holding the AGE-SECRET-KEY-1… line.',
+  'backups.key.password': 'Your password ({user})',
+  'backups.key.passwordHint':
+    'Asked again to open the backup. If you changed it since the backup was made, give the one you had then.',
+
+  'backups.verify.title': 'Verify a backup',
+  'backups.verify.intro':
+    'Reads the whole backup and checks every part of it, photos and audit log included, without changing anything.',
+  'backups.verify.submit': 'Verify',
+  'backups.verify.checking': 'Checking…',
+  'backups.verify.running': 'Reading the whole backup; this can take a while for a large vault.',
+  'backups.verify.ok': 'The backup is intact.',
+
+  'backups.report.taken': 'Backup taken {date} by {user}.',
+  'backups.report.kind': 'Kind: {kind}.',
+  'backups.report.checked':
+    '{members} parts and {blobs} photo files checked; {entries} audit entries verified.',
+  'backups.report.chain': 'It also needs these earlier backups beside it: {files}.',
+
+  'backups.restore.title': 'Restore a backup',
+  'backups.restore.intro':
+    'First check the backup: nothing changes until you confirm the restore after the check.',
+  'backups.restore.check': 'Check the backup',
+  'backups.restore.checking': 'Checking…',
+  'backups.restore.reportTitle': 'What the restore would do',
+  'backups.restore.differences': 'Records that differ between the backup and the vault now',
+  'backups.restore.table': 'Records',
+  'backups.restore.inBackup': 'In the backup',
+  'backups.restore.now': 'Now',
+  'backups.restore.noDifferences':
+    'The backup holds as many records of each kind as the vault now.',
+  'backups.restore.newerEntries':
+    '1 audit entry newer than the backup will be set aside with the current vault.||{count} audit entries newer than the backup will be set aside with the current vault.',
+  'backups.restore.warningTitle': 'Restoring replaces the whole vault with this backup.',
+  'backups.restore.warning':
+    'Work done since the backup will not be in the restored vault. Tessera signs you out; sign in again afterwards.',
+  'backups.restore.keptAt': 'The current vault is kept, unchanged, until someone removes it, at:',
+  'backups.restore.confirm': 'Restore and sign out',
+  'backups.restore.restoring': 'Restoring…',
+  'backups.restore.restoringHint': 'Writing the restored vault; do not close Tessera.',
+
+  'backups.table.audit_log': 'Audit entries',
+  'backups.table.consents': 'Consents',
+  'backups.table.encounters': 'Visits',
+  'backups.table.narratives': 'Narratives',
+  'backups.table.patients': 'Patients',
+  'backups.table.photos': 'Photos',
+  'backups.table.provider_credentials': 'Provider credentials',
+  'backups.table.staff': 'Staff accounts',
+
+  'backups.schedule.title': 'Schedule',
+  'backups.schedule.enabled': 'Back up on a schedule while Tessera is open',
+  'backups.schedule.enabledHint':
+    'Each folder is backed up when its last good backup is older than the interval. A drive that is not plugged in is tried again an hour later.',
+  'backups.schedule.destinations': 'Folders',
+  'backups.schedule.destinationsHint':
+    'Full paths of existing folders, e.g. /media/usb/tessera-backups.',
+  'backups.schedule.destination': 'Folder {n}',
+  'backups.schedule.addDestination': 'Add a folder',
+  'backups.schedule.interval': 'Hours between backups',
+  'backups.schedule.intervalHint': 'From 1 to 720.',
+  'backups.schedule.keepLast': 'Always keep this many newest backups',
+  'backups.schedule.keepLastHint': 'Per folder, at least 1.',
+  'backups.schedule.keepDays': 'Also keep backups younger than (days)',
+  'backups.schedule.keepDaysHint':
+    'Older backups beyond the newest ones kept are removed after each scheduled backup.',
+  'backups.schedule.warnAfter': 'Warn when the last good backup is older than (hours)',
+  'backups.schedule.warnAfterHint': 'Everyone who may see backups sees the warning.',
+  'backups.schedule.passphrase': 'Passphrase for scheduled backups',
+  'backups.schedule.passphraseHint':
+    'At least {min} characters. It is stored in the encrypted vault and never shown again.',
+  'backups.schedule.passphraseKept': 'A passphrase is stored. Leave these empty to keep it.',
+  'backups.schedule.save': 'Save the schedule',
+  'backups.schedule.saved': 'Schedule saved.',
+  'backups.schedule.readonlyOn':
+    'Backups run every {hours} h to {destinations}. An administrator can change this.',
+  'backups.schedule.readonlyOff': 'Scheduled backups are off. An administrator can turn them on.',
+
+  'backups.prune.title': 'Remove old backups',
+  'backups.prune.intro':
+    'Removes backups in a folder beyond the newest ones to keep and older than the days given. A backup that a kept one needs is never removed.',
+  'backups.prune.destination': 'Folder',
+  'backups.prune.preview': 'Show what would be removed',
+  'backups.prune.nothing': 'Nothing to remove: all {kept} backups there are kept.',
+  'backups.prune.wouldRemove':
+    '1 backup would be removed, freeing {size}:||{count} backups would be removed, freeing {size}:',
+  'backups.prune.confirm': 'Remove this backup||Remove these {count} backups',
+  'backups.prune.done':
+    'Removed 1 backup, freeing {size}.||Removed {count} backups, freeing {size}.',
+
+  'backups.error.pathMissing': 'Type the full path.',
+  'backups.error.pathNotFull': 'Type the full path, starting with / (or ~ for your home folder).',
+  'backups.error.passphraseMissing': 'Type the passphrase.',
+  'backups.error.passphraseShort': 'Use at least {min} characters.',
+  'backups.error.passphraseMismatch': 'The two passphrases differ.',
+  'backups.error.recipientMissing': 'Type the age public key.',
+  'backups.error.recipient': 'An age public key starts with age1 and has about 60 characters.',
+  'backups.error.interval': 'Enter a whole number of hours from 1 to 720.',
+  'backups.error.keepLast': 'Enter a whole number, at least 1.',
+  'backups.error.keepDays': 'Enter a whole number of days, 0 or more.',
+  'backups.error.warnAfter': 'Enter a whole number of hours, at least 1.',
+  'backups.error.noDestination': 'Add at least one folder, or turn the schedule off.',
+  'backups.error.passwordMissing': 'Type your password.',
+  'backups.error.wrongPassword': 'This password does not open the backup.',
+  'backups.error.wrongPassphrase': 'This passphrase does not open the backup.',
+  'backups.error.wrongIdentity': 'This identity file does not open the backup.',
+  'backups.error.damaged': 'The backup file is damaged.',
 } as const;
 
 export type MessageKey = keyof typeof en;

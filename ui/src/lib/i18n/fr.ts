@@ -15,6 +15,7 @@ export const fr: Record<MessageKey, string> = {
   'action.save': 'Enregistrer',
   'action.saving': 'Enregistrement…',
   'action.dismiss': 'Fermer',
+  'action.close': 'Fermer',
   'action.remove': 'Retirer',
   'action.removeItem': 'Retirer {item}',
   'action.backToList': '← Retour aux patients',
@@ -27,6 +28,7 @@ export const fr: Record<MessageKey, string> = {
   'error.conflict': 'Quelqu’un a enregistré avant vous.',
   'error.integrity': 'Le coffre a échoué à un contrôle d’intégrité.',
   'error.no_session': 'La session est terminée.',
+  'error.cancelled': 'Annulé.',
   'error.internal': 'Une erreur s’est produite.',
 
   'form.required': 'Ce champ est obligatoire.',
@@ -83,6 +85,12 @@ export const fr: Record<MessageKey, string> = {
   'unlock.wait': 'Vous pourrez réessayer dans {seconds} s.',
   'unlock.lockedInactivity': 'Tessera s’est verrouillé après une période d’inactivité.',
   'unlock.lockedManual': 'Tessera est verrouillé.',
+  'unlock.restored': 'La sauvegarde faite le {date} par {user} a été restaurée.',
+  'unlock.restoredPrevious': 'Le coffre qu’elle a remplacé est conservé, inchangé, ici :',
+  'unlock.restoredSignIn':
+    'Reconnectez-vous avec le mot de passe que vous aviez lors de la sauvegarde. Supprimez l’ancien coffre quand vous êtes sûr de ne plus en avoir besoin.',
+  'unlock.restoreFailed': 'La restauration a échoué ; le coffre n’a pas été modifié.',
+  'unlock.restoreFailedSignIn': 'Reconnectez-vous pour continuer à travailler.',
   'unlock.draftsKept':
     'Un formulaire non enregistré de {user} est conservé jusqu’à sa prochaine connexion.||{count} formulaires non enregistrés de {user} sont conservés jusqu’à sa prochaine connexion.',
 
@@ -90,6 +98,7 @@ export const fr: Record<MessageKey, string> = {
   'nav.patients': 'Patients',
   'nav.staff': 'Personnel',
   'nav.audit': 'Journal d’audit',
+  'nav.backups': 'Sauvegardes',
   'nav.settings': 'Réglages',
 
   'role.admin': 'Administrateur',
@@ -444,4 +453,203 @@ export const fr: Record<MessageKey, string> = {
   'settings.saved': 'Réglages enregistrés.',
   'settings.vaultHeading': 'Coffre',
   'settings.vaultPath': 'Emplacement :',
+  'backups.title': 'Sauvegardes',
+  'backups.file': 'Fichier de sauvegarde',
+  'backups.progress': '{done} sur {total} ({percent} %)',
+
+  'backups.state.title': 'État des sauvegardes',
+  'backups.state.lastOk': 'Dernière sauvegarde réussie : {date} ({ago}).',
+  'backups.state.none': 'Ce coffre n’a encore aucune sauvegarde.',
+  'backups.state.scheduled':
+    'Des sauvegardes programmées ont lieu toutes les {hours} h vers un dossier tant que Tessera est ouvert.||Des sauvegardes programmées ont lieu toutes les {hours} h vers {count} dossiers tant que Tessera est ouvert.',
+  'backups.state.notScheduled': 'Les sauvegardes programmées sont désactivées.',
+  'backups.state.warnAfter':
+    'Un avertissement s’affiche quand la dernière sauvegarde réussie date de plus de {hours} h.',
+
+  'backups.banner.last': 'Dernière sauvegarde réussie : {ago}. Pensez à en faire une maintenant.',
+  'backups.banner.none': 'Aucune sauvegarde pour l’instant. Pensez à en faire une maintenant.',
+  'backups.banner.open': 'Ouvrir les sauvegardes',
+
+  'backups.scheduled.running': 'Sauvegarde programmée vers {destination} en cours :',
+  'backups.scheduled.finished':
+    'Sauvegarde programmée terminée.||Sauvegardes programmées terminées ({count} dossiers).',
+  'backups.scheduled.runFailed': 'La sauvegarde programmée vers {destination} a échoué : {reason}',
+  'backups.scheduled.failed': 'La sauvegarde programmée a échoué : {reason}',
+  'backups.scheduled.cancelled': 'Sauvegarde programmée annulée ; rien n’a été écrit.',
+
+  'backups.now.title': 'Sauvegarder maintenant',
+  'backups.now.destination': 'Dossier où écrire la sauvegarde',
+  'backups.now.destinationHint':
+    'Le chemin complet d’un dossier existant, de préférence sur un disque externe, par ex. /media/usb/sauvegardes-tessera.',
+  'backups.now.encryption': 'Comment la sauvegarde est verrouillée',
+  'backups.now.usePassphrase': 'Par une phrase secrète',
+  'backups.now.useRecipient': 'Par une clé publique age',
+  'backups.now.passphrase': 'Phrase secrète de la sauvegarde',
+  'backups.now.passphraseHint':
+    'Au moins {min} caractères. Sans elle, la sauvegarde ne peut pas être ouverte : conservez-la en lieu sûr, loin de cet ordinateur.',
+  'backups.now.repeat': 'Répétez la phrase secrète',
+  'backups.now.recipient': 'Clé publique age',
+  'backups.now.recipientHint':
+    'Commence par age1. Seule la clé secrète correspondante (un fichier d’identité age) ouvre la sauvegarde.',
+  'backups.now.full': 'Sauvegarde complète',
+  'backups.now.fullHint':
+    'Copie à nouveau toutes les photos. Sinon, seules les photos absentes des sauvegardes précédentes de ce dossier sont copiées.',
+  'backups.now.submit': 'Sauvegarder maintenant',
+  'backups.now.running': 'Sauvegarde en cours…',
+  'backups.now.progressLabel': 'Sauvegarde écrite',
+  'backups.now.preparing': 'Préparation…',
+  'backups.now.cancelling': 'Annulation…',
+  'backups.now.done': 'Sauvegarde écrite : {file} ({size}).',
+  'backups.now.cancelled': 'Sauvegarde annulée ; aucun fichier n’a été laissé.',
+
+  'backups.history.title': 'Historique',
+  'backups.history.none': 'Aucune sauvegarde n’a encore été faite.',
+  'backups.history.date': 'Début',
+  'backups.history.kind': 'Type',
+  'backups.history.trigger': 'Faite',
+  'backups.history.status': 'État',
+  'backups.history.size': 'Taille',
+  'backups.history.verified': 'Vérifiée',
+  'backups.history.actions': 'Actions',
+  'backups.history.notVerified': 'Pas encore',
+  'backups.history.verify': 'Vérifier…',
+  'backups.history.verifyOf': 'Vérifier la sauvegarde du {date}',
+  'backups.history.restore': 'Restaurer…',
+  'backups.history.restoreOf': 'Restaurer la sauvegarde du {date}',
+
+  'backups.kind.full': 'Complète',
+  'backups.kind.incremental': 'Incrémentale',
+  'backups.trigger.manual': 'À la main',
+  'backups.trigger.scheduled': 'Programmée',
+  'backups.status.ok': 'Réussie',
+  'backups.status.failed': 'Échouée',
+  'backups.status.pruned': 'Supprimée',
+  'backups.status.missing': 'Fichier absent',
+
+  'backups.typed.title': 'Vérifier ou restaurer un autre fichier',
+  'backups.typed.hint':
+    'Le chemin complet d’un fichier de sauvegarde, par ex. /media/usb/sauvegardes-tessera/tessera-backup-….age',
+
+  'backups.key.legend': 'Ce qui ouvre la sauvegarde',
+  'backups.key.passphrase': 'Sa phrase secrète',
+  'backups.key.identity': 'Un fichier d’identité age (clé secrète)',
+  'backups.key.passphraseField': 'Phrase secrète de la sauvegarde',
+  'backups.key.identityField': 'Fichier d’identité',
+  'backups.key.identityHint': 'Le chemin complet du fichier contenant la ligne AGE-SECRET-KEY-1….',
+  'backups.key.password': 'Votre mot de passe ({user})',
+  'backups.key.passwordHint':
+    'Demandé à nouveau pour ouvrir la sauvegarde. Si vous l’avez changé depuis, donnez celui que vous aviez alors.',
+
+  'backups.verify.title': 'Vérifier une sauvegarde',
+  'backups.verify.intro':
+    'Lit toute la sauvegarde et en contrôle chaque partie, photos et journal d’audit compris, sans rien modifier.',
+  'backups.verify.submit': 'Vérifier',
+  'backups.verify.checking': 'Vérification…',
+  'backups.verify.running':
+    'Lecture de toute la sauvegarde ; cela peut prendre un moment pour un gros coffre.',
+  'backups.verify.ok': 'La sauvegarde est intacte.',
+
+  'backups.report.taken': 'Sauvegarde faite le {date} par {user}.',
+  'backups.report.kind': 'Type : {kind}.',
+  'backups.report.checked':
+    '{members} parties et {blobs} fichiers photo contrôlés ; {entries} entrées d’audit vérifiées.',
+  'backups.report.chain':
+    'Elle a aussi besoin de ces sauvegardes précédentes à côté d’elle : {files}.',
+
+  'backups.restore.title': 'Restaurer une sauvegarde',
+  'backups.restore.intro':
+    'Vérifiez d’abord la sauvegarde : rien ne change tant que vous ne confirmez pas la restauration après la vérification.',
+  'backups.restore.check': 'Vérifier la sauvegarde',
+  'backups.restore.checking': 'Vérification…',
+  'backups.restore.reportTitle': 'Ce que ferait la restauration',
+  'backups.restore.differences':
+    'Enregistrements qui diffèrent entre la sauvegarde et le coffre actuel',
+  'backups.restore.table': 'Enregistrements',
+  'backups.restore.inBackup': 'Dans la sauvegarde',
+  'backups.restore.now': 'Maintenant',
+  'backups.restore.noDifferences':
+    'La sauvegarde contient autant d’enregistrements de chaque sorte que le coffre actuel.',
+  'backups.restore.newerEntries':
+    '{count} entrée d’audit plus récente que la sauvegarde sera mise de côté avec le coffre actuel.||{count} entrées d’audit plus récentes que la sauvegarde seront mises de côté avec le coffre actuel.',
+  'backups.restore.warningTitle': 'La restauration remplace tout le coffre par cette sauvegarde.',
+  'backups.restore.warning':
+    'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Tessera vous déconnecte ; reconnectez-vous ensuite.',
+  'backups.restore.keptAt':
+    'Le coffre actuel est conservé, inchangé, jusqu’à ce que quelqu’un le supprime, ici :',
+  'backups.restore.confirm': 'Restaurer et se déconnecter',
+  'backups.restore.restoring': 'Restauration…',
+  'backups.restore.restoringHint': 'Écriture du coffre restauré ; ne fermez pas Tessera.',
+
+  'backups.table.audit_log': 'Entrées d’audit',
+  'backups.table.consents': 'Consentements',
+  'backups.table.encounters': 'Visites',
+  'backups.table.narratives': 'Récits',
+  'backups.table.patients': 'Patients',
+  'backups.table.photos': 'Photos',
+  'backups.table.provider_credentials': 'Qualifications des soignants',
+  'backups.table.staff': 'Comptes du personnel',
+
+  'backups.schedule.title': 'Programmation',
+  'backups.schedule.enabled': 'Sauvegarder selon un programme tant que Tessera est ouvert',
+  'backups.schedule.enabledHint':
+    'Chaque dossier est sauvegardé quand sa dernière sauvegarde réussie est plus ancienne que l’intervalle. Un disque non branché est réessayé une heure plus tard.',
+  'backups.schedule.destinations': 'Dossiers',
+  'backups.schedule.destinationsHint':
+    'Chemins complets de dossiers existants, par ex. /media/usb/sauvegardes-tessera.',
+  'backups.schedule.destination': 'Dossier {n}',
+  'backups.schedule.addDestination': 'Ajouter un dossier',
+  'backups.schedule.interval': 'Heures entre deux sauvegardes',
+  'backups.schedule.intervalHint': 'De 1 à 720.',
+  'backups.schedule.keepLast': 'Toujours garder ce nombre de sauvegardes récentes',
+  'backups.schedule.keepLastHint': 'Par dossier, au moins 1.',
+  'backups.schedule.keepDays': 'Garder aussi les sauvegardes de moins de (jours)',
+  'backups.schedule.keepDaysHint':
+    'Les sauvegardes plus anciennes, au-delà des plus récentes gardées, sont supprimées après chaque sauvegarde programmée.',
+  'backups.schedule.warnAfter':
+    'Avertir quand la dernière sauvegarde réussie date de plus de (heures)',
+  'backups.schedule.warnAfterHint':
+    'Toute personne autorisée à voir les sauvegardes voit l’avertissement.',
+  'backups.schedule.passphrase': 'Phrase secrète des sauvegardes programmées',
+  'backups.schedule.passphraseHint':
+    'Au moins {min} caractères. Elle est conservée dans le coffre chiffré et n’est plus jamais affichée.',
+  'backups.schedule.passphraseKept':
+    'Une phrase secrète est enregistrée. Laissez ces champs vides pour la garder.',
+  'backups.schedule.save': 'Enregistrer la programmation',
+  'backups.schedule.saved': 'Programmation enregistrée.',
+  'backups.schedule.readonlyOn':
+    'Les sauvegardes ont lieu toutes les {hours} h vers {destinations}. Un administrateur peut modifier cela.',
+  'backups.schedule.readonlyOff':
+    'Les sauvegardes programmées sont désactivées. Un administrateur peut les activer.',
+
+  'backups.prune.title': 'Supprimer les anciennes sauvegardes',
+  'backups.prune.intro':
+    'Supprime les sauvegardes d’un dossier au-delà des plus récentes à garder et plus anciennes que le nombre de jours donné. Une sauvegarde dont une sauvegarde gardée a besoin n’est jamais supprimée.',
+  'backups.prune.destination': 'Dossier',
+  'backups.prune.preview': 'Voir ce qui serait supprimé',
+  'backups.prune.nothing': 'Rien à supprimer : les {kept} sauvegardes de ce dossier sont gardées.',
+  'backups.prune.wouldRemove':
+    '{count} sauvegarde serait supprimée, libérant {size} :||{count} sauvegardes seraient supprimées, libérant {size} :',
+  'backups.prune.confirm': 'Supprimer cette sauvegarde||Supprimer ces {count} sauvegardes',
+  'backups.prune.done':
+    '{count} sauvegarde supprimée, {size} libérés.||{count} sauvegardes supprimées, {size} libérés.',
+
+  'backups.error.pathMissing': 'Saisissez le chemin complet.',
+  'backups.error.pathNotFull':
+    'Saisissez le chemin complet, commençant par / (ou ~ pour votre dossier personnel).',
+  'backups.error.passphraseMissing': 'Saisissez la phrase secrète.',
+  'backups.error.passphraseShort': 'Utilisez au moins {min} caractères.',
+  'backups.error.passphraseMismatch': 'Les deux phrases secrètes diffèrent.',
+  'backups.error.recipientMissing': 'Saisissez la clé publique age.',
+  'backups.error.recipient':
+    'Une clé publique age commence par age1 et compte une soixantaine de caractères.',
+  'backups.error.interval': 'Saisissez un nombre entier d’heures de 1 à 720.',
+  'backups.error.keepLast': 'Saisissez un nombre entier, au moins 1.',
+  'backups.error.keepDays': 'Saisissez un nombre entier de jours, 0 ou plus.',
+  'backups.error.warnAfter': 'Saisissez un nombre entier d’heures, au moins 1.',
+  'backups.error.noDestination': 'Ajoutez au moins un dossier, ou désactivez la programmation.',
+  'backups.error.passwordMissing': 'Saisissez votre mot de passe.',
+  'backups.error.wrongPassword': 'Ce mot de passe n’ouvre pas la sauvegarde.',
+  'backups.error.wrongPassphrase': 'Cette phrase secrète n’ouvre pas la sauvegarde.',
+  'backups.error.wrongIdentity': 'Ce fichier d’identité n’ouvre pas la sauvegarde.',
+  'backups.error.damaged': 'Le fichier de sauvegarde est endommagé.',
 };

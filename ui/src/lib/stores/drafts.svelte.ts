@@ -46,6 +46,12 @@ export class DraftStore {
     this.#entries.delete(key);
   }
 
+  /** Forgets every draft (the vault they were typed for was replaced by a restore). */
+  discardAll(): void {
+    this.#entries.clear();
+    this.discarded = 0;
+  }
+
   /** Keys of the open drafts. */
   keys(): string[] {
     return [...this.#entries.keys()];

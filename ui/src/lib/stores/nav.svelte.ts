@@ -8,6 +8,7 @@ export type Screen =
   | { name: 'patient'; id: string; tab: PatientTab }
   | { name: 'staff' }
   | { name: 'audit' }
+  | { name: 'backups' }
   | { name: 'settings' };
 
 export type ScreenName = Screen['name'];

@@ -5,6 +5,7 @@
 import type {
   ApiError,
   Backend,
+  BackupRestoreReport,
   Language,
   LockReason,
   Role,
@@ -19,6 +20,12 @@ import { isLanguage } from './language.svelte';
 /** `loading` until `app_status` answers; `unavailable` when it failed. */
 export type Phase = 'loading' | 'setup' | 'locked' | 'open' | 'unavailable';
 
+/** Why the unlock screen shows: the backend's reasons, or a restore (which signs out). */
+export type LockCause = LockReason | 'restored';
+
+/** How the last restore ended, shown on the unlock screen after it signed out. */
+export type RestoreOutcome = { report: BackupRestoreReport } | { error: ApiError };
+
 export type SessionHooks = {
   /** A different user signed in than the one before: forget their place in the app. */
   onUserChanged?: () => void;
@@ -30,7 +37,11 @@ export class SessionStore {
   settings = $state<UiSettings | null>(null);
   vaultPath = $state('');
   /** Why the session last locked (shown on the unlock screen), or null. */
-  lockReason = $state<LockReason | null>(null);
+  lockReason = $state<LockCause | null>(null);
+  /** A restore is under way: the backend has signed out, the UI waits for the outcome. */
+  restoring = $state(false);
+  /** How the last restore ended, until the next sign-in. */
+  restoreOutcome = $state<RestoreOutcome | null>(null);
   /** The user name to offer on the unlock screen. */
   lastUsername = $state('');
   /** Why `app_status` failed, when phase is `unavailable`. */
@@ -101,12 +112,48 @@ export class SessionStore {
   }
 
   /** The session ended (event, manual lock, or a `no_session` answer). */
-  locked(reason: LockReason): void {
-    if (this.phase !== 'open') return;
+  locked(reason: LockCause): void {
+    // During a restore the backend is signed out on purpose; `restore` ends the session.
+    if (this.phase !== 'open' || this.restoring) return;
     this.lastUsername = this.info?.username ?? this.lastUsername;
     this.info = null;
     this.settings = null;
     this.lockReason = reason;
+    this.phase = 'locked';
+  }
+
+  /**
+   * Runs a real restore (`run` calls `backup_restore`). The backend signs out before it
+   * replaces the vault, so the UI goes to the unlock screen with the outcome, success or
+   * failure, and forgets drafts (the records they were typed for were replaced). When the
+   * backend refused before signing out (a mistyped path), the session goes on and the
+   * error is thrown for the dialog to show.
+   */
+  async restore(run: () => Promise<BackupRestoreReport>): Promise<void> {
+    this.restoring = true;
+    let outcome: RestoreOutcome;
+    try {
+      outcome = { report: await run() };
+    } catch (error) {
+      const failure = toApiError(error);
+      const stillOpen = await this.#backend
+        .appStatus()
+        .then((status) => status.session !== null)
+        .catch(() => false);
+      if (stillOpen) {
+        this.restoring = false;
+        throw failure;
+      }
+      outcome = { error: failure };
+    }
+    this.restoring = false;
+    this.lastUsername = this.info?.username ?? this.lastUsername;
+    this.#drafts.discardAll();
+    this.#hooks.onUserChanged?.();
+    this.info = null;
+    this.settings = null;
+    this.restoreOutcome = outcome;
+    this.lockReason = 'restored';
     this.phase = 'locked';
   }
 
@@ -156,6 +203,7 @@ export class SessionStore {
     this.info = info;
     this.lastUsername = info.username;
     this.lockReason = null;
+    this.restoreOutcome = null;
     this.phase = 'open';
     try {
       this.#applySettings(await this.#backend.settingsGet());

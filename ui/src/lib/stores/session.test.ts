@@ -200,6 +200,58 @@ describe('SessionStore', () => {
     expect(fake.state.settings.keep_photo_location).toBe(true);
   });
 
+  it('signs out after a restore whatever its outcome, with the outcome, and forgets drafts', async () => {
+    const { session, fake, backend, drafts, onUserChanged } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    const record = await backend.backupCreate(
+      { destination: '/media/usb', passphrase: 'a long passphrase', recipient: null, full: false },
+      () => {},
+    );
+    drafts.open('visit:p1', () => ({ reason: '' })).reason = 'typed before the restore';
+    const args = {
+      file: record.file ?? '',
+      passphrase: 'a long passphrase',
+      identity_file: null,
+      password: 'correct horse battery',
+    };
+
+    await session.restore(async () => {
+      const report = await backend.backupRestore({ ...args, dry_run: false });
+      // The backend is signed out while the UI waits: a stray no_session changes nothing.
+      await expect(backend.backupList()).rejects.toMatchObject({ code: 'no_session' });
+      expect(session.phase).toBe('open');
+      return report;
+    });
+    expect(session.phase).toBe('locked');
+    expect(session.lockReason).toBe('restored');
+    expect(session.restoreOutcome).toMatchObject({ report: { dry_run: false } });
+    expect(session.lastUsername).toBe('ana');
+    expect(drafts.keys()).toEqual([]);
+    expect(onUserChanged).toHaveBeenCalled();
+
+    await session.unlock('ana', 'correct horse battery');
+    expect(session.restoreOutcome).toBeNull();
+
+    // Refused after signing out: the unlock screen says so.
+    await session.restore(async () => {
+      fake.state.session = null;
+      throw { code: 'integrity', message: 'the backup is damaged' };
+    });
+    expect(session.phase).toBe('locked');
+    expect(session.restoreOutcome).toEqual({
+      error: { code: 'integrity', message: 'the backup is damaged' },
+    });
+
+    // Refused before signing out (a mistyped path): still signed in, the dialog shows it.
+    await session.unlock('ana', 'correct horse battery');
+    await expect(
+      session.restore(() => backend.backupRestore({ ...args, file: 'x.age', dry_run: false })),
+    ).rejects.toMatchObject({ code: 'invalid', field: 'file' });
+    expect(session.phase).toBe('open');
+    expect(session.restoring).toBe(false);
+  });
+
   it('reports a backend that cannot start', async () => {
     const { session, fake } = setup();
     fake.appStatus = () => Promise.reject({ code: 'integrity', message: 'corrupt header' });

@@ -7,6 +7,11 @@ import type {
   ApiError,
   AuditRecord,
   Backend,
+  BackupRecord,
+  BackupRestoreReport,
+  BackupSchedule,
+  BackupStatus,
+  BackupVerifyReport,
   Encounter,
   Imported,
   JsonValue,
@@ -18,6 +23,7 @@ import type {
   PhotoVariant,
   Revision,
   Role,
+  ScheduledBackupEvent,
   SessionInfo,
   SessionLocked,
   UiSettings,
@@ -30,11 +36,26 @@ export type FakePhoto = { photo: Photo; bytes: Uint8Array | null; fingerprint: s
 
 export type FakeUser = { username: string; password: string; role: Role; display_name?: string };
 
+/** What the stand-in remembers of a backup file: how it opens and what it held. */
+export type FakeBackupFile = {
+  passphrase: string | null;
+  recipient: string | null;
+  rowCounts: Record<string, number>;
+  auditEntries: number;
+};
+
 export type FakeBackend = Backend & {
   /** Adds a photo without bytes (its image is drawn), for demos and tests. */
   addPhoto(patient: string, fields?: Partial<Photo>): Photo;
   /** Fires `session-locked` as the shell would. */
   emitLocked(reason: SessionLocked['reason']): void;
+  /** Fires `scheduled-backup` as the shell's schedule would. */
+  emitScheduled(event: ScheduledBackupEvent): void;
+  /**
+   * Awaited between the progress steps of `backupCreate` (four of them): replace it to
+   * hold a backup half-way in a test.
+   */
+  backupStep: () => Promise<void>;
   /** Names of the commands called, in order. */
   calls: string[];
   state: {
@@ -49,6 +70,15 @@ export type FakeBackend = Backend & {
     revisions: Revision[];
     photos: FakePhoto[];
     audit: AuditRecord[];
+    /** Newest first, like `backup_list`. */
+    backups: BackupRecord[];
+    /** By file path. */
+    backupFiles: Map<string, FakeBackupFile>;
+    schedule: BackupSchedule;
+    schedulePassphrase: string | null;
+    /** Folders that do not exist (an unplugged drive); any other absolute path does. */
+    missingFolders: string[];
+    backupCancelled: boolean;
   };
 };
 
@@ -161,7 +191,23 @@ export function createFakeBackend(
     revisions: [],
     photos: [],
     audit: [],
+    backups: [],
+    backupFiles: new Map(),
+    schedule: {
+      enabled: false,
+      interval_hours: 24,
+      destinations: [],
+      keep_last: 7,
+      keep_days: 30,
+      warn_after_hours: 72,
+      recipient: null,
+      has_passphrase: false,
+    },
+    schedulePassphrase: null,
+    missingFolders: ['/media/unplugged'],
+    backupCancelled: false,
   };
+  const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
 
   const session = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
@@ -258,6 +304,101 @@ export function createFakeBackend(
     date_of_birth: p.date_of_birth ?? null,
     status: p.status,
   });
+
+  // Backups, like core and the shell: practitioners back up and verify, admins restore,
+  // prune and schedule.
+  const practitioner = (what: string) => {
+    const s = session();
+    if (s.role === 'front_desk') fail('denied', `front_desk may not ${what}`);
+    return s;
+  };
+  const invalid = (field: string, message: string): never => {
+    throw { code: 'invalid', message: `${field}: ${message}`, field } satisfies ApiError;
+  };
+  const fullPath = (field: string, text: string) => {
+    const path = text.trim();
+    if (!path) invalid(field, 'type the full path of a folder or file');
+    if (!path.startsWith('/')) {
+      invalid(
+        field,
+        `${path} is not a full path; start from the root, e.g. /media/usb/tessera-backups`,
+      );
+    }
+    return path.replace(/\/+$/, '') || '/';
+  };
+  const rowCounts = (): Record<string, number> => ({
+    audit_log: state.audit.length,
+    encounters: state.encounters.length,
+    narratives: state.narratives.length,
+    patients: state.patients.length,
+    photos: state.photos.length,
+    staff: state.staff.length,
+  });
+  const stamp = (iso: string) => iso.replace(/[^0-9TZ]/g, '').slice(0, 16);
+  const openBackup = (
+    file: string,
+    passphrase: string | null,
+    identity_file: string | null,
+    password: string,
+  ) => {
+    const path = fullPath('file', file);
+    const stored =
+      state.backupFiles.get(path) ??
+      fail('internal', `cannot read ${path}: No such file or directory (os error 2)`);
+    const record = state.backups.find((r) => r.file === path);
+    if (!passphrase && !identity_file) {
+      invalid('passphrase', "give the backup's passphrase or an age identity file");
+    }
+    const opens = stored.passphrase
+      ? passphrase === stored.passphrase
+      : !!identity_file?.trim() && !passphrase;
+    if (!opens) {
+      throw {
+        code: 'invalid',
+        field: 'passphrase',
+        message: `the backup ${path} cannot be decrypted: wrong passphrase or key (or its encryption header is damaged)`,
+      } satisfies ApiError;
+    }
+    const user = state.users.find((u) => u.username === session().username);
+    if (!user || user.password !== password) fail('bad_credentials', 'wrong user name or password');
+    const report: BackupVerifyReport = {
+      file: path,
+      backup_id: record?.id ?? uuid(),
+      vault_id: '00000000-0000-7000-8000-000000000000',
+      created_at: record?.started_at ?? now(),
+      created_by: record?.created_by ?? user.username,
+      kind: record?.kind === 'incremental' ? 'incremental' : 'full',
+      members: 4 + (stored.rowCounts.photos ?? 0) * 2,
+      blobs: (stored.rowCounts.photos ?? 0) * 2,
+      chain: [],
+      row_counts: stored.rowCounts,
+      audit_head: { count: stored.auditEntries, mac: '00'.repeat(32) },
+      missing_blobs: 0,
+    };
+    return { report, record };
+  };
+  const scheduleProblem = (s: BackupSchedule, passphrase: string | null) => {
+    if (s.interval_hours < 1 || s.interval_hours > 720) {
+      invalid('interval', 'must be between 1 and 720 hours');
+    }
+    if (s.keep_last < 1) invalid('keep-last', 'must keep at least one backup');
+    if (s.warn_after_hours < 1) invalid('warn-after', 'must be at least one hour');
+    for (const d of s.destinations) {
+      if (!d.startsWith('/')) invalid('destination', `${d} is not an absolute path`);
+    }
+    if (s.recipient && !s.recipient.startsWith('age1')) {
+      invalid('recipient', `"${s.recipient}" is not an age public key (age1…)`);
+    }
+    if (passphrase !== null && [...passphrase].length < 12) {
+      invalid('passphrase', 'use at least 12 characters');
+    }
+    if (s.enabled && s.destinations.length === 0) {
+      invalid('destination', 'add at least one destination');
+    }
+    if (s.enabled && !s.recipient && passphrase === null && !state.schedulePassphrase) {
+      invalid('passphrase', 'scheduled backups need a passphrase or an age public key');
+    }
+  };
 
   const backend: Backend = {
     async appStatus() {
@@ -653,7 +794,200 @@ export function createFakeBackend(
       admin();
       const entries = state.audit.length;
       audit('audit.verify', 'audit_log', null);
-      return { ok: true, entries, anchored: entries, unanchored: 0, problem: null };
+      return {
+        ok: true,
+        entries,
+        anchored: entries,
+        unanchored: 0,
+        removed: 0,
+        redacted: 0,
+        legacy: 0,
+        problem: null,
+      };
+    },
+    async backupStatus() {
+      calls.push('backup_status');
+      practitioner('see or verify backups');
+      const lastOk = state.backups.find((r) => r.status === 'ok') ?? null;
+      const age = lastOk ? Date.now() - Date.parse(lastOk.started_at) : null;
+      return {
+        last_ok: lastOk ? { ...lastOk } : null,
+        last_attempt: state.backups[0] ? { ...state.backups[0] } : null,
+        overdue: age === null || age > state.schedule.warn_after_hours * 3_600_000,
+        warn_after_hours: state.schedule.warn_after_hours,
+        schedule_enabled: state.schedule.enabled,
+      } satisfies BackupStatus;
+    },
+    async backupList() {
+      calls.push('backup_list');
+      practitioner('see or verify backups');
+      return state.backups.map((r) => ({ ...r }));
+    },
+    async backupScheduleGet() {
+      calls.push('backup_schedule_get');
+      practitioner('see or verify backups');
+      return { ...state.schedule, has_passphrase: state.schedulePassphrase !== null };
+    },
+    async backupScheduleSet({ schedule, passphrase }) {
+      calls.push('backup_schedule_set');
+      const s = session();
+      if (s.role !== 'admin') {
+        fail('denied', `${s.role} may not change the backup schedule or prune backups`);
+      }
+      const given = passphrase ? passphrase : null;
+      const cleaned: BackupSchedule = {
+        ...schedule,
+        destinations: schedule.destinations.map((d) => d.trim()).filter(Boolean),
+        recipient: schedule.recipient?.trim() || null,
+      };
+      scheduleProblem(cleaned, given);
+      if (given !== null) state.schedulePassphrase = given;
+      state.schedule = { ...cleaned, has_passphrase: state.schedulePassphrase !== null };
+      audit('backup.manage', 'backup_schedule', null);
+      return { ...state.schedule };
+    },
+    async backupCreate({ destination, passphrase, recipient, full }, onProgress) {
+      calls.push('backup_create');
+      const s = practitioner('back up the vault');
+      const dest = fullPath('destination', destination);
+      const key = passphrase || null;
+      const to = recipient?.trim() || null;
+      if (key && to) invalid('passphrase', 'give a passphrase or an age public key, not both');
+      if (!key && !to) invalid('passphrase', 'give a passphrase or an age public key');
+      if (key && [...key].length < 12) invalid('passphrase', 'use at least 12 characters');
+      if (to && !/^age1[0-9a-z]{20,}$/.test(to)) {
+        invalid('recipient', `"${to}" is not an age public key (age1…)`);
+      }
+      const started = now();
+      const record: BackupRecord = {
+        id: uuid(),
+        started_at: started,
+        finished_at: null,
+        destination: dest,
+        file_name: null,
+        file: null,
+        kind: 'full',
+        trigger: 'manual',
+        status: 'failed',
+        error: null,
+        byte_size: null,
+        blobs_stored: 0,
+        blobs_referred: 0,
+        depends_on: [],
+        encryption: key ? 'passphrase' : 'recipient',
+        verified_at: null,
+        created_by: s.username,
+      };
+      const failed = (error: ApiError): never => {
+        state.backups.unshift({ ...record, finished_at: now(), error: error.message });
+        audit('backup.failed', 'backup', record.id);
+        throw error;
+      };
+      if (state.missingFolders.some((m) => dest === m || dest.startsWith(`${m}/`))) {
+        failed({
+          code: 'internal',
+          message: `the backup destination ${dest} is not available: No such file or directory (os error 2)`,
+        });
+      }
+      state.backupCancelled = false;
+      const total = 4_000_000;
+      for (let step = 1; step <= 4; step++) {
+        // `backend` becomes the FakeBackend below: a test may have replaced its step.
+        await (backend as FakeBackend).backupStep();
+        if (state.backupCancelled) failed({ code: 'cancelled', message: 'cancelled' });
+        onProgress({ done_bytes: step * 1_000_000, total_bytes: total });
+      }
+      const earlier = state.backups.some((r) => r.destination === dest && r.status === 'ok');
+      const kind = earlier && !full ? 'incremental' : 'full';
+      const file_name = `tessera-backup-${stamp(started)}-${record.id.slice(-8)}-${kind}.age`;
+      const done: BackupRecord = {
+        ...record,
+        finished_at: now(),
+        file_name,
+        file: `${dest}/${file_name}`,
+        kind,
+        status: 'ok',
+        byte_size: total,
+        blobs_stored: state.photos.length * 2,
+      };
+      state.backups.unshift(done);
+      state.backupFiles.set(done.file ?? '', {
+        passphrase: key,
+        recipient: to,
+        rowCounts: rowCounts(),
+        auditEntries: state.audit.length,
+      });
+      audit('backup.create', 'backup', done.id);
+      return { ...done };
+    },
+    async backupCancel() {
+      calls.push('backup_cancel');
+      state.backupCancelled = true;
+      return null;
+    },
+    async backupVerify({ file, passphrase, identity_file, password }) {
+      calls.push('backup_verify');
+      practitioner('see or verify backups');
+      const { report, record } = openBackup(file, passphrase, identity_file, password);
+      if (record) record.verified_at = now();
+      audit('backup.verify', 'backup', report.backup_id);
+      return report;
+    },
+    async backupRestore({ file, passphrase, identity_file, password, dry_run }) {
+      calls.push('backup_restore');
+      const s = session();
+      const { report } = openBackup(file, passphrase, identity_file, password);
+      if (s.role !== 'admin') fail('denied', `${s.role} may not restore the vault from a backup`);
+      const current = rowCounts();
+      const tables = [...new Set([...Object.keys(current), ...Object.keys(report.row_counts)])];
+      const result: BackupRestoreReport = {
+        backup: report,
+        target: '/home/demo/.local/share/tessera',
+        dry_run,
+        replaces_vault: true,
+        differences: tables
+          .sort()
+          .map((table) => ({
+            table,
+            in_backup: report.row_counts[table] ?? 0,
+            current: current[table] ?? 0,
+          }))
+          .filter((d) => d.in_backup !== d.current),
+        current_audit_entries: state.audit.length,
+        previous_vault: null,
+      };
+      if (dry_run) return result;
+      // Like the shell: a real restore signs out first.
+      state.session = null;
+      return {
+        ...result,
+        previous_vault: `/home/demo/.local/share/tessera.previous-${stamp(now())}`,
+      };
+    },
+    async backupPrune({ destination, keep_last, keep_days, dry_run }) {
+      calls.push('backup_prune');
+      const s = session();
+      if (s.role !== 'admin') {
+        fail('denied', `${s.role} may not change the backup schedule or prune backups`);
+      }
+      const dest = fullPath('destination', destination);
+      if (keep_last < 1) invalid('keep-last', 'must keep at least one backup');
+      const good = state.backups.filter((r) => r.destination === dest && r.status === 'ok');
+      const young = (r: BackupRecord) =>
+        Date.now() - Date.parse(r.started_at) < keep_days * 86_400_000;
+      const removed = good.filter((r, i) => i >= keep_last && !young(r)).reverse();
+      if (!dry_run) {
+        for (const r of removed) {
+          r.status = 'pruned';
+          audit('backup.prune', 'backup', r.id);
+        }
+      }
+      return {
+        removed: removed.map((r) => ({ ...r })),
+        kept: good.length - removed.length,
+        freed_bytes: removed.reduce((sum, r) => sum + (r.byte_size ?? 0), 0),
+        dry_run,
+      };
     },
     // Like the shell: the language works without a session, the delay needs an admin.
     async settingsGet() {
@@ -680,9 +1014,14 @@ export function createFakeBackend(
       listeners.add(handler);
       return () => listeners.delete(handler);
     },
+    async onScheduledBackup(handler) {
+      scheduledListeners.add(handler);
+      return () => scheduledListeners.delete(handler);
+    },
   };
 
   return Object.assign(backend, {
+    backupStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     calls,
     state,
     addPhoto(patient: string, fields: Partial<Photo> = {}) {
@@ -693,6 +1032,9 @@ export function createFakeBackend(
     emitLocked(reason: SessionLocked['reason']) {
       state.session = null;
       for (const l of listeners) l({ reason });
+    },
+    emitScheduled(event: ScheduledBackupEvent) {
+      for (const l of scheduledListeners) l(event);
     },
   });
 }

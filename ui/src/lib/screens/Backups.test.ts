@@ -1,0 +1,489 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+
+import BackupBanner from '../components/BackupBanner.svelte';
+import { BackupStore } from '../stores/backups.svelte';
+import type { FakeBackend } from '../testing/fakeBackend';
+import {
+  allByTestId,
+  byTestId,
+  press,
+  render,
+  settle,
+  signedIn,
+  until,
+  type Rendered,
+} from '../testing/render';
+import Backups from './Backups.svelte';
+import Shell from './Shell.svelte';
+import Unlock from './Unlock.svelte';
+
+let rendered: Rendered | null = null;
+afterEach(() => {
+  rendered?.destroy();
+  rendered = null;
+});
+
+const PASSPHRASE = 'a long backup passphrase';
+const PASSWORD = 'correct horse battery';
+
+async function backupsScreen(user = 'ana', prepare?: (fake: FakeBackend) => Promise<void>) {
+  const context = await signedIn(user);
+  await prepare?.(context.fake);
+  const store = new BackupStore(context.app.backend);
+  rendered = render(Backups, { backups: store }, context);
+  await settle();
+  return { ...rendered, store };
+}
+
+/** Types into an input the way a user does (Svelte listens to `input`). */
+function type(root: ParentNode, testid: string, text: string) {
+  const field = byTestId<HTMLInputElement>(root, testid);
+  field.value = text;
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+/** Holds `backupCreate` between its progress steps until the test lets each through. */
+function gateSteps(fake: FakeBackend) {
+  const waiting: (() => void)[] = [];
+  fake.backupStep = () => new Promise<void>((resolve) => waiting.push(resolve));
+  return {
+    async release(): Promise<void> {
+      await until(() => expect(waiting.length).toBeGreaterThan(0));
+      waiting.shift()?.();
+      await settle();
+    },
+  };
+}
+
+/** A good backup made through the stand-in, as if earlier. */
+async function existingBackup(fake: FakeBackend, daysAgo = 0) {
+  const record = await fake.backupCreate(
+    { destination: '/media/usb', passphrase: PASSPHRASE, recipient: null, full: false },
+    () => {},
+  );
+  const stored = fake.state.backups.find((r) => r.id === record.id);
+  if (stored && daysAgo > 0) {
+    stored.started_at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+  }
+  return record;
+}
+
+/** The text of an element as read: runs of white space as one space. */
+const text = (el: Element) => (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+
+const errorOf = (root: ParentNode, id: string) =>
+  root.querySelector(`#${id}-error`)?.textContent?.trim() ?? null;
+
+describe('backing up now', () => {
+  it('shows the progress, then the new backup in the history with its status', async () => {
+    const { target, fake, store } = await backupsScreen();
+    expect(byTestId(target, 'backup-history-empty').textContent).toContain('No backup');
+    const gate = gateSteps(fake);
+
+    type(target, 'backup-destination', '/media/usb');
+    type(target, 'backup-passphrase', PASSPHRASE);
+    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    byTestId(target, 'backup-start').click();
+    await settle();
+    expect(byTestId<HTMLButtonElement>(target, 'backup-start').disabled).toBe(true);
+    expect(byTestId(target, 'backup-progress-text').textContent).toContain('Preparing');
+
+    await gate.release();
+    await gate.release();
+    const bar = byTestId<HTMLProgressElement>(target, 'backup-progress');
+    expect(bar.value).toBe(2_000_000);
+    expect(bar.max).toBe(4_000_000);
+    expect(byTestId(target, 'backup-progress-text').textContent).toContain('2 MB of 4 MB (50%)');
+
+    await gate.release();
+    await gate.release();
+    await until(() =>
+      expect(byTestId(target, 'backup-now-done').textContent).toContain('/media/usb/'),
+    );
+    expect(target.querySelector('[data-testid="backup-progress"]')).toBeNull();
+    await until(() => expect(allByTestId(target, 'backup-row')).toHaveLength(1));
+    const row = byTestId(target, 'backup-row');
+    expect(row.dataset.status).toBe('ok');
+    expect(byTestId(row, 'backup-row-status').textContent?.trim()).toBe('Good');
+    expect(byTestId(row, 'backup-row-verified').textContent?.trim()).toBe('Not yet');
+    expect(byTestId(row, 'backup-row-file').textContent).toMatch(/tessera-backup-.*-full\.age/);
+    // The passphrase is not kept once used; the status behind the warning is refreshed.
+    expect(byTestId<HTMLInputElement>(target, 'backup-passphrase').value).toBe('');
+    await until(() => expect(store.status?.last_ok?.id).toBe(fake.state.backups[0]?.id));
+    expect(store.overdue).toBe(false);
+    expect(fake.state.backupFiles.get(fake.state.backups[0]?.file ?? '')?.passphrase).toBe(
+      PASSPHRASE,
+    );
+  });
+
+  it('cancels a backup under way and says nothing was left behind', async () => {
+    const { target, fake } = await backupsScreen('rui');
+    const gate = gateSteps(fake);
+    type(target, 'backup-destination', '/media/usb');
+    type(target, 'backup-passphrase', PASSPHRASE);
+    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    byTestId(target, 'backup-start').click();
+    await gate.release();
+    byTestId(target, 'backup-cancel').click();
+    await settle();
+    expect(fake.calls).toContain('backup_cancel');
+    await gate.release();
+    await until(() =>
+      expect(byTestId(target, 'backup-now-cancelled').textContent).toContain('cancelled'),
+    );
+    expect(target.querySelector('[data-testid="backup-now-error"]')).toBeNull();
+    await until(() => expect(byTestId(target, 'backup-row').dataset.status).toBe('failed'));
+  });
+
+  it('says what is wrong with the form before sending anything', async () => {
+    const { target, fake } = await backupsScreen();
+    byTestId(target, 'backup-start').click();
+    await settle();
+    expect(errorOf(target, 'backup-destination')).toBe('Type the full path.');
+    expect(errorOf(target, 'backup-passphrase')).toBe('Type the passphrase.');
+
+    type(target, 'backup-destination', 'backups');
+    type(target, 'backup-passphrase', 'too short');
+    await settle();
+    expect(errorOf(target, 'backup-destination')).toContain('starting with /');
+    expect(errorOf(target, 'backup-passphrase')).toBe('Use at least 12 characters.');
+
+    type(target, 'backup-destination', '~/backups');
+    type(target, 'backup-passphrase', PASSPHRASE);
+    type(target, 'backup-passphrase-repeat', `${PASSPHRASE}!`);
+    await settle();
+    expect(errorOf(target, 'backup-destination')).toBeNull();
+    expect(errorOf(target, 'backup-passphrase')).toBeNull();
+    expect(errorOf(target, 'backup-passphrase-repeat')).toBe('The two passphrases differ.');
+    const field = byTestId(target, 'backup-passphrase-repeat');
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    expect(field.getAttribute('aria-describedby')).toContain('backup-passphrase-repeat-error');
+
+    byTestId(target, 'backup-encryption-recipient').click();
+    await settle();
+    type(target, 'backup-recipient', 'AGE-SECRET-KEY-1XYZ');
+    byTestId(target, 'backup-start').click();
+    await settle();
+    expect(errorOf(target, 'backup-recipient')).toContain('starts with age1');
+    expect(fake.calls).not.toContain('backup_create');
+  });
+
+  it('shows the backend refusal of a folder that is not there', async () => {
+    const { target } = await backupsScreen();
+    type(target, 'backup-destination', '/media/unplugged/backups');
+    type(target, 'backup-passphrase', PASSPHRASE);
+    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    byTestId(target, 'backup-start').click();
+    await until(() =>
+      expect(byTestId(target, 'backup-now-error').textContent).toContain('is not available'),
+    );
+    await until(() => expect(byTestId(target, 'backup-row').dataset.status).toBe('failed'));
+    expect(byTestId(target, 'backup-row').textContent).toContain('is not available');
+  });
+});
+
+describe('verifying and restoring', () => {
+  it('verifies a backup from the history and marks it verified', async () => {
+    const { target } = await backupsScreen(
+      'rui',
+      async (fake) => void (await existingBackup(fake)),
+    );
+    expect(target.querySelector('[data-testid="backup-row-restore"]')).toBeNull();
+    byTestId(target, 'backup-row-verify').click();
+    await settle();
+    const dialog = byTestId(target, 'backup-verify-dialog');
+    expect(byTestId<HTMLInputElement>(dialog, 'backup-verify-file').value).toMatch(/\.age$/);
+    // Focus starts in the first field of the dialog.
+    expect(document.activeElement?.tagName).toBe('INPUT');
+
+    byTestId(dialog, 'backup-verify-submit').click();
+    await settle();
+    expect(errorOf(dialog, 'backup-verify-passphrase')).toBe('Type the passphrase.');
+    expect(errorOf(dialog, 'backup-verify-password')).toBe('Type your password.');
+
+    type(dialog, 'backup-verify-passphrase', 'not the passphrase');
+    type(dialog, 'backup-verify-password', 'another long secret');
+    byTestId(dialog, 'backup-verify-submit').click();
+    await until(() =>
+      expect(errorOf(dialog, 'backup-verify-passphrase')).toBe(
+        'This passphrase does not open the backup.',
+      ),
+    );
+
+    type(dialog, 'backup-verify-passphrase', PASSPHRASE);
+    byTestId(dialog, 'backup-verify-submit').click();
+    await until(() =>
+      expect(byTestId(dialog, 'backup-verify-result').textContent).toContain(
+        'The backup is intact.',
+      ),
+    );
+    await until(() =>
+      expect(byTestId(target, 'backup-row-verified').textContent?.trim()).not.toBe('Not yet'),
+    );
+    press(dialog, 'Escape');
+    await settle();
+    expect(target.querySelector('[data-testid="backup-verify-dialog"]')).toBeNull();
+  });
+
+  it('checks first and shows what a restore would change, then restores and signs out', async () => {
+    const { target, fake, app } = await backupsScreen('ana', async (fake) => {
+      await existingBackup(fake);
+      await fake.patientCreate({
+        profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+      });
+    });
+    byTestId(target, 'backup-row-restore').click();
+    await settle();
+    const dialog = byTestId(target, 'backup-restore-dialog');
+    expect(dialog.querySelector('[data-testid="backup-restore-confirm"]')).toBeNull();
+
+    type(dialog, 'backup-restore-passphrase', PASSPHRASE);
+    type(dialog, 'backup-restore-password', 'not my password');
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() =>
+      expect(errorOf(dialog, 'backup-restore-password')).toBe(
+        'This password does not open the backup.',
+      ),
+    );
+
+    type(dialog, 'backup-restore-password', PASSWORD);
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() => byTestId(dialog, 'backup-restore-report'));
+    expect(byTestId(dialog, 'backup-restore-taken').textContent).toMatch(/Backup taken .* by ana/);
+    const rows = allByTestId(dialog, 'backup-restore-difference').map((r) =>
+      [...r.children].map((c) => c.textContent?.trim()),
+    );
+    expect(rows).toContainEqual(['Patients', '0', '1']);
+    expect(byTestId(dialog, 'backup-restore-newer').textContent).toMatch(
+      /\d+ audit entries newer than the backup will be set aside with the current vault/,
+    );
+    const warning = byTestId(dialog, 'backup-restore-warning').textContent ?? '';
+    expect(warning).toContain('replaces the whole vault');
+    expect(warning).toContain('/home/demo/.local/share/tessera.previous-');
+    expect(fake.state.session).not.toBeNull();
+
+    // A changed input needs a new check before the restore is offered again.
+    type(dialog, 'backup-restore-passphrase', `${PASSPHRASE}x`);
+    await settle();
+    expect(dialog.querySelector('[data-testid="backup-restore-confirm"]')).toBeNull();
+    type(dialog, 'backup-restore-passphrase', PASSPHRASE);
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() => byTestId(dialog, 'backup-restore-confirm'));
+
+    byTestId(dialog, 'backup-restore-confirm').click();
+    await until(() => expect(app.session.phase).toBe('locked'));
+    expect(app.session.lockReason).toBe('restored');
+    const outcome = app.session.restoreOutcome;
+    expect(outcome && 'report' in outcome && outcome.report.previous_vault).toMatch(
+      /tessera\.previous-/,
+    );
+    expect(fake.calls.filter((c) => c === 'backup_restore')).toHaveLength(4);
+
+    // The unlock screen then tells what happened and where the old vault is.
+    rendered?.destroy();
+    rendered = render(Unlock, {}, { fake, app });
+    expect(byTestId(rendered.target, 'unlock-restored').textContent).toMatch(
+      /The backup taken .* by ana was restored/,
+    );
+    expect(byTestId(rendered.target, 'unlock-previous-vault').textContent).toContain(
+      '/home/demo/.local/share/tessera.previous-',
+    );
+    expect(byTestId<HTMLInputElement>(rendered.target, 'unlock-username').value).toBe('ana');
+  });
+
+  it('keeps restore, the schedule and pruning for admins', async () => {
+    const { target, fake } = await backupsScreen('rui', async (fake) => {
+      fake.state.schedule = { ...fake.state.schedule, enabled: true, destinations: ['/media/usb'] };
+      fake.state.schedulePassphrase = PASSPHRASE;
+      await existingBackup(fake);
+    });
+    expect(target.querySelector('[data-testid="backup-row-restore"]')).toBeNull();
+    expect(target.querySelector('[data-testid="backup-typed-restore"]')).toBeNull();
+    expect(target.querySelector('[data-testid="backup-schedule-form"]')).toBeNull();
+    expect(target.querySelector('[data-testid="backup-prune-form"]')).toBeNull();
+    expect(byTestId(target, 'backup-schedule-readonly').textContent).toContain(
+      'every 24 h to /media/usb',
+    );
+    expect(fake.calls).not.toContain('backup_schedule_set');
+  });
+});
+
+describe('the schedule and pruning', () => {
+  it('lets an admin turn the schedule on, refusing it without a folder or passphrase', async () => {
+    const { target, fake } = await backupsScreen();
+    byTestId(target, 'backup-schedule-enabled').click();
+    await settle();
+    byTestId(target, 'backup-schedule-save').click();
+    await settle();
+    const form = byTestId(target, 'backup-schedule-form');
+    expect(form.textContent).toContain('Add at least one folder');
+    expect(errorOf(form, 'backup-schedule-passphrase')).toBe('Type the passphrase.');
+    expect(fake.calls).not.toContain('backup_schedule_set');
+
+    type(form, 'backup-schedule-destination-0', '/media/usb');
+    type(form, 'backup-schedule-interval', '12');
+    type(form, 'backup-schedule-passphrase', PASSPHRASE);
+    type(form, 'backup-schedule-repeat', PASSPHRASE);
+    byTestId(form, 'backup-schedule-save').click();
+    await until(() => byTestId(form, 'backup-schedule-saved'));
+    expect(fake.state.schedule).toMatchObject({
+      enabled: true,
+      interval_hours: 12,
+      destinations: ['/media/usb'],
+      has_passphrase: true,
+    });
+    expect(fake.state.schedulePassphrase).toBe(PASSPHRASE);
+    expect(byTestId(target, 'backup-schedule-passphrase').closest('.field')?.textContent).toContain(
+      'A passphrase is stored',
+    );
+  });
+
+  it('previews what pruning removes before removing it', async () => {
+    const { target, fake } = await backupsScreen('ana', async (fake) => {
+      await existingBackup(fake, 40);
+      await existingBackup(fake, 35);
+      await existingBackup(fake);
+    });
+    const form = byTestId(target, 'backup-prune-form');
+    expect(byTestId<HTMLInputElement>(form, 'backup-prune-destination').value).toBe('/media/usb');
+    type(form, 'backup-prune-keep-last', '1');
+    byTestId(form, 'backup-prune-preview').click();
+    await until(() =>
+      expect(byTestId(form, 'backup-prune-result').textContent).toContain(
+        '2 backups would be removed',
+      ),
+    );
+    expect(fake.state.backups.filter((r) => r.status === 'pruned')).toHaveLength(0);
+    byTestId(form, 'backup-prune-confirm').click();
+    await until(() =>
+      expect(byTestId(form, 'backup-prune-result').textContent).toContain('Removed 2 backups'),
+    );
+    expect(fake.state.backups.filter((r) => r.status === 'pruned')).toHaveLength(2);
+  });
+});
+
+describe('the shell', () => {
+  async function banner(user: string, prepare?: (fake: FakeBackend) => Promise<unknown>) {
+    const context = await signedIn(user);
+    await prepare?.(context.fake);
+    const store = new BackupStore(context.app.backend);
+    await store.refresh();
+    rendered = render(BackupBanner, { backups: store }, context);
+    await settle();
+    return { ...rendered, store };
+  }
+
+  it('warns calmly when there is no backup yet, and links to the Backups screen', async () => {
+    const { target, app } = await banner('ana');
+    const warning = byTestId(target, 'backup-overdue');
+    expect(warning.getAttribute('role')).toBe('status');
+    expect(warning.textContent).toContain('No backup yet.');
+    byTestId(target, 'backup-overdue-open').click();
+    expect(app.nav.screen.name).toBe('backups');
+  });
+
+  it('says how old the last good backup is once it passes the warning age', async () => {
+    const { target, store } = await banner('rui', (fake) => existingBackup(fake, 5));
+    expect(byTestId(target, 'backup-overdue').textContent).toContain(
+      'Last good backup: 5 days ago.',
+    );
+    // A fresh backup: no warning; the clock moving on brings it back without asking again.
+    const fresh = new Date().toISOString();
+    if (store.status?.last_ok) store.status.last_ok.started_at = fresh;
+    await settle();
+    expect(target.querySelector('[data-testid="backup-overdue"]')).toBeNull();
+    store.tick(Date.now() + 73 * 3_600_000);
+    await settle();
+    expect(byTestId(target, 'backup-overdue').textContent).toContain('3 days ago');
+  });
+
+  it('shows a scheduled backup under way with Cancel, then how it ended', async () => {
+    const { target, store, fake } = await banner('ana', (fake) => existingBackup(fake));
+    store.handle({
+      kind: 'progress',
+      destination: '/media/usb',
+      progress: { done_bytes: 1_000_000, total_bytes: 4_000_000 },
+    });
+    await settle();
+    expect(text(byTestId(target, 'backup-scheduled-running'))).toContain(
+      'Scheduled backup to /media/usb under way: 1 MB of 4 MB (25%)',
+    );
+    byTestId(target, 'backup-scheduled-cancel').click();
+    await settle();
+    expect(fake.calls).toContain('backup_cancel');
+
+    store.handle({
+      kind: 'finished',
+      runs: [
+        {
+          destination: '/media/usb',
+          backup: fake.state.backups[0] ?? null,
+          error: null,
+          pruned: 0,
+        },
+        {
+          destination: '/media/unplugged',
+          backup: null,
+          error: 'the backup destination /media/unplugged is not available',
+          pruned: 0,
+        },
+      ],
+    });
+    await settle();
+    expect(target.querySelector('[data-testid="backup-scheduled-running"]')).toBeNull();
+    const outcome = byTestId(target, 'backup-scheduled-outcome');
+    expect(outcome.getAttribute('role')).toBe('alert');
+    expect(outcome.textContent).toContain(
+      'Scheduled backup to /media/unplugged failed: the backup destination /media/unplugged is not available',
+    );
+    expect(store.changes).toBe(1);
+
+    store.handle({
+      kind: 'finished',
+      runs: [{ destination: '/media/usb', backup: null, error: null, pruned: 0 }],
+    });
+    await settle();
+    store.handle({ kind: 'failed', message: 'cancelled', cancelled: true });
+    await settle();
+    expect(byTestId(target, 'backup-scheduled-outcome').textContent).toContain(
+      'Scheduled backup cancelled',
+    );
+  });
+
+  it('hides backups from the front desk', async () => {
+    const context = await signedIn('eva');
+    rendered = render(Shell, {}, context);
+    await settle();
+    expect(rendered.target.querySelector('[data-testid="nav-backups"]')).toBeNull();
+    expect(rendered.target.querySelector('[data-testid="backup-overdue"]')).toBeNull();
+    expect(context.fake.calls).not.toContain('backup_status');
+  });
+
+  it('offers Backups to practitioners, with the warning under the header', async () => {
+    const context = await signedIn('rui');
+    rendered = render(Shell, {}, context);
+    await until(() => byTestId(rendered?.target ?? document, 'backup-overdue'));
+    byTestId(rendered.target, 'nav-backups').click();
+    await until(() => byTestId(rendered?.target ?? document, 'screen-backups'));
+    // On the Backups screen the warning no longer links to it.
+    expect(rendered.target.querySelector('[data-testid="backup-overdue-open"]')).toBeNull();
+
+    // The shell's schedule events reach the banner, and a finished one refreshes the history.
+    context.fake.emitScheduled({
+      kind: 'progress',
+      destination: '/media/usb',
+      progress: { done_bytes: 3_000_000, total_bytes: 4_000_000 },
+    });
+    await settle();
+    expect(byTestId(rendered.target, 'backup-scheduled-running').textContent).toContain('75%');
+    const listed = context.fake.calls.filter((c) => c === 'backup_list').length;
+    context.fake.emitScheduled({ kind: 'finished', runs: [] });
+    await until(() =>
+      expect(context.fake.calls.filter((c) => c === 'backup_list').length).toBe(listed + 1),
+    );
+    expect(byTestId(rendered.target, 'backup-scheduled-outcome').textContent).toContain(
+      'Scheduled backup',
+    );
+  });
+});
