@@ -79,6 +79,7 @@ pub(crate) struct Inspected {
     pub(crate) manifest: Manifest,
     pub(crate) header: Header,
     pub(crate) data_key: SecretKey,
+    pub(crate) slot_id: String,
     pub(crate) actor: Actor,
 }
 
@@ -254,6 +255,7 @@ pub(crate) fn inspect(
         manifest,
         header,
         data_key,
+        slot_id,
         actor,
     })
 }
@@ -493,6 +495,7 @@ fn check_blob(blobs: &BlobStore, sink: BlobSink<'_>, blob: PendingBlob) -> Resul
         let mut out = fsutil::create_private_file(&path)?;
         out.write_all(&blob.sealed)
             .map_err(Error::io(format!("cannot write {}", path.display())))?;
+        super::io::start_write_back(&out, 0, 0);
     }
     Ok(())
 }

@@ -201,7 +201,8 @@ fn stage(
     inspected.header.write(&paths.header())?;
     sync_tree(staging)?;
 
-    let mut session = vault::unlock(staging, credentials)?;
+    let data_key = SecretKey::from_bytes(*inspected.data_key.expose());
+    let mut session = vault::unlock_with_key(staging, data_key, &inspected.slot_id, credentials)?;
     let backup = &inspected.manifest;
     session.write(Action::BackupRestore, |w| {
         w.record(

@@ -236,6 +236,32 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
     let paths = locate(dir)?;
     let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
     let (header, data_key, slot_id) = open_slot(&paths, credentials)?;
+    open_session(paths, in_use, &header, data_key, &slot_id, credentials)
+}
+
+/// Opens a vault whose data key the caller has already unwrapped with `credentials` (from
+/// slot `slot_id`): a restore checked the backup with it, and need not pay for a second
+/// Argon2 run to open the vault it rebuilt.
+pub(crate) fn unlock_with_key(
+    dir: &Path,
+    data_key: SecretKey,
+    slot_id: &str,
+    credentials: &Credentials<'_>,
+) -> Result<Session> {
+    let paths = locate(dir)?;
+    let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
+    let header = Header::read(&paths.header())?;
+    open_session(paths, in_use, &header, data_key, slot_id, credentials)
+}
+
+fn open_session(
+    paths: VaultPaths,
+    in_use: lock::InUseLock,
+    header: &Header,
+    data_key: SecretKey,
+    slot_id: &str,
+    credentials: &Credentials<'_>,
+) -> Result<Session> {
     let vault_id = header.vault_id;
     let conn = database::open(
         &paths.database(),
@@ -243,7 +269,7 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
         OpenMode::Existing,
     )?;
     check_vault_id(&conn, &vault_id)?;
-    let actor = actor_for(&conn, credentials, &slot_id)?;
+    let actor = actor_for(&conn, credentials, slot_id)?;
     let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
     // A vault written before redaction existed gets its chain converted once. A failure
     // rolls back and is tried again at the next unlock; meanwhile v1 and v2 entries verify
