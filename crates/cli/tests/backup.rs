@@ -244,20 +244,17 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
     let public = String::from_utf8(keygen.stderr).unwrap();
     let public = public.trim().trim_start_matches("Public key: ").to_owned();
     let binary = assert_cmd::cargo::cargo_bin("tessera");
+    let create = [
+        "backup",
+        "create",
+        "--full",
+        "--recipient",
+        &public,
+        "--dest",
+    ];
     // Kills land anywhere in the time one whole backup takes (unlock included).
     let started = std::time::Instant::now();
-    v.admin()
-        .args([
-            "backup",
-            "create",
-            "--full",
-            "--recipient",
-            &public,
-            "--dest",
-        ])
-        .arg(&dest)
-        .assert()
-        .success();
+    v.admin().args(create).arg(&dest).assert().success();
     let whole = started.elapsed().as_millis() as u64;
     let mut rng = fastrand::Rng::with_seed(20_261_124);
     let mut killed = 0;
@@ -266,14 +263,7 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
             .env("TESSERA_VAULT", &v.dir)
             .env("TESSERA_USER", "ana")
             .env("TESSERA_PASSWORD", ADMIN_PW)
-            .args([
-                "backup",
-                "create",
-                "--full",
-                "--recipient",
-                &public,
-                "--dest",
-            ])
+            .args(create)
             .arg(&dest)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -333,9 +323,8 @@ fn a_full_destination_is_refused_or_cleaned_up_and_the_vault_is_intact() {
     let dest = v.file("small");
     fs::create_dir(&dest).unwrap();
     let binary = assert_cmd::cargo::cargo_bin("tessera");
-    let run = |script: &str| {
-        Process::new("unshare")
-            .args(["--user", "--map-root-user", "--mount", "bash", "-c", script])
+    let run = |command: &mut Process| {
+        command
             .env("TESSERA_VAULT", &v.dir)
             .env("TESSERA_USER", "ana")
             .env("TESSERA_PASSWORD", ADMIN_PW)
@@ -343,31 +332,24 @@ fn a_full_destination_is_refused_or_cleaned_up_and_the_vault_is_intact() {
             .output()
             .unwrap()
     };
-    let small = run(&format!(
-        "mount -t tmpfs -o size=256k none '{}' && '{}' backup create --dest '{}'",
-        dest.display(),
+    let create = format!(
+        "'{}' backup create --dest '{}'",
         binary.display(),
         dest.display()
-    ));
+    );
+    let mount = format!("mount -t tmpfs -o size=256k none '{}'", dest.display());
+    let small = run(Process::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "bash", "-c"])
+        .arg(format!("{mount} && {create}")));
     let message = String::from_utf8_lossy(&small.stderr);
     assert_eq!(small.status.code(), Some(1), "{message}");
     assert!(message.contains("not enough space"), "{message}");
     assert!(backups_in(&dest).is_empty());
 
     // The vault's own files stay under the limit; the backup file does not.
-    let limited = Process::new("bash")
+    let limited = run(Process::new("bash")
         .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f 1024; exec '{}' backup create --dest '{}'",
-            binary.display(),
-            dest.display()
-        ))
-        .env("TESSERA_VAULT", &v.dir)
-        .env("TESSERA_USER", "ana")
-        .env("TESSERA_PASSWORD", ADMIN_PW)
-        .env("TESSERA_BACKUP_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap();
+        .arg(format!("trap '' XFSZ; ulimit -f 1024; exec {create}")));
     let message = String::from_utf8_lossy(&limited.stderr);
     assert_eq!(limited.status.code(), Some(1), "{message}");
     assert!(message.contains("cannot write the backup"), "{message}");

@@ -521,3 +521,102 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     painted_screenshot(&app, "settings").await;
     app.close().await
 }
+
+/// Backups: the overdue warning before the first one, a backup to a folder typed by path
+/// with its row in the history, the Backups screen at 200% zoom, then a restore checked
+/// first (the patient registered since the backup shows as a difference) and run, which
+/// signs out and keeps the replaced vault beside the restored one.
+#[tokio::test]
+async fn a_backup_is_made_listed_and_restored() -> Result<()> {
+    const PASSPHRASE: &str = "a long backup passphrase";
+    let app = signed_in_app("backups", Options::default()).await?;
+    app.wait_text("backup-overdue", "No backup yet").await?;
+    let folder = app.dir.path().join("usb");
+    std::fs::create_dir(&folder)?;
+
+    app.click("nav-backups").await?;
+    app.by_id("screen-backups").await?;
+    app.by_id("backup-history-empty").await?;
+    app.fill("backup-destination", &folder.display().to_string())
+        .await?;
+    app.fill("backup-passphrase", PASSPHRASE).await?;
+    app.fill("backup-passphrase-repeat", PASSPHRASE).await?;
+    app.screenshot("form").await;
+    app.click("backup-start").await?;
+    app.wait_text("backup-now-done", "Backup written").await?;
+    app.wait_text("backup-row-status", "Good").await?;
+    let row = app.by_id("backup-row").await?;
+    assert_eq!(row.attr("data-status").await?.as_deref(), Some("ok"));
+    let file = app.by_id("backup-row-file").await?.text().await?;
+    assert!(
+        file.starts_with(&folder.display().to_string()) && file.ends_with("-full.age"),
+        "{file}"
+    );
+    let written: Vec<_> = std::fs::read_dir(&folder)?.collect::<std::io::Result<_>>()?;
+    assert_eq!(written.len(), 1, "one file, no partial left: {written:?}");
+    assert_eq!(written[0].path().display().to_string(), file.trim());
+    // The warning goes once there is a good backup.
+    wait_for(
+        &app,
+        "no overdue warning",
+        "return !document.querySelector('[data-testid=backup-overdue]');",
+    )
+    .await?;
+    painted_screenshot(&app, "history").await;
+
+    // At 200% zoom the history reflows into labelled lines instead of scrolling sideways.
+    app.client.set_window_size(600, 400).await?;
+    wait_for(&app, "narrow viewport", "return window.innerWidth <= 620;").await?;
+    app.by_id("screen-backups").await?;
+    no_sideways_scroll(&app, "backups").await?;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=backup-history]').scrollIntoView({ block: 'start' });",
+            vec![],
+        )
+        .await?;
+    painted_screenshot(&app, "zoom-200").await;
+    app.client.set_window_size(1200, 800).await?;
+    wait_for(&app, "wide viewport", "return window.innerWidth > 900;").await?;
+
+    // Work done after the backup, which the restore will set aside.
+    app.click("nav-patients").await?;
+    register_patient(&app, "Rosa", "Lima").await?;
+    app.click("nav-backups").await?;
+    app.click("backup-row-restore").await?;
+    app.by_id("backup-restore-dialog").await?;
+    app.fill("backup-restore-passphrase", PASSPHRASE).await?;
+    app.fill("backup-restore-password", PASSWORD).await?;
+    app.click("backup-restore-check").await?;
+    app.wait_text("backup-restore-differences", "Patients")
+        .await?;
+    app.wait_text(
+        "backup-restore-newer",
+        "audit entries newer than the backup",
+    )
+    .await?;
+    let warning = app.by_id("backup-restore-warning").await?.text().await?;
+    assert!(
+        warning.contains(&format!("{}.previous-", app.vault().display())),
+        "{warning}"
+    );
+    painted_screenshot(&app, "restore-check").await;
+    app.click("backup-restore-confirm").await?;
+
+    app.by_id("screen-unlock").await?;
+    app.wait_text("unlock-restored", "was restored").await?;
+    let previous = app.by_id("unlock-previous-vault").await?.text().await?;
+    assert!(
+        std::path::Path::new(previous.trim())
+            .join("header.json")
+            .exists(),
+        "the replaced vault is kept at {previous}"
+    );
+    app.screenshot("restored").await;
+    sign_in(&app, PASSWORD).await?;
+    app.by_id("screen-patients").await?;
+    // The patient registered after the backup is not in the restored vault.
+    app.fill("patient-search", "Lima").await?;
+    app.wait_text("patient-count", "No patient matches").await?;
+    app.close().await
+}

@@ -422,20 +422,18 @@ fn produce(
         }
     };
     let mut members = Vec::with_capacity(parts.blobs.len() + 3);
-    members.push(append(
-        &mut tar,
-        format::MARKER,
-        parts.marker.len() as u64,
-        parts.marker.as_slice(),
-        mtime,
-    )?);
-    members.push(append(
-        &mut tar,
-        format::HEADER,
-        parts.header.len() as u64,
-        parts.header.as_slice(),
-        mtime,
-    )?);
+    for (name, bytes) in [
+        (format::MARKER, &parts.marker),
+        (format::HEADER, &parts.header),
+    ] {
+        members.push(append(
+            &mut tar,
+            name,
+            bytes.len() as u64,
+            bytes.as_slice(),
+            mtime,
+        )?);
+    }
     report(parts.header.len() as u64);
     check_cancel()?;
     let db = File::open(&parts.snapshot.path).map_err(Error::io("cannot read the snapshot"))?;

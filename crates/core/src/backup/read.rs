@@ -357,13 +357,14 @@ fn expect_name<R: Read>(entry: &tar::Entry<'_, R>, expected: &str, file: &str) -
     }
 }
 
-/// Reads a small JSON member whole.
-fn read_small<R: Read>(
+/// Reads a member whole (refusing one over `max` bytes), hashing it.
+fn read_member<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     name: &str,
     file: &str,
-) -> Result<(Vec<u8>, Member)> {
-    if entry.size() > 16 << 20 {
+    max: u64,
+) -> Result<(Member, Vec<u8>)> {
+    if entry.size() > max {
         return Err(Error::BackupDamaged {
             file: file.to_owned(),
             reason: format!("{name} is implausibly large"),
@@ -374,12 +375,22 @@ fn read_small<R: Read>(
     hashing
         .read_to_end(&mut bytes)
         .map_err(|e| read_error(file, name, e))?;
+    let (_, size, sha256) = hashing.into_parts();
     let member = Member {
         name: name.to_owned(),
-        size: hashing.count,
-        sha256: hashing.hex(),
+        size,
+        sha256,
     };
-    Ok((bytes, member))
+    Ok((member, bytes))
+}
+
+/// Reads a small JSON member whole.
+fn read_small<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    name: &str,
+    file: &str,
+) -> Result<(Vec<u8>, Member)> {
+    read_member(entry, name, file, 16 << 20).map(|(member, bytes)| (bytes, member))
 }
 
 fn copy_to_file<R: Read>(
@@ -431,23 +442,7 @@ fn read_blob<R: Read>(
     name: &str,
     file: &str,
 ) -> Result<(Member, Vec<u8>)> {
-    if entry.size() > MAX_BLOB {
-        return Err(Error::BackupDamaged {
-            file: file.to_owned(),
-            reason: format!("{name} is implausibly large"),
-        });
-    }
-    let mut hashing = Hashing::new(entry);
-    let mut sealed = Vec::new();
-    hashing
-        .read_to_end(&mut sealed)
-        .map_err(|e| read_error(file, name, e))?;
-    let member = Member {
-        name: name.to_owned(),
-        size: hashing.count,
-        sha256: hashing.hex(),
-    };
-    Ok((member, sealed))
+    read_member(entry, name, file, MAX_BLOB)
 }
 
 /// A blob read from a backup, on its way to the checker.

@@ -250,6 +250,7 @@ describe('verifying and restoring', () => {
     type(dialog, 'backup-restore-password', PASSWORD);
     byTestId(dialog, 'backup-restore-check').click();
     await until(() => byTestId(dialog, 'backup-restore-report'));
+    expect(document.activeElement?.id).toBe('backup-restore-report-heading');
     expect(byTestId(dialog, 'backup-restore-taken').textContent).toMatch(/Backup taken .* by ana/);
     const rows = allByTestId(dialog, 'backup-restore-difference').map((r) =>
       [...r.children].map((c) => c.textContent?.trim()),
