@@ -51,6 +51,11 @@ fn generate(dir: &Path) -> BTreeMap<String, String> {
         crate::commands::backups::BackupVerifyReport,
         crate::commands::backups::BackupRestoreReport,
         crate::scheduler::ScheduledBackupEvent,
+        tessera_core::erasure::ErasureMode,
+        tessera_core::erasure::ErasureReport,
+        tessera_core::subject_export::SubjectExport,
+        tessera_core::retention::RetentionPolicy,
+        tessera_core::retention::RetentionReport,
     );
     let mut files = read_tree(dir);
     let index: String = files

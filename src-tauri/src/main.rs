@@ -14,7 +14,9 @@ mod state;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use commands::{app, audit, backups, narratives, patients, photos, session, staff};
+use commands::{
+    app, audit, backups, narratives, patient_rights, patients, photos, retention, session, staff,
+};
 use state::AppState;
 use tauri::Manager;
 
@@ -66,6 +68,8 @@ fn main() {
             patients::patient_chart,
             patients::patient_update,
             patients::encounter_add,
+            patient_rights::patient_erase,
+            patient_rights::patient_subject_export,
             narratives::narrative_list,
             narratives::narrative_add,
             narratives::narrative_edit,
@@ -89,6 +93,9 @@ fn main() {
             backups::backup_verify,
             backups::backup_restore,
             backups::backup_prune,
+            retention::retention_get,
+            retention::retention_set,
+            retention::retention_run,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
