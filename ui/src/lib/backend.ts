@@ -20,6 +20,8 @@ import type {
   BackupVerifyReport,
   Chart,
   Encounter,
+  ErasureMode,
+  ErasureReport,
   ErrorCode,
   Imported,
   Narrative,
@@ -32,12 +34,15 @@ import type {
   Profile,
   Progress,
   PruneReport,
+  RetentionPolicy,
+  RetentionReport,
   Revision,
   Role,
   ScheduledBackupEvent,
   SessionInfo,
   SessionLocked,
   StaffAccount,
+  SubjectExport,
   UiSettings,
   VaultCreated,
   VerifyReport,
@@ -77,6 +82,25 @@ export interface Backend {
   }): Promise<Patient>;
 
   encounterAdd(args: { patient: string; encounter: NewEncounter }): Promise<Encounter>;
+
+  /**
+   * Erases a patient (admins): every row removed, or the record anonymised. `confirmation`
+   * is the patient's human id typed again; the shell refuses anything else (`invalid`,
+   * field `confirmation`) before core is asked.
+   */
+  patientErase(args: {
+    patient: string;
+    mode: ErasureMode;
+    confirmation: string;
+  }): Promise<ErasureReport>;
+  /** Writes everything held on a patient to a new tar file at `out`, a full path (admins). */
+  patientSubjectExport(args: { patient: string; out: string }): Promise<SubjectExport>;
+
+  /** The vault's retention policy (admins). */
+  retentionGet(): Promise<RetentionPolicy>;
+  retentionSet(args: { policy: RetentionPolicy }): Promise<RetentionPolicy>;
+  /** Applies the saved policy, or with `dry_run` only lists what it would change (admins). */
+  retentionRun(args: { dry_run: boolean }): Promise<RetentionReport>;
 
   narrativeList(args: { patient: string }): Promise<Narrative[]>;
   /** `photo_id` attaches the narrative to one of the patient's photos. */
@@ -240,6 +264,11 @@ export function createTauriBackend(): Backend {
     patientChart: (args) => call('patient_chart', args),
     patientUpdate: (args) => call('patient_update', args),
     encounterAdd: (args) => call('encounter_add', args),
+    patientErase: (args) => call('patient_erase', args),
+    patientSubjectExport: (args) => call('patient_subject_export', args),
+    retentionGet: () => call('retention_get'),
+    retentionSet: (args) => call('retention_set', args),
+    retentionRun: (args) => call('retention_run', args),
     narrativeList: (args) => call('narrative_list', args),
     narrativeAdd: (args) => call('narrative_add', args),
     narrativeEdit: (args) => call('narrative_edit', args),

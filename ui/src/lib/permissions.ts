@@ -16,7 +16,10 @@ export type Capability =
   | 'audit.read'
   | 'settings.auto_lock'
   | 'backup.view'
-  | 'backup.manage';
+  | 'backup.manage'
+  | 'retention.manage'
+  | 'patient.erase'
+  | 'patient.subject_export';
 
 const CLINICAL: readonly Capability[] = [
   'patient.create',
@@ -32,7 +35,18 @@ const CLINICAL: readonly Capability[] = [
 
 const TABLE: Record<Role, readonly Capability[]> = {
   // Restore, the schedule and pruning (core: backup.restore, backup.manage).
-  admin: [...CLINICAL, 'staff.manage', 'audit.read', 'settings.auto_lock', 'backup.manage'],
+  // Erasure, the subject access export and retention (core: patient.erase,
+  // patient.subject_export, retention.manage).
+  admin: [
+    ...CLINICAL,
+    'staff.manage',
+    'audit.read',
+    'settings.auto_lock',
+    'backup.manage',
+    'retention.manage',
+    'patient.erase',
+    'patient.subject_export',
+  ],
   clinician: CLINICAL,
   social_worker: CLINICAL,
   front_desk: ['patient.create'],

@@ -100,6 +100,7 @@ export const en = {
   'nav.staff': 'Staff',
   'nav.audit': 'Audit log',
   'nav.backups': 'Backups',
+  'nav.retention': 'Retention',
   'nav.settings': 'Settings',
 
   'role.admin': 'Administrator',
@@ -637,6 +638,146 @@ export const en = {
   'backups.error.wrongPassphrase': 'This passphrase does not open the backup.',
   'backups.error.wrongIdentity': 'This identity file does not open the backup.',
   'backups.error.damaged': 'The backup file is damaged.',
+
+  'retention.title': 'Retention',
+  'retention.intro':
+    'Records past the periods set here are removed or anonymised. Nothing changes until an administrator applies the policy: preview first, then apply. Every change is recorded in the audit log. Backups and exports made earlier are not changed.',
+  'retention.policy.title': 'Policy',
+  'retention.policy.intro':
+    'Turn on each rule the practice follows. A rule that is off keeps those records for good.',
+  'retention.on': 'Apply this rule',
+  'retention.years': 'After how many years',
+  'retention.whatHappens': 'What happens then',
+  'retention.deleteOnly': 'They can only be deleted: nothing would be left to keep.',
+  'retention.choice.delete': 'Delete',
+  'retention.choice.anonymise': 'Anonymise',
+  'retention.rule.inactive_patients.hint':
+    'Patients with no activity (profile change, visit, narrative or photo) for this many years. Delete erases the whole record; anonymise keeps it for statistics without anything that identifies the person.',
+  'retention.rule.photos.hint': 'Photos imported this many years ago, with their files.',
+  'retention.rule.narratives.hint':
+    'Narratives last changed this many years ago, with every earlier version.',
+  'retention.rule.encounters.hint':
+    'Visits that took place this many years ago. Anonymise keeps the date, kind, who recorded it and the vital signs, and removes the reason, notes, diagnoses and treatments.',
+  'retention.audit.title': 'Audit entries',
+  'retention.audit.on': 'Remove old audit entries',
+  'retention.audit.years': 'Keep them for how many years',
+  'retention.audit.hint':
+    'At least {min} years: the longest of the usual legal minimums for keeping the access log of health records (HIPAA asks for six years). The log cannot be shortened below it, and what remains still verifies.',
+  'retention.bin.title': 'Items in the bin',
+  'retention.bin.on': 'Purge the bin',
+  'retention.bin.days': 'After how many days',
+  'retention.bin.hint':
+    'Patients and photos moved to the bin are erased after this many days: at least {min}, the time during which they can be restored. The default is {min}.',
+  'retention.save': 'Save the policy',
+  'retention.saved': 'Policy saved.',
+  'retention.error.years': 'Enter a whole number of years from 1 to {max}.',
+  'retention.error.auditYears':
+    'Audit entries must be kept at least {min} years, the legal minimum (and at most {max}).',
+  'retention.error.binDays': 'Enter a whole number of days from {min} to {max}.',
+  'retention.run.title': 'Preview and apply',
+  'retention.run.intro':
+    'Preview lists what the saved policy would change today, without changing anything. Apply then carries out the same list.',
+  'retention.run.unsaved':
+    'Save the policy first: the preview and the changes use the saved policy.',
+  'retention.preview': 'Preview',
+  'retention.previewing': 'Looking…',
+  'retention.apply': 'Apply…',
+  'retention.applyHint': 'Preview first: apply is offered once you have seen what would change.',
+  'retention.report.preview': 'What applying would change (as of {date})',
+  'retention.report.done': 'What was changed (as of {date})',
+  'retention.report.nothing': 'Nothing to change: no record is past its period.',
+  'retention.report.files': 'Photo files deleted from the disk: {count}.',
+  'retention.report.throughSeq': 'Entries up to number {seq}.',
+  'retention.report.show': 'Show the record||Show the {count} records',
+  'retention.rule.binned_patients': 'Patients in the bin',
+  'retention.rule.inactive_patients': 'Inactive patients',
+  'retention.rule.binned_photos': 'Photos in the bin',
+  'retention.rule.photos': 'Photos',
+  'retention.rule.narratives': 'Narratives',
+  'retention.rule.encounters': 'Visits',
+  'retention.rule.audit_entries': 'Audit entries',
+  'retention.action.erase': 'Erasure',
+  'retention.action.delete': 'Deletion',
+  'retention.action.anonymise': 'Anonymisation',
+  'retention.action.remove': 'Removal',
+  'retention.count.patients': '1 patient||{count} patients',
+  'retention.count.photos': '1 photo||{count} photos',
+  'retention.count.narratives': '1 narrative||{count} narratives',
+  'retention.count.encounters': '1 visit||{count} visits',
+  'retention.count.audit_entries': '1 entry||{count} entries',
+  'retention.cutoff.binned': 'in the bin since before {date}',
+  'retention.cutoff.inactive_patients': 'no activity since {date}',
+  'retention.cutoff.photos': 'imported before {date}',
+  'retention.cutoff.narratives': 'last changed before {date}',
+  'retention.cutoff.encounters': 'dated before {date}',
+  'retention.cutoff.audit_entries': 'recorded before {date}',
+  'retention.item.patient': 'Patient {id}',
+  'retention.item.ofPatient': 'of patient {id}',
+  'retention.confirm.title': 'Apply the retention policy?',
+  'retention.confirm.intro': 'As the preview showed, this will now change:',
+  'retention.confirm.line': '{rule} — {action}: {what}',
+  'retention.confirm.warning':
+    'This cannot be undone. Erased and deleted records are overwritten in the vault; backups and exports made earlier are not changed.',
+  'retention.confirm.apply': 'Apply now',
+  'retention.confirm.applying': 'Applying…',
+  'retention.confirm.moved':
+    'Some records have changed since the preview. The changes made are listed below.',
+
+  'patientAdmin.title': 'Record administration',
+  'patientAdmin.intro': 'For requests from the patient about their data. Administrators only.',
+  'patientAdmin.export.title': 'Subject access',
+  'patientAdmin.export.text':
+    'Everything held on this patient, in one file, to answer a request to see their data.',
+  'patientAdmin.export.open': 'Export everything held (subject access)…',
+  'patientAdmin.erase.title': 'Erasure',
+  'patientAdmin.erase.text':
+    'Removes or anonymises everything held on this patient, to answer a request to be forgotten. It cannot be undone.',
+  'patientAdmin.erase.open': 'Erase patient…',
+
+  'subjectExport.title': 'Export everything held on {id}',
+  'subjectExport.intro':
+    'Writes one file with the profile, every visit, every narrative with all its versions, consents, each photo (private ones too) and the record’s audit trail: who read or changed what, and when. It is a plain tar archive any computer can open.',
+  'subjectExport.warning':
+    'The file is not encrypted: keep it somewhere safe and hand it over securely. The export is recorded in the audit log with its SHA-256 fingerprint.',
+  'subjectExport.path': 'File to write',
+  'subjectExport.pathHint':
+    'The full path of a new file, e.g. /media/usb/{id}.tar (~ is your home folder). An existing file is never replaced.',
+  'subjectExport.submit': 'Export',
+  'subjectExport.running': 'Writing the file…',
+  'subjectExport.done': 'Written to {path}.',
+  'subjectExport.details':
+    '{size}; 1 photo; {entries} audit entries.||{size}; {count} photos; {entries} audit entries.',
+  'subjectExport.sha': 'SHA-256 fingerprint (as recorded in the audit log):',
+
+  'erase.title': 'Erase {id}',
+  'erase.intro':
+    'Erasure answers a patient’s request to be forgotten. It cannot be undone. Backups and exports made earlier are not changed: they expire as they are pruned.',
+  'erase.mode': 'What to do with the record',
+  'erase.mode.delete': 'Delete everything',
+  'erase.mode.deleteHint':
+    'Every row goes: the profile, visits, narratives with every version, consents, photos and their files. The audit log keeps that an erasure took place, with counts only; what its entries said about the patient is redacted.',
+  'erase.mode.anonymise': 'Anonymise',
+  'erase.mode.anonymiseHint':
+    'The record stays for statistics under a new id, with sex, birth year, blood type, organ donor choice and status; each visit keeps its date, kind, who recorded it and the vital signs. Names, birth date, contact details, allergies, conditions, medications, insurance, the visits’ reasons, notes, diagnoses and treatments, narratives, consents and photos go. The audit log is redacted as for a deletion.',
+  'erase.confirmation': 'Type the patient’s id, {id}, to confirm',
+  'erase.confirmationHint':
+    'It is shown under the patient’s name. Letter case and dashes do not matter.',
+  'erase.error.mismatch': 'This is not this patient’s id ({id}).',
+  'erase.submit.delete': 'Erase the patient',
+  'erase.submit.anonymise': 'Anonymise the patient',
+  'erase.running': 'Erasing…',
+  'erase.done.delete': 'Patient erased.',
+  'erase.done.anonymise': 'Patient anonymised.',
+  'erase.count.visits': '1 visit removed||{count} visits removed',
+  'erase.count.visitsAnonymised':
+    '1 visit kept without its notes||{count} visits kept without their notes',
+  'erase.count.photos': '1 photo removed with its files||{count} photos removed with their files',
+  'erase.count.narratives':
+    '1 narrative removed with its versions||{count} narratives removed with their versions',
+  'erase.count.consents': '1 consent removed||{count} consents removed',
+  'erase.count.auditRedacted': '1 audit entry redacted||{count} audit entries redacted',
+  'erase.count.notRedactable':
+    '1 audit entry could not be redacted (the audit log’s Verify says where its chain breaks)||{count} audit entries could not be redacted (the audit log’s Verify says where its chain breaks)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -99,6 +99,7 @@ export const fr: Record<MessageKey, string> = {
   'nav.staff': 'Personnel',
   'nav.audit': 'Journal d’audit',
   'nav.backups': 'Sauvegardes',
+  'nav.retention': 'Conservation',
   'nav.settings': 'Réglages',
 
   'role.admin': 'Administrateur',
@@ -652,4 +653,148 @@ export const fr: Record<MessageKey, string> = {
   'backups.error.wrongPassphrase': 'Cette phrase secrète n’ouvre pas la sauvegarde.',
   'backups.error.wrongIdentity': 'Ce fichier d’identité n’ouvre pas la sauvegarde.',
   'backups.error.damaged': 'Le fichier de sauvegarde est endommagé.',
+
+  'retention.title': 'Conservation',
+  'retention.intro':
+    'Les dossiers qui ont dépassé les durées fixées ici sont supprimés ou anonymisés. Rien ne change tant qu’un administrateur n’applique pas la politique : d’abord l’aperçu, puis l’application. Chaque changement est inscrit au journal d’audit. Les sauvegardes et exports déjà faits ne sont pas modifiés.',
+  'retention.policy.title': 'Politique',
+  'retention.policy.intro':
+    'Activez chaque règle que suit le cabinet. Une règle désactivée conserve ces dossiers sans limite.',
+  'retention.on': 'Appliquer cette règle',
+  'retention.years': 'Au bout de combien d’années',
+  'retention.whatHappens': 'Ce qui se passe alors',
+  'retention.deleteOnly': 'Elles ne peuvent qu’être supprimées : il ne resterait rien à garder.',
+  'retention.choice.delete': 'Supprimer',
+  'retention.choice.anonymise': 'Anonymiser',
+  'retention.rule.inactive_patients.hint':
+    'Patients sans aucune activité (modification du profil, consultation, récit ou photo) depuis ce nombre d’années. Supprimer efface tout le dossier ; anonymiser le garde pour les statistiques, sans rien qui identifie la personne.',
+  'retention.rule.photos.hint': 'Photos importées il y a ce nombre d’années, avec leurs fichiers.',
+  'retention.rule.narratives.hint':
+    'Récits modifiés pour la dernière fois il y a ce nombre d’années, avec toutes leurs versions antérieures.',
+  'retention.rule.encounters.hint':
+    'Consultations qui ont eu lieu il y a ce nombre d’années. Anonymiser garde la date, le type, qui l’a saisie et les constantes, et retire le motif, les notes, les diagnostics et les traitements.',
+  'retention.audit.title': 'Entrées du journal d’audit',
+  'retention.audit.on': 'Retirer les anciennes entrées du journal',
+  'retention.audit.years': 'Les garder combien d’années',
+  'retention.audit.hint':
+    'Au moins {min} ans : la plus longue des durées légales habituelles de conservation du journal des accès aux dossiers de santé (HIPAA demande six ans). Le journal ne peut pas être raccourci en deçà, et ce qui reste se vérifie toujours.',
+  'retention.bin.title': 'Éléments dans la corbeille',
+  'retention.bin.on': 'Vider la corbeille',
+  'retention.bin.days': 'Au bout de combien de jours',
+  'retention.bin.hint':
+    'Les patients et photos mis à la corbeille sont effacés au bout de ce nombre de jours : au moins {min}, le délai pendant lequel ils peuvent être restaurés. Par défaut : {min}.',
+  'retention.save': 'Enregistrer la politique',
+  'retention.saved': 'Politique enregistrée.',
+  'retention.error.years': 'Saisissez un nombre entier d’années de 1 à {max}.',
+  'retention.error.auditYears':
+    'Les entrées du journal d’audit doivent être gardées au moins {min} ans, le minimum légal (et au plus {max}).',
+  'retention.error.binDays': 'Saisissez un nombre entier de jours de {min} à {max}.',
+  'retention.run.title': 'Aperçu et application',
+  'retention.run.intro':
+    'L’aperçu liste ce que la politique enregistrée changerait aujourd’hui, sans rien modifier. Appliquer effectue ensuite exactement cette liste.',
+  'retention.run.unsaved':
+    'Enregistrez d’abord la politique : l’aperçu et les changements utilisent la politique enregistrée.',
+  'retention.preview': 'Aperçu',
+  'retention.previewing': 'Recherche…',
+  'retention.apply': 'Appliquer…',
+  'retention.applyHint':
+    'Faites d’abord l’aperçu : l’application est proposée une fois que vous avez vu ce qui changerait.',
+  'retention.report.preview': 'Ce que l’application changerait (au {date})',
+  'retention.report.done': 'Ce qui a été changé (au {date})',
+  'retention.report.nothing': 'Rien à changer : aucun dossier n’a dépassé sa durée.',
+  'retention.report.files': 'Fichiers de photos supprimés du disque : {count}.',
+  'retention.report.throughSeq': 'Entrées jusqu’au numéro {seq}.',
+  'retention.report.show': 'Afficher le dossier||Afficher les {count} dossiers',
+  'retention.rule.binned_patients': 'Patients dans la corbeille',
+  'retention.rule.inactive_patients': 'Patients inactifs',
+  'retention.rule.binned_photos': 'Photos dans la corbeille',
+  'retention.rule.photos': 'Photos',
+  'retention.rule.narratives': 'Récits',
+  'retention.rule.encounters': 'Consultations',
+  'retention.rule.audit_entries': 'Entrées du journal d’audit',
+  'retention.action.erase': 'Effacement',
+  'retention.action.delete': 'Suppression',
+  'retention.action.anonymise': 'Anonymisation',
+  'retention.action.remove': 'Retrait',
+  'retention.count.patients': '{count} patient||{count} patients',
+  'retention.count.photos': '{count} photo||{count} photos',
+  'retention.count.narratives': '{count} récit||{count} récits',
+  'retention.count.encounters': '{count} consultation||{count} consultations',
+  'retention.count.audit_entries': '{count} entrée||{count} entrées',
+  'retention.cutoff.binned': 'dans la corbeille depuis avant le {date}',
+  'retention.cutoff.inactive_patients': 'aucune activité depuis le {date}',
+  'retention.cutoff.photos': 'importées avant le {date}',
+  'retention.cutoff.narratives': 'modifiés pour la dernière fois avant le {date}',
+  'retention.cutoff.encounters': 'datées d’avant le {date}',
+  'retention.cutoff.audit_entries': 'inscrites avant le {date}',
+  'retention.item.patient': 'Patient {id}',
+  'retention.item.ofPatient': 'du patient {id}',
+  'retention.confirm.title': 'Appliquer la politique de conservation ?',
+  'retention.confirm.intro': 'Comme l’a montré l’aperçu, cela va maintenant changer :',
+  'retention.confirm.line': '{rule} — {action} : {what}',
+  'retention.confirm.warning':
+    'C’est irréversible. Les dossiers effacés et supprimés sont écrasés dans le coffre ; les sauvegardes et exports déjà faits ne sont pas modifiés.',
+  'retention.confirm.apply': 'Appliquer maintenant',
+  'retention.confirm.applying': 'Application…',
+  'retention.confirm.moved':
+    'Des dossiers ont changé depuis l’aperçu. Les changements effectués sont listés ci-dessous.',
+
+  'patientAdmin.title': 'Administration du dossier',
+  'patientAdmin.intro':
+    'Pour les demandes du patient concernant ses données. Réservé aux administrateurs.',
+  'patientAdmin.export.title': 'Droit d’accès',
+  'patientAdmin.export.text':
+    'Tout ce qui est conservé sur ce patient, dans un seul fichier, pour répondre à une demande d’accès à ses données.',
+  'patientAdmin.export.open': 'Exporter tout ce qui est conservé (droit d’accès)…',
+  'patientAdmin.erase.title': 'Effacement',
+  'patientAdmin.erase.text':
+    'Supprime ou anonymise tout ce qui est conservé sur ce patient, pour répondre à une demande d’effacement. C’est irréversible.',
+  'patientAdmin.erase.open': 'Effacer le patient…',
+
+  'subjectExport.title': 'Exporter tout ce qui est conservé sur {id}',
+  'subjectExport.intro':
+    'Écrit un fichier avec le profil, chaque consultation, chaque récit avec toutes ses versions, les consentements, chaque photo (privées comprises) et la piste d’audit du dossier : qui a lu ou modifié quoi, et quand. C’est une simple archive tar que tout ordinateur sait ouvrir.',
+  'subjectExport.warning':
+    'Le fichier n’est pas chiffré : conservez-le en lieu sûr et remettez-le de façon sécurisée. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
+  'subjectExport.path': 'Fichier à écrire',
+  'subjectExport.pathHint':
+    'Le chemin complet d’un nouveau fichier, par ex. /media/usb/{id}.tar (~ est votre dossier personnel). Un fichier existant n’est jamais remplacé.',
+  'subjectExport.submit': 'Exporter',
+  'subjectExport.running': 'Écriture du fichier…',
+  'subjectExport.done': 'Écrit dans {path}.',
+  'subjectExport.details':
+    '{size} ; {count} photo ; {entries} entrées du journal d’audit.||{size} ; {count} photos ; {entries} entrées du journal d’audit.',
+  'subjectExport.sha': 'Empreinte SHA-256 (telle qu’inscrite au journal d’audit) :',
+
+  'erase.title': 'Effacer {id}',
+  'erase.intro':
+    'L’effacement répond à la demande d’un patient d’être oublié. C’est irréversible. Les sauvegardes et exports déjà faits ne sont pas modifiés : ils disparaissent à mesure qu’ils sont élagués.',
+  'erase.mode': 'Que faire du dossier',
+  'erase.mode.delete': 'Tout supprimer',
+  'erase.mode.deleteHint':
+    'Toutes les lignes disparaissent : le profil, les consultations, les récits avec toutes leurs versions, les consentements, les photos et leurs fichiers. Le journal d’audit garde la trace qu’un effacement a eu lieu, avec des nombres seulement ; ce que ses entrées disaient du patient est caviardé.',
+  'erase.mode.anonymise': 'Anonymiser',
+  'erase.mode.anonymiseHint':
+    'Le dossier reste pour les statistiques sous un nouvel identifiant, avec le sexe, l’année de naissance, le groupe sanguin, le choix de don d’organes et le statut ; chaque consultation garde sa date, son type, qui l’a saisie et les constantes. Les noms, la date de naissance, les coordonnées, les allergies, les pathologies, les traitements en cours, l’assurance, les motifs, notes, diagnostics et traitements des consultations, les récits, les consentements et les photos disparaissent. Le journal d’audit est caviardé comme pour une suppression.',
+  'erase.confirmation': 'Saisissez l’identifiant du patient, {id}, pour confirmer',
+  'erase.confirmationHint':
+    'Il figure sous le nom du patient. Les majuscules et les tirets n’ont pas d’importance.',
+  'erase.error.mismatch': 'Ce n’est pas l’identifiant de ce patient ({id}).',
+  'erase.submit.delete': 'Effacer le patient',
+  'erase.submit.anonymise': 'Anonymiser le patient',
+  'erase.running': 'Effacement…',
+  'erase.done.delete': 'Patient effacé.',
+  'erase.done.anonymise': 'Patient anonymisé.',
+  'erase.count.visits': '{count} consultation supprimée||{count} consultations supprimées',
+  'erase.count.visitsAnonymised':
+    '{count} consultation gardée sans ses notes||{count} consultations gardées sans leurs notes',
+  'erase.count.photos':
+    '{count} photo supprimée avec ses fichiers||{count} photos supprimées avec leurs fichiers',
+  'erase.count.narratives':
+    '{count} récit supprimé avec ses versions||{count} récits supprimés avec leurs versions',
+  'erase.count.consents': '{count} consentement supprimé||{count} consentements supprimés',
+  'erase.count.auditRedacted':
+    '{count} entrée du journal d’audit caviardée||{count} entrées du journal d’audit caviardées',
+  'erase.count.notRedactable':
+    '{count} entrée du journal d’audit n’a pas pu être caviardée (la vérification du journal indique où sa chaîne est rompue)||{count} entrées du journal d’audit n’ont pas pu être caviardées (la vérification du journal indique où sa chaîne est rompue)',
 };

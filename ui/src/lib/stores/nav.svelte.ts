@@ -1,4 +1,5 @@
 /** Where the user is: a tiny in-memory router (no URLs to leak, nothing to bookmark). */
+import type { MessageKey, Params } from '../i18n';
 
 export type PatientTab = 'profile' | 'visits' | 'narratives' | 'photos';
 
@@ -9,9 +10,13 @@ export type Screen =
   | { name: 'staff' }
   | { name: 'audit' }
   | { name: 'backups' }
+  | { name: 'retention' }
   | { name: 'settings' };
 
 export type ScreenName = Screen['name'];
+
+/** A message for the screen moved to, shown once: what just happened (a patient erased). */
+export type Notice = { title: MessageKey; items: { key: MessageKey; params?: Params }[] };
 
 export class NavStore {
   screen = $state<Screen>({ name: 'patients' });
@@ -19,9 +24,12 @@ export class NavStore {
   patientQuery = $state('');
   /** Increases on every move, so the screen heading can take focus. */
   moves = $state(0);
+  /** Told on the screen moved to; the next move forgets it. */
+  notice = $state<Notice | null>(null);
 
-  go(screen: Screen): void {
+  go(screen: Screen, notice: Notice | null = null): void {
     this.screen = screen;
+    this.notice = notice;
     this.moves += 1;
   }
 
@@ -33,6 +41,7 @@ export class NavStore {
   reset(): void {
     this.screen = { name: 'patients' };
     this.patientQuery = '';
+    this.notice = null;
     this.moves += 1;
   }
 }

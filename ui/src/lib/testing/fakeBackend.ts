@@ -13,6 +13,7 @@ import type {
   BackupStatus,
   BackupVerifyReport,
   Encounter,
+  ErasureReport,
   Imported,
   JsonValue,
   Language,
@@ -21,6 +22,9 @@ import type {
   PatientSummary,
   Photo,
   PhotoVariant,
+  RetentionItem,
+  RetentionPolicy,
+  RuleReport,
   Revision,
   Role,
   ScheduledBackupEvent,
@@ -79,6 +83,9 @@ export type FakeBackend = Backend & {
     /** Folders that do not exist (an unplugged drive); any other absolute path does. */
     missingFolders: string[];
     backupCancelled: boolean;
+    retention: RetentionPolicy;
+    /** Files written by the subject access export, by path. */
+    exports: Set<string>;
   };
 };
 
@@ -206,6 +213,15 @@ export function createFakeBackend(
     schedulePassphrase: null,
     missingFolders: ['/media/unplugged'],
     backupCancelled: false,
+    retention: {
+      inactive_patients: null,
+      photos: null,
+      narratives: null,
+      encounters: null,
+      audit_entries_years: null,
+      binned_days: 30,
+    },
+    exports: new Set(),
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -400,6 +416,226 @@ export function createFakeBackend(
     }
   };
 
+  // Erasure and retention, like core: admins only; a patient's trail is what the audit log
+  // holds about them or their records, and it is redacted when they are erased.
+  const trailOf = (patientId: string) =>
+    new Set([
+      patientId,
+      ...state.encounters.filter((e) => e.patient_id === patientId).map((e) => e.id),
+      ...state.narratives.filter((n) => n.patient_id === patientId).map((n) => n.id),
+      ...state.photos.filter((x) => x.photo.patient_id === patientId).map((x) => x.photo.id),
+    ]);
+  const redact = (ids: Set<string>) => {
+    let count = 0;
+    for (const r of state.audit) {
+      if (r.resource_id !== null && ids.has(r.resource_id) && !r.redacted_at) {
+        if (r.before === null && r.after === null && r.reason === null) continue;
+        r.before = null;
+        r.after = null;
+        r.reason = null;
+        r.redacted_at = now();
+        count += 1;
+      }
+    }
+    return count;
+  };
+  const eraseIn = (p: Patient, mode: ErasureReport['mode'], by: string): ErasureReport => {
+    const narrativeIds = new Set(
+      state.narratives.filter((n) => n.patient_id === p.id).map((n) => n.id),
+    );
+    const report: ErasureReport = {
+      patient_id: p.id,
+      mode,
+      encounters: state.encounters.filter((e) => e.patient_id === p.id).length,
+      narratives: narrativeIds.size,
+      narrative_revisions: state.revisions.filter((r) => narrativeIds.has(r.narrative_id)).length,
+      consents: 0,
+      photos: state.photos.filter((x) => x.photo.patient_id === p.id).length,
+      photo_files_deleted: state.photos.filter((x) => x.photo.patient_id === p.id).length * 3,
+      audit_entries_redacted: redact(trailOf(p.id)),
+      audit_entries_not_redactable: 0,
+      access_grants_revoked: 0,
+      wal_truncated: true,
+    };
+    state.revisions = state.revisions.filter((r) => !narrativeIds.has(r.narrative_id));
+    state.narratives = state.narratives.filter((n) => n.patient_id !== p.id);
+    state.photos = state.photos.filter((x) => x.photo.patient_id !== p.id);
+    if (mode === 'delete') {
+      state.encounters = state.encounters.filter((e) => e.patient_id !== p.id);
+      state.patients = state.patients.filter((x) => x.id !== p.id);
+    } else {
+      for (const e of state.encounters.filter((x) => x.patient_id === p.id)) {
+        e.reason = '';
+        delete e.notes;
+        e.diagnoses = [];
+        e.treatments = [];
+      }
+      const anonymised: Patient = {
+        id: p.id,
+        human_id: humanId(1_000_000 + state.patients.length + state.audit.length),
+        version: p.version + 1,
+        given_name: 'Anonymised',
+        family_name: 'patient',
+        date_of_birth: p.date_of_birth ? p.date_of_birth.slice(0, 4) : null,
+        sex: p.sex ?? null,
+        blood_type: p.blood_type ?? null,
+        organ_donor: p.organ_donor ?? null,
+        status: p.status,
+        created_at: p.created_at,
+        updated_at: now(),
+      };
+      state.patients = state.patients.map((x) => (x.id === p.id ? anonymised : x));
+    }
+    audit('patient.erase', 'patient', p.id, {
+      mode,
+      by,
+      encounters: report.encounters,
+      narratives: report.narratives,
+      photos: report.photos,
+      audit_entries_redacted: report.audit_entries_redacted,
+    });
+    return report;
+  };
+  const adminFor = (what: string) => {
+    const s = session();
+    if (s.role !== 'admin') fail('denied', `${s.role} may not ${what}`);
+    return s;
+  };
+  const yearsBefore = (at: number, years: number) => {
+    const d = new Date(at);
+    d.setUTCFullYear(d.getUTCFullYear() - years);
+    return d.getTime();
+  };
+  const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : 0);
+  const retentionPlan = (policy: RetentionPolicy, at: number): RuleReport[] => {
+    const rules: RuleReport[] = [];
+    const done = new Set<string>();
+    const rule = (
+      kind: RuleReport['rule'],
+      action: RuleReport['action'],
+      cutoff: number,
+      items: RetentionItem[],
+    ): RuleReport => ({
+      rule: kind,
+      action,
+      cutoff: new Date(cutoff).toISOString(),
+      count: items.length,
+      items,
+      through_seq: null,
+    });
+    const patients = (old: (p: Patient) => boolean) =>
+      state.patients
+        .filter((p) => !done.has(p.id) && old(p))
+        .map((p) => {
+          done.add(p.id);
+          return { id: p.id, human_id: p.human_id, patient_id: null };
+        });
+    const owned = <T extends { id: string; patient_id: string }>(rows: T[]) =>
+      rows
+        .filter((x) => !done.has(x.patient_id))
+        .map((x) => ({ id: x.id, human_id: null, patient_id: x.patient_id }));
+    const bin = policy.binned_days === null ? null : at - policy.binned_days * 86_400_000;
+    if (bin !== null) {
+      const items = patients((p) => !!p.deleted_at && ms(p.deleted_at) < bin);
+      rules.push(rule('binned_patients', 'delete', bin, items));
+    }
+    if (policy.inactive_patients) {
+      const cutoff = yearsBefore(at, policy.inactive_patients.years);
+      const last = (p: Patient) =>
+        Math.max(
+          ms(p.updated_at),
+          ...state.encounters
+            .filter((e) => e.patient_id === p.id)
+            .map((e) => Math.max(ms(e.occurred_at), ms(e.created_at))),
+          ...state.narratives.filter((n) => n.patient_id === p.id).map((n) => ms(n.updated_at)),
+          ...state.photos
+            .filter((x) => x.photo.patient_id === p.id)
+            .map((x) => ms(x.photo.imported_at)),
+        );
+      const items = patients((p) => last(p) < cutoff);
+      rules.push(rule('inactive_patients', policy.inactive_patients.action, cutoff, items));
+    }
+    const photos = state.photos.map((x) => x.photo);
+    const photosDone = new Set<string>();
+    if (bin !== null) {
+      const items = owned(photos.filter((x) => !!x.deleted_at && ms(x.deleted_at) < bin));
+      for (const i of items) photosDone.add(i.id);
+      rules.push(rule('binned_photos', 'delete', bin, items));
+    }
+    if (policy.photos) {
+      const cutoff = yearsBefore(at, policy.photos.years);
+      const items = owned(
+        photos.filter((x) => !photosDone.has(x.id) && ms(x.imported_at) < cutoff),
+      );
+      rules.push(rule('photos', 'delete', cutoff, items));
+    }
+    if (policy.narratives) {
+      const cutoff = yearsBefore(at, policy.narratives.years);
+      const items = owned(state.narratives.filter((n) => ms(n.updated_at) < cutoff));
+      rules.push(rule('narratives', 'delete', cutoff, items));
+    }
+    if (policy.encounters) {
+      const { action, years } = policy.encounters;
+      const cutoff = yearsBefore(at, years);
+      const items = owned(
+        state.encounters.filter(
+          (e) =>
+            ms(e.occurred_at) < cutoff &&
+            (action === 'delete' ||
+              !!e.reason ||
+              !!e.notes ||
+              e.diagnoses.length > 0 ||
+              e.treatments.length > 0),
+        ),
+      );
+      rules.push(rule('encounters', action, cutoff, items));
+    }
+    if (policy.audit_entries_years !== null) {
+      const cutoff = yearsBefore(at, policy.audit_entries_years);
+      const firstKept = state.audit.findIndex((r) => ms(r.at) >= cutoff);
+      const old = firstKept < 0 ? state.audit : state.audit.slice(0, firstKept);
+      const report = rule('audit_entries', 'delete', cutoff, []);
+      report.count = old.length;
+      report.through_seq = old.length > 0 ? (old[old.length - 1]?.seq ?? null) : null;
+      rules.push(report);
+    }
+    return rules;
+  };
+  const retentionApply = (rules: RuleReport[]) => {
+    let files = 0;
+    for (const r of rules) {
+      const ids = new Set(r.items.map((i) => i.id));
+      if (r.rule === 'binned_patients' || r.rule === 'inactive_patients') {
+        for (const p of state.patients.filter((x) => ids.has(x.id))) {
+          files += eraseIn(p, r.action, 'retention').photo_files_deleted;
+        }
+      } else if (r.rule === 'binned_photos' || r.rule === 'photos') {
+        files += state.photos.filter((x) => ids.has(x.photo.id)).length * 3;
+        state.photos = state.photos.filter((x) => !ids.has(x.photo.id));
+      } else if (r.rule === 'narratives') {
+        redact(ids);
+        state.revisions = state.revisions.filter((x) => !ids.has(x.narrative_id));
+        state.narratives = state.narratives.filter((x) => !ids.has(x.id));
+      } else if (r.rule === 'encounters') {
+        redact(ids);
+        if (r.action === 'delete') {
+          state.encounters = state.encounters.filter((x) => !ids.has(x.id));
+        } else {
+          for (const e of state.encounters.filter((x) => ids.has(x.id))) {
+            e.reason = '';
+            delete e.notes;
+            e.diagnoses = [];
+            e.treatments = [];
+          }
+        }
+      } else if (r.rule === 'audit_entries' && r.through_seq !== null) {
+        const through = r.through_seq;
+        state.audit = state.audit.filter((x) => x.seq > through);
+      }
+    }
+    return files;
+  };
+
   const backend: Backend = {
     async appStatus() {
       calls.push('app_status');
@@ -565,6 +801,37 @@ export function createFakeBackend(
       state.encounters.push(e);
       audit('encounter.record', 'encounter', e.id);
       return e;
+    },
+    async patientErase({ patient, mode, confirmation }) {
+      calls.push('patient_erase');
+      clinical();
+      const p = findPatient(patient);
+      // Like the shell: the human id typed again, checked before core is asked.
+      if (parseHumanId(confirmation) !== p.human_id) {
+        invalid('confirmation', `type the patient's id, ${p.human_id}, to confirm the erasure`);
+      }
+      adminFor('erase patients');
+      return eraseIn(p, mode, 'request');
+    },
+    async patientSubjectExport({ patient, out }) {
+      calls.push('patient_subject_export');
+      const path = fullPath('out', out.replace(/^~(?=\/|$)/, '/home/demo'));
+      adminFor('export everything held on a patient');
+      const p = findPatient(patient);
+      if (state.exports.has(path))
+        fail('conflict', `${path} already exists; choose a new file name`);
+      state.exports.add(path);
+      const trail = trailOf(p.id);
+      const photos = state.photos.filter((x) => x.photo.patient_id === p.id).length;
+      audit('patient.subject_export', 'patient', p.id, { path });
+      return {
+        path,
+        sha256: 'ab'.repeat(32),
+        bytes: 10_240 + photos * 200_000,
+        patient_id: p.id,
+        photos,
+        audit_entries: state.audit.filter((r) => r.resource_id && trail.has(r.resource_id)).length,
+      };
     },
     async narrativeList({ patient }) {
       calls.push('narrative_list');
@@ -988,6 +1255,56 @@ export function createFakeBackend(
         freed_bytes: removed.reduce((sum, r) => sum + (r.byte_size ?? 0), 0),
         dry_run,
       };
+    },
+    async retentionGet() {
+      calls.push('retention_get');
+      adminFor('manage or run the retention policy');
+      return structuredClone(state.retention);
+    },
+    async retentionSet({ policy }) {
+      calls.push('retention_set');
+      adminFor('manage or run the retention policy');
+      for (const [field, r, anonymise] of [
+        ['inactive patients', policy.inactive_patients, true],
+        ['photos', policy.photos, false],
+        ['narratives', policy.narratives, false],
+        ['encounters', policy.encounters, true],
+      ] as const) {
+        if (!r) continue;
+        if (r.years < 1 || r.years > 200) invalid(field, 'must be between 1 and 200 years');
+        if (r.action === 'anonymise' && !anonymise) {
+          invalid(
+            field,
+            'can only be deleted: there is nothing to keep once the person is removed',
+          );
+        }
+      }
+      const years = policy.audit_entries_years;
+      if (years !== null && (years < 6 || years > 200)) {
+        invalid(
+          'audit entries',
+          'must be kept at least 6 years (the legal minimum) and at most 200',
+        );
+      }
+      const days = policy.binned_days;
+      if (days !== null && (days < 30 || days > 36_500)) {
+        invalid('binned items', 'must stay in the bin at least 30 days (the restore window)');
+      }
+      audit('retention.set', 'retention_policy', null, { ...policy });
+      state.retention = structuredClone(policy);
+      return structuredClone(policy);
+    },
+    async retentionRun({ dry_run }) {
+      calls.push('retention_run');
+      adminFor('manage or run the retention policy');
+      const at = Date.now();
+      const rules = retentionPlan(state.retention, at);
+      const photo_files_deleted = dry_run ? 0 : retentionApply(rules);
+      audit('retention.run', 'retention_policy', null, {
+        dry_run,
+        rules: Object.fromEntries(rules.map((r) => [r.rule, r.count])),
+      });
+      return { dry_run, as_of: new Date(at).toISOString(), rules, photo_files_deleted };
     },
     // Like the shell: the language works without a session, the delay needs an admin.
     async settingsGet() {
