@@ -160,7 +160,7 @@ fn plan(
         missing: Vec::new(),
         depends_on: BTreeSet::new(),
     };
-    for id in &snapshot.blob_ids {
+    for id in &snapshot.facts.blob_ids {
         if let Some(held) = stored.get(id) {
             plan.references.push(Reference {
                 name: format::blob_member(id),
@@ -228,13 +228,13 @@ fn write(
         created_at: created_at.clone(),
         created_by: session.actor.username.clone(),
         app_version: env!("CARGO_PKG_VERSION").into(),
-        schema_version: snapshot.schema_version.min(SCHEMA_VERSION),
+        schema_version: snapshot.facts.schema_version.min(SCHEMA_VERSION),
         kind,
         members: Vec::new(),
         references: plan.references.clone(),
         missing_blobs: plan.missing.clone(),
-        row_counts: snapshot.row_counts.clone(),
-        audit_head: snapshot.audit_head.clone(),
+        row_counts: snapshot.facts.row_counts.clone(),
+        audit_head: snapshot.facts.audit_head.clone(),
     };
     let marker = Marker {
         format: format::FORMAT.into(),

@@ -129,7 +129,7 @@ pub struct Reference {
 
 /// The head of the audit chain inside the snapshot.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditHead {
     /// Entries in the chain.
     #[cfg_attr(feature = "ts", ts(type = "number"))]

@@ -14,11 +14,10 @@ use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::audit::ChainHead;
 use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::media::{self, blobs::BlobStore};
+use crate::media::blobs::BlobStore;
 use crate::policy::{self, Action};
 use crate::session::Actor;
 use crate::vault::{self, Credentials, database, header::Header};
@@ -184,9 +183,25 @@ pub(crate) fn inspect(
     expect_name(&entry, format::DATABASE, &shown)?;
     read_members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
 
-    // Blobs are opened with the vault's key (and written, when restoring) on a second
-    // thread while this one decrypts and hashes the next member.
-    let (stored, manifest, chain) = std::thread::scope(|scope| -> Result<_> {
+    let in_file = |e: Error| match e {
+        Error::BackupDamaged { reason, .. } => damaged(reason),
+        Error::CorruptDatabase(reason) | Error::VaultDamaged(reason) => {
+            damaged(format!("its database snapshot: {reason}"))
+        }
+        Error::AuditChainBroken { seq, reason } => {
+            damaged(format!("the audit chain inside breaks at #{seq}: {reason}"))
+        }
+        other => other,
+    };
+    // While this thread decrypts and hashes the members, one more checks the snapshot
+    // (integrity, the whole audit chain) and another opens every blob with the vault's key
+    // (and writes it, when restoring).
+    let (stored, manifest, chain, facts) = std::thread::scope(|scope| -> Result<_> {
+        let examiner = scope.spawn(|| -> Result<snapshot::Facts> {
+            let conn = open_snapshot(db_path, &data_key, &vault_id)?;
+            let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
+            snapshot::facts(&conn, Some((&audit_key, &vault_id)))
+        });
         let (tx, rx) = sync_channel::<PendingBlob>(4);
         let checker = scope.spawn(|| -> Result<()> {
             for pending in rx {
@@ -223,17 +238,17 @@ pub(crate) fn inspect(
         checker
             .join()
             .map_err(|_| Error::Internal("the blob checker panicked"))??;
-        read
+        let facts = examiner
+            .join()
+            .map_err(|_| Error::Internal("the snapshot check panicked"))?
+            .map_err(in_file);
+        let (stored, manifest, chain) = read?;
+        Ok((stored, manifest, chain, facts?))
     })?;
 
-    let in_file = |e: Error| match e {
-        Error::BackupDamaged { reason, .. } => damaged(reason),
-        Error::CorruptDatabase(reason) => damaged(format!("its database snapshot: {reason}")),
-        other => other,
-    };
+    compare_facts(&facts, &manifest, &stored).map_err(damaged)?;
     let conn = open_snapshot(db_path, &data_key, &vault_id).map_err(in_file)?;
     let actor = vault::actor_for(&conn, credentials, &slot_id)?;
-    check_snapshot(&conn, &data_key, &vault_id, &manifest, &stored).map_err(in_file)?;
     drop(conn);
 
     let report = VerifyReport {
@@ -633,44 +648,30 @@ fn open_snapshot(path: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Result<C
     Ok(conn)
 }
 
-fn check_snapshot(
-    conn: &Connection,
-    data_key: &SecretKey,
-    vault_id: &Uuid,
+/// The first difference between what the snapshot holds and what the manifest says.
+fn compare_facts(
+    facts: &snapshot::Facts,
     manifest: &Manifest,
     stored: &HashSet<Uuid>,
-) -> Result<()> {
-    let damaged = |reason: String| Error::BackupDamaged {
-        file: String::new(),
-        reason,
-    };
-    snapshot::integrity_check(conn).map_err(|e| damaged(e.to_string()))?;
-    let head = ChainHead::load(conn)?;
-    let recorded = AuditHead {
-        count: head.count,
-        mac: data_encoding::HEXLOWER.encode(&head.mac),
-    };
-    if recorded != manifest.audit_head {
-        return Err(damaged(format!(
+) -> std::result::Result<(), String> {
+    if facts.audit_head != manifest.audit_head {
+        return Err(format!(
             "its audit chain ends at #{} but the manifest records #{}",
-            recorded.count, manifest.audit_head.count
-        )));
+            facts.audit_head.count, manifest.audit_head.count
+        ));
     }
-    let audit_key = crypto::derive_subkey(data_key, vault_id, Subkey::Audit);
-    snapshot::check_chain(conn, &audit_key, vault_id, &head)
-        .map_err(|e| damaged(format!("the audit chain inside fails: {e}")))?;
-    let counts = snapshot::row_counts(conn)?;
-    if counts != manifest.row_counts {
-        return Err(damaged("its row counts differ from the manifest".into()));
+    if facts.row_counts != manifest.row_counts {
+        return Err("its row counts differ from the manifest".into());
     }
     let missing: HashSet<Uuid> = manifest.missing_blobs.iter().copied().collect();
-    if let Some(id) = media::referenced_blobs(conn)?
-        .into_iter()
+    if let Some(id) = facts
+        .blob_ids
+        .iter()
         .find(|id| !stored.contains(id) && !missing.contains(id))
     {
-        return Err(damaged(format!(
+        return Err(format!(
             "the photo file {id} is neither in it nor in its chain"
-        )));
+        ));
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! A consistent copy of `vault.db`, taken with SQLite's online backup API while the vault is
-//! in use (never a copy of the live file, which a writer could change mid-copy), and checked
-//! before it goes into a backup.
+//! in use (never a copy of the live file, which a writer could change mid-copy), and the
+//! checks of a snapshot read back from a backup.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,15 +23,21 @@ const PREFIX: &str = ".snapshot-";
 /// Older leftovers than this (from a killed backup) are removed by the next backup.
 const STALE_AFTER: Duration = Duration::from_secs(3600);
 
-/// A checked snapshot in a private temp file beside `vault.db`, removed when dropped.
-#[derive(Debug)]
-pub(crate) struct Snapshot {
-    pub(crate) path: PathBuf,
+/// What a backup records about its snapshot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
     pub(crate) audit_head: AuditHead,
     pub(crate) row_counts: BTreeMap<String, u64>,
     /// Every blob the snapshot's photo rows refer to, sorted.
     pub(crate) blob_ids: Vec<Uuid>,
     pub(crate) schema_version: u32,
+}
+
+/// A snapshot in a private temp file beside `vault.db`, removed when dropped.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) path: PathBuf,
+    pub(crate) facts: Facts,
 }
 
 impl Drop for Snapshot {
@@ -49,15 +55,9 @@ pub(crate) fn take(session: &Session) -> Result<Snapshot> {
     let path = session
         .vault_dir()
         .join(format!("{PREFIX}{}.db", Uuid::now_v7().simple()));
-    let snapshot = Snapshot {
+    let mut snapshot = Snapshot {
         path,
-        audit_head: AuditHead {
-            count: 0,
-            mac: String::new(),
-        },
-        row_counts: BTreeMap::new(),
-        blob_ids: Vec::new(),
-        schema_version: 0,
+        facts: Facts::default(),
     };
     fsutil::create_private_file(&snapshot.path)?;
     let db_key = crypto::derive_subkey(&session.data_key, &session.vault_id, Subkey::Database);
@@ -78,27 +78,31 @@ pub(crate) fn take(session: &Session) -> Result<Snapshot> {
             }
         }
     }
-    describe(snapshot, &copy, &session.audit_key, &session.vault_id)
+    // The deep checks (integrity, the whole chain) are `backup verify`'s and a restore's:
+    // on a large vault they would double the time a backup takes.
+    snapshot.facts = facts(&copy, None)?;
+    Ok(snapshot)
 }
 
-/// Checks an opened snapshot and fills in what the manifest records about it.
-fn describe(
-    mut snapshot: Snapshot,
-    conn: &Connection,
-    audit_key: &SecretKey,
-    vault_id: &Uuid,
-) -> Result<Snapshot> {
-    integrity_check(conn)?;
+/// What the manifest records about a snapshot. With `deep`, it is first checked: SQLite's
+/// integrity check and a walk of the whole audit chain to its head.
+pub(crate) fn facts(conn: &Connection, deep: Option<(&SecretKey, &Uuid)>) -> Result<Facts> {
+    if deep.is_some() {
+        integrity_check(conn)?;
+    }
     let head = ChainHead::load(conn)?;
-    check_chain(conn, audit_key, vault_id, &head)?;
-    snapshot.audit_head = AuditHead {
-        count: head.count,
-        mac: data_encoding::HEXLOWER.encode(&head.mac),
-    };
-    snapshot.row_counts = row_counts(conn)?;
-    snapshot.blob_ids = media::referenced_blobs(conn)?;
-    snapshot.schema_version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    Ok(snapshot)
+    if let Some((audit_key, vault_id)) = deep {
+        check_chain(conn, audit_key, vault_id, &head)?;
+    }
+    Ok(Facts {
+        audit_head: AuditHead {
+            count: head.count,
+            mac: data_encoding::HEXLOWER.encode(&head.mac),
+        },
+        row_counts: row_counts(conn)?,
+        blob_ids: media::referenced_blobs(conn)?,
+        schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+    })
 }
 
 /// SQLite's full integrity check; any finding is damage.
