@@ -190,10 +190,18 @@ export function erasureNotice(report: ErasureReport): {
       params: { count: report.encounters },
     },
     { key: 'erase.count.photos', params: { count: report.photos } },
-    { key: 'erase.count.narratives', params: { count: report.narratives } },
-    { key: 'erase.count.consents', params: { count: report.consents } },
-    { key: 'erase.count.auditRedacted', params: { count: report.audit_entries_redacted } },
   ];
+  // Visits and photos are always told; narratives and consents when there were some.
+  if (report.narratives > 0) {
+    items.push({ key: 'erase.count.narratives', params: { count: report.narratives } });
+  }
+  if (report.consents > 0) {
+    items.push({ key: 'erase.count.consents', params: { count: report.consents } });
+  }
+  items.push({
+    key: 'erase.count.auditRedacted',
+    params: { count: report.audit_entries_redacted },
+  });
   if (report.audit_entries_not_redactable > 0) {
     items.push({
       key: 'erase.count.notRedactable',
