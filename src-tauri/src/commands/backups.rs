@@ -8,112 +8,24 @@
 //! dialog (the session never keeps it). A real restore replaces the vault directory, which
 //! no session may hold open, so it signs out first.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tauri::State;
 use tauri::ipc::Channel;
-use tessera_core::backup::format::{AuditHead, Kind};
 use tessera_core::backup::{
     self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Decryption, Encryption,
-    Progress, PruneReport, RestoreOptions, RestoreReport, TableDifference, Trigger, VerifyReport,
+    Progress, PruneReport, RestoreOptions, RestoreReport, Trigger, VerifyReport,
 };
 use tessera_core::vault::Credentials;
-use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
 use crate::state::{self, AppState, blocking};
 
 /// The shortest passphrase a new backup (or the schedule) accepts; core's schedule rule.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
-
-/// A backup that passed every check (core's `backup::VerifyReport`, under a name that does
-/// not clash with the audit chain's `VerifyReport` in the UI's bindings).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct BackupVerifyReport {
-    /// The backup file.
-    pub file: String,
-    /// Its id.
-    pub backup_id: String,
-    /// The vault it was taken of.
-    pub vault_id: String,
-    /// When it was taken, RFC 3339.
-    pub created_at: String,
-    /// Who took it.
-    pub created_by: String,
-    /// `full` or `incremental`.
-    pub kind: Kind,
-    /// Members checked in this file (manifest excluded).
-    pub members: u32,
-    /// Blobs checked, in this file and in the earlier backups it refers to.
-    pub blobs: u32,
-    /// Earlier backup files it needed, by name.
-    pub chain: Vec<String>,
-    /// Rows per table in the snapshot.
-    #[ts(type = "Record<string, number>")]
-    pub row_counts: BTreeMap<String, u64>,
-    /// The audit chain inside, verified to its recorded head.
-    pub audit_head: AuditHead,
-    /// Blobs the vault was already missing when it was backed up.
-    pub missing_blobs: u32,
-}
-
-impl From<VerifyReport> for BackupVerifyReport {
-    fn from(r: VerifyReport) -> Self {
-        BackupVerifyReport {
-            file: r.file,
-            backup_id: r.backup_id,
-            vault_id: r.vault_id,
-            created_at: r.created_at,
-            created_by: r.created_by,
-            kind: r.kind,
-            members: r.members,
-            blobs: r.blobs,
-            chain: r.chain,
-            row_counts: r.row_counts,
-            audit_head: r.audit_head,
-            missing_blobs: r.missing_blobs,
-        }
-    }
-}
-
-/// What a restore did, or in a dry run would do (core's `backup::RestoreReport`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct BackupRestoreReport {
-    /// The backup, fully verified.
-    pub backup: BackupVerifyReport,
-    /// Where it goes (the app's vault directory).
-    pub target: String,
-    /// Nothing was changed.
-    pub dry_run: bool,
-    /// Whether a vault is there now (and would be, or was, kept beside it).
-    pub replaces_vault: bool,
-    /// Tables whose row counts differ between the backup and the current vault.
-    pub differences: Vec<TableDifference>,
-    /// Audit entries in the current vault, if it could be read.
-    #[ts(type = "number | null")]
-    pub current_audit_entries: Option<u64>,
-    /// Where the replaced vault was kept (after a real restore).
-    pub previous_vault: Option<String>,
-}
-
-impl From<RestoreReport> for BackupRestoreReport {
-    fn from(r: RestoreReport) -> Self {
-        BackupRestoreReport {
-            backup: r.backup.into(),
-            target: r.target,
-            dry_run: r.dry_run,
-            replaces_vault: r.replaces_vault,
-            differences: r.differences,
-            current_audit_entries: r.current_audit_entries,
-            previous_vault: r.previous_vault,
-        }
-    }
-}
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, ApiError> {
@@ -216,7 +128,7 @@ pub async fn backup_verify(
     passphrase: Option<String>,
     identity_file: Option<String>,
     password: String,
-) -> Result<BackupVerifyReport, ApiError> {
+) -> Result<VerifyReport, ApiError> {
     let username = state.username()?;
     let file = typed_path("file", &file)?;
     touch(&state);
@@ -233,7 +145,7 @@ pub async fn backup_verify(
     state
         .with_session(move |s| backup::mark_verified(s, &verified))
         .await?;
-    Ok(report.into())
+    Ok(report)
 }
 
 /// Restores a backup into the app's vault directory. A dry run checks everything and
@@ -248,7 +160,7 @@ pub async fn backup_restore(
     identity_file: Option<String>,
     password: String,
     dry_run: bool,
-) -> Result<BackupRestoreReport, ApiError> {
+) -> Result<RestoreReport, ApiError> {
     let options = RestoreOptions {
         file: typed_path("file", &file)?,
         target: state.vault_dir.clone(),
@@ -268,7 +180,7 @@ pub async fn backup_restore(
         })
         .await?;
         touch(&state);
-        return Ok(report.into());
+        return Ok(report);
     }
     // A backup under way is about to be replaced: stop it rather than wait for it.
     state.backup_cancel.store(true, Ordering::SeqCst);
@@ -283,7 +195,7 @@ pub async fn backup_restore(
             username: &username,
             password: &password,
         };
-        Ok(backup::restore(&options, &key, &credentials)?.into())
+        Ok(backup::restore(&options, &key, &credentials)?)
     })
     .await
 }
@@ -536,44 +448,5 @@ mod tests {
             throttle.due_at(&p(100), start + Duration::from_millis(151)),
             "the last"
         );
-    }
-
-    #[test]
-    fn reports_keep_core_field_names() {
-        let report = BackupRestoreReport {
-            backup: BackupVerifyReport {
-                file: "/b/x.age".into(),
-                backup_id: "b".into(),
-                vault_id: "v".into(),
-                created_at: "2026-03-01T10:00:00Z".into(),
-                created_by: "ana".into(),
-                kind: Kind::Full,
-                members: 4,
-                blobs: 1,
-                chain: vec![],
-                row_counts: BTreeMap::from([("patients".into(), 3)]),
-                audit_head: AuditHead {
-                    count: 9,
-                    mac: "00".into(),
-                },
-                missing_blobs: 0,
-            },
-            target: "/v".into(),
-            dry_run: true,
-            replaces_vault: true,
-            differences: vec![TableDifference {
-                table: "patients".into(),
-                in_backup: 3,
-                current: 4,
-            }],
-            current_audit_entries: Some(12),
-            previous_vault: None,
-        };
-        let json = serde_json::to_value(&report).unwrap();
-        assert_eq!(json["backup"]["kind"], "full");
-        assert_eq!(json["backup"]["audit_head"]["count"], 9);
-        assert_eq!(json["backup"]["row_counts"]["patients"], 3);
-        assert_eq!(json["differences"][0]["current"], 4);
-        assert_eq!(json["current_audit_entries"], 12);
     }
 }

@@ -32,7 +32,7 @@ use super::snapshot;
 const MAX_BLOB: u64 = 1 << 30;
 
 /// What [`verify`] found: a backup that passed every check.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BackupVerifyReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     /// The backup file.

@@ -53,7 +53,7 @@ pub struct TableDifference {
 }
 
 /// What a restore did, or in a dry run would do.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BackupRestoreReport"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RestoreReport {
     /// The backup, fully verified.

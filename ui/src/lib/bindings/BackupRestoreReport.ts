@@ -3,7 +3,7 @@ import type { BackupVerifyReport } from "./BackupVerifyReport";
 import type { TableDifference } from "./TableDifference";
 
 /**
- * What a restore did, or in a dry run would do (core's `backup::RestoreReport`).
+ * What a restore did, or in a dry run would do.
  */
 export type BackupRestoreReport = { 
 /**
@@ -11,7 +11,7 @@ export type BackupRestoreReport = {
  */
 backup: BackupVerifyReport, 
 /**
- * Where it goes (the app's vault directory).
+ * Where it goes.
  */
 target: string, 
 /**
@@ -27,7 +27,8 @@ replaces_vault: boolean,
  */
 differences: Array<TableDifference>, 
 /**
- * Audit entries in the current vault, if it could be read.
+ * Audit entries in the current vault, if it could be read: more than the backup's
+ * means work done since the backup, which the restore sets aside with the old vault.
  */
 current_audit_entries: number | null, 
 /**

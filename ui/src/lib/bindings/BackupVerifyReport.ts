@@ -3,8 +3,7 @@ import type { AuditHead } from "./AuditHead";
 import type { Kind } from "./Kind";
 
 /**
- * A backup that passed every check (core's `backup::VerifyReport`, under a name that does
- * not clash with the audit chain's `VerifyReport` in the UI's bindings).
+ * What [`verify`] found: a backup that passed every check.
  */
 export type BackupVerifyReport = { 
 /**
