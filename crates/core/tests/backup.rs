@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use age::secrecy::SecretString;
 use common::{ADMIN_PW, Vault};
@@ -692,4 +693,108 @@ fn a_cancelled_backup_leaves_no_file_and_is_recorded_as_failed() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".snapshot"))
         .count();
     assert_eq!(leftovers, 0);
+}
+
+/// How many copies of the database a backup has beside `vault.db` right now.
+fn database_copies(vault_dir: &Path) -> usize {
+    fs::read_dir(vault_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".snapshot-"))
+        .count()
+}
+
+/// Backs up while `during` runs (at the first progress report: the snapshot is taken, the
+/// database not yet read); returns the file and whether the database was copied for it.
+fn backup_while(
+    session: &mut Session,
+    vault_dir: &Path,
+    dest: &Path,
+    keys: &Keys,
+    during: impl FnOnce(),
+) -> (PathBuf, bool) {
+    fs::create_dir_all(dest).unwrap();
+    let options = CreateOptions {
+        destination: dest.to_path_buf(),
+        encryption: encryption_of(keys),
+        full: true,
+        trigger: Trigger::Manual,
+    };
+    let mut during = Some(during);
+    let mut copied = false;
+    let record = backup::create(
+        session,
+        &options,
+        &mut |_| {
+            if let Some(during) = during.take() {
+                copied = database_copies(vault_dir) > 0;
+                during();
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(database_copies(vault_dir), 0);
+    (PathBuf::from(record.file.unwrap()), copied)
+}
+
+fn restore_into(file: &Path, target: &Path, keys: &Keys) -> BTreeMap<String, Vec<String>> {
+    let options = RestoreOptions {
+        file: file.to_path_buf(),
+        target: target.to_path_buf(),
+        dry_run: false,
+    };
+    backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    dump(&Vault::at(target).raw())
+}
+
+#[test]
+fn a_backup_holds_the_vault_as_it_began_while_others_write_and_checkpoint() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    populate(&mut admin, "Amara", 1);
+    let before = dump(&vault.raw());
+    let mut other = vault.admin();
+    let checkpointer = vault.raw();
+    checkpointer.busy_timeout(Duration::ZERO).unwrap();
+    let (file, copied) = backup_while(&mut admin, &vault.dir, &out.path().join("d"), &keys, || {
+        for i in 0..40 {
+            patients::create(&mut other, Profile::named(&format!("Late{i}"), "Writer")).unwrap();
+        }
+        // Were vault.db not pinned, this would move the new pages into it mid-backup.
+        checkpointer
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    });
+    assert!(!copied, "the live file is read, not a copy");
+    let restored = restore_into(&file, &out.path().join("restored"), &keys);
+    assert_eq!(restored["patients"], before["patients"]);
+    assert_eq!(
+        dump(&vault.raw())["patients"].len(),
+        before["patients"].len() + 40
+    );
+}
+
+#[test]
+fn a_reader_holding_the_log_makes_the_backup_copy_the_database() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    populate(&mut admin, "Bayo", 1);
+    patients::create(&mut admin, Profile::named("Chidi", "Eze")).unwrap();
+    // Another process reading pages still in the WAL: it cannot be emptied.
+    let reader = vault.raw();
+    reader.execute_batch("BEGIN").unwrap();
+    let before = dump(&reader);
+    let (file, copied) = backup_while(&mut admin, &vault.dir, &out.path().join("d"), &keys, || {
+        populate(&mut vault.admin(), "Late", 0);
+    });
+    assert!(copied, "a copy is made with SQLite's backup API");
+    reader.execute_batch("COMMIT").unwrap();
+    let restored = restore_into(&file, &out.path().join("restored"), &keys);
+    assert_eq!(restored["patients"], before["patients"]);
+    assert_eq!(restored["narratives"], before["narratives"]);
 }

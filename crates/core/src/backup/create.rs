@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{channel, sync_channel};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -25,7 +25,7 @@ use crate::vault::database::SCHEMA_VERSION;
 use super::Encryption;
 use super::format::{self, Kind, Manifest, Marker, Member, Reference};
 use super::history::{self, BackupRecord, StoredBlob};
-use super::io::{ChannelWriter, CheckedFile, Hashing, read_back};
+use super::io::{CHUNK, ChannelWriter, CheckedFile, Hashing, read_back};
 use super::snapshot::{self, Snapshot};
 
 /// Partial files older than this are a killed backup's and are removed by the next one.
@@ -151,7 +151,7 @@ struct Plan {
 
 fn plan(
     session: &Session,
-    snapshot: &Snapshot,
+    snapshot: &Snapshot<'_>,
     stored: &HashMap<Uuid, StoredBlob>,
 ) -> Result<Plan> {
     let mut plan = Plan {
@@ -211,10 +211,8 @@ fn write(
     } else {
         Kind::Incremental
     };
-    let db_size = fs::metadata(&snapshot.path)
-        .map_err(Error::io("cannot read the snapshot"))?
-        .len();
-    let payload = db_size + header.len() as u64 + plan.include.iter().map(|b| b.2).sum::<u64>();
+    let payload =
+        snapshot.size + header.len() as u64 + plan.include.iter().map(|b| b.2).sum::<u64>();
     check_space(destination, estimate(payload, plan.include.len() + 4))?;
 
     let created_at = clock::to_rfc3339(started);
@@ -247,7 +245,7 @@ fn write(
     let parts = Parts {
         marker: serde_json::to_vec_pretty(&marker).map_err(|_| Error::Internal("marker JSON"))?,
         header,
-        snapshot: &snapshot,
+        snapshot,
         blobs: &plan.include,
         manifest: manifest_base,
         mtime: (started / 1000).max(0) as u64,
@@ -255,13 +253,11 @@ fn write(
     };
     let result = (|| {
         let file = fsutil::create_private_file(&partial)?;
-        let (manifest, stored, crc, len) =
-            write_archive(file, &options.encryption, parts, progress, cancel)
+        let (manifest, stored, written, reread) =
+            write_archive(file, &partial, &options.encryption, parts, progress, cancel)
                 .map_err(|e| in_destination(e, destination))?;
-        let reread = File::open(&partial)
-            .and_then(|f| read_back(&f))
-            .map_err(Error::io(format!("cannot read back {}", partial.display())))?;
-        if reread != (crc, len) {
+        let len = written.1;
+        if reread != written {
             return Err(Error::BackupDamaged {
                 file: partial.display().to_string(),
                 reason: "what was read back from the destination differs from what was written \
@@ -356,7 +352,7 @@ fn remove_stale_partials(destination: &Path) {
 struct Parts<'a> {
     marker: Vec<u8>,
     header: Vec<u8>,
-    snapshot: &'a Snapshot,
+    snapshot: Snapshot<'a>,
     blobs: &'a [(Uuid, PathBuf, u64)],
     manifest: Manifest,
     mtime: u64,
@@ -366,12 +362,15 @@ struct Parts<'a> {
 /// The blobs a file holds: id, size, SHA-256 (hex).
 pub(crate) type StoredBlobs = Vec<(Uuid, u64, String)>;
 
-type Archived = (Manifest, StoredBlobs, u32, u64);
+/// The manifest, the blobs stored, and the CRC-32 and length of the file as written and as
+/// read back from the disk.
+type Archived = (Manifest, StoredBlobs, (u32, u64), (u32, u64));
 
-/// Streams the members through tar into age on a second thread; returns the manifest, the
-/// blobs stored, and the CRC-32 and length of the file.
+/// Streams the members through tar into age on a second thread, while a third reads the
+/// file back from the disk behind it.
 fn write_archive(
     file: File,
+    path: &Path,
     encryption: &Encryption,
     parts: Parts<'_>,
     progress: &mut dyn FnMut(Progress),
@@ -379,9 +378,11 @@ fn write_archive(
 ) -> Result<Archived> {
     let encryptor = encryption.encryptor()?;
     let (tx, rx) = sync_channel::<Vec<u8>>(8);
+    let (written_tx, written_rx) = channel::<u64>();
     std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_back(path, written_rx));
         let writer = scope.spawn(move || -> std::io::Result<(u32, u64)> {
-            let mut age = encryptor.wrap_output(CheckedFile::new(file))?;
+            let mut age = encryptor.wrap_output(CheckedFile::new(file, written_tx))?;
             for chunk in rx {
                 age.write_all(&chunk)?;
             }
@@ -391,10 +392,14 @@ fn write_archive(
         let written = writer
             .join()
             .map_err(|_| Error::Internal("the backup writer panicked"))?;
+        let reread = reader
+            .join()
+            .map_err(|_| Error::Internal("the backup read-back panicked"))?;
         // A writer failure (a full disk) makes the producer fail too, with a vaguer error.
-        let (crc, len) = written.map_err(Error::io("cannot write the backup"))?;
+        let written = written.map_err(Error::io("cannot write the backup"))?;
         let (manifest, stored) = produced?;
-        Ok((manifest, stored, crc, len))
+        let reread = reread.map_err(Error::io(format!("cannot read back {}", path.display())))?;
+        Ok((manifest, stored, written, reread))
     })
 }
 
@@ -436,13 +441,17 @@ fn produce(
     }
     report(parts.header.len() as u64);
     check_cancel()?;
-    let db = File::open(&parts.snapshot.path).map_err(Error::io("cannot read the snapshot"))?;
-    let db_size = db
-        .metadata()
-        .map_err(Error::io("cannot read the snapshot"))?
-        .len();
-    members.push(append(&mut tar, format::DATABASE, db_size, db, mtime)?);
-    report(db_size);
+    let snapshot = parts.snapshot;
+    members.push(append(
+        &mut tar,
+        format::DATABASE,
+        snapshot.size,
+        snapshot.reader()?,
+        mtime,
+    )?);
+    report(snapshot.size);
+    // Ends its read transaction: the vault may checkpoint again.
+    drop(snapshot);
     let mut stored = Vec::with_capacity(parts.blobs.len());
     for (id, path, size) in parts.blobs {
         check_cancel()?;
@@ -483,7 +492,8 @@ fn append<W: Write>(
     header.set_mode(0o600);
     header.set_mtime(mtime);
     header.set_entry_type(tar::EntryType::Regular);
-    let mut hashing = Hashing::new(data.take(size));
+    // tar copies in 8 KiB pieces: read the source in larger ones.
+    let mut hashing = Hashing::new(BufReader::with_capacity(CHUNK, data.take(size)));
     tar.append_data(&mut header, name, &mut hashing)
         .map_err(Error::io("cannot write the backup"))?;
     if hashing.count != size {

@@ -3,7 +3,8 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::sync::mpsc::SyncSender;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use sha2::{Digest, Sha256};
 
@@ -57,7 +58,8 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-const CHUNK: usize = 1 << 20;
+/// The size of the pieces backups read and write in.
+pub(crate) const CHUNK: usize = 1 << 20;
 
 /// Sends the tar stream in 1 MiB chunks to the thread that encrypts and writes it, so
 /// reading and hashing the members runs beside encryption and disk writes.
@@ -127,21 +129,25 @@ pub(crate) fn start_write_back(file: &File, offset: u64, len: u64) {
 }
 
 /// The backup file being written, with a CRC-32 and length of everything written, so the
-/// file can be read back from the disk and compared.
+/// file can be read back from the disk and compared. Each time it starts a write-back it
+/// tells `written` how far the file is complete; dropping it (after [`CheckedFile::finish`]
+/// has synced the file, or on a failure) ends that news.
 pub(crate) struct CheckedFile {
     file: BufWriter<File>,
     crc: crc32fast::Hasher,
     len: u64,
     written_back: u64,
+    written: Sender<u64>,
 }
 
 impl CheckedFile {
-    pub(crate) fn new(file: File) -> Self {
+    pub(crate) fn new(file: File, written: Sender<u64>) -> Self {
         CheckedFile {
             file: BufWriter::with_capacity(CHUNK, file),
             crc: crc32fast::Hasher::new(),
             len: 0,
             written_back: 0,
+            written,
         }
     }
 
@@ -166,6 +172,8 @@ impl Write for CheckedFile {
                 in_file - self.written_back,
             );
             self.written_back = in_file;
+            // The reader may have stopped (its result is then not wanted).
+            let _ = self.written.send(in_file);
         }
         Ok(n)
     }
@@ -175,15 +183,26 @@ impl Write for CheckedFile {
     }
 }
 
-/// Reads a synced file back from the disk itself, not the page cache (on Linux its cached
-/// pages are dropped first), and returns its CRC-32 and length.
-pub(crate) fn read_back(file: &File) -> io::Result<(u32, u64)> {
+/// Reads the file at `path` back from the disk itself, never the page cache, and returns its
+/// CRC-32 and length once the writer has finished (dropped its [`CheckedFile`]).
+///
+/// On Linux it follows the writer: each range reported complete is read with `O_DIRECT`,
+/// which first waits for that range's write-back and then reads the device, so reading
+/// back costs hardly any time beyond the writing. Where direct reads are refused (tmpfs, some
+/// FUSE drives) the file is read once after the writer is done, its cached pages dropped.
+pub(crate) fn read_back(path: &Path, written: Receiver<u64>) -> io::Result<(u32, u64)> {
+    #[cfg(target_os = "linux")]
+    if let Ok(result) = read_back_directly(path, &written) {
+        return Ok(result);
+    }
+    for _ in &written {}
+    let file = File::open(path)?;
     // Advice only: where the kernel ignores it, the page cache is read instead.
-    start_write_back(file, 0, 0);
-    let mut reader = file;
+    start_write_back(&file, 0, 0);
     let mut crc = crc32fast::Hasher::new();
     let mut len = 0u64;
     let mut buf = vec![0u8; CHUNK];
+    let mut reader = &file;
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
@@ -191,5 +210,108 @@ pub(crate) fn read_back(file: &File) -> io::Result<(u32, u64)> {
         }
         crc.update(&buf[..n]);
         len += n as u64;
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read_back_directly(path: &Path, written: &Receiver<u64>) -> io::Result<(u32, u64)> {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    // Direct reads need the buffer, offset and length aligned to the device's block size.
+    const ALIGN: usize = 4096;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+        .open(path)?;
+    let mut storage = vec![0u8; CHUNK + ALIGN];
+    let start = storage.as_ptr().align_offset(ALIGN);
+    let buf = &mut storage[start..start + CHUNK];
+    let mut crc = crc32fast::Hasher::new();
+    let mut done = 0u64;
+    let mut complete = 0u64;
+    loop {
+        // Up to the last whole block the writer has finished, or (once it has stopped) to
+        // the end of the file.
+        let finished = match written.recv() {
+            Ok(len) => {
+                complete = len - len % ALIGN as u64;
+                false
+            }
+            Err(_) => true,
+        };
+        while finished || done < complete {
+            let want = if finished {
+                CHUNK
+            } else {
+                (complete - done).min(CHUNK as u64) as usize
+            };
+            let n = file.read_at(&mut buf[..want], done)?;
+            crc.update(&buf[..n]);
+            done += n as u64;
+            if finished && n < want {
+                return Ok((crc.finalize(), done));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::channel;
+
+    /// Writes `len` bytes of a pattern through a [`CheckedFile`] while [`read_back`] follows
+    /// on another thread, as a backup does; returns what each side saw.
+    fn write_and_follow(path: &Path, len: usize) -> ((u32, u64), (u32, u64)) {
+        let (tx, rx) = channel();
+        let file = File::create(path).unwrap();
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| read_back(path, rx).unwrap());
+            let mut checked = CheckedFile::new(file, tx);
+            let block: Vec<u8> = (0..CHUNK).map(|i| (i * 7 % 251) as u8).collect();
+            let mut left = len;
+            while left > 0 {
+                let n = left.min(block.len());
+                checked.write_all(&block[..n]).unwrap();
+                left -= n;
+            }
+            let written = checked.finish().unwrap();
+            (written, reader.join().unwrap())
+        })
+    }
+
+    #[test]
+    fn reading_back_follows_the_writer_and_sees_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        // Past several write-back points, and ending off a block boundary.
+        let len = 3 * WRITE_BACK_EVERY as usize + 12_345;
+        let (written, reread) = write_and_follow(&dir.path().join("backup"), len);
+        assert_eq!(written.1, len as u64);
+        assert_eq!(reread, written);
+    }
+
+    #[test]
+    fn where_direct_reads_are_refused_the_file_is_read_once_written() {
+        // tmpfs refuses O_DIRECT.
+        let Ok(dir) = tempfile::tempdir_in("/dev/shm") else {
+            return;
+        };
+        let (written, reread) = write_and_follow(&dir.path().join("backup"), 5 << 20);
+        assert_eq!(reread, written);
+    }
+
+    #[test]
+    fn reading_back_reports_the_file_as_it_is_not_as_it_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup");
+        let (tx, rx) = channel();
+        let mut checked = CheckedFile::new(File::create(&path).unwrap(), tx);
+        checked.write_all(&[5u8; 100_000]).unwrap();
+        let written = checked.finish().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[70_000] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let reread = read_back(&path, rx).unwrap();
+        assert_eq!(reread.1, written.1);
+        assert_ne!(reread.0, written.0);
     }
 }

@@ -319,7 +319,7 @@ fn report(
     let live = VaultPaths::new(previous_vault.as_deref().map_or(target, Path::new));
     let vault_id = inspected.header.vault_id;
     let current = replaces_vault
-        .then(|| current_counts(&live.database(), &inspected.data_key, &vault_id).ok())
+        .then(|| current_counts(&live, &inspected.data_key, &vault_id).ok())
         .flatten();
     let backup_counts = &inspected.report.row_counts;
     let differences = current
@@ -358,13 +358,13 @@ fn differences(
 /// Row counts and audit entries of a vault's database, read-only (the same vault has the
 /// same key, so the backup's unwrapped key opens it).
 fn current_counts(
-    db: &Path,
+    vault: &VaultPaths,
     data_key: &SecretKey,
     vault_id: &Uuid,
 ) -> Result<(BTreeMap<String, u64>, u64)> {
     // With no -wal file (no session open, the usual case) the file is opened immutable, so
     // SQLite creates no -wal or -shm beside it: a dry run leaves the vault byte for byte.
-    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let db = vault.database();
     let uri = format!(
         "file:{}{}",
         db.display()
@@ -372,7 +372,11 @@ fn current_counts(
             .replace('%', "%25")
             .replace('?', "%3f")
             .replace('#', "%23"),
-        if wal.exists() { "" } else { "?immutable=1" }
+        if vault.wal().exists() {
+            ""
+        } else {
+            "?immutable=1"
+        }
     );
     let conn = Connection::open_with_flags(
         uri,

@@ -1,12 +1,16 @@
-//! A consistent copy of `vault.db`, taken with SQLite's online backup API while the vault is
-//! in use (never a copy of the live file, which a writer could change mid-copy), and the
-//! checks of a snapshot read back from a backup.
+//! A consistent image of `vault.db` while the vault is in use (the file itself under a read
+//! transaction that pins it, or a copy made with SQLite's online backup API; never the file
+//! read unguarded, which a checkpoint could change mid-read), and the checks of a snapshot
+//! read back from a backup.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use std::fs::File;
+use std::io::Read;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use crate::audit::{self, ChainHead};
@@ -17,6 +21,7 @@ use crate::media;
 use crate::session::Session;
 use crate::vault::database;
 
+use super::database_file::DatabaseFileReader;
 use super::format::AuditHead;
 
 const PREFIX: &str = ".snapshot-";
@@ -33,35 +38,118 @@ pub(crate) struct Facts {
     pub(crate) schema_version: u32,
 }
 
-/// A snapshot in a private temp file beside `vault.db`, removed when dropped.
+/// A consistent image of `vault.db` for a backup to archive, and what the manifest says
+/// about it.
 #[derive(Debug)]
-pub(crate) struct Snapshot {
-    pub(crate) path: PathBuf,
+pub(crate) struct Snapshot<'c> {
     pub(crate) facts: Facts,
+    /// Bytes in the image.
+    pub(crate) size: u64,
+    image: Image<'c>,
 }
 
-impl Drop for Snapshot {
+#[derive(Debug)]
+enum Image<'c> {
+    /// The live file itself, read under a read transaction that began with the WAL empty:
+    /// such a reader sees the file alone, and SQLite lets no checkpoint write into the file
+    /// until it ends (writers go on, into the WAL). No page is decrypted or re-encrypted.
+    Live {
+        conn: &'c Connection,
+        _read: Transaction<'c>,
+    },
+    /// A copy made with the online backup API, when the WAL could not be emptied (another
+    /// process was reading or writing the vault): in a private temp file beside `vault.db`,
+    /// removed when dropped.
+    Copy(PathBuf),
+}
+
+impl Drop for Image<'_> {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        if let Image::Copy(path) = self {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
         }
     }
 }
 
-/// Takes a snapshot of the session's vault and checks it (SQLite integrity check, the whole
-/// audit chain).
-pub(crate) fn take(session: &Session) -> Result<Snapshot> {
+impl Snapshot<'_> {
+    /// The image's bytes.
+    pub(crate) fn reader(&self) -> Result<Box<dyn Read + '_>> {
+        match &self.image {
+            Image::Live { conn, .. } => DatabaseFileReader::new(conn, self.size)
+                .map(|r| Box::new(r) as Box<dyn Read>)
+                .ok_or(Error::Internal("the vault database file cannot be read")),
+            Image::Copy(path) => {
+                let file = File::open(path).map_err(Error::io("cannot read the snapshot"))?;
+                Ok(Box::new(file))
+            }
+        }
+    }
+}
+
+/// Takes a snapshot of the session's vault: the live file when its WAL can be emptied first,
+/// else a copy.
+pub(crate) fn take(session: &Session) -> Result<Snapshot<'_>> {
+    if let Some(read) = pin_live(session)? {
+        let facts = facts(&read, None)?;
+        let size = database_size(&read)?;
+        let conn = &session.conn;
+        if DatabaseFileReader::new(conn, size).is_some() {
+            return Ok(Snapshot {
+                facts,
+                size,
+                image: Image::Live { conn, _read: read },
+            });
+        }
+    }
+    copy(session)
+}
+
+/// Empties the WAL into `vault.db` (without waiting on anyone) and begins a read transaction
+/// that sees the file alone. `None` when another connection is in the way.
+fn pin_live(session: &Session) -> Result<Option<Transaction<'_>>> {
+    let conn = &session.conn;
+    conn.busy_timeout(Duration::ZERO)?;
+    let checkpoint = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    conn.busy_timeout(database::BUSY_TIMEOUT)?;
+    if checkpoint? != 0 {
+        return Ok(None);
+    }
+    let read = Transaction::new_unchecked(conn, TransactionBehavior::Deferred)?;
+    read.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    // An empty WAL now, after the read began, means it was empty when it began (only a
+    // truncating checkpoint empties it, and none can while a reader uses its frames).
+    let wal_len = match std::fs::metadata(session.paths.wal()) {
+        Ok(meta) => meta.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(Error::io("cannot read the vault's WAL")(e)),
+    };
+    Ok((wal_len == 0).then_some(read))
+}
+
+fn database_size(conn: &Connection) -> Result<u64> {
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    // SQLCipher answers `page_size` itself, as text.
+    let page_size: String = conn.query_row("PRAGMA cipher_page_size", [], |r| r.get(0))?;
+    let page_size: i64 = page_size
+        .parse()
+        .map_err(|_| Error::Internal("SQLCipher's page size is not a number"))?;
+    Ok((pages * page_size).max(0) as u64)
+}
+
+/// Copies the vault's database with SQLite's online backup API into a temp file.
+fn copy(session: &Session) -> Result<Snapshot<'_>> {
     remove_stale(session.vault_dir());
     let path = session
         .vault_dir()
         .join(format!("{PREFIX}{}.db", Uuid::now_v7().simple()));
-    let mut snapshot = Snapshot {
-        path,
-        facts: Facts::default(),
-    };
-    fsutil::create_private_file(&snapshot.path)?;
+    fsutil::create_private_file(&path)?;
+    let image = Image::Copy(path.clone());
     let db_key = crypto::derive_subkey(&session.data_key, &session.vault_id, Subkey::Database);
-    let mut copy = Connection::open(&snapshot.path)?;
+    let mut copy = Connection::open(&path)?;
     database::apply_key(&copy, &db_key)?;
     {
         use rusqlite::backup::{Backup, StepResult};
@@ -80,8 +168,12 @@ pub(crate) fn take(session: &Session) -> Result<Snapshot> {
     }
     // The deep checks (integrity, the whole chain) are `backup verify`'s and a restore's:
     // on a large vault they would double the time a backup takes.
-    snapshot.facts = facts(&copy, None)?;
-    Ok(snapshot)
+    let facts = facts(&copy, None)?;
+    drop(copy);
+    let size = std::fs::metadata(&path)
+        .map_err(Error::io("cannot read the snapshot"))?
+        .len();
+    Ok(Snapshot { facts, size, image })
 }
 
 /// What the manifest records about a snapshot. With `deep`, it is first checked: SQLite's

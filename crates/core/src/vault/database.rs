@@ -2,6 +2,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use zeroize::Zeroizing;
@@ -96,6 +97,9 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
     Ok(conn)
 }
 
+/// How long a connection waits for another's lock before reporting the vault busy.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The settings every vault connection runs with: WAL with a full sync at each commit (a
 /// saved record survives a power cut), foreign keys, overwriting deleted content.
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
@@ -105,9 +109,9 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -32768;
-         PRAGMA busy_timeout = 10000;",
+         PRAGMA cache_size = -32768;",
     )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
 }
 

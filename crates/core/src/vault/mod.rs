@@ -60,6 +60,11 @@ impl VaultPaths {
         self.dir.join("vault.db")
     }
 
+    /// SQLite's write-ahead log beside `vault.db`.
+    pub(crate) fn wal(&self) -> PathBuf {
+        self.dir.join("vault.db-wal")
+    }
+
     pub(crate) fn lock_file(&self) -> PathBuf {
         self.dir.join(".lock")
     }
