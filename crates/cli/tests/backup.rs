@@ -152,6 +152,13 @@ fn a_passphrase_backup_restores_into_a_new_directory_that_opens_and_verifies() {
     let v = populated(1);
     let dest = v.file("drive");
     fs::create_dir(&dest).unwrap();
+    let mut short = v.admin();
+    short
+        .env("TESSERA_BACKUP_PASSPHRASE", "too short")
+        .args(["backup", "create", "--dest"])
+        .arg(&dest);
+    assert!(stderr(&mut short, 1).contains("at least 12 characters"));
+    assert_eq!(fs::read_dir(&dest).unwrap().count(), 0);
     let created = v.json(
         v.admin()
             .env("TESSERA_BACKUP_PASSPHRASE", PASSPHRASE)

@@ -798,3 +798,24 @@ fn a_reader_holding_the_log_makes_the_backup_copy_the_database() {
     assert_eq!(restored["patients"], before["patients"]);
     assert_eq!(restored["narratives"], before["narratives"]);
 }
+
+#[test]
+fn a_short_passphrase_is_refused_before_anything_is_written() {
+    let vault = Vault::new();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    let options = CreateOptions {
+        destination: out.path().to_path_buf(),
+        encryption: Encryption::Passphrase(SecretString::from("eleven char".to_owned())),
+        full: false,
+        trigger: Trigger::Manual,
+    };
+    let err =
+        backup::create(&mut admin, &options, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if *field == "passphrase"),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+    assert!(backup::list(&mut admin).unwrap().is_empty());
+}

@@ -24,9 +24,6 @@ use tessera_core::vault::Credentials;
 use crate::api_error::{ApiError, ErrorCode};
 use crate::state::{self, AppState, blocking};
 
-/// The shortest passphrase a new backup (or the schedule) accepts; core's schedule rule.
-pub const MIN_PASSPHRASE_CHARS: usize = 12;
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, ApiError> {
     // The UI reads this on its own after a scheduled backup: not the user's activity.
@@ -59,7 +56,7 @@ pub async fn backup_schedule_set(
         .collect::<Result<Vec<_>, _>>()?;
     let passphrase = given(passphrase);
     if let Some(p) = &passphrase {
-        check_new_passphrase(p)?;
+        backup::check_new_passphrase(p)?;
     }
     let schedule = BackupSchedule {
         destinations,
@@ -289,16 +286,6 @@ pub(crate) fn typed_path(field: &str, text: &str) -> Result<PathBuf, ApiError> {
     Ok(path)
 }
 
-fn check_new_passphrase(passphrase: &str) -> Result<(), ApiError> {
-    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(invalid(
-            "passphrase",
-            &format!("use at least {MIN_PASSPHRASE_CHARS} characters"),
-        ));
-    }
-    Ok(())
-}
-
 /// How a new backup is encrypted: a passphrase or an age public key, exactly one.
 pub(crate) fn encryption(
     passphrase: Option<String>,
@@ -307,7 +294,7 @@ pub(crate) fn encryption(
     let recipient = recipient.filter(|r| !r.trim().is_empty());
     match (given(passphrase), recipient) {
         (Some(p), None) => {
-            check_new_passphrase(&p)?;
+            backup::check_new_passphrase(&p)?;
             Ok(Encryption::Passphrase(p.into()))
         }
         (None, Some(key)) => Ok(Encryption::recipients(&[key])?),

@@ -87,6 +87,7 @@ pub fn create(
     cancel: &AtomicBool,
 ) -> Result<BackupRecord> {
     session.authorize(Action::BackupCreate)?;
+    options.encryption.check()?;
     let id = Uuid::now_v7();
     let started = clock::now_ms();
     let destination = match existing_dir(&options.destination) {

@@ -19,6 +19,7 @@ mod snapshot;
 use std::fmt;
 use std::path::Path;
 
+use age::secrecy::ExposeSecret;
 pub use age::secrecy::SecretString;
 
 use crate::error::{Error, Result};
@@ -30,6 +31,21 @@ pub use restore::{RestoreOptions, RestoreReport, TableDifference, restore};
 pub use schedule::{
     BackupSchedule, BackupStatus, ScheduledRun, run_due, schedule, set_schedule, status,
 };
+
+/// The fewest characters a new backup passphrase may have: age's scrypt makes each guess
+/// cost about a second, which does not save a short passphrase.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// Refuses a passphrase too short for a new backup (or the schedule's).
+pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::invalid(
+            "passphrase",
+            format!("use at least {MIN_PASSPHRASE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
 
 /// How a new backup is encrypted.
 pub enum Encryption {
@@ -52,6 +68,14 @@ impl Encryption {
             .map(|k| parse_recipient(k.as_ref()))
             .collect::<Result<_>>()
             .map(Encryption::Recipients)
+    }
+
+    /// Refuses what cannot encrypt a new backup.
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            Encryption::Passphrase(p) => check_new_passphrase(p.expose_secret()),
+            Encryption::Recipients(_) => Ok(()),
+        }
     }
 
     /// The name stored in the history.

@@ -19,7 +19,7 @@ use crate::session::Session;
 
 use super::create::{self, CreateOptions, Progress, Trigger};
 use super::history::{self, BackupRecord};
-use super::{Encryption, parse_recipient};
+use super::{Encryption, check_new_passphrase, parse_recipient};
 
 const SCHEDULE_KEY: &str = "backup_schedule";
 const PASSPHRASE_KEY: &str = "backup_passphrase";
@@ -124,10 +124,8 @@ pub fn set_schedule(
     if let Some(key) = &schedule.recipient {
         parse_recipient(key)?;
     }
-    if let Some(p) = &new_passphrase
-        && p.expose_secret().chars().count() < 12
-    {
-        return Err(Error::invalid("passphrase", "use at least 12 characters"));
+    if let Some(p) = &new_passphrase {
+        check_new_passphrase(p.expose_secret())?;
     }
     let before = schedule_for_audit(&stored(&session.conn)?);
     let has_passphrase = new_passphrase.is_some() || passphrase(&session.conn)?.is_some();
