@@ -65,18 +65,24 @@ fn backups_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn age_and_tar_read_a_backup_and_its_manifest_lists_every_member() {
-    let v = populated(2);
-    let key = v.file("backup-key.txt");
+/// A new age identity written to `path` by the standard `age-keygen`; returns the path and
+/// its public key.
+fn age_keygen(path: &Path) -> (PathBuf, String) {
     let keygen = Process::new("age-keygen")
         .arg("-o")
-        .arg(&key)
+        .arg(path)
         .output()
         .unwrap();
     assert!(keygen.status.success());
     let public = String::from_utf8(keygen.stderr).unwrap();
     let public = public.trim().trim_start_matches("Public key: ").to_owned();
+    (path.to_path_buf(), public)
+}
+
+#[test]
+fn age_and_tar_read_a_backup_and_its_manifest_lists_every_member() {
+    let v = populated(2);
+    let (key, public) = age_keygen(&v.file("backup-key.txt"));
     let dest = v.file("drive");
     fs::create_dir(&dest).unwrap();
     let created = v.json(
@@ -242,14 +248,7 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
     let v = populated(12);
     let dest = v.file("drive");
     fs::create_dir(&dest).unwrap();
-    let key = v.file("key.txt");
-    let keygen = Process::new("age-keygen")
-        .arg("-o")
-        .arg(&key)
-        .output()
-        .unwrap();
-    let public = String::from_utf8(keygen.stderr).unwrap();
-    let public = public.trim().trim_start_matches("Public key: ").to_owned();
+    let (key, public) = age_keygen(&v.file("key.txt"));
     let binary = assert_cmd::cargo::cargo_bin("tessera");
     let create = [
         "backup",

@@ -200,7 +200,136 @@ impl App {
     pub fn vault(&self) -> PathBuf {
         self.dir.path().join("vault")
     }
+
+    /// Starts the app, sets up its vault and signs in as [`ADMIN`].
+    pub async fn start_signed_in(name: &str, options: Options) -> Result<App> {
+        let app = App::start(name, options).await?;
+        app.set_up().await?;
+        app.sign_in(PASSWORD).await?;
+        app.by_id("screen-patients").await?;
+        Ok(app)
+    }
+
+    /// First-run setup: creates the vault and [`ADMIN`], confirms the recovery key, and lands
+    /// on sign-in. Returns the recovery key as shown.
+    pub async fn set_up(&self) -> Result<String> {
+        self.by_id("screen-setup").await?;
+        self.fill("setup-username", ADMIN).await?;
+        self.fill("setup-display-name", "Ana Souza").await?;
+        self.fill("setup-password", PASSWORD).await?;
+        self.fill("setup-confirm", PASSWORD).await?;
+        self.screenshot("setup").await;
+        self.click("setup-submit").await?;
+        self.by_id("screen-recovery").await?;
+        let key = self.by_id("recovery-key").await?.text().await?;
+        let groups: Vec<&str> = key
+            .split(|c: char| c == '-' || c.is_whitespace())
+            .filter(|g| !g.is_empty())
+            .collect();
+        if groups.len() < 10 {
+            return Err(format!("the recovery key is not shown in groups: {key:?}").into());
+        }
+        self.screenshot("recovery-key").await;
+        self.fill("recovery-confirm", groups[groups.len() - 1])
+            .await?;
+        self.click("recovery-continue").await?;
+        self.by_id("screen-unlock").await?;
+        Ok(key)
+    }
+
+    /// Signs in as [`ADMIN`] with `password` (the result is for the caller to check).
+    pub async fn sign_in(&self, password: &str) -> Result<()> {
+        self.fill("unlock-username", ADMIN).await?;
+        self.fill("unlock-password", password).await?;
+        self.click("unlock-submit").await?;
+        Ok(())
+    }
+
+    /// Registers a patient with just a name, from the patient list; returns their human id,
+    /// with their chart shown.
+    pub async fn register_patient(&self, given: &str, family: &str) -> Result<String> {
+        self.click("nav-patients").await?;
+        self.click("new-patient-button").await?;
+        self.fill("field-given_name", given).await?;
+        self.fill("field-family_name", family).await?;
+        self.click("save-button").await?;
+        self.wait_text("view-family_name", family).await?;
+        Ok(self
+            .by_id("patient-human-id")
+            .await?
+            .text()
+            .await?
+            .trim()
+            .to_owned())
+    }
+
+    /// Polls `script` (a function body returning a boolean) until it returns true.
+    pub async fn wait_for(&self, what: &str, script: &str) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let value = self.client.execute(script, vec![]).await?;
+            if value.as_bool() == Some(true) {
+                return Ok(());
+            }
+            if started.elapsed() > STEP * 2 {
+                self.screenshot(&format!("waiting-{what}")).await;
+                return Err(format!("{what}: still not true after {:?}", started.elapsed()).into());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Takes a screenshot once the page has painted: images decoded, two frames drawn, and a
+    /// moment for the window (screenshots otherwise show the frame before the last change).
+    pub async fn painted_screenshot(&self, step: &str) {
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 Promise.all([...document.images].map((i) => i.decode().catch(() => null)))
+                   .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+                vec![],
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        self.screenshot(step).await;
+    }
+
+    /// 200% zoom of the 1200x800 window: a 600x400 CSS-pixel viewport. Resizing the window
+    /// lays the page out exactly as the zoom would and keeps WebDriver's click targets true
+    /// (CSS zoom would not); the window manager applies it asynchronously, so this waits.
+    pub async fn zoom_to_200_percent(&self) -> Result<()> {
+        self.client.set_window_size(600, 400).await?;
+        self.wait_for("narrow viewport", "return window.innerWidth <= 620;")
+            .await
+    }
+
+    /// Back to the 1200x800 window.
+    pub async fn zoom_to_100_percent(&self) -> Result<()> {
+        self.client.set_window_size(1200, 800).await?;
+        self.wait_for("wide viewport", "return window.innerWidth > 900;")
+            .await
+    }
+
+    /// Fails if the page scrolls sideways (`screen` names it in the message).
+    pub async fn assert_no_sideways_scroll(&self, screen: &str) -> Result<()> {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await?;
+        if overflow.as_i64().unwrap_or(i64::MAX) > 1 {
+            return Err(format!("{screen} scrolls sideways at 200% zoom by {overflow}px").into());
+        }
+        Ok(())
+    }
 }
+
+/// The admin every test's first-run setup creates, and the password.
+pub const ADMIN: &str = "ana";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// `target/e2e-screenshots/` of the repository, wherever cargo builds.
 fn screenshot_dir() -> PathBuf {

@@ -6,54 +6,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use tessera_e2e::{App, Options, Result};
-
-const ADMIN: &str = "ana";
-const PASSWORD: &str = "correct horse battery";
-
-/// First-run setup: create the vault and admin, confirm the recovery key, land on sign-in.
-async fn set_up(app: &App) -> Result<String> {
-    app.by_id("screen-setup").await?;
-    app.fill("setup-username", ADMIN).await?;
-    app.fill("setup-display-name", "Ana Souza").await?;
-    app.fill("setup-password", PASSWORD).await?;
-    app.fill("setup-confirm", PASSWORD).await?;
-    app.screenshot("setup").await;
-    app.click("setup-submit").await?;
-    app.by_id("screen-recovery").await?;
-    let key = app.by_id("recovery-key").await?.text().await?;
-    let groups: Vec<&str> = key
-        .split(|c: char| c == '-' || c.is_whitespace())
-        .filter(|g| !g.is_empty())
-        .collect();
-    assert!(
-        groups.len() >= 10,
-        "the recovery key is shown in groups: {key:?}"
-    );
-    app.screenshot("recovery-key").await;
-    app.fill("recovery-confirm", groups[groups.len() - 1])
-        .await?;
-    app.click("recovery-continue").await?;
-    app.by_id("screen-unlock").await?;
-    Ok(key)
-}
-
-async fn sign_in(app: &App, password: &str) -> Result<()> {
-    app.fill("unlock-username", ADMIN).await?;
-    app.fill("unlock-password", password).await?;
-    app.click("unlock-submit").await?;
-    Ok(())
-}
-
-/// Registers a patient with just a name and waits for their chart.
-async fn register_patient(app: &App, given: &str, family: &str) -> Result<()> {
-    app.click("new-patient-button").await?;
-    app.fill("field-given_name", given).await?;
-    app.fill("field-family_name", family).await?;
-    app.click("save-button").await?;
-    app.by_id("screen-patient").await?;
-    Ok(())
-}
+use tessera_e2e::{ADMIN, App, Options, PASSWORD, Result};
 
 /// WebDriver key codes of the keys the tests press.
 const ENTER: &str = "\u{E007}";
@@ -66,18 +19,10 @@ async fn press(app: &App, key: &str) -> Result<()> {
     Ok(())
 }
 
-async fn signed_in_app(name: &str, options: Options) -> Result<App> {
-    let app = App::start(name, options).await?;
-    set_up(&app).await?;
-    sign_in(&app, PASSWORD).await?;
-    app.by_id("screen-patients").await?;
-    Ok(app)
-}
-
 #[tokio::test]
 async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
     let app = App::start("setup-unlock", Options::default()).await?;
-    let key = set_up(&app).await?;
+    let key = app.set_up().await?;
     assert!(app.vault().join("header.json").exists());
     let header = std::fs::read_to_string(app.vault().join("header.json"))?;
     assert!(
@@ -85,13 +30,13 @@ async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
         "the header names no one"
     );
 
-    sign_in(&app, "not the password").await?;
+    app.sign_in("not the password").await?;
     let error = app.wait_text("unlock-error", "").await?;
     assert!(!error.trim().is_empty());
     app.screenshot("wrong-password").await;
     app.by_id("screen-unlock").await?;
 
-    sign_in(&app, PASSWORD).await?;
+    app.sign_in(PASSWORD).await?;
     app.by_id("screen-patients").await?;
     app.screenshot("signed-in").await;
     app.close().await
@@ -99,7 +44,7 @@ async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
 
 #[tokio::test]
 async fn a_patient_is_created_edited_visited_written_about_and_found() -> Result<()> {
-    let app = signed_in_app("patient-journey", Options::default()).await?;
+    let app = App::start_signed_in("patient-journey", Options::default()).await?;
 
     app.click("new-patient-button").await?;
     app.by_id("screen-new-patient").await?;
@@ -171,7 +116,7 @@ async fn a_patient_is_created_edited_visited_written_about_and_found() -> Result
 
 #[tokio::test]
 async fn inactivity_locks_the_vault_and_returns_to_sign_in() -> Result<()> {
-    let app = signed_in_app(
+    let app = App::start_signed_in(
         "auto-lock",
         Options {
             auto_lock_seconds: Some(3),
@@ -181,14 +126,14 @@ async fn inactivity_locks_the_vault_and_returns_to_sign_in() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(6)).await;
     app.by_id("screen-unlock").await?;
     app.screenshot("locked").await;
-    sign_in(&app, PASSWORD).await?;
+    app.sign_in(PASSWORD).await?;
     app.by_id("screen-patients").await?;
     app.close().await
 }
 
 #[tokio::test]
 async fn the_french_ui_speaks_french() -> Result<()> {
-    let app = signed_in_app("french", Options::default()).await?;
+    let app = App::start_signed_in("french", Options::default()).await?;
     app.click("nav-settings").await?;
     app.by_id("screen-settings").await?;
     app.by_css("[data-testid=settings-language] option[value=fr]")
@@ -208,46 +153,17 @@ async fn the_french_ui_speaks_french() -> Result<()> {
 /// reaches the search field and opens a patient.
 #[tokio::test]
 async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Result<()> {
-    let app = signed_in_app("zoom-keyboard", Options::default()).await?;
-    register_patient(&app, "Amélie", "Lefèvre").await?;
+    let app = App::start_signed_in("zoom-keyboard", Options::default()).await?;
+    app.register_patient("Amélie", "Lefèvre").await?;
 
-    // 200% zoom of the 1200x800 window is a 600x400 CSS-pixel viewport. Resizing the window
-    // lays the page out exactly as the zoom would, and keeps WebDriver's click targets true
-    // (CSS zoom would not).
-    app.client.set_window_size(600, 400).await?;
-    // The window manager applies the size asynchronously: wait for the layout to follow.
-    let started = std::time::Instant::now();
-    loop {
-        let width = app
-            .client
-            .execute("return window.innerWidth;", vec![])
-            .await?;
-        if width.as_i64().is_some_and(|w| w <= 620) {
-            break;
-        }
-        assert!(
-            started.elapsed() < tessera_e2e::STEP,
-            "the viewport stays {width} px wide"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.zoom_to_200_percent().await?;
     for (screen, testid) in [("chart", "screen-patient"), ("patients", "screen-patients")] {
         if screen == "patients" {
             app.click("nav-patients").await?;
         }
         app.by_id(testid).await?;
-        let overflow = app
-            .client
-            .execute(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-                vec![],
-            )
-            .await?;
         app.screenshot(&format!("zoom-200-{screen}")).await;
-        assert!(
-            overflow.as_i64().unwrap_or(i64::MAX) <= 1,
-            "{screen} scrolls sideways at 200% zoom by {overflow}px"
-        );
+        app.assert_no_sideways_scroll(screen).await?;
     }
 
     // Keyboard only: type into the focused search, arrow down to the row, Enter opens it.
@@ -259,38 +175,6 @@ async fn screens_reflow_at_200_percent_zoom_and_work_from_the_keyboard() -> Resu
     app.wait_text("view-family_name", "Lefèvre").await?;
     app.screenshot("keyboard-opened").await;
     app.close().await
-}
-
-/// Polls `script` (a function body returning a boolean) until it returns true.
-async fn wait_for(app: &App, what: &str, script: &str) -> Result<()> {
-    let started = std::time::Instant::now();
-    loop {
-        let value = app.client.execute(script, vec![]).await?;
-        if value.as_bool() == Some(true) {
-            return Ok(());
-        }
-        if started.elapsed() > tessera_e2e::STEP * 2 {
-            app.screenshot(&format!("waiting-{what}")).await;
-            return Err(format!("{what}: still not true after {:?}", started.elapsed()).into());
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-/// Takes a screenshot once the page has painted: images decoded, two frames drawn, and a
-/// moment for the window (screenshots otherwise show the frame before the last change).
-async fn painted_screenshot(app: &App, step: &str) {
-    let _ = app
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             Promise.all([...document.images].map((i) => i.decode().catch(() => null)))
-               .then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
-            vec![],
-        )
-        .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    app.screenshot(step).await;
 }
 
 /// Writes a 1200x900 JPEG whose colours depend on `seed`, so each file differs.
@@ -313,28 +197,13 @@ fn images_loaded(css: &str, at_least: usize) -> String {
     )
 }
 
-async fn no_sideways_scroll(app: &App, screen: &str) -> Result<()> {
-    let overflow = app
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await?;
-    assert!(
-        overflow.as_i64().unwrap_or(i64::MAX) <= 1,
-        "{screen} scrolls sideways at 200% zoom by {overflow}px"
-    );
-    Ok(())
-}
-
 /// Photos: two imported through the file picker with a bad file among them (which fails
 /// alone, with the reason), thumbnails and the viewer's preview shown through the app's
 /// image scheme, a narrative written about a photo, and the gallery at 200% zoom.
 #[tokio::test]
 async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
-    let app = signed_in_app("photos", Options::default()).await?;
-    register_patient(&app, "Inês", "Carvalho").await?;
+    let app = App::start_signed_in("photos", Options::default()).await?;
+    app.register_patient("Inês", "Carvalho").await?;
     app.click("tab-photos").await?;
     app.by_id("photos-empty").await?;
 
@@ -385,8 +254,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     }
 
     // The thumbnails come through the tessera: scheme, decrypted, with real pixels.
-    wait_for(
-        &app,
+    app.wait_for(
         "thumbnails",
         &images_loaded("[data-testid=photo-thumb] img", 2),
     )
@@ -410,7 +278,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
             vec![],
         )
         .await?;
-    painted_screenshot(&app, "gallery").await;
+    app.painted_screenshot("gallery").await;
 
     // The viewer: the preview loads; the arrow keys move; Escape closes.
     let thumbs = app
@@ -419,8 +287,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         .await?;
     thumbs[0].click().await?;
     app.by_id("photo-viewer").await?;
-    wait_for(
-        &app,
+    app.wait_for(
         "preview",
         &images_loaded("[data-testid=photo-viewer-image]", 1),
     )
@@ -434,12 +301,11 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         .await?;
     assert_eq!(preview.as_i64(), Some(1200), "the preview keeps 1200 px");
     app.wait_text("photo-viewer", "Photo 1 of 2").await?;
-    painted_screenshot(&app, "viewer").await;
+    app.painted_screenshot("viewer").await;
     press(&app, ARROW_RIGHT).await?;
     app.wait_text("photo-viewer", "Photo 2 of 2").await?;
     press(&app, ESCAPE).await?;
-    wait_for(
-        &app,
+    app.wait_for(
         "viewer-closed",
         "return document.querySelector('[data-testid=photo-viewer]') === null;",
     )
@@ -454,21 +320,19 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         "The wound is closing; no redness around it.",
     )
     .await?;
-    painted_screenshot(&app, "narrative-form-photo").await;
+    app.painted_screenshot("narrative-form-photo").await;
     app.click("narrative-submit").await?;
     app.wait_text("narrative-text", "closing").await?;
     app.by_id("narrative-photo").await?;
-    wait_for(
-        &app,
+    app.wait_for(
         "narrative-thumbnail",
         &images_loaded("[data-testid=narrative-photo] img", 1),
     )
     .await?;
-    painted_screenshot(&app, "narrative-about-photo").await;
+    app.painted_screenshot("narrative-about-photo").await;
     app.click("narrative-photo").await?;
     app.by_id("photo-viewer").await?;
-    wait_for(
-        &app,
+    app.wait_for(
         "preview-from-narrative",
         &images_loaded("[data-testid=photo-viewer-image]", 1),
     )
@@ -476,28 +340,26 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     press(&app, ESCAPE).await?;
 
     // 200% zoom: the gallery and the viewer reflow within 600 CSS pixels.
-    app.client.set_window_size(600, 400).await?;
-    wait_for(&app, "narrow-window", "return window.innerWidth <= 620;").await?;
+    app.zoom_to_200_percent().await?;
     app.by_id("photo-grid").await?;
-    no_sideways_scroll(&app, "the gallery").await?;
+    app.assert_no_sideways_scroll("the gallery").await?;
     app.client
         .execute(
             "document.querySelector('[data-testid=photo-grid]').scrollIntoView();",
             vec![],
         )
         .await?;
-    painted_screenshot(&app, "zoom-200-gallery").await;
+    app.painted_screenshot("zoom-200-gallery").await;
     app.by_css("[data-testid=photo-thumb]")
         .await?
         .click()
         .await?;
-    wait_for(
-        &app,
+    app.wait_for(
         "preview-zoomed",
         &images_loaded("[data-testid=photo-viewer-image]", 1),
     )
     .await?;
-    no_sideways_scroll(&app, "the viewer").await?;
+    app.assert_no_sideways_scroll("the viewer").await?;
     let fits = app
         .client
         .execute(
@@ -507,18 +369,18 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         )
         .await?;
     assert_eq!(fits.as_bool(), Some(true), "the viewer fits 600 px");
-    painted_screenshot(&app, "zoom-200-viewer").await;
+    app.painted_screenshot("zoom-200-viewer").await;
 
     // Photo locations are not kept unless an admin says so.
     press(&app, ESCAPE).await?;
-    app.client.set_window_size(1200, 800).await?;
+    app.zoom_to_100_percent().await?;
     app.click("nav-settings").await?;
     let keep = app.by_id("settings-keep-location").await?;
     assert!(
         !keep.is_selected().await?,
         "photo locations are off by default"
     );
-    painted_screenshot(&app, "settings").await;
+    app.painted_screenshot("settings").await;
     app.close().await
 }
 
@@ -529,7 +391,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
 #[tokio::test]
 async fn a_backup_is_made_listed_and_restored() -> Result<()> {
     const PASSPHRASE: &str = "a long backup passphrase";
-    let app = signed_in_app("backups", Options::default()).await?;
+    let app = App::start_signed_in("backups", Options::default()).await?;
     app.wait_text("backup-overdue", "No backup yet").await?;
     let folder = app.dir.path().join("usb");
     std::fs::create_dir(&folder)?;
@@ -556,32 +418,29 @@ async fn a_backup_is_made_listed_and_restored() -> Result<()> {
     assert_eq!(written.len(), 1, "one file, no partial left: {written:?}");
     assert_eq!(written[0].path().display().to_string(), file.trim());
     // The warning goes once there is a good backup.
-    wait_for(
-        &app,
+    app.wait_for(
         "no overdue warning",
         "return !document.querySelector('[data-testid=backup-overdue]');",
     )
     .await?;
-    painted_screenshot(&app, "history").await;
+    app.painted_screenshot("history").await;
 
     // At 200% zoom the history reflows into labelled lines instead of scrolling sideways.
-    app.client.set_window_size(600, 400).await?;
-    wait_for(&app, "narrow viewport", "return window.innerWidth <= 620;").await?;
+    app.zoom_to_200_percent().await?;
     app.by_id("screen-backups").await?;
-    no_sideways_scroll(&app, "backups").await?;
+    app.assert_no_sideways_scroll("backups").await?;
     app.client
         .execute(
             "document.querySelector('[data-testid=backup-history]').scrollIntoView({ block: 'start' });",
             vec![],
         )
         .await?;
-    painted_screenshot(&app, "zoom-200").await;
-    app.client.set_window_size(1200, 800).await?;
-    wait_for(&app, "wide viewport", "return window.innerWidth > 900;").await?;
+    app.painted_screenshot("zoom-200").await;
+    app.zoom_to_100_percent().await?;
 
     // Work done after the backup, which the restore will set aside.
     app.click("nav-patients").await?;
-    register_patient(&app, "Rosa", "Lima").await?;
+    app.register_patient("Rosa", "Lima").await?;
     app.click("nav-backups").await?;
     app.click("backup-row-restore").await?;
     app.by_id("backup-restore-dialog").await?;
@@ -600,7 +459,7 @@ async fn a_backup_is_made_listed_and_restored() -> Result<()> {
         warning.contains(&format!("{}.previous-", app.vault().display())),
         "{warning}"
     );
-    painted_screenshot(&app, "restore-check").await;
+    app.painted_screenshot("restore-check").await;
     app.click("backup-restore-confirm").await?;
 
     app.by_id("screen-unlock").await?;
@@ -613,7 +472,7 @@ async fn a_backup_is_made_listed_and_restored() -> Result<()> {
         "the replaced vault is kept at {previous}"
     );
     app.screenshot("restored").await;
-    sign_in(&app, PASSWORD).await?;
+    app.sign_in(PASSWORD).await?;
     app.by_id("screen-patients").await?;
     // The patient registered after the backup is not in the restored vault.
     app.fill("patient-search", "Lima").await?;
