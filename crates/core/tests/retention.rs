@@ -208,6 +208,19 @@ fn the_dry_run_lists_exactly_what_the_real_run_does() {
     assert_eq!(listed(&dry, RuleKind::Photos), vec![old_photo.clone()]);
     assert_eq!(listed(&dry, RuleKind::Narratives), vec![old_story.clone()]);
     assert_eq!(listed(&dry, RuleKind::Encounters), vec![old_visit.clone()]);
+    // Every item names its patient as people know them.
+    for rule in &dry.rules {
+        for item in &rule.items {
+            let expected = if item.id == inactive.id {
+                &inactive.human_id
+            } else if item.id == binned_long.id {
+                &binned_long.human_id
+            } else {
+                &active.human_id
+            };
+            assert_eq!(item.human_id.as_ref(), Some(expected), "{item:?}");
+        }
+    }
 
     let real = retention::run(&mut s, false).unwrap();
     assert!(!real.dry_run);

@@ -12,7 +12,7 @@ mod policy;
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
@@ -74,7 +74,8 @@ impl RuleKind {
 pub struct RetentionItem {
     /// The record's id.
     pub id: String,
-    /// The patient's human id (patients).
+    /// The patient's human id: the patient's, or that of the patient the record belongs to
+    /// (what an admin reads in the report).
     pub human_id: Option<String>,
     /// The patient it belongs to (photos, narratives, visits).
     pub patient_id: Option<String>,
@@ -206,6 +207,8 @@ pub(crate) fn plan(
     let owned =
         |sql: &str, cutoff: i64, done: &mut HashSet<String>| -> Result<Vec<RetentionItem>> {
             let mut stmt = conn.prepare(sql)?;
+            let mut human_id =
+                conn.prepare_cached("SELECT human_id FROM patients WHERE id = ?1")?;
             let rows = stmt.query_map([cutoff], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
             let mut items = Vec::new();
             for row in rows {
@@ -213,7 +216,7 @@ pub(crate) fn plan(
                 if !patients_done.contains(&patient_id) && done.insert(id.clone()) {
                     items.push(RetentionItem {
                         id,
-                        human_id: None,
+                        human_id: human_id.query_row([&patient_id], |r| r.get(0)).optional()?,
                         patient_id: Some(patient_id),
                     });
                 }

@@ -10,7 +10,8 @@ export type RetentionItem = {
  */
 id: string, 
 /**
- * The patient's human id (patients).
+ * The patient's human id: the patient's, or that of the patient the record belongs to
+ * (what an admin reads in the report).
  */
 human_id: string | null, 
 /**
