@@ -86,13 +86,54 @@ pub struct ErasureReport {
 
 /// Erases a patient (by id or human id), in the bin or not. Admins only.
 pub fn erase(session: &mut Session, patient: &str, mode: ErasureMode) -> Result<ErasureReport> {
+    erase_checked(session, patient, mode, None)
+}
+
+/// As [`erase`], for an admin who typed the patient's human id again as `confirmation`
+/// (any case, dashes and spaces optional). It is checked against the record inside the
+/// erasure's own transaction, so the wrong chart left open or a slip of the hand changes
+/// nothing, and the check itself reads nothing into the audit log.
+pub fn erase_confirmed(
+    session: &mut Session,
+    patient: &str,
+    mode: ErasureMode,
+    confirmation: &str,
+) -> Result<ErasureReport> {
+    erase_checked(session, patient, mode, Some(confirmation))
+}
+
+fn erase_checked(
+    session: &mut Session,
+    patient: &str,
+    mode: ErasureMode,
+    confirmation: Option<&str>,
+) -> Result<ErasureReport> {
     let (mut report, blobs) = session.write(Action::PatientErase, |w| {
         let found = patients::resolve(w.conn(), patient)?;
+        if let Some(typed) = confirmation {
+            let expected: String = w.conn().query_row(
+                "SELECT human_id FROM patients WHERE rowid = ?1",
+                [found.rowid],
+                |r| r.get(0),
+            )?;
+            check_confirmation(typed, &expected)?;
+        }
         erase_in(w, &found, mode, "request")
     })?;
     report.photo_files_deleted = delete_blobs(session, &blobs);
     report.wal_truncated = scrub(session)?;
     Ok(report)
+}
+
+/// The guard against slips: `typed` must be the patient's human id.
+fn check_confirmation(typed: &str, human_id: &str) -> Result<()> {
+    if human_id::parse(typed).is_ok_and(|id| id == human_id) {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        field: "confirmation",
+        message: format!("type the patient's id, {human_id}, to confirm the erasure"),
+    })
 }
 
 /// Erases one patient inside the caller's transaction and writes the tombstone. Returns
@@ -293,4 +334,45 @@ pub(crate) fn scrub(session: &Session) -> Result<bool> {
         .conn
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
     Ok(busy == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmation_is_the_patients_own_human_id_however_typed() {
+        let id = human_id::generate().unwrap();
+        let other = loop {
+            let other = human_id::generate().unwrap();
+            if other != id {
+                break other;
+            }
+        };
+        assert!(check_confirmation(&id, &id).is_ok());
+        // As typed by hand: lower case, no dashes, spaces around.
+        let loose = format!("  {} ", id.replace('-', "").to_lowercase());
+        assert!(check_confirmation(&loose, &id).is_ok(), "{loose}");
+
+        let mut one_off = id.clone().into_bytes();
+        let last = one_off.len() - 1;
+        one_off[last] = if one_off[last] == b'0' { b'1' } else { b'0' };
+        let one_off = String::from_utf8(one_off).unwrap();
+        for wrong in [
+            "",
+            "   ",
+            "yes",
+            other.as_str(),
+            one_off.as_str(),
+            &id[..id.len() - 1],
+        ] {
+            match check_confirmation(wrong, &id) {
+                Err(Error::Invalid { field, message }) => {
+                    assert_eq!(field, "confirmation", "{wrong:?}");
+                    assert!(message.contains(&id), "{message}");
+                }
+                other => panic!("{wrong:?} was taken: {other:?}"),
+            }
+        }
+    }
 }

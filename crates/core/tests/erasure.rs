@@ -271,4 +271,26 @@ fn only_admins_erase_and_refusals_change_nothing() {
         erasure::erase(&mut admin, "TS-0000-0000", ErasureMode::Delete),
         Err(Error::NotFound { .. })
     ));
+
+    // The app's erasure wants the human id typed again: a wrong one changes nothing and
+    // leaves nothing in the audit log.
+    let entries = |v: &Vault| -> i64 {
+        v.raw()
+            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = entries(&v);
+    let err = erasure::erase_confirmed(&mut admin, &p.id, ErasureMode::Delete, "TS-0000-0000")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { field, .. } if *field == "confirmation"),
+        "{err}"
+    );
+    assert_eq!(entries(&v), before);
+    let typed = p.human_id.replace('-', "").to_lowercase();
+    erasure::erase_confirmed(&mut admin, &p.id, ErasureMode::Delete, &typed).unwrap();
+    assert!(matches!(
+        patients::get(&mut admin, &p.id),
+        Err(Error::NotFound { .. })
+    ));
 }
