@@ -1,0 +1,84 @@
+/**
+ * What the verify and restore dialogs ask to open a backup: the file, its key (the
+ * passphrase, or an age identity file for a backup made to a public key) and the signed-in
+ * user's password, typed again. Holds the fields, the checks made before anything is sent,
+ * and the backend's word on a wrong key or password; `BackupAccessFields` shows them.
+ */
+import type { BackupKeyArgs } from './backend';
+import { keyErrors, pathProblem, type KeyErrors } from './backups';
+import type { MessageKey } from './i18n';
+
+export type KeyMode = 'passphrase' | 'identity';
+
+export class BackupAccess {
+  file = $state('');
+  mode = $state<KeyMode>('passphrase');
+  passphrase = $state('');
+  identityFile = $state('');
+  password = $state('');
+  /** Whether sending was tried: the fields then tell what is missing. */
+  tried = $state(false);
+  /** What the backend said of the last try: a wrong key or a wrong password. */
+  refused = $state<KeyErrors>({});
+
+  /** What is missing or wrong, field by field, before anything is sent. */
+  readonly problems = $derived({
+    file: pathProblem(this.file),
+    passphrase:
+      this.mode === 'passphrase' && !this.passphrase
+        ? ('backups.error.passphraseMissing' as const)
+        : null,
+    identity: this.mode === 'identity' ? pathProblem(this.identityFile) : null,
+    password: !this.password ? ('backups.error.passwordMissing' as const) : null,
+  });
+  readonly complete = $derived(
+    !this.problems.file &&
+      !this.problems.passphrase &&
+      !this.problems.identity &&
+      !this.problems.password,
+  );
+  /** What each field shows: its problem once sending was tried, else the backend's word. */
+  readonly shown: KeyErrors & { file?: MessageKey } = $derived({
+    file: (this.tried && this.problems.file) || undefined,
+    passphrase: (this.tried && this.problems.passphrase) || this.refused.passphrase,
+    identity: (this.tried && this.problems.identity) || this.refused.identity,
+    password: (this.tried && this.problems.password) || this.refused.password,
+  });
+  /** Every field as typed: a check made with other inputs does not hold. */
+  readonly inputs = $derived(
+    JSON.stringify([this.file, this.mode, this.passphrase, this.identityFile, this.password]),
+  );
+
+  /** `encryption` is how the backup was encrypted, when the history knows. */
+  constructor(file: string, encryption: string | null) {
+    this.file = file;
+    this.mode = encryption === 'recipient' ? 'identity' : 'passphrase';
+  }
+
+  /** A try at sending: forgets the backend's last word; true when nothing is missing. */
+  attempt(): boolean {
+    this.tried = true;
+    this.refused = {};
+    return this.complete;
+  }
+
+  /** The file, the key and the password as `backup_verify` and `backup_restore` take them. */
+  args(): BackupKeyArgs & { file: string; password: string } {
+    return {
+      file: this.file.trim(),
+      passphrase: this.mode === 'passphrase' ? this.passphrase : null,
+      identity_file: this.mode === 'identity' ? this.identityFile.trim() : null,
+      password: this.password,
+    };
+  }
+
+  /**
+   * Keeps an error of `backup_verify`/`backup_restore` that belongs to a field (a wrong key,
+   * a wrong password) for that field; false for any other error, which the dialog shows.
+   */
+  refusedBy(error: { code: string; field?: string }): boolean {
+    const fields = keyErrors(error, this.mode);
+    if (fields) this.refused = fields;
+    return fields !== null;
+  }
+}
