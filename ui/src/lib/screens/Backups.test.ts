@@ -11,18 +11,15 @@ import {
   render,
   settle,
   signedIn,
+  typeInto,
+  unmountAll,
   until,
-  type Rendered,
-} from '../testing/render';
+} from '../testing/screen';
 import Backups from './Backups.svelte';
 import Shell from './Shell.svelte';
 import Unlock from './Unlock.svelte';
 
-let rendered: Rendered | null = null;
-afterEach(() => {
-  rendered?.destroy();
-  rendered = null;
-});
+afterEach(unmountAll);
 
 const PASSPHRASE = 'a long backup passphrase';
 const PASSWORD = 'correct horse battery';
@@ -31,16 +28,9 @@ async function backupsScreen(user = 'ana', prepare?: (fake: FakeBackend) => Prom
   const context = await signedIn(user);
   await prepare?.(context.fake);
   const store = new BackupStore(context.app.backend);
-  rendered = render(Backups, { backups: store }, context);
+  const rendered = render(Backups, { backups: store }, context);
   await settle();
   return { ...rendered, store };
-}
-
-/** Types into an input the way a user does (Svelte listens to `input`). */
-function type(root: ParentNode, testid: string, text: string) {
-  const field = byTestId<HTMLInputElement>(root, testid);
-  field.value = text;
-  field.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 /** Holds `backupCreate` between its progress steps until the test lets each through. */
@@ -81,9 +71,9 @@ describe('backing up now', () => {
     expect(byTestId(target, 'backup-history-empty').textContent).toContain('No backup');
     const gate = gateSteps(fake);
 
-    type(target, 'backup-destination', '/media/usb');
-    type(target, 'backup-passphrase', PASSPHRASE);
-    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    typeInto(target, 'backup-destination', '/media/usb');
+    typeInto(target, 'backup-passphrase', PASSPHRASE);
+    typeInto(target, 'backup-passphrase-repeat', PASSPHRASE);
     byTestId(target, 'backup-start').click();
     await settle();
     expect(byTestId<HTMLButtonElement>(target, 'backup-start').disabled).toBe(true);
@@ -120,9 +110,9 @@ describe('backing up now', () => {
   it('cancels a backup under way and says nothing was left behind', async () => {
     const { target, fake } = await backupsScreen('rui');
     const gate = gateSteps(fake);
-    type(target, 'backup-destination', '/media/usb');
-    type(target, 'backup-passphrase', PASSPHRASE);
-    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    typeInto(target, 'backup-destination', '/media/usb');
+    typeInto(target, 'backup-passphrase', PASSPHRASE);
+    typeInto(target, 'backup-passphrase-repeat', PASSPHRASE);
     byTestId(target, 'backup-start').click();
     await gate.release();
     byTestId(target, 'backup-cancel').click();
@@ -143,15 +133,15 @@ describe('backing up now', () => {
     expect(errorOf(target, 'backup-destination')).toBe('Type the full path.');
     expect(errorOf(target, 'backup-passphrase')).toBe('Type the passphrase.');
 
-    type(target, 'backup-destination', 'backups');
-    type(target, 'backup-passphrase', 'too short');
+    typeInto(target, 'backup-destination', 'backups');
+    typeInto(target, 'backup-passphrase', 'too short');
     await settle();
     expect(errorOf(target, 'backup-destination')).toContain('starting with /');
     expect(errorOf(target, 'backup-passphrase')).toBe('Use at least 12 characters.');
 
-    type(target, 'backup-destination', '~/backups');
-    type(target, 'backup-passphrase', PASSPHRASE);
-    type(target, 'backup-passphrase-repeat', `${PASSPHRASE}!`);
+    typeInto(target, 'backup-destination', '~/backups');
+    typeInto(target, 'backup-passphrase', PASSPHRASE);
+    typeInto(target, 'backup-passphrase-repeat', `${PASSPHRASE}!`);
     await settle();
     expect(errorOf(target, 'backup-destination')).toBeNull();
     expect(errorOf(target, 'backup-passphrase')).toBeNull();
@@ -162,7 +152,7 @@ describe('backing up now', () => {
 
     byTestId(target, 'backup-encryption-recipient').click();
     await settle();
-    type(target, 'backup-recipient', 'AGE-SECRET-KEY-1XYZ');
+    typeInto(target, 'backup-recipient', 'AGE-SECRET-KEY-1XYZ');
     byTestId(target, 'backup-start').click();
     await settle();
     expect(errorOf(target, 'backup-recipient')).toContain('starts with age1');
@@ -171,9 +161,9 @@ describe('backing up now', () => {
 
   it('shows the backend refusal of a folder that is not there', async () => {
     const { target } = await backupsScreen();
-    type(target, 'backup-destination', '/media/unplugged/backups');
-    type(target, 'backup-passphrase', PASSPHRASE);
-    type(target, 'backup-passphrase-repeat', PASSPHRASE);
+    typeInto(target, 'backup-destination', '/media/unplugged/backups');
+    typeInto(target, 'backup-passphrase', PASSPHRASE);
+    typeInto(target, 'backup-passphrase-repeat', PASSPHRASE);
     byTestId(target, 'backup-start').click();
     await until(() =>
       expect(byTestId(target, 'backup-now-error').textContent).toContain('is not available'),
@@ -202,8 +192,8 @@ describe('verifying and restoring', () => {
     expect(errorOf(dialog, 'backup-verify-passphrase')).toBe('Type the passphrase.');
     expect(errorOf(dialog, 'backup-verify-password')).toBe('Type your password.');
 
-    type(dialog, 'backup-verify-passphrase', 'not the passphrase');
-    type(dialog, 'backup-verify-password', 'another long secret');
+    typeInto(dialog, 'backup-verify-passphrase', 'not the passphrase');
+    typeInto(dialog, 'backup-verify-password', 'another long secret');
     byTestId(dialog, 'backup-verify-submit').click();
     await until(() =>
       expect(errorOf(dialog, 'backup-verify-passphrase')).toBe(
@@ -211,7 +201,7 @@ describe('verifying and restoring', () => {
       ),
     );
 
-    type(dialog, 'backup-verify-passphrase', PASSPHRASE);
+    typeInto(dialog, 'backup-verify-passphrase', PASSPHRASE);
     byTestId(dialog, 'backup-verify-submit').click();
     await until(() =>
       expect(byTestId(dialog, 'backup-verify-result').textContent).toContain(
@@ -238,8 +228,8 @@ describe('verifying and restoring', () => {
     const dialog = byTestId(target, 'backup-restore-dialog');
     expect(dialog.querySelector('[data-testid="backup-restore-confirm"]')).toBeNull();
 
-    type(dialog, 'backup-restore-passphrase', PASSPHRASE);
-    type(dialog, 'backup-restore-password', 'not my password');
+    typeInto(dialog, 'backup-restore-passphrase', PASSPHRASE);
+    typeInto(dialog, 'backup-restore-password', 'not my password');
     byTestId(dialog, 'backup-restore-check').click();
     await until(() =>
       expect(errorOf(dialog, 'backup-restore-password')).toBe(
@@ -247,7 +237,7 @@ describe('verifying and restoring', () => {
       ),
     );
 
-    type(dialog, 'backup-restore-password', PASSWORD);
+    typeInto(dialog, 'backup-restore-password', PASSWORD);
     byTestId(dialog, 'backup-restore-check').click();
     await until(() => byTestId(dialog, 'backup-restore-report'));
     expect(document.activeElement?.id).toBe('backup-restore-report-heading');
@@ -265,10 +255,10 @@ describe('verifying and restoring', () => {
     expect(fake.state.session).not.toBeNull();
 
     // A changed input needs a new check before the restore is offered again.
-    type(dialog, 'backup-restore-passphrase', `${PASSPHRASE}x`);
+    typeInto(dialog, 'backup-restore-passphrase', `${PASSPHRASE}x`);
     await settle();
     expect(dialog.querySelector('[data-testid="backup-restore-confirm"]')).toBeNull();
-    type(dialog, 'backup-restore-passphrase', PASSPHRASE);
+    typeInto(dialog, 'backup-restore-passphrase', PASSPHRASE);
     byTestId(dialog, 'backup-restore-check').click();
     await until(() => byTestId(dialog, 'backup-restore-confirm'));
 
@@ -282,8 +272,8 @@ describe('verifying and restoring', () => {
     expect(fake.calls.filter((c) => c === 'backup_restore')).toHaveLength(4);
 
     // The unlock screen then tells what happened and where the old vault is.
-    rendered?.destroy();
-    rendered = render(Unlock, {}, { fake, app });
+    unmountAll();
+    const rendered = render(Unlock, {}, { fake, app });
     expect(byTestId(rendered.target, 'unlock-restored').textContent).toMatch(
       /The backup taken .* by ana was restored/,
     );
@@ -322,10 +312,10 @@ describe('the schedule and pruning', () => {
     expect(errorOf(form, 'backup-schedule-passphrase')).toBe('Type the passphrase.');
     expect(fake.calls).not.toContain('backup_schedule_set');
 
-    type(form, 'backup-schedule-destination-0', '/media/usb');
-    type(form, 'backup-schedule-interval', '12');
-    type(form, 'backup-schedule-passphrase', PASSPHRASE);
-    type(form, 'backup-schedule-repeat', PASSPHRASE);
+    typeInto(form, 'backup-schedule-destination-0', '/media/usb');
+    typeInto(form, 'backup-schedule-interval', '12');
+    typeInto(form, 'backup-schedule-passphrase', PASSPHRASE);
+    typeInto(form, 'backup-schedule-repeat', PASSPHRASE);
     byTestId(form, 'backup-schedule-save').click();
     await until(() => byTestId(form, 'backup-schedule-saved'));
     expect(fake.state.schedule).toMatchObject({
@@ -348,7 +338,7 @@ describe('the schedule and pruning', () => {
     });
     const form = byTestId(target, 'backup-prune-form');
     expect(byTestId<HTMLInputElement>(form, 'backup-prune-destination').value).toBe('/media/usb');
-    type(form, 'backup-prune-keep-last', '1');
+    typeInto(form, 'backup-prune-keep-last', '1');
     byTestId(form, 'backup-prune-preview').click();
     await until(() =>
       expect(byTestId(form, 'backup-prune-result').textContent).toContain(
@@ -370,7 +360,7 @@ describe('the shell', () => {
     await prepare?.(context.fake);
     const store = new BackupStore(context.app.backend);
     await store.refresh();
-    rendered = render(BackupBanner, { backups: store }, context);
+    const rendered = render(BackupBanner, { backups: store }, context);
     await settle();
     return { ...rendered, store };
   }
@@ -454,7 +444,7 @@ describe('the shell', () => {
 
   it('hides backups from the front desk', async () => {
     const context = await signedIn('eva');
-    rendered = render(Shell, {}, context);
+    const rendered = render(Shell, {}, context);
     await settle();
     expect(rendered.target.querySelector('[data-testid="nav-backups"]')).toBeNull();
     expect(rendered.target.querySelector('[data-testid="backup-overdue"]')).toBeNull();
@@ -463,10 +453,10 @@ describe('the shell', () => {
 
   it('offers Backups to practitioners, with the warning under the header', async () => {
     const context = await signedIn('rui');
-    rendered = render(Shell, {}, context);
-    await until(() => byTestId(rendered?.target ?? document, 'backup-overdue'));
+    const rendered = render(Shell, {}, context);
+    await until(() => byTestId(rendered.target, 'backup-overdue'));
     byTestId(rendered.target, 'nav-backups').click();
-    await until(() => byTestId(rendered?.target ?? document, 'screen-backups'));
+    await until(() => byTestId(rendered.target, 'screen-backups'));
     // On the Backups screen the warning no longer links to it.
     expect(rendered.target.querySelector('[data-testid="backup-overdue-open"]')).toBeNull();
 

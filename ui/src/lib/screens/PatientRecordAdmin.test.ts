@@ -10,17 +10,14 @@ import {
   render,
   settle,
   signedIn,
+  typeInto,
+  unmountAll,
   until,
-  type Rendered,
-} from '../testing/render';
+} from '../testing/screen';
 import PatientChart from './PatientChart.svelte';
 import Shell from './Shell.svelte';
 
-let rendered: Rendered | null = null;
-afterEach(() => {
-  rendered?.destroy();
-  rendered = null;
-});
+afterEach(unmountAll);
 
 async function patientWithRecords(fake: FakeBackend): Promise<Patient> {
   const patient = await fake.patientCreate({
@@ -52,16 +49,9 @@ async function onChart(user = 'ana') {
     profile: { given_name: 'Alain', family_name: 'Martin', status: 'active' },
   });
   context.app.nav.openPatient(patient.id);
-  rendered = render(Shell, {}, context);
-  await until(() => byTestId(rendered?.target ?? document, 'view-family_name'));
+  const rendered = render(Shell, {}, context);
+  await until(() => byTestId(rendered.target, 'view-family_name'));
   return { ...rendered, patient };
-}
-
-function type(root: ParentNode, testid: string, text: string) {
-  const field = byTestId<HTMLInputElement>(root, testid);
-  field.value = text;
-  field.dispatchEvent(new Event('input', { bubbles: true }));
-  return field;
 }
 
 const text = (el: Element) => (el.textContent ?? '').replace(/\s+/g, ' ').trim();
@@ -80,7 +70,7 @@ describe('erasing a patient', () => {
     expect(document.activeElement).toBe(byTestId(dialog, 'erase-mode-delete'));
 
     const other = fake.state.patients.find((p) => p.id !== patient.id)?.human_id ?? '';
-    const field = type(dialog, 'erase-confirmation', other);
+    const field = typeInto(dialog, 'erase-confirmation', other);
     await settle();
     expect(confirm.disabled).toBe(true);
     expect(field.getAttribute('aria-invalid')).toBe('true');
@@ -89,7 +79,7 @@ describe('erasing a patient', () => {
     );
 
     // Half an id is not an error yet, until Enter is pressed.
-    type(dialog, 'erase-confirmation', patient.human_id.slice(0, 6));
+    typeInto(dialog, 'erase-confirmation', patient.human_id.slice(0, 6));
     await settle();
     expect(dialog.querySelector('#erase-confirmation-error')).toBeNull();
     press(field, 'Enter');
@@ -110,7 +100,7 @@ describe('erasing a patient', () => {
     await settle();
     const dialog = byTestId(document.body, 'erase-dialog');
     // Typed loosely: lower case, without dashes.
-    type(dialog, 'erase-confirmation', patient.human_id.replace(/-/g, '').toLowerCase());
+    typeInto(dialog, 'erase-confirmation', patient.human_id.replace(/-/g, '').toLowerCase());
     await settle();
     const confirm = byTestId<HTMLButtonElement>(dialog, 'erase-confirm');
     expect(confirm.disabled).toBe(false);
@@ -144,7 +134,7 @@ describe('erasing a patient', () => {
     await settle();
     const dialog = byTestId(document.body, 'erase-dialog');
     byTestId(dialog, 'erase-mode-anonymise').click();
-    type(dialog, 'erase-confirmation', patient.human_id);
+    typeInto(dialog, 'erase-confirmation', patient.human_id);
     await settle();
     const confirm = byTestId<HTMLButtonElement>(dialog, 'erase-confirm');
     expect(confirm.textContent?.trim()).toBe('Anonymise the patient');
@@ -166,7 +156,7 @@ describe('erasing a patient', () => {
     byTestId(target, 'erase-open').click();
     await settle();
     const dialog = byTestId(document.body, 'erase-dialog');
-    type(dialog, 'erase-confirmation', patient.human_id);
+    typeInto(dialog, 'erase-confirmation', patient.human_id);
     await settle();
     byTestId(dialog, 'erase-confirm').click();
     await until(() =>
@@ -181,8 +171,8 @@ describe('erasing a patient', () => {
   it('is offered to administrators only', async () => {
     const context = await signedIn('rui');
     const patient = await patientWithRecords(context.fake);
-    rendered = render(PatientChart, { id: patient.id }, context);
-    await until(() => byTestId(rendered?.target ?? document, 'view-family_name'));
+    const rendered = render(PatientChart, { id: patient.id }, context);
+    await until(() => byTestId(rendered.target, 'view-family_name'));
     expect(rendered.target.querySelector('[data-testid="patient-admin"]')).toBeNull();
     expect(rendered.target.querySelector('[data-testid="erase-open"]')).toBeNull();
   });
@@ -197,13 +187,13 @@ describe('the subject access export', () => {
     const path = byTestId<HTMLInputElement>(dialog, 'subject-export-path');
     expect(path.value).toBe(`~/${patient.human_id}-subject-access.tar`);
 
-    type(dialog, 'subject-export-path', 'exports/file.tar');
+    typeInto(dialog, 'subject-export-path', 'exports/file.tar');
     byTestId(dialog, 'subject-export-submit').click();
     await settle();
     expect(dialog.querySelector('#subject-export-path-error')?.textContent).toContain('full path');
     expect(fake.calls).not.toContain('patient_subject_export');
 
-    type(dialog, 'subject-export-path', '/media/usb/dubois.tar');
+    typeInto(dialog, 'subject-export-path', '/media/usb/dubois.tar');
     byTestId(dialog, 'subject-export-submit').click();
     await until(() => byTestId(dialog, 'subject-export-done'));
     const done = text(byTestId(dialog, 'subject-export-done'));

@@ -12,17 +12,13 @@ import {
   render,
   settle,
   signedIn,
+  unmountAll,
   until,
-  type Rendered,
-} from '../testing/render';
+} from '../testing/screen';
 import PatientChart from './PatientChart.svelte';
 import PhotosPanel from './PhotosPanel.svelte';
 
-let rendered: Rendered | null = null;
-afterEach(() => {
-  rendered?.destroy();
-  rendered = null;
-});
+afterEach(unmountAll);
 
 /** A tiny file the stand-in takes for a JPEG; `seed` makes its content differ. */
 const jpeg = (name: string, seed: number) =>
@@ -69,7 +65,7 @@ async function photosPanel(user = 'ana') {
   const context = await signedIn(user);
   const patient = await patientIn(context.fake);
   const writes: string[] = [];
-  rendered = render(
+  const rendered = render(
     PhotosPanel,
     { patient, batch: new PhotoImportBatch(), onwrite: (p) => writes.push(p.id) },
     context,
@@ -290,13 +286,13 @@ describe('the gallery and the viewer', () => {
     const patient = await patientIn(context.fake);
     context.fake.photoList = () =>
       Promise.reject({ code: 'denied', message: 'clinician may not see photos' });
-    rendered = render(
+    const rendered = render(
       PhotosPanel,
       { patient, batch: new PhotoImportBatch(), onwrite: () => {} },
       context,
     );
     await until(() =>
-      expect(byTestId(rendered!.target, 'photo-load-error').textContent).toContain(
+      expect(byTestId(rendered.target, 'photo-load-error').textContent).toContain(
         'clinician may not see photos',
       ),
     );
@@ -309,8 +305,7 @@ describe('narratives about photos, from the chart', () => {
     const patient = await patientIn(context.fake);
     const photo = context.fake.addPhoto(patient.id, { caption: 'Wound, left heel' });
     context.app.nav.screen = { name: 'patient', id: patient.id, tab: 'photos' };
-    rendered = render(PatientChart, { id: patient.id }, context);
-    const { target, fake } = rendered;
+    const { target, fake } = render(PatientChart, { id: patient.id }, context);
     await until(() => expect(allByTestId(target, 'photo-thumb')).toHaveLength(1));
     expect(byTestId(target, 'tab-photos').textContent).toContain('Photos');
 

@@ -8,17 +8,14 @@ import {
   render,
   settle,
   signedIn,
+  typeInto,
+  unmountAll,
   until,
-  type Rendered,
-} from '../testing/render';
+} from '../testing/screen';
 import Retention from './Retention.svelte';
 import Shell from './Shell.svelte';
 
-let rendered: Rendered | null = null;
-afterEach(() => {
-  rendered?.destroy();
-  rendered = null;
-});
+afterEach(unmountAll);
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -36,16 +33,9 @@ async function binnedPatient(fake: FakeBackend, family: string, binnedDaysAgo: n
 async function retentionScreen(prepare?: (fake: FakeBackend) => Promise<void>) {
   const context = await signedIn('ana');
   await prepare?.(context.fake);
-  rendered = render(Retention, {}, context);
-  await until(() => byTestId(rendered?.target ?? document, 'retention-form'));
+  const rendered = render(Retention, {}, context);
+  await until(() => byTestId(rendered.target, 'retention-form'));
   return rendered;
-}
-
-/** Types into an input the way a user does (Svelte listens to `input`). */
-function type(root: ParentNode, testid: string, text: string) {
-  const field = byTestId<HTMLInputElement>(root, testid);
-  field.value = text;
-  field.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 const text = (el: Element) => (el.textContent ?? '').replace(/\s+/g, ' ').trim();
@@ -133,7 +123,7 @@ describe('retention: preview, then apply', () => {
     expect(button(target, 'retention-apply').disabled).toBe(true);
 
     byTestId(target, 'retention-encounters-action-anonymise').click();
-    type(target, 'retention-encounters-years', '12');
+    typeInto(target, 'retention-encounters-years', '12');
     button(target, 'retention-save').click();
     await until(() => byTestId(target, 'retention-saved'));
     expect(fake.state.retention.encounters).toEqual({ years: 12, action: 'anonymise' });
@@ -152,7 +142,7 @@ describe('retention: the policy form', () => {
     byTestId(target, 'retention-audit-on').click();
     await settle();
     expect(byTestId<HTMLInputElement>(target, 'retention-audit-years').value).toBe('6');
-    type(target, 'retention-audit-years', '5');
+    typeInto(target, 'retention-audit-years', '5');
     button(target, 'retention-save').click();
     await settle();
     const field = byTestId<HTMLInputElement>(target, 'retention-audit-years');
@@ -163,7 +153,7 @@ describe('retention: the policy form', () => {
     expect(field.getAttribute('aria-describedby')).toContain('retention-audit-years-error');
     expect(fake.calls).not.toContain('retention_set');
 
-    type(target, 'retention-audit-years', '7');
+    typeInto(target, 'retention-audit-years', '7');
     button(target, 'retention-save').click();
     await until(() => byTestId(target, 'retention-saved'));
     expect(fake.state.retention.audit_entries_years).toBe(7);
@@ -189,10 +179,10 @@ describe('retention: the policy form', () => {
 describe('retention: who sees it', () => {
   it('is in the navigation for administrators only', async () => {
     const admin = await signedIn('ana');
-    rendered = render(Shell, {}, admin);
+    let rendered = render(Shell, {}, admin);
     await settle();
     byTestId(rendered.target, 'nav-retention').click();
-    await until(() => byTestId(rendered?.target ?? document, 'screen-retention'));
+    await until(() => byTestId(rendered.target, 'screen-retention'));
     rendered.destroy();
 
     const clinician = await signedIn('rui');

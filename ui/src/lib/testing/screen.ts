@@ -1,0 +1,46 @@
+/**
+ * What the screen tests share, on top of `./render` (whose other helpers it passes on, so a
+ * test imports from here alone): `render` remembers what it mounts, `unmountAll` takes it
+ * away again (a test file calls `afterEach(unmountAll)`), and `typeInto` types as a user
+ * does. Needs a DOM: start the test file with `// @vitest-environment happy-dom`.
+ */
+import type { Component } from 'svelte';
+
+import type { AppContext } from '../context';
+import type { FakeBackend } from './fakeBackend';
+import { byTestId, render as mount, type Rendered } from './render';
+
+export { allByTestId, byTestId, press, settle, signedIn, until } from './render';
+
+/** Mounted by `render` and not destroyed yet. */
+const mounted = new Set<Rendered>();
+
+/** Mounts `component` with `props` in the app's context, until `unmountAll` (or `destroy`). */
+export function render<P extends Record<string, unknown>>(
+  component: Component<P>,
+  props: P,
+  context: { fake: FakeBackend; app: AppContext },
+): Rendered {
+  const rendered = mount(component, props, context);
+  const tracked: Rendered = {
+    ...rendered,
+    destroy: () => {
+      if (mounted.delete(tracked)) rendered.destroy();
+    },
+  };
+  mounted.add(tracked);
+  return tracked;
+}
+
+/** Destroys everything `render` mounted that is still there: `afterEach(unmountAll)`. */
+export function unmountAll(): void {
+  for (const rendered of [...mounted]) rendered.destroy();
+}
+
+/** Types `text` into the input `testid` the way a user does (Svelte listens to `input`). */
+export function typeInto(root: ParentNode, testid: string, text: string): HTMLInputElement {
+  const field = byTestId<HTMLInputElement>(root, testid);
+  field.value = text;
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+  return field;
+}
