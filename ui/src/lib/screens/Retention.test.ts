@@ -109,6 +109,26 @@ describe('retention: preview, then apply', () => {
     expect(button(target, 'retention-apply').disabled).toBe(false);
   });
 
+  it('names the patient a binned photo belongs to by their human id', async () => {
+    let humanId = '';
+    let photoId = '';
+    const { target } = await retentionScreen(async (fake) => {
+      const patient = await fake.patientCreate({
+        profile: { given_name: 'Ines', family_name: 'Photo', status: 'active' },
+      });
+      humanId = patient.human_id;
+      photoId = fake.addPhoto(patient.id, { deleted_at: daysAgo(45) }).id;
+    });
+    button(target, 'retention-preview').click();
+    await until(() => byTestId(target, 'retention-report'));
+    const rule = byTestId(target, 'retention-report').querySelector<HTMLElement>(
+      '[data-rule="binned_photos"]',
+    );
+    const item = text(byTestId(rule ?? target, 'retention-item'));
+    expect(item).toContain(photoId);
+    expect(item).toContain(`of patient ${humanId}`);
+  });
+
   it('asks for a new preview once the policy changes', async () => {
     const { target, fake } = await retentionScreen(async (fake) => {
       await binnedPatient(fake, 'Old', 45);

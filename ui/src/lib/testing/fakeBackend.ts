@@ -533,7 +533,11 @@ export function createFakeBackend(
     const owned = <T extends { id: string; patient_id: string }>(rows: T[]) =>
       rows
         .filter((x) => !done.has(x.patient_id))
-        .map((x) => ({ id: x.id, human_id: null, patient_id: x.patient_id }));
+        .map((x) => ({
+          id: x.id,
+          human_id: state.patients.find((p) => p.id === x.patient_id)?.human_id ?? null,
+          patient_id: x.patient_id,
+        }));
     const bin = policy.binned_days === null ? null : at - policy.binned_days * 86_400_000;
     if (bin !== null) {
       const items = patients((p) => !!p.deleted_at && ms(p.deleted_at) < bin);
