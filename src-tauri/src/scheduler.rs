@@ -1,12 +1,15 @@
 //! Scheduled backups while the app is unlocked: a thread wakes every minute and, if someone
 //! is signed in, asks core to run the backups that are due (`backup::run_due` decides which,
-//! and does nothing when the schedule is off or the user's role may not back up). It holds
-//! the session's lock only while that runs, so a backup in progress makes commands wait for
-//! it, as a command of the user's own would. Progress and the outcome go to the UI as
-//! `scheduled-backup` events; the Cancel of a running backup (`backup_cancel`) stops it.
+//! and does nothing when the schedule is off or the user's role may not back up). It runs
+//! them on a session of its own beside the user's (`vault::open_alongside`), so the user's
+//! commands go on meanwhile instead of waiting for a large backup. Only one backup runs at
+//! a time: a tick while a backup made now is under way waits for the next minute. Progress
+//! and the outcome go to the UI as `scheduled-backup` events; the Cancel of a running backup
+//! (`backup_cancel`) stops it.
 //!
-//! A scheduled backup does not count as activity: an unattended app still locks itself once
-//! the backup is done.
+//! A scheduled backup does not count as activity: an unattended app locks itself on time.
+//! A backup under way then finishes on its own session, which is dropped (and its keys with
+//! it) when the backup ends.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +19,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tessera_core::Error;
 use tessera_core::backup::{self, Progress, ScheduledRun};
+use tessera_core::vault;
 use ts_rs::TS;
 
 use crate::commands::backups::Throttle;
@@ -57,6 +61,7 @@ pub enum ScheduledBackupEvent {
 pub fn start(app: AppHandle) {
     let state = app.state::<AppState>();
     let unlocked = Arc::clone(&state.unlocked);
+    let running = Arc::clone(&state.backup_running);
     let cancel = Arc::clone(&state.backup_cancel);
     std::thread::spawn(move || {
         let mut failures = Repeats::default();
@@ -65,7 +70,7 @@ pub fn start(app: AppHandle) {
         };
         loop {
             std::thread::sleep(CHECK_EVERY);
-            let outcome = tick(&unlocked, &cancel, &mut |e| emit(&e));
+            let outcome = tick(&unlocked, &running, &cancel, &mut |e| emit(&e));
             if let Some(event) = failures.filter(outcome) {
                 emit(&event);
             }
@@ -73,19 +78,28 @@ pub fn start(app: AppHandle) {
     });
 }
 
-/// One look at the schedule: runs what is due with the open session (if any), reporting
-/// progress to `progress`, and returns the outcome, or `None` when nothing ran.
+/// One look at the schedule: runs what is due beside the open session (if any, and if no
+/// other backup is under way), reporting progress to `progress`, and returns the outcome, or
+/// `None` when nothing ran.
 pub(crate) fn tick(
     unlocked: &Mutex<Option<Unlocked>>,
+    running: &Mutex<()>,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(ScheduledBackupEvent),
 ) -> Option<ScheduledBackupEvent> {
-    let mut guard = state::lock(unlocked);
-    let open = guard.as_mut()?;
+    let _running = running.try_lock().ok()?;
+    let alongside = {
+        let guard = state::lock(unlocked);
+        vault::open_alongside(&guard.as_ref()?.session)
+    };
+    let mut session = match alongside {
+        Ok(session) => session,
+        Err(e) => return Some(failed(e)),
+    };
     cancel.store(false, Ordering::SeqCst);
     let mut throttle = Throttle::default();
     let result = backup::run_due(
-        &mut open.session,
+        &mut session,
         &mut |destination, p| {
             if throttle.due(&p) {
                 progress(ScheduledBackupEvent::Progress {
@@ -96,14 +110,17 @@ pub(crate) fn tick(
         },
         cancel,
     );
-    drop(guard);
     match result {
         Ok(runs) if runs.is_empty() => None,
         Ok(runs) => Some(ScheduledBackupEvent::Finished { runs }),
-        Err(e) => Some(ScheduledBackupEvent::Failed {
-            cancelled: matches!(e, Error::Cancelled),
-            message: e.to_string(),
-        }),
+        Err(e) => Some(failed(e)),
+    }
+}
+
+fn failed(e: Error) -> ScheduledBackupEvent {
+    ScheduledBackupEvent::Failed {
+        cancelled: matches!(e, Error::Cancelled),
+        message: e.to_string(),
     }
 }
 
@@ -205,13 +222,16 @@ mod tests {
 
         // The schedule is off: nothing runs.
         let mut events = Vec::new();
-        assert_eq!(tick(&state, &cancel, &mut |e| events.push(e)), None);
+        assert_eq!(
+            tick(&state, &Mutex::new(()), &cancel, &mut |e| events.push(e)),
+            None
+        );
 
         set_schedule(&state, vec![dest.display().to_string()]);
         let activity =
             |s: &Mutex<Option<Unlocked>>| s.lock().unwrap().as_ref().unwrap().last_activity;
         let before = activity(&state);
-        let outcome = tick(&state, &cancel, &mut |e| events.push(e));
+        let outcome = tick(&state, &Mutex::new(()), &cancel, &mut |e| events.push(e));
         let Some(ScheduledBackupEvent::Finished { runs }) = outcome else {
             panic!("{outcome:?}");
         };
@@ -235,7 +255,7 @@ mod tests {
             "a scheduled backup is not activity"
         );
         assert_eq!(
-            tick(&state, &cancel, &mut |_| {}),
+            tick(&state, &Mutex::new(()), &cancel, &mut |_| {}),
             None,
             "not due again yet"
         );
@@ -247,7 +267,12 @@ mod tests {
         let state = unlocked(&tmp.path().join("vault"));
         let unplugged = tmp.path().join("not-plugged-in");
         set_schedule(&state, vec![unplugged.display().to_string()]);
-        let outcome = tick(&state, &AtomicBool::new(false), &mut |_| {});
+        let outcome = tick(
+            &state,
+            &Mutex::new(()),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
         let Some(ScheduledBackupEvent::Finished { runs }) = outcome else {
             panic!("{outcome:?}");
         };
@@ -261,7 +286,50 @@ mod tests {
         );
 
         *state.lock().unwrap() = None;
-        assert_eq!(tick(&state, &AtomicBool::new(false), &mut |_| {}), None);
+        assert_eq!(
+            tick(
+                &state,
+                &Mutex::new(()),
+                &AtomicBool::new(false),
+                &mut |_| {}
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn the_users_session_stays_free_while_a_scheduled_backup_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("usb");
+        std::fs::create_dir(&dest).unwrap();
+        let state = unlocked(&tmp.path().join("vault"));
+        set_schedule(&state, vec![dest.display().to_string()]);
+        let running = Mutex::new(());
+        let mut written = None;
+        let outcome = tick(&state, &running, &AtomicBool::new(false), &mut |_| {
+            // The user registers a patient in the middle of the backup.
+            if written.is_none() {
+                let mut guard = state.try_lock().expect("the session is not held");
+                let session = &mut guard.as_mut().unwrap().session;
+                let profile = tessera_core::patients::Profile::named("Ines", "During");
+                written = Some(tessera_core::patients::create(session, profile).unwrap());
+                assert!(running.try_lock().is_err(), "the backup holds its slot");
+            }
+        });
+        let Some(ScheduledBackupEvent::Finished { runs }) = outcome else {
+            panic!("{outcome:?}");
+        };
+        let record = runs[0].backup.as_ref().expect("the backup was made");
+        assert_eq!(record.status, "ok");
+        assert!(written.is_some(), "progress was reported during the backup");
+
+        // While a backup made now holds the slot, the schedule waits.
+        let held = running.lock().unwrap();
+        assert_eq!(
+            tick(&state, &running, &AtomicBool::new(false), &mut |_| {}),
+            None
+        );
+        drop(held);
     }
 
     #[test]

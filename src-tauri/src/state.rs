@@ -47,6 +47,8 @@ pub struct AppState {
     /// Set to stop the backup under way (made now or by the schedule); each backup clears it
     /// when it starts.
     pub(crate) backup_cancel: Arc<AtomicBool>,
+    /// Held by the backup under way: one at a time, whoever started it.
+    pub(crate) backup_running: Arc<Mutex<()>>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             auto_lock_override,
             unlocked: Arc::new(Mutex::new(None)),
             backup_cancel: Arc::new(AtomicBool::new(false)),
+            backup_running: Arc::new(Mutex::new(())),
         }
     }
 

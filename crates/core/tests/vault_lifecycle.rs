@@ -464,3 +464,59 @@ fn a_damaged_page_is_reported_as_corruption() {
         }
     }
 }
+
+#[test]
+fn a_session_alongside_acts_for_the_same_person_in_the_same_session_and_keeps_the_vault_in_use() {
+    let f = fixture();
+    let mut first = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    let mut alongside = vault::open_alongside(&first).unwrap();
+    assert_eq!(alongside.actor(), first.actor());
+    // Both write, one after the other, on their own connections.
+    add_user(&mut alongside, "bea", Role::Clinician, "bea passphrase 12");
+    add_user(&mut first, "cid", Role::Clinician, "cid passphrase 12");
+    let entries = audit::list(
+        &mut first,
+        &AuditFilter {
+            action: Some("staff.add".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // The vault's creation added the admin; then bea (alongside) and cid (first).
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(entries[1].session_id, entries[2].session_id);
+    assert_eq!(entries[1].actor, entries[2].actor);
+    // Nothing like a sign-in was recorded for it.
+    let opened = audit::list(
+        &mut first,
+        &AuditFilter {
+            action: Some("session.open".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(opened.len(), 1);
+    drop(first);
+    // The vault stays in use (a restore would wait) until the second goes too.
+    assert!(matches!(
+        tessera_core::backup::restore(
+            &tessera_core::backup::RestoreOptions {
+                file: f.dir.join("none.age"),
+                target: f.dir.clone(),
+                dry_run: false,
+            },
+            &tessera_core::backup::Decryption::Passphrase("unused passphrase".to_owned().into()),
+            &Credentials::Password {
+                username: "ana",
+                password: ADMIN_PW,
+            },
+        ),
+        Err(Error::VaultInUse)
+    ));
+    drop(alongside);
+    assert!(
+        audit::verify(&mut login(&f.dir, "ana", ADMIN_PW).unwrap())
+            .unwrap()
+            .ok
+    );
+}

@@ -9,12 +9,13 @@
 //! no session may hold open, so it signs out first.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use tauri::State;
 use tauri::ipc::Channel;
+use tessera_core::Error;
 use tessera_core::backup::{
     self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Decryption, Encryption,
     Progress, PruneReport, RestoreOptions, RestoreReport, Trigger, VerifyReport,
@@ -89,8 +90,14 @@ pub async fn backup_create(
         trigger: Trigger::Manual,
     };
     let cancel = Arc::clone(&state.backup_cancel);
+    let running = Arc::clone(&state.backup_running);
     state
         .with_session(move |s| {
+            let _running = running.try_lock().map_err(|_| {
+                Error::Conflict(
+                    "a scheduled backup is under way; try again when it has finished".into(),
+                )
+            })?;
             cancel.store(false, Ordering::SeqCst);
             let mut throttle = Throttle::default();
             backup::create(
@@ -179,10 +186,14 @@ pub async fn backup_restore(
         touch(&state);
         return Ok(report);
     }
-    // A backup under way is about to be replaced: stop it rather than wait for it.
+    // A backup under way is about to be replaced: stop it rather than wait for it to finish,
+    // then wait for it to stop (a scheduled one runs on a session of its own, which keeps
+    // the vault in use until it ends).
     state.backup_cancel.store(true, Ordering::SeqCst);
     let unlocked = Arc::clone(&state.unlocked);
+    let running = Arc::clone(&state.backup_running);
     blocking(move || {
+        let _no_backup = running.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(open) = state::lock(&unlocked).take() else {
             return Err(ApiError::no_session());
         };

@@ -428,6 +428,40 @@ pub(crate) fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Re
     Ok(())
 }
 
+/// A second session on `session`'s vault, for the same person, on a connection of its own:
+/// for work that runs beside the first without holding it (the app's scheduled backups), so
+/// the first stays free for the user. Not a sign-in: nothing is recorded, and its entries
+/// carry the first's session id. It keeps the vault marked in use (a restore waits) until
+/// dropped.
+pub fn open_alongside(session: &Session) -> Result<Session> {
+    let paths = session.paths.clone();
+    let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
+    // Not `database::open`: the vault was checked when the first session opened it, and
+    // that check reads vault.db through a second file handle, whose closing would drop the
+    // SQLite locks the first session's connection holds (POSIX locks are per process).
+    let conn = rusqlite::Connection::open_with_flags(
+        paths.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let data_key = SecretKey::from_bytes(*session.data_key.expose());
+    database::apply_key(
+        &conn,
+        &crypto::derive_subkey(&data_key, &session.vault_id, Subkey::Database),
+    )?;
+    database::configure(&conn)?;
+    check_vault_id(&conn, &session.vault_id)?;
+    let mut alongside = start_session(
+        paths,
+        session.vault_id,
+        conn,
+        data_key,
+        session.actor.clone(),
+        in_use,
+    );
+    alongside.session_id = session.session_id;
+    Ok(alongside)
+}
+
 fn start_session(
     paths: VaultPaths,
     vault_id: Uuid,
