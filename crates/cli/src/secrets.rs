@@ -44,9 +44,19 @@ pub fn new_password(for_whom: &str) -> Result<Zeroizing<String>> {
 /// The passphrase of a backup being written: `TESSERA_BACKUP_PASSPHRASE`, or a prompt asked
 /// twice (a mistyped passphrase would make the backup useless).
 pub fn new_backup_passphrase() -> Result<Zeroizing<String>> {
-    match from_env(BACKUP_VAR) {
+    new_passphrase(BACKUP_VAR, "the backup")
+}
+
+/// The passphrase of an encrypted export: `TESSERA_EXPORT_PASSPHRASE`, or a prompt asked
+/// twice.
+pub fn new_export_passphrase() -> Result<Zeroizing<String>> {
+    new_passphrase("TESSERA_EXPORT_PASSPHRASE", "the export")
+}
+
+fn new_passphrase(var: &str, for_whom: &str) -> Result<Zeroizing<String>> {
+    match from_env(var) {
         Some(value) => Ok(value),
-        None => prompt_twice(BACKUP_VAR, "the backup"),
+        None => prompt_twice(var, for_whom),
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
-use common::{ADMIN_PW, TestVault, output, stderr};
+use common::{ADMIN_PW, TestVault, age_keygen, output, stderr};
 use image::RgbImage;
 use serde_json::Value;
 
@@ -63,20 +63,6 @@ fn backups_in(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// A new age identity written to `path` by the standard `age-keygen`; returns the path and
-/// its public key.
-fn age_keygen(path: &Path) -> (PathBuf, String) {
-    let keygen = Process::new("age-keygen")
-        .arg("-o")
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(keygen.status.success());
-    let public = String::from_utf8(keygen.stderr).unwrap();
-    let public = public.trim().trim_start_matches("Public key: ").to_owned();
-    (path.to_path_buf(), public)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestVault, stderr};
+use common::{TestVault, age_keygen, stderr};
 
 fn add_patient(v: &TestVault) -> String {
     let out = v.json(v.admin().args([
@@ -84,6 +84,56 @@ fn subject_export_writes_a_tar_once() {
         1,
     );
     assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn an_encrypted_subject_export_opens_with_the_standard_age_only() {
+    let v = TestVault::new();
+    let hid = add_patient(&v);
+    let out = v.file("subject.tar.age");
+    let err = stderr(
+        v.admin()
+            .env("TESSERA_EXPORT_PASSPHRASE", "too short")
+            .args(["patient", "subject-export", &hid, "--encrypt", "--out"])
+            .arg(&out),
+        1,
+    );
+    assert!(err.contains("at least 12 characters"), "{err}");
+    assert!(!out.exists());
+
+    let (key, public) = age_keygen(&v.file("key.txt"));
+    v.json(
+        v.admin()
+            .args([
+                "patient",
+                "subject-export",
+                &hid,
+                "--recipient",
+                &public,
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(!bytes.windows(9).any(|w| w == b"Zephyrine"));
+    let age = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(age.status.success());
+    let plain = v.file("subject.tar");
+    std::fs::write(&plain, &age.stdout).unwrap();
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    assert!(listing.lines().any(|l| l == "record.json"), "{listing}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Subject access export: everything the vault holds on one patient, in one archive.
 //!
-//! A plain tar file (readable by any tar tool, no lock-in) with:
+//! A plain tar file (readable by any tar tool, no lock-in), optionally inside an `age` file
+//! (a passphrase or public keys, as backups are; `age -d` opens it), with:
 //! - `README.txt`: what the archive is and what each member holds;
 //! - `record.json`: the profile, every visit, every narrative with all its revisions, every
 //!   consent decision, each photo's record, and the patient's audit trail (who read or
@@ -13,7 +14,7 @@
 //! Admins only: the archive holds private photos and the names of the staff in the trail.
 
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, Change};
+use crate::backup::Encryption;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::media::{self, blob_id};
@@ -52,8 +54,18 @@ pub struct SubjectExport {
 }
 
 /// Writes everything held on `patient` (id or human id) to a tar archive at `out`, which
-/// must not exist yet. Admins only.
-pub fn subject_export(session: &mut Session, patient: &str, out: &Path) -> Result<SubjectExport> {
+/// must not exist yet; with `encryption`, the archive is an `age` file around the tar (the
+/// standard `age` tool opens it), so the record does not lie in the clear on a drive on its
+/// way to the patient. Admins only.
+pub fn subject_export(
+    session: &mut Session,
+    patient: &str,
+    out: &Path,
+    encryption: Option<&Encryption>,
+) -> Result<SubjectExport> {
+    if let Some(encryption) = encryption {
+        encryption.check()?;
+    }
     if out.exists() {
         return Err(Error::Conflict(format!(
             "{} already exists; choose a new file name",
@@ -114,11 +126,11 @@ pub fn subject_export(session: &mut Session, patient: &str, out: &Path) -> Resul
         Uuid::now_v7().simple()
     ));
     let result = (|| {
-        write_archive(session, &tmp, &record, &photos)?;
+        write_archive(session, &tmp, &record, &photos, encryption)?;
         let (sha256, bytes) = hash_file(&tmp)?;
         session.write(Action::PatientSubjectExport, |w| {
             w.record(Change::new("patient", Some(&patient_id)).after(json!({
-                "format": "tar",
+                "format": if encryption.is_some() { "tar.age" } else { "tar" },
                 "sha256": sha256,
                 "bytes": bytes,
                 "photos": photos.len(),
@@ -171,12 +183,39 @@ fn write_archive(
     path: &Path,
     record: &serde_json::Value,
     photos: &[(String, String)],
+    encryption: Option<&Encryption>,
 ) -> Result<()> {
-    let file = fsutil::create_private_file(path)?;
+    let failed = || Error::io(format!("cannot write {}", path.display()));
+    let file = BufWriter::new(fsutil::create_private_file(path)?);
+    let file = match encryption {
+        None => write_tar(session, file, path, record, photos)?,
+        Some(encryption) => {
+            let age = encryption
+                .encryptor()?
+                .wrap_output(file)
+                .map_err(failed())?;
+            write_tar(session, age, path, record, photos)?
+                .finish()
+                .map_err(failed())?
+        }
+    };
+    let file = file.into_inner().map_err(|e| failed()(e.into_error()))?;
+    file.sync_all().map_err(failed())?;
+    Ok(())
+}
+
+/// The archive's members, written through `out`, which is handed back.
+fn write_tar<W: Write>(
+    session: &Session,
+    out: W,
+    path: &Path,
+    record: &serde_json::Value,
+    photos: &[(String, String)],
+) -> Result<W> {
     let io = |what: &str| Error::io(format!("cannot write {what} to {}", path.display()));
-    let mut tar = tar::Builder::new(BufWriter::new(file));
+    let mut tar = tar::Builder::new(out);
     let mtime = (clock::now_ms() / 1000).max(0) as u64;
-    let append = |tar: &mut tar::Builder<BufWriter<File>>, name: &str, data: &[u8]| {
+    let append = |tar: &mut tar::Builder<W>, name: &str, data: &[u8]| {
         let mut header = tar::Header::new_ustar();
         header.set_size(data.len() as u64);
         header.set_mode(0o600);
@@ -191,13 +230,7 @@ fn write_archive(
         let bytes = session.media.blobs.get(&blob_id(id)?)?;
         append(&mut tar, &member_name(id, format), &bytes)?;
     }
-    let writer = tar.into_inner().map_err(io("the archive's end"))?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()))(e.into_error()))?;
-    file.sync_all()
-        .map_err(Error::io(format!("cannot write {}", path.display())))?;
-    Ok(())
+    tar.into_inner().map_err(io("the archive's end"))
 }
 
 fn hash_file(path: &Path) -> Result<(String, u64)> {

@@ -10,6 +10,7 @@ use std::io::Read;
 use common::Vault;
 use image::{ImageEncoder, RgbImage};
 use tessera_core::audit::{self, AuditFilter};
+use tessera_core::backup::{Encryption, SecretString};
 use tessera_core::encounters::{self, NewEncounter};
 use tessera_core::media::{self, ImportOptions, ImportSource, Privacy, Variant};
 use tessera_core::narratives::{self, NewNarrative};
@@ -68,7 +69,7 @@ fn the_archive_holds_the_whole_record_and_the_photos() {
         .bytes;
 
     let out = v.dir.with_file_name("maria.tar");
-    let export = subject_export(&mut s, &p.human_id, &out).unwrap();
+    let export = subject_export(&mut s, &p.human_id, &out, None).unwrap();
     assert_eq!(
         (export.photos, export.patient_id.as_str()),
         (1, p.id.as_str())
@@ -77,15 +78,7 @@ fn the_archive_holds_the_whole_record_and_the_photos() {
     assert_eq!(export.bytes, bytes.len() as u64);
     assert_eq!(export.sha256, data_encoding_hex(&crypto::sha256(&[&bytes])));
 
-    let mut members = BTreeMap::new();
-    let mut archive = tar::Archive::new(bytes.as_slice());
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        members.insert(name, data);
-    }
+    let members = members_of(&bytes);
     let photo_member = format!("photos/{}.jpg", photo.id);
     assert_eq!(
         members.keys().cloned().collect::<Vec<_>>(),
@@ -130,7 +123,7 @@ fn the_archive_holds_the_whole_record_and_the_photos() {
 
     // An existing file is not overwritten.
     assert!(matches!(
-        subject_export(&mut s, &p.id, &out),
+        subject_export(&mut s, &p.id, &out, None),
         Err(Error::Conflict(_))
     ));
 }
@@ -144,10 +137,74 @@ fn only_admins_export_a_subject() {
     let mut clinician = v.staff("cleo", Role::Clinician);
     let out = v.dir.with_file_name("x.tar");
     assert!(matches!(
-        subject_export(&mut clinician, &p.id, &out),
+        subject_export(&mut clinician, &p.id, &out, None),
         Err(Error::Denied { .. })
     ));
     assert!(!out.exists());
+}
+
+/// A tar archive's members, by name.
+fn members_of(tar_bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut members = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar_bytes);
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        members.insert(name, data);
+    }
+    members
+}
+
+#[test]
+fn an_encrypted_archive_opens_with_its_passphrase_and_shows_nothing_without_it() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patients::create(&mut s, Profile::named("Zelinda", "Quarrington")).unwrap();
+
+    // Too short a passphrase: refused before anything is written.
+    let out = v.dir.with_file_name("zelinda.tar.age");
+    let short = Encryption::Passphrase(SecretString::from("short".to_owned()));
+    assert!(matches!(
+        subject_export(&mut s, &p.id, &out, Some(&short)),
+        Err(Error::Invalid { .. })
+    ));
+    assert!(!out.exists());
+
+    let passphrase = "a passphrase for the patient";
+    let encryption = Encryption::Passphrase(SecretString::from(passphrase.to_owned()));
+    let export = subject_export(&mut s, &p.id, &out, Some(&encryption)).unwrap();
+    let sealed = std::fs::read(&out).unwrap();
+    assert_eq!(export.bytes, sealed.len() as u64);
+    assert!(sealed.starts_with(b"age-encryption.org/v1"));
+    for clear in ["Zelinda", "Quarrington", p.human_id.as_str(), "record.json"] {
+        assert!(
+            !sealed.windows(clear.len()).any(|w| w == clear.as_bytes()),
+            "{clear} is in the clear"
+        );
+    }
+
+    let decryptor = age::Decryptor::new(sealed.as_slice()).unwrap();
+    let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
+    let mut plain = Vec::new();
+    decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap()
+        .read_to_end(&mut plain)
+        .unwrap();
+    let members = members_of(&plain);
+    let record: serde_json::Value = serde_json::from_slice(&members["record.json"]).unwrap();
+    assert_eq!(record["patient"]["family_name"], "Quarrington");
+    let entries = audit::list(
+        &mut s,
+        &AuditFilter {
+            action: Some("patient.subject_export".into()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(entries[0].after.as_ref().unwrap()["format"], "tar.age");
 }
 
 fn data_encoding_hex(bytes: &[u8]) -> String {

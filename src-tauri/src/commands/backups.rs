@@ -267,7 +267,8 @@ fn invalid(field: &str, message: &str) -> ApiError {
 }
 
 /// A secret as typed: empty means not given. Not trimmed (spaces may be part of it).
-fn given(secret: Option<String>) -> Option<String> {
+/// A secret typed in a form: an empty field is none.
+pub(crate) fn given(secret: Option<String>) -> Option<String> {
     secret.filter(|s| !s.is_empty())
 }
 

@@ -2,11 +2,12 @@
 //! access export (everything held, in one archive). Admins only, decided in core.
 
 use tauri::State;
+use tessera_core::backup::Encryption;
 use tessera_core::erasure::{self, ErasureMode, ErasureReport};
 use tessera_core::subject_export::{self, SubjectExport};
 
 use crate::api_error::ApiError;
-use crate::commands::backups::typed_path;
+use crate::commands::backups::{given, typed_path};
 use crate::state::AppState;
 
 /// Erases `patient` (id or human id): every row removed, or the record anonymised. The admin
@@ -25,15 +26,20 @@ pub async fn patient_erase(
 }
 
 /// Writes everything held on `patient` to a new tar archive at `out`, a file path typed by
-/// the user (`~` is the home directory; an existing file is refused).
+/// the user (`~` is the home directory; an existing file is refused); with a `passphrase`,
+/// inside an age file (core wants 12 characters).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn patient_subject_export(
     state: State<'_, AppState>,
     patient: String,
     out: String,
+    passphrase: Option<String>,
 ) -> Result<SubjectExport, ApiError> {
     let out = typed_path("out", &out)?;
+    let encryption = given(passphrase).map(|p| Encryption::Passphrase(p.into()));
     state
-        .with_session(move |s| subject_export::subject_export(s, &patient, &out))
+        .with_session(move |s| {
+            subject_export::subject_export(s, &patient, &out, encryption.as_ref())
+        })
         .await
 }

@@ -73,6 +73,13 @@ pub enum PatientCommand {
         /// The archive to write (must not exist).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Encrypt the archive with age to a passphrase (from TESSERA_EXPORT_PASSPHRASE or a
+        /// prompt, at least 12 characters); `age -d` opens it.
+        #[arg(long, conflicts_with = "recipient")]
+        encrypt: bool,
+        /// Encrypt the archive to this age public key (age1…) instead; may be repeated.
+        #[arg(long, value_name = "KEY")]
+        recipient: Vec<String>,
     },
 }
 

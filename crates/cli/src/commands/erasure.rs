@@ -4,12 +4,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use tessera_core::backup::{Encryption, SecretString};
 use tessera_core::erasure::{self, ErasureMode};
 use tessera_core::subject_export;
 
 use crate::args::Cli;
 use crate::output;
-use crate::secrets::UsageError;
+use crate::secrets::{self, UsageError};
 
 pub fn erase(cli: &Cli, patient: &str, anonymise: bool, yes: bool) -> Result<()> {
     let mode = if anonymise {
@@ -70,8 +71,30 @@ fn confirm(patient: &str, mode: ErasureMode) -> Result<()> {
     Ok(())
 }
 
-pub fn subject_export(cli: &Cli, patient: &str, out: &Path) -> Result<()> {
-    let export = subject_export::subject_export(&mut super::unlock(cli)?, patient, out)?;
+pub fn subject_export(
+    cli: &Cli,
+    patient: &str,
+    out: &Path,
+    encrypt: bool,
+    recipients: &[String],
+) -> Result<()> {
+    // Asked before signing in, as the erasure's confirmation is.
+    let encryption = if !recipients.is_empty() {
+        Some(Encryption::recipients(recipients)?)
+    } else if encrypt {
+        let passphrase = secrets::new_export_passphrase()?;
+        Some(Encryption::Passphrase(SecretString::from(
+            passphrase.as_str().to_owned(),
+        )))
+    } else {
+        None
+    };
+    let export = subject_export::subject_export(
+        &mut super::unlock(cli)?,
+        patient,
+        out,
+        encryption.as_ref(),
+    )?;
     output::emit(cli.json, &export, |e| {
         println!("{}", e.path.display());
         eprintln!(

@@ -53,9 +53,12 @@ pub fn run(cli: &Cli, command: &PatientCommand) -> Result<()> {
             anonymise,
             yes,
         } => super::erasure::erase(cli, patient, *anonymise, *yes),
-        PatientCommand::SubjectExport { patient, out } => {
-            super::erasure::subject_export(cli, patient, out)
-        }
+        PatientCommand::SubjectExport {
+            patient,
+            out,
+            encrypt,
+            recipient,
+        } => super::erasure::subject_export(cli, patient, out, *encrypt, recipient),
         PatientCommand::Restore { patient } => {
             let patient = patients::restore(&mut super::unlock(cli)?, patient)?;
             output::emit(cli.json, &patient, |p| {

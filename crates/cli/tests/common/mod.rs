@@ -15,6 +15,20 @@ pub struct TestVault {
     pub recovery_key: String,
 }
 
+/// A new age identity written to `path` by the standard `age-keygen`; returns the path and
+/// its public key.
+pub fn age_keygen(path: &Path) -> (PathBuf, String) {
+    let keygen = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success());
+    let public = String::from_utf8(keygen.stderr).unwrap();
+    let public = public.trim().trim_start_matches("Public key: ").to_owned();
+    (path.to_path_buf(), public)
+}
+
 /// A `tessera` command with a clean environment, pointed at `dir`.
 pub fn tessera(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("tessera").unwrap();
@@ -24,6 +38,7 @@ pub fn tessera(dir: &Path) -> Command {
         "TESSERA_NEW_PASSWORD",
         "TESSERA_RECOVERY_KEY",
         "TESSERA_BACKUP_PASSPHRASE",
+        "TESSERA_EXPORT_PASSPHRASE",
     ] {
         cmd.env_remove(var);
     }

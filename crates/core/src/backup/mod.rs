@@ -86,7 +86,7 @@ impl Encryption {
         }
     }
 
-    fn encryptor(&self) -> Result<age::Encryptor> {
+    pub(crate) fn encryptor(&self) -> Result<age::Encryptor> {
         match self {
             Encryption::Passphrase(p) => Ok(age::Encryptor::with_user_passphrase(p.clone())),
             Encryption::Recipients(keys) => {
