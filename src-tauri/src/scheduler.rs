@@ -87,7 +87,7 @@ pub(crate) fn tick(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(ScheduledBackupEvent),
 ) -> Option<ScheduledBackupEvent> {
-    let _running = running.try_lock().ok()?;
+    let _running = state::try_backup_slot(running)?;
     let alongside = {
         let guard = state::lock(unlocked);
         vault::open_alongside(&guard.as_ref()?.session)

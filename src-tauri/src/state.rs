@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -122,6 +122,16 @@ where
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the task failed: {e}")))?
+}
+
+/// Takes the backup slot if no backup holds it. A backup that panicked leaves it poisoned,
+/// yet free: the next one may run.
+pub(crate) fn try_backup_slot(running: &Mutex<()>) -> Option<MutexGuard<'_, ()>> {
+    match running.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// Locks the session slot. A command that panicked while holding it leaves it poisoned; the

@@ -93,7 +93,7 @@ pub async fn backup_create(
     let running = Arc::clone(&state.backup_running);
     state
         .with_session(move |s| {
-            let _running = running.try_lock().map_err(|_| {
+            let _running = state::try_backup_slot(&running).ok_or_else(|| {
                 Error::Conflict(
                     "a scheduled backup is under way; try again when it has finished".into(),
                 )
