@@ -93,8 +93,16 @@ export interface Backend {
     mode: ErasureMode;
     confirmation: string;
   }): Promise<ErasureReport>;
-  /** Writes everything held on a patient to a new tar file at `out`, a full path (admins). */
-  patientSubjectExport(args: { patient: string; out: string }): Promise<SubjectExport>;
+  /**
+   * Writes everything held on a patient to a new tar file at `out`, a full path (admins);
+   * with a `passphrase` (12 characters at least), an age file around the tar (`age -d`
+   * opens it). Without one, or an empty one, a plain tar.
+   */
+  patientSubjectExport(args: {
+    patient: string;
+    out: string;
+    passphrase?: string;
+  }): Promise<SubjectExport>;
 
   /** The vault's retention policy (admins). */
   retentionGet(): Promise<RetentionPolicy>;

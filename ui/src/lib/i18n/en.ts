@@ -739,12 +739,24 @@ export const en = {
     'Writes one file with the profile, every visit, every narrative with all its versions, consents, each photo (private ones too) and the record’s audit trail: who read or changed what, and when. It is a plain tar archive any computer can open.',
   'subjectExport.warning':
     'The file is not encrypted: keep it somewhere safe and hand it over securely. The export is recorded in the audit log with its SHA-256 fingerprint.',
+  'subjectExport.warningEncrypted':
+    'The file is encrypted with the passphrase typed below. The export is recorded in the audit log with its SHA-256 fingerprint.',
   'subjectExport.path': 'File to write',
   'subjectExport.pathHint':
     'The full path of a new file, e.g. /media/usb/{id}.tar (~ is your home folder). An existing file is never replaced.',
+  'subjectExport.pathHintEncrypted':
+    'The full path of a new file (~ is your home folder), best ending in .tar.age since it is encrypted, e.g. {example}. An existing file is never replaced.',
+  'subjectExport.encrypt': 'Encrypt with a passphrase',
+  'subjectExport.encryptHint':
+    'The patient will need the passphrase and the age tool (or any age-compatible app) to open the file: give them the passphrase separately from the file.',
+  'subjectExport.passphrase': 'Passphrase',
+  'subjectExport.passphraseHint': 'At least {min} characters.',
+  'subjectExport.passphraseAgain': 'Type the passphrase again',
   'subjectExport.submit': 'Export',
   'subjectExport.running': 'Writing the file…',
   'subjectExport.done': 'Written to {path}.',
+  'subjectExport.doneEncrypted':
+    'It is encrypted: it opens with age -d (or any age-compatible app) and the passphrase. Give the passphrase to the patient separately, not with the file.',
   'subjectExport.details':
     '{size}; 1 photo; {entries} audit entries.||{size}; {count} photos; {entries} audit entries.',
   'subjectExport.sha': 'SHA-256 fingerprint (as recorded in the audit log):',

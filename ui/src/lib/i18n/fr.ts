@@ -756,12 +756,24 @@ export const fr: Record<MessageKey, string> = {
     'Écrit un fichier avec le profil, chaque consultation, chaque récit avec toutes ses versions, les consentements, chaque photo (privées comprises) et la piste d’audit du dossier : qui a lu ou modifié quoi, et quand. C’est une simple archive tar que tout ordinateur sait ouvrir.',
   'subjectExport.warning':
     'Le fichier n’est pas chiffré : conservez-le en lieu sûr et remettez-le de façon sécurisée. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
+  'subjectExport.warningEncrypted':
+    'Le fichier est chiffré avec la phrase secrète saisie ci-dessous. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
   'subjectExport.path': 'Fichier à écrire',
   'subjectExport.pathHint':
     'Le chemin complet d’un nouveau fichier, par ex. /media/usb/{id}.tar (~ est votre dossier personnel). Un fichier existant n’est jamais remplacé.',
+  'subjectExport.pathHintEncrypted':
+    'Le chemin complet d’un nouveau fichier (~ est votre dossier personnel), de préférence terminé par .tar.age puisqu’il est chiffré, par ex. {example}. Un fichier existant n’est jamais remplacé.',
+  'subjectExport.encrypt': 'Chiffrer avec une phrase secrète',
+  'subjectExport.encryptHint':
+    'Le patient aura besoin de la phrase secrète et de l’outil age (ou d’une application compatible avec age) pour ouvrir le fichier : donnez-lui la phrase secrète séparément du fichier.',
+  'subjectExport.passphrase': 'Phrase secrète',
+  'subjectExport.passphraseHint': 'Au moins {min} caractères.',
+  'subjectExport.passphraseAgain': 'Saisissez de nouveau la phrase secrète',
   'subjectExport.submit': 'Exporter',
   'subjectExport.running': 'Écriture du fichier…',
   'subjectExport.done': 'Écrit dans {path}.',
+  'subjectExport.doneEncrypted':
+    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète. Donnez la phrase secrète au patient séparément, pas avec le fichier.',
   'subjectExport.details':
     '{size} ; {count} photo ; {entries} entrées du journal d’audit.||{size} ; {count} photos ; {entries} entrées du journal d’audit.',
   'subjectExport.sha': 'Empreinte SHA-256 (telle qu’inscrite au journal d’audit) :',

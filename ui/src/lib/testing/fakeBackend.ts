@@ -84,8 +84,8 @@ export type FakeBackend = Backend & {
     missingFolders: string[];
     backupCancelled: boolean;
     retention: RetentionPolicy;
-    /** Files written by the subject access export, by path. */
-    exports: Set<string>;
+    /** Files written by the subject access export, by path: the passphrase, or null. */
+    exports: Map<string, string | null>;
   };
 };
 
@@ -221,7 +221,7 @@ export function createFakeBackend(
       audit_entries_years: null,
       binned_days: 30,
     },
-    exports: new Set(),
+    exports: new Map(),
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -817,17 +817,20 @@ export function createFakeBackend(
       adminFor('erase patients');
       return eraseIn(p, mode, 'request');
     },
-    async patientSubjectExport({ patient, out }) {
+    async patientSubjectExport({ patient, out, passphrase }) {
       calls.push('patient_subject_export');
       const path = fullPath('out', out.replace(/^~(?=\/|$)/, '/home/demo'));
+      // Like the shell: an empty passphrase is none (a plain tar); core wants 12 characters.
+      const key = passphrase || null;
+      if (key && [...key].length < 12) invalid('passphrase', 'use at least 12 characters');
       adminFor('export everything held on a patient');
       const p = findPatient(patient);
       if (state.exports.has(path))
         fail('conflict', `${path} already exists; choose a new file name`);
-      state.exports.add(path);
+      state.exports.set(path, key);
       const trail = trailOf(p.id);
       const photos = state.photos.filter((x) => x.photo.patient_id === p.id).length;
-      audit('patient.subject_export', 'patient', p.id, { path });
+      audit('patient.subject_export', 'patient', p.id, { path, format: key ? 'tar.age' : 'tar' });
       return {
         path,
         sha256: 'ab'.repeat(32),
