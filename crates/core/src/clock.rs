@@ -17,6 +17,15 @@ pub fn to_rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// `20261123T221500123Z`: an RFC 3339 time with only its letters and digits, for file
+/// names (sorts by time, no characters a filesystem may refuse).
+pub fn file_stamp(ms: i64) -> String {
+    to_rfc3339(ms)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
 /// Today's date in UTC.
 pub fn today_utc() -> time::Date {
     OffsetDateTime::now_utc().date()

@@ -3,6 +3,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
 
@@ -30,6 +31,30 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Whether nobody has written `path` for `age` (false when that cannot be told).
+pub(crate) fn older_than(path: &Path, age: Duration) -> bool {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|elapsed| elapsed >= age)
+}
+
+/// Removes the files in `dir` whose names `matches` and that nobody has written for
+/// `age`: what a killed process left behind, once no live one can still be writing it.
+/// Best effort: what cannot be read or removed stays for the next sweep.
+pub(crate) fn remove_stale_files(dir: &Path, age: Duration, matches: impl Fn(&str) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if matches(&entry.file_name().to_string_lossy()) && older_than(&path, age) {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
 /// Flushes a directory's entries (new names, renames) to disk.

@@ -13,17 +13,16 @@
 //! export. The export is audited as `patient.subject_export` with the archive's SHA-256.
 //! Admins only: the archive holds private photos and the names of the staff in the trail.
 
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, Change};
-use crate::backup::Encryption;
+use crate::backup::io::Hashing;
+use crate::backup::{Encryption, format};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::media::{self, blob_id};
@@ -126,8 +125,7 @@ pub fn subject_export(
         Uuid::now_v7().simple()
     ));
     let result = (|| {
-        write_archive(session, &tmp, &record, &photos, encryption)?;
-        let (sha256, bytes) = hash_file(&tmp)?;
+        let (sha256, bytes) = write_archive(session, &tmp, &record, &photos, encryption)?;
         session.write(Action::PatientSubjectExport, |w| {
             w.record(Change::new("patient", Some(&patient_id)).after(json!({
                 "format": if encryption.is_some() { "tar.age" } else { "tar" },
@@ -178,15 +176,17 @@ photos/      each photo as stored, with its camera and location metadata removed
 Times are UTC, in RFC 3339. The archive's SHA-256 is recorded in the vault's audit log.
 ";
 
+/// Writes the archive (encrypted if asked) and returns the file's SHA-256 (hex) and size,
+/// hashed as it is written.
 fn write_archive(
     session: &Session,
     path: &Path,
     record: &serde_json::Value,
     photos: &[(String, String)],
     encryption: Option<&Encryption>,
-) -> Result<()> {
+) -> Result<(String, u64)> {
     let failed = || Error::io(format!("cannot write {}", path.display()));
-    let file = BufWriter::new(fsutil::create_private_file(path)?);
+    let file = Hashing::new(BufWriter::new(fsutil::create_private_file(path)?));
     let file = match encryption {
         None => write_tar(session, file, path, record, photos)?,
         Some(encryption) => {
@@ -199,9 +199,10 @@ fn write_archive(
                 .map_err(failed())?
         }
     };
+    let (file, bytes, sha256) = file.into_parts();
     let file = file.into_inner().map_err(|e| failed()(e.into_error()))?;
     file.sync_all().map_err(failed())?;
-    Ok(())
+    Ok((sha256, bytes))
 }
 
 /// The archive's members, written through `out`, which is handed back.
@@ -216,10 +217,7 @@ fn write_tar<W: Write>(
     let mut tar = tar::Builder::new(out);
     let mtime = (clock::now_ms() / 1000).max(0) as u64;
     let append = |tar: &mut tar::Builder<W>, name: &str, data: &[u8]| {
-        let mut header = tar::Header::new_ustar();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o600);
-        header.set_mtime(mtime);
+        let mut header = format::file_header(data.len() as u64, mtime);
         tar.append_data(&mut header, name, data).map_err(io(name))
     };
     append(&mut tar, "README.txt", README.as_bytes())?;
@@ -231,23 +229,4 @@ fn write_tar<W: Write>(
         append(&mut tar, &member_name(id, format), &bytes)?;
     }
     tar.into_inner().map_err(io("the archive's end"))
-}
-
-fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let mut file =
-        File::open(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(Error::io(format!("cannot read {}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        total += n as u64;
-    }
-    Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), total))
 }

@@ -302,10 +302,7 @@ fn in_destination(e: Error, destination: &Path) -> Error {
 /// `tessera-backup-20261123T221500Z-0f3a9c1e-full.age`: sorts by time, says what it is,
 /// and opens with `age -d`.
 fn file_name(started_ms: i64, id: &Uuid, kind: Kind) -> String {
-    let stamp: String = clock::to_rfc3339(started_ms)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
+    let stamp = clock::file_stamp(started_ms);
     let short = &id.simple().to_string()[24..];
     format!("tessera-backup-{stamp}-{short}-{}.age", kind.as_str())
 }
@@ -334,19 +331,9 @@ fn check_space(destination: &Path, needed: u64) -> Result<()> {
 }
 
 fn remove_stale_partials(destination: &Path) {
-    let Ok(entries) = fs::read_dir(destination) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_PARTIAL));
-        if name.starts_with(".tessera-backup-") && name.ends_with(PARTIAL_SUFFIX) && stale {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
+    fsutil::remove_stale_files(destination, STALE_PARTIAL, |name| {
+        name.starts_with(".tessera-backup-") && name.ends_with(PARTIAL_SUFFIX)
+    });
 }
 
 /// The members of one backup file.
@@ -488,11 +475,7 @@ fn append<W: Write>(
     data: impl Read,
     mtime: u64,
 ) -> Result<Member> {
-    let mut header = tar::Header::new_ustar();
-    header.set_size(size);
-    header.set_mode(0o600);
-    header.set_mtime(mtime);
-    header.set_entry_type(tar::EntryType::Regular);
+    let mut header = format::file_header(size, mtime);
     // tar copies in 8 KiB pieces: read the source in larger ones.
     let mut hashing = Hashing::new(BufReader::with_capacity(CHUNK, data.take(size)));
     tar.append_data(&mut header, name, &mut hashing)

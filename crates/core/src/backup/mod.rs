@@ -10,7 +10,7 @@ mod create;
 mod database_file;
 pub mod format;
 mod history;
-mod io;
+pub(crate) mod io;
 mod read;
 mod restore;
 mod schedule;

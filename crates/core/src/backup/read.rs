@@ -634,10 +634,7 @@ fn follow_references(
 /// Opens a snapshot read from a backup, refusing a database that is not this vault's.
 fn open_snapshot(path: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    database::apply_key(
-        &conn,
-        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
-    )?;
+    database::apply_data_key(&conn, data_key, vault_id)?;
     // The integrity check walks every index against its table: with the default 2 MB page
     // cache it decrypts the same pages over and over.
     conn.execute_batch("PRAGMA cache_size = -262144")?;

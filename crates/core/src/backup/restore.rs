@@ -238,10 +238,7 @@ fn swap(staging: &Path, target: &Path, replaces_vault: bool) -> Result<Option<St
         fsutil::sync_dir(parent)?;
         return Ok(None);
     }
-    let stamp: String = clock::to_rfc3339(clock::now_ms())
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
+    let stamp = clock::file_stamp(clock::now_ms());
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -382,10 +379,7 @@ fn current_counts(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    database::apply_key(
-        &conn,
-        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
-    )?;
+    database::apply_data_key(&conn, data_key, vault_id)?;
     let counts = snapshot::row_counts(&conn)?;
     let audit = ChainHead::load(&conn)?.count;
     Ok((counts, audit))

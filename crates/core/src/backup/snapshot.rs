@@ -14,7 +14,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use crate::audit::{self, ChainHead};
-use crate::crypto::{self, SecretKey, Subkey};
+use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::media;
@@ -148,9 +148,8 @@ fn copy(session: &Session) -> Result<Snapshot<'_>> {
         .join(format!("{PREFIX}{}.db", Uuid::now_v7().simple()));
     fsutil::create_private_file(&path)?;
     let image = Image::Copy(path.clone());
-    let db_key = crypto::derive_subkey(&session.data_key, &session.vault_id, Subkey::Database);
     let mut copy = Connection::open(&path)?;
-    database::apply_key(&copy, &db_key)?;
+    database::apply_data_key(&copy, &session.data_key, &session.vault_id)?;
     {
         use rusqlite::backup::{Backup, StepResult};
         let backup = Backup::new(&session.conn, &mut copy)?;
@@ -254,17 +253,5 @@ pub(crate) fn row_counts(conn: &Connection) -> Result<BTreeMap<String, u64>> {
 /// Removes snapshots a killed backup left behind, once they are old enough that no running
 /// backup can still be writing them.
 fn remove_stale(vault_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(vault_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_AFTER));
-        if name.to_string_lossy().starts_with(PREFIX) && stale {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    fsutil::remove_stale_files(vault_dir, STALE_AFTER, |name| name.starts_with(PREFIX));
 }

@@ -10,8 +10,8 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
@@ -206,7 +206,7 @@ impl BlobStore {
                 // One file that cannot go (permissions, a read-only medium) must not keep
                 // the others; the next sweep tries it again.
                 if orphan
-                    && older_than(&file.path(), min_age)
+                    && fsutil::older_than(&file.path(), min_age)
                     && fs::remove_file(file.path()).is_ok()
                 {
                     removed += 1;
@@ -217,18 +217,11 @@ impl BlobStore {
     }
 }
 
-fn older_than(path: &Path, age: Duration) -> bool {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_some_and(|elapsed| elapsed >= age)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::path::Path;
 
     fn store(dir: &Path) -> BlobStore {
         BlobStore::new(dir.join("media"), SecretKey::from_bytes([5; 32]))

@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::crypto::SecretKey;
+use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
@@ -113,6 +114,19 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
+}
+
+/// Keys a connection to vault `vault_id`'s database with the subkey derived from its data
+/// key (a snapshot or a copy of it has the same key).
+pub(crate) fn apply_data_key(
+    conn: &Connection,
+    data_key: &SecretKey,
+    vault_id: &Uuid,
+) -> Result<()> {
+    apply_key(
+        conn,
+        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
+    )
 }
 
 /// Keys a connection. SQLCipher's raw-key form skips its own KDF: the key is already strong.

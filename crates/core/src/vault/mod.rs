@@ -444,10 +444,7 @@ pub fn open_alongside(session: &Session) -> Result<Session> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     let data_key = SecretKey::from_bytes(*session.data_key.expose());
-    database::apply_key(
-        &conn,
-        &crypto::derive_subkey(&data_key, &session.vault_id, Subkey::Database),
-    )?;
+    database::apply_data_key(&conn, &data_key, &session.vault_id)?;
     database::configure(&conn)?;
     check_vault_id(&conn, &session.vault_id)?;
     let mut alongside = start_session(
