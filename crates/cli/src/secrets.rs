@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
+use tessera_core::backup::{Encryption, SecretString};
 use zeroize::Zeroizing;
 
 /// A mistake in how `tessera` was called that only shows after parsing (exit code 2).
@@ -51,6 +52,22 @@ pub fn new_backup_passphrase() -> Result<Zeroizing<String>> {
 /// twice.
 pub fn new_export_passphrase() -> Result<Zeroizing<String>> {
     new_passphrase("TESSERA_EXPORT_PASSPHRASE", "the export")
+}
+
+/// How a new file is encrypted: to `recipients` (age public keys) if any are given, else to
+/// a passphrase from `passphrase`.
+pub fn encryption(
+    recipients: &[String],
+    passphrase: fn() -> Result<Zeroizing<String>>,
+) -> Result<Encryption> {
+    if recipients.is_empty() {
+        let passphrase = passphrase()?;
+        Ok(Encryption::Passphrase(SecretString::from(
+            passphrase.as_str().to_owned(),
+        )))
+    } else {
+        Ok(Encryption::recipients(recipients)?)
+    }
 }
 
 fn new_passphrase(var: &str, for_whom: &str) -> Result<Zeroizing<String>> {

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use tessera_core::backup::{
-    self, CreateOptions, Decryption, Encryption, Progress, RestoreOptions, SecretString, Trigger,
+    self, CreateOptions, Decryption, Progress, RestoreOptions, SecretString, Trigger,
 };
 
 use crate::args::{BackupCommand, BackupCreateArgs, Cli};
@@ -161,12 +161,7 @@ fn create(cli: &Cli, args: &BackupCreateArgs) -> Result<()> {
             dest
         }
     };
-    let encryption = if args.recipient.is_empty() {
-        let passphrase = secrets::new_backup_passphrase()?;
-        Encryption::Passphrase(SecretString::from(passphrase.as_str().to_owned()))
-    } else {
-        Encryption::recipients(&args.recipient)?
-    };
+    let encryption = secrets::encryption(&args.recipient, secrets::new_backup_passphrase)?;
     let mut session = super::unlock(cli)?;
     let options = CreateOptions {
         destination,

@@ -4,7 +4,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use tessera_core::backup::{Encryption, SecretString};
 use tessera_core::erasure::{self, ErasureMode};
 use tessera_core::subject_export;
 
@@ -79,16 +78,9 @@ pub fn subject_export(
     recipients: &[String],
 ) -> Result<()> {
     // Asked before signing in, as the erasure's confirmation is.
-    let encryption = if !recipients.is_empty() {
-        Some(Encryption::recipients(recipients)?)
-    } else if encrypt {
-        let passphrase = secrets::new_export_passphrase()?;
-        Some(Encryption::Passphrase(SecretString::from(
-            passphrase.as_str().to_owned(),
-        )))
-    } else {
-        None
-    };
+    let encryption = (encrypt || !recipients.is_empty())
+        .then(|| secrets::encryption(recipients, secrets::new_export_passphrase))
+        .transpose()?;
     let export = subject_export::subject_export(
         &mut super::unlock(cli)?,
         patient,
