@@ -75,16 +75,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Session) -> tessera_core::Result<T> + Send + 'static,
     {
-        let unlocked = Arc::clone(&self.unlocked);
-        blocking(move || {
-            let mut guard = lock(&unlocked);
-            let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
-            open.last_activity = Instant::now();
-            let result = f(&mut open.session).map_err(ApiError::from);
-            open.last_activity = Instant::now();
-            result
-        })
-        .await
+        self.on_session(true, f).await
     }
 
     /// Like [`AppState::with_session`], but not counted as activity: for what the UI reads
@@ -95,11 +86,26 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Session) -> tessera_core::Result<T> + Send + 'static,
     {
+        self.on_session(false, f).await
+    }
+
+    async fn on_session<T, F>(&self, activity: bool, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Session) -> tessera_core::Result<T> + Send + 'static,
+    {
         let unlocked = Arc::clone(&self.unlocked);
         blocking(move || {
             let mut guard = lock(&unlocked);
             let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
-            f(&mut open.session).map_err(ApiError::from)
+            if activity {
+                open.last_activity = Instant::now();
+            }
+            let result = f(&mut open.session).map_err(ApiError::from);
+            if activity {
+                open.last_activity = Instant::now();
+            }
+            result
         })
         .await
     }
