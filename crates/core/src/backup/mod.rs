@@ -7,7 +7,6 @@
 //! with the vault's own keys, so the backup passphrase alone reveals no patient data.
 
 mod create;
-mod database_file;
 pub mod format;
 mod history;
 pub(crate) mod io;

@@ -20,8 +20,8 @@ use crate::fsutil;
 use crate::media;
 use crate::session::Session;
 use crate::vault::database;
+use crate::vault::database_file::DatabaseFileReader;
 
-use super::database_file::DatabaseFileReader;
 use super::format::AuditHead;
 
 const PREFIX: &str = ".snapshot-";

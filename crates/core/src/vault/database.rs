@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::vault::database_file::DatabaseFileReader;
 
 /// Numbered migrations, embedded at build time. Each runs in one transaction that also
 /// records its number in `user_version`.
@@ -68,15 +69,15 @@ pub(crate) enum OpenMode {
 /// connection settings and migrations, and refuses a plaintext or foreign file.
 pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if mode == OpenMode::Existing {
-        refuse_plaintext(path)?;
-    } else {
+    if mode == OpenMode::Create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
     if mode == OpenMode::Create {
         // SQLite creates files world-readable; its -wal and -shm copy the database's mode.
         fsutil::restrict_to_owner(path)?;
+    } else {
+        refuse_plaintext(&conn, path)?;
     }
     apply_key(&conn, key)?;
     let cipher: Option<String> = conn
@@ -141,11 +142,14 @@ pub fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
     Ok(())
 }
 
-fn refuse_plaintext(path: &Path) -> Result<()> {
-    let mut file =
-        std::fs::File::open(path).map_err(Error::io(format!("cannot open {}", path.display())))?;
+/// Refuses a plain SQLite file, before any key is applied. Read through the connection's
+/// own file: a second handle, once closed, would drop the SQLite locks this process holds on
+/// the vault through its other sessions (POSIX locks are per process).
+fn refuse_plaintext(conn: &Connection, path: &Path) -> Result<()> {
     let mut magic = [0u8; 16];
-    match file.read_exact(&mut magic) {
+    let mut reader = DatabaseFileReader::new(conn, magic.len() as u64)
+        .ok_or(Error::Internal("the vault database file cannot be read"))?;
+    match reader.read_exact(&mut magic) {
         Ok(()) if &magic == PLAIN_SQLITE_MAGIC => Err(Error::PlaintextDatabase),
         Ok(()) => Ok(()),
         Err(_) => Err(Error::CorruptDatabase(format!(

@@ -9,6 +9,7 @@
 
 mod check;
 pub mod database;
+pub(crate) mod database_file;
 pub mod header;
 pub mod keyslot;
 pub(crate) mod lock;
@@ -436,16 +437,12 @@ pub(crate) fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Re
 pub fn open_alongside(session: &Session) -> Result<Session> {
     let paths = session.paths.clone();
     let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
-    // Not `database::open`: the vault was checked when the first session opened it, and
-    // that check reads vault.db through a second file handle, whose closing would drop the
-    // SQLite locks the first session's connection holds (POSIX locks are per process).
-    let conn = rusqlite::Connection::open_with_flags(
-        paths.database(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
     let data_key = SecretKey::from_bytes(*session.data_key.expose());
-    database::apply_data_key(&conn, &data_key, &session.vault_id)?;
-    database::configure(&conn)?;
+    let conn = database::open(
+        &paths.database(),
+        &crypto::derive_subkey(&data_key, &session.vault_id, Subkey::Database),
+        OpenMode::Existing,
+    )?;
     check_vault_id(&conn, &session.vault_id)?;
     let mut alongside = start_session(
         paths,
