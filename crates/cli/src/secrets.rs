@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
-use tessera_core::backup::{Encryption, SecretString};
+use tessera_core::archive::{Encryption, SecretString};
 use zeroize::Zeroizing;
 
 /// A mistake in how `tessera` was called that only shows after parsing (exit code 2).

@@ -7,9 +7,9 @@ use common::{ADMIN_PW, TestVault, stderr, tessera};
 use rusqlite::Connection;
 use serde_json::Value;
 use tessera_core::crypto::{self, Subkey};
-use tessera_core::vault::database;
-use tessera_core::vault::header::Header;
-use tessera_core::vault::keyslot::password_slot_id;
+use tessera_core::store::database;
+use tessera_core::store::header::Header;
+use tessera_core::store::keyslot::password_slot_id;
 
 /// Opens vault.db directly with the raw database key, as an attacker holding the key
 /// (or a test) could: bypassing every check of the core.

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use tessera_core::crypto::Argon2Params;
-use tessera_core::patients::{self, Listing, Profile};
+use tessera_core::listing::Listing;
+use tessera_core::patients::{self, Profile};
 use tessera_core::seed::{self, SeedSpec};
 use tessera_core::vault::{self, Credentials, NewVault, plaintext};
 use tessera_core::{Session, chart};
@@ -25,7 +26,7 @@ const SAMPLES: usize = 400;
 fn fixture(patients: u32) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "records-s{}-{patients}",
-        vault::database::SCHEMA_VERSION
+        tessera_core::store::database::SCHEMA_VERSION
     ));
     if root.join("ready").exists() {
         return root;

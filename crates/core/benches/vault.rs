@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tessera_core::audit::Change;
+use tessera_core::audit_chain::Change;
 use tessera_core::crypto::{self, Argon2Params};
 use tessera_core::policy::Action;
 use tessera_core::vault::{self, Credentials, NewVault};

@@ -12,12 +12,12 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::policy::{Action, Principal, Role};
 use crate::session::{Actor, RECOVERY_ACTOR, Session, WriteTx};
-use crate::vault::keyslot::{self, KeySlot};
+use crate::store::keyslot::{self, KeySlot};
 
 const MIN_PASSWORD_CHARS: usize = 10;
 const MAX_PASSWORD_BYTES: usize = 1024;

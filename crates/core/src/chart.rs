@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::encounters::{self, Encounter};
 use crate::error::Result;
 use crate::patients::{self, Patient};

@@ -19,8 +19,8 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::Change;
-use crate::audit::redact::{self, Redacted};
+use crate::audit_chain::Change;
+use crate::audit_chain::redact::{self, Redacted};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::media::blob_id;

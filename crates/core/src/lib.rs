@@ -30,7 +30,9 @@
 //! [`audit`] entry in the same transaction as the change.
 
 pub mod accounts;
+pub mod archive;
 pub mod audit;
+pub mod audit_chain;
 pub mod backup;
 pub mod chart;
 pub mod clock;
@@ -41,6 +43,7 @@ pub mod encounters;
 pub mod erasure;
 mod error;
 mod fsutil;
+pub mod listing;
 pub mod media;
 pub mod narratives;
 pub mod patients;
@@ -49,6 +52,7 @@ pub mod retention;
 pub mod seed;
 pub mod session;
 pub mod settings;
+pub mod store;
 pub mod subject_export;
 pub mod vault;
 

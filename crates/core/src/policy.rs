@@ -88,7 +88,7 @@ impl fmt::Display for Principal {
     }
 }
 
-/// Everything the core can be asked to do.
+/// Everything the core can be asked to do. Crosses IPC as its [`name`](Action::name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Creating the vault (the first admin only, once).
@@ -300,6 +300,61 @@ impl Action {
             Action::RetentionManage => "manage or run the retention policy",
         }
     }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// The TypeScript type: a union of every action's name (written by hand because the
+/// derive would spell the variants again as strings; `name` is their one spelling).
+#[cfg(feature = "ts")]
+impl ts_rs::TS for Action {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+
+    fn docs() -> Option<String> {
+        // ts-rs writes this as it is: a whole JSDoc comment.
+        Some(
+            "/**\n * Everything the core can be asked to do, by its name in the audit log.\n */\n"
+                .into(),
+        )
+    }
+
+    fn name(_: &ts_rs::Config) -> String {
+        "Action".into()
+    }
+
+    fn inline(_: &ts_rs::Config) -> String {
+        let names: Vec<String> = Action::ALL
+            .iter()
+            .map(|a| format!("\"{}\"", a.name()))
+            .collect();
+        names.join(" | ")
+    }
+
+    fn decl(cfg: &ts_rs::Config) -> String {
+        format!("type Action = {};", Self::inline(cfg))
+    }
+
+    fn decl_concrete(cfg: &ts_rs::Config) -> String {
+        Self::decl(cfg)
+    }
+
+    fn output_path() -> Option<std::path::PathBuf> {
+        Some("Action.ts".into())
+    }
+}
+
+/// Every action `principal` may perform, in [`Action::ALL`]'s order: what a session tells
+/// its front end it may offer.
+pub fn permitted(principal: Principal) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| allows(principal, *a))
+        .collect()
 }
 
 /// Whether `principal` may perform `action`.

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::encounters::{self, EncounterKind, NewEncounter, Vitals};
 use crate::error::{Error, Result};

@@ -12,14 +12,14 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::audit::{self, Author, ChainHead, Change};
+use crate::audit_chain::{self, Author, ChainHead, Change};
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
-use crate::media::MediaStore;
 use crate::policy::{self, Action, Principal};
-use crate::vault::VaultPaths;
-use crate::vault::header::Header;
-use crate::vault::lock::{HeaderLock, InUseLock};
+use crate::store::VaultPaths;
+use crate::store::blobs::MediaStore;
+use crate::store::header::Header;
+use crate::store::lock::{HeaderLock, InUseLock};
 
 /// Who is acting in a session.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -97,6 +97,11 @@ impl Session {
     /// The current header, read from disk.
     pub fn header(&self) -> Result<Header> {
         Header::read(&self.paths.header())
+    }
+
+    /// Every action the policy allows this actor, for a front end to offer.
+    pub fn permitted(&self) -> Vec<Action> {
+        policy::permitted(self.actor.principal)
     }
 
     /// Refuses (and audits the refusal) unless the policy allows `action` to this actor.
@@ -215,7 +220,7 @@ fn advance_anchor(
     {
         return Ok(());
     }
-    header.audit_anchor = Some(audit::anchor_for(key, vault_id, head));
+    header.audit_anchor = Some(audit_chain::anchor_for(key, vault_id, head));
     header.write(&paths.header())
 }
 
@@ -247,7 +252,7 @@ impl WriteTx<'_> {
 
     /// Records an entry under another action name (sign-in events flushed at unlock).
     pub(crate) fn record_as(&mut self, action: &str, change: Change) -> Result<()> {
-        audit::append(&self.tx, &self.author, &mut self.head, action, &change)?;
+        audit_chain::append(&self.tx, &self.author, &mut self.head, action, &change)?;
         self.recorded += 1;
         Ok(())
     }

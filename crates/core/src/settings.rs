@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::error::{Error, Result};
 use crate::policy::Action;
 use crate::session::Session;

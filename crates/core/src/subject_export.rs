@@ -20,9 +20,8 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, Change};
-use crate::backup::io::Hashing;
-use crate::backup::{Encryption, format};
+use crate::archive::{self, Encryption, Hashing};
+use crate::audit_chain::{self, Change};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::media::{self, blob_id};
@@ -93,7 +92,7 @@ pub fn subject_export(
                 value
             })
             .collect();
-        let trail = audit::trail(conn, &found.id)?;
+        let trail = audit_chain::trail(conn, &found.id)?;
         let record = json!({
             "format": "tessera-subject-export",
             "format_version": FORMAT_VERSION,
@@ -217,7 +216,7 @@ fn write_tar<W: Write>(
     let mut tar = tar::Builder::new(out);
     let mtime = (clock::now_ms() / 1000).max(0) as u64;
     let append = |tar: &mut tar::Builder<W>, name: &str, data: &[u8]| {
-        let mut header = format::file_header(data.len() as u64, mtime);
+        let mut header = archive::file_header(data.len() as u64, mtime);
         tar.append_data(&mut header, name, data).map_err(io(name))
     };
     append(&mut tar, "README.txt", README.as_bytes())?;

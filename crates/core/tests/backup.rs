@@ -14,9 +14,8 @@ use age::secrecy::SecretString;
 use common::{ADMIN_PW, Vault};
 use image::{ImageEncoder, RgbImage};
 use rusqlite::Connection;
-use tessera_core::backup::{
-    self, BackupSchedule, CreateOptions, Decryption, Encryption, RestoreOptions, Trigger,
-};
+use tessera_core::archive::{Decryption, Encryption};
+use tessera_core::backup::{self, BackupSchedule, CreateOptions, RestoreOptions, Trigger};
 use tessera_core::media::{self, ImportOptions, ImportSource, Privacy};
 use tessera_core::narratives::{self, NewNarrative};
 use tessera_core::patients::{self, Profile};
@@ -241,7 +240,12 @@ fn a_populated_vault_round_trips_table_by_table_and_blob_by_blob() {
     let patient = patients::search(&mut session, "Amara", 10).unwrap()[0]
         .id
         .clone();
-    let photo = &media::list(&mut session, &patient, media::Listing::Current).unwrap()[0];
+    let photo = &media::list(
+        &mut session,
+        &patient,
+        tessera_core::listing::Listing::Current,
+    )
+    .unwrap()[0];
     assert!(
         !media::thumbnail(&mut session, &photo.id)
             .unwrap()

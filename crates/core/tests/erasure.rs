@@ -231,7 +231,7 @@ fn anonymising_keeps_the_numbers_and_nothing_that_identifies() {
     assert!(visits[0].diagnoses.is_empty());
     assert!(narratives::list(&mut s, &p.id).unwrap().is_empty());
     assert!(
-        media::list(&mut s, &p.id, media::Listing::Current)
+        media::list(&mut s, &p.id, tessera_core::listing::Listing::Current)
             .unwrap()
             .is_empty()
     );

@@ -12,8 +12,9 @@ use std::time::{Duration, SystemTime};
 use common::Vault;
 use image::{ImageEncoder, RgbImage};
 use tessera_core::audit::{self, AuditFilter};
+use tessera_core::listing::Listing;
 use tessera_core::media::{
-    self, FileOutcome, ImportOptions, ImportSource, Listing, PhotoEdit, Privacy, Variant,
+    self, FileOutcome, ImportOptions, ImportSource, PhotoEdit, Privacy, Variant,
 };
 use tessera_core::narratives::{self, NewNarrative};
 use tessera_core::patients::{self, Profile};

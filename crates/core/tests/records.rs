@@ -6,12 +6,13 @@ use tessera_core::audit::{self, AuditFilter};
 use tessera_core::consents::{self, ConsentStatus, NewConsent};
 use tessera_core::credentials::{self, Certification, Credentials, Verification};
 use tessera_core::encounters::{self, NewEncounter, Vitals};
+use tessera_core::listing::Listing;
 use tessera_core::narratives::{self, NewNarrative};
 use tessera_core::patients::profile::{
     Allergy, BloodType, Channel, CommunicationPreferences, EmergencyContact, Insurance, Medication,
     PatientStatus, Severity, Sex,
 };
-use tessera_core::patients::{self, Listing, Profile};
+use tessera_core::patients::{self, Profile};
 use tessera_core::policy::Role;
 use tessera_core::{Error, chart};
 

@@ -9,8 +9,8 @@ use std::io::Read;
 
 use common::Vault;
 use image::{ImageEncoder, RgbImage};
+use tessera_core::archive::{Encryption, SecretString};
 use tessera_core::audit::{self, AuditFilter};
-use tessera_core::backup::{Encryption, SecretString};
 use tessera_core::encounters::{self, NewEncounter};
 use tessera_core::media::{self, ImportOptions, ImportSource, Privacy, Variant};
 use tessera_core::narratives::{self, NewNarrative};

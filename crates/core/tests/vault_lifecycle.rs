@@ -7,8 +7,8 @@ use tessera_core::accounts::{self, NewStaff};
 use tessera_core::audit::{self, AuditFilter};
 use tessera_core::crypto::Argon2Params;
 use tessera_core::policy::Role;
-use tessera_core::vault::header::Header;
-use tessera_core::vault::recovery::RecoveryKey;
+use tessera_core::store::header::Header;
+use tessera_core::store::recovery::RecoveryKey;
 use tessera_core::vault::{self, Credentials, NewVault};
 use tessera_core::{Error, ErrorClass, Session};
 
@@ -505,7 +505,7 @@ fn a_session_alongside_acts_for_the_same_person_in_the_same_session_and_keeps_th
                 target: f.dir.clone(),
                 dry_run: false,
             },
-            &tessera_core::backup::Decryption::Passphrase("unused passphrase".to_owned().into()),
+            &tessera_core::archive::Decryption::Passphrase("unused passphrase".to_owned().into()),
             &Credentials::Password {
                 username: "ana",
                 password: ADMIN_PW,

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use tessera_core::backup::{
-    self, CreateOptions, Decryption, Progress, RestoreOptions, SecretString, Trigger,
-};
+use tessera_core::archive::{Decryption, SecretString};
+use tessera_core::backup::{self, CreateOptions, Progress, RestoreOptions, Trigger};
 
 use crate::args::{BackupCommand, BackupCreateArgs, Cli};
 use crate::{output, secrets};

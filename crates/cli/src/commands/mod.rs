@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use tessera_core::Session;
-use tessera_core::vault::recovery::RecoveryKey;
+use tessera_core::store::recovery::RecoveryKey;
 use tessera_core::vault::{self as core_vault, Credentials};
 
 use crate::args::{Cli, Command};
@@ -49,7 +49,7 @@ pub fn run(cli: &Cli) -> Result<()> {
 pub fn vault_dir(cli: &Cli) -> Result<PathBuf> {
     match &cli.vault {
         Some(dir) => Ok(dir.clone()),
-        None => core_vault::default_dir().context(
+        None => tessera_core::store::default_dir().context(
             "no data directory on this system; name a vault with --vault or TESSERA_VAULT",
         ),
     }

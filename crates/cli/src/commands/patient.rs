@@ -3,10 +3,11 @@
 use anyhow::{Result, bail};
 use serde_json::Value;
 use tessera_core::clock;
+use tessera_core::listing::Listing;
 use tessera_core::patients::profile::{
     Allergy, CommunicationPreferences, EmergencyContact, Insurance, Medication,
 };
-use tessera_core::patients::{self, Listing, Patient, PatientSummary, Profile};
+use tessera_core::patients::{self, Patient, PatientSummary, Profile};
 
 use crate::args::{Cli, JsonFile, PatientCommand, PatientEditArgs, ProfileFlags};
 use crate::input::{self, Object};

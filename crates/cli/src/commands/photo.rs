@@ -7,8 +7,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use tessera_core::listing::Listing;
 use tessera_core::media::{
-    self, FileOutcome, FileResult, ImportOptions, Listing, Photo, PhotoEdit, Variant,
+    self, FileOutcome, FileResult, ImportOptions, Photo, PhotoEdit, Variant,
 };
 
 use crate::args::{Cli, PhotoCommand, PhotoGetArgs};

@@ -20,13 +20,14 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::policy::Action;
 use crate::session::Session;
-use crate::vault::database::SCHEMA_VERSION;
+use crate::store::database::SCHEMA_VERSION;
 
-use super::Encryption;
 use super::format::{self, Kind, Manifest, Marker, Member, Reference};
 use super::history::{self, BackupRecord, StoredBlob};
-use super::io::{CHUNK, ChannelWriter, CheckedFile, Hashing, read_back};
+use super::io::{CHUNK, ChannelWriter, CheckedFile, read_back};
 use super::snapshot::{self, Snapshot};
+use crate::archive::Encryption;
+use crate::archive::Hashing;
 
 /// Partial files older than this are a killed backup's and are removed by the next one.
 const STALE_PARTIAL: Duration = Duration::from_secs(3600);
@@ -475,7 +476,7 @@ fn append<W: Write>(
     data: impl Read,
     mtime: u64,
 ) -> Result<Member> {
-    let mut header = format::file_header(size, mtime);
+    let mut header = crate::archive::file_header(size, mtime);
     // tar copies in 8 KiB pieces: read the source in larger ones.
     let mut hashing = Hashing::new(BufReader::with_capacity(CHUNK, data.take(size)));
     tar.append_data(&mut header, name, &mut hashing)

@@ -171,20 +171,9 @@ pub struct Manifest {
     pub audit_head: AuditHead,
 }
 
-/// The ustar header of a regular file member of `size` bytes, readable by its owner only
-/// once extracted (backups and the subject access export alike).
-pub(crate) fn file_header(size: u64, mtime: u64) -> tar::Header {
-    let mut header = tar::Header::new_ustar();
-    header.set_size(size);
-    header.set_mode(0o600);
-    header.set_mtime(mtime);
-    header.set_entry_type(tar::EntryType::Regular);
-    header
-}
-
 /// A blob's member name: `media/<xy>/<id>`, as in the vault directory.
 pub fn blob_member(id: &Uuid) -> String {
-    format!("media/{}", crate::media::blobs::shard_and_name(id))
+    format!("media/{}", crate::store::blobs::shard_and_name(id))
 }
 
 /// The blob id a member name stands for, if it is exactly a blob's name.

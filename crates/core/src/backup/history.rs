@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::policy::Action;

@@ -6,58 +6,6 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
-use sha2::{Digest, Sha256};
-
-/// Passes bytes through, hashing them with SHA-256 and counting them.
-pub(crate) struct Hashing<R> {
-    pub(crate) inner: R,
-    sha: Sha256,
-    pub(crate) count: u64,
-}
-
-impl<R> Hashing<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Hashing {
-            inner,
-            sha: Sha256::new(),
-            count: 0,
-        }
-    }
-
-    /// The hash, lowercase hex.
-    pub(crate) fn hex(self) -> String {
-        self.into_parts().2
-    }
-
-    /// The inner reader or writer, the byte count and the hash (lowercase hex).
-    pub(crate) fn into_parts(self) -> (R, u64, String) {
-        let hex = data_encoding::HEXLOWER.encode(&self.sha.finalize());
-        (self.inner, self.count, hex)
-    }
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.sha.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.sha.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// The size of the pieces backups read and write in.
 pub(crate) const CHUNK: usize = 1 << 20;
 

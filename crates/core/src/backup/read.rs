@@ -17,15 +17,16 @@ use uuid::Uuid;
 use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::media::blobs::BlobStore;
 use crate::policy::{self, Action};
 use crate::session::Actor;
-use crate::vault::{self, Credentials, database, header::Header};
+use crate::store::blobs::BlobStore;
+use crate::store::{database, header::Header};
+use crate::vault::{self, Credentials};
 
-use super::Decryption;
 use super::format::{self, AuditHead, Manifest, Marker, Member};
-use super::io::Hashing;
 use super::snapshot;
+use crate::archive::Decryption;
+use crate::archive::Hashing;
 
 /// Larger blob members than this are refused before being read into memory: photos are
 /// capped far below it at import.

@@ -13,18 +13,19 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, ChainHead, Change};
+use crate::audit_chain::{self, ChainHead, Change};
 use crate::clock;
 use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::policy::Action;
-use crate::vault::{self, Credentials, VaultPaths, database, header::Header, lock::InUseLock};
+use crate::store::{VaultPaths, database, header::Header, lock::InUseLock};
+use crate::vault::{self, Credentials};
 
-use super::Decryption;
 use super::format::{self, Marker};
 use super::read::{self, BlobSink, Inspected, TempDir, VerifyReport};
 use super::snapshot;
+use crate::archive::Decryption;
 
 /// What [`restore`] needs.
 #[derive(Debug, Clone)]
@@ -197,7 +198,7 @@ fn stage(
     let vault_id = inspected.header.vault_id;
     let audit_key = crypto::derive_subkey(&inspected.data_key, &vault_id, Subkey::Audit);
     inspected.header.audit_anchor =
-        (head.count > 0).then(|| audit::anchor_for(&audit_key, &vault_id, &head));
+        (head.count > 0).then(|| audit_chain::anchor_for(&audit_key, &vault_id, &head));
     inspected.header.write(&paths.header())?;
     sync_tree(staging)?;
 

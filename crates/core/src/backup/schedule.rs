@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::policy::{self, Action};
@@ -19,7 +19,7 @@ use crate::session::Session;
 
 use super::create::{self, CreateOptions, Progress, Trigger};
 use super::history::{self, BackupRecord};
-use super::{Encryption, check_new_passphrase, parse_recipient};
+use crate::archive::{Encryption, check_new_passphrase, parse_recipient};
 
 const SCHEDULE_KEY: &str = "backup_schedule";
 const PASSPHRASE_KEY: &str = "backup_passphrase";

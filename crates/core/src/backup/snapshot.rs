@@ -13,14 +13,14 @@ use std::io::Read;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use crate::audit::{self, ChainHead};
+use crate::audit_chain::{self, ChainHead};
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::media;
 use crate::session::Session;
-use crate::vault::database;
-use crate::vault::database_file::DatabaseFileReader;
+use crate::store::database;
+use crate::store::database_file::DatabaseFileReader;
 
 use super::format::AuditHead;
 
@@ -219,8 +219,8 @@ pub(crate) fn check_chain(
     vault_id: &Uuid,
     head: &ChainHead,
 ) -> Result<()> {
-    let anchor = audit::anchor_for(audit_key, vault_id, head);
-    let report = audit::verify_chain(conn, audit_key, vault_id, Some(&anchor))?;
+    let anchor = audit_chain::anchor_for(audit_key, vault_id, head);
+    let report = audit_chain::verify_chain(conn, audit_key, vault_id, Some(&anchor))?;
     if report.unanchored != 0 {
         return Err(Error::AuditChainBroken {
             seq: head.count + 1,

@@ -13,15 +13,15 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::MediaStore;
 use super::photos::{Photo, Privacy, load_visible, visible_to};
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::patients::{self, profile};
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
 use crate::settings;
+use crate::store::blobs::MediaStore;
 use tessera_media::{Capture, Format, Limits, MediaError, Processed};
 
 /// How photos in an import are kept.

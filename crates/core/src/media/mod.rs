@@ -6,23 +6,17 @@
 //! original and thumbnail sealed into `media/` (temp, fsync, rename) → row and audit entry
 //! commit together. A blob without a row is a leftover, removed by the sweep at unlock.
 
-pub mod blobs;
 mod import;
 mod photos;
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::Result;
 use crate::session::Session;
-use blobs::BlobStore;
 
-pub use crate::patients::Listing;
 pub use import::{
     BatchProgress, FileOutcome, FileResult, ImportOptions, ImportSource, Imported, import,
     import_files,
@@ -38,30 +32,6 @@ pub(crate) use photos::{all_for_patient, blob_id, check_attachable};
 /// How old a blob without a row must be before the sweep removes it: another process may
 /// be between writing a blob and committing its row.
 pub const SWEEP_MIN_AGE: Duration = Duration::from_secs(3600);
-
-/// A vault's blob store and the key of its content fingerprints.
-#[derive(Debug)]
-pub(crate) struct MediaStore {
-    pub(crate) blobs: BlobStore,
-    content_key: SecretKey,
-}
-
-impl MediaStore {
-    pub(crate) fn open(vault_dir: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Arc<MediaStore> {
-        Arc::new(MediaStore {
-            blobs: BlobStore::new(
-                vault_dir.join("media"),
-                crypto::derive_subkey(data_key, vault_id, Subkey::Media),
-            ),
-            content_key: crypto::derive_subkey(data_key, vault_id, Subkey::ContentMac),
-        })
-    }
-
-    /// The keyed fingerprint of a stripped image.
-    pub(crate) fn content_mac(&self, bytes: &[u8]) -> [u8; 32] {
-        crypto::hmac_sha256(&self.content_key, &[bytes])
-    }
-}
 
 /// Removes blobs that no photo refers to and that are older than `min_age`, and any temp
 /// files a crash left. Runs at every unlock with [`SWEEP_MIN_AGE`]. Returns how many

@@ -11,10 +11,11 @@ use serde_json::json;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::patients::{self, Listing};
+use crate::listing::Listing;
+use crate::patients;
 use crate::policy::{Action, Principal, Role};
 use crate::session::{Actor, Session};
 use tessera_media::{Format, Limits, PREVIEW_EDGE};
@@ -286,7 +287,7 @@ pub fn list(session: &mut Session, patient: &str, listing: Listing) -> Result<Ve
         let ids: Vec<&str> = photos.iter().map(|p| p.id.as_str()).collect();
         w.record(Change::new("patient", Some(&found.id)).after(json!({
             "photos_listed": ids,
-            "listing": if listing == Listing::Deleted { "deleted" } else { "current" },
+            "listing": listing.as_str(),
         })))?;
         Ok(photos)
     })

@@ -15,9 +15,10 @@ use uuid::Uuid;
 
 pub use profile::Profile;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::listing::Listing;
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
 
@@ -72,16 +73,6 @@ pub struct PatientSummary {
     pub deleted_at: Option<String>,
 }
 
-/// Which records a listing returns: those in the bin, or the others (patients, photos).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Listing {
-    /// Records not in the bin.
-    #[default]
-    Current,
-    /// Records in the bin.
-    Deleted,
-}
-
 /// A patient row located by id or human id.
 #[derive(Debug, Clone)]
 pub(crate) struct PatientRef {
@@ -129,7 +120,7 @@ pub fn list(session: &mut Session, listing: Listing, limit: u32) -> Result<Vec<P
             .collect::<rusqlite::Result<Vec<_>>>()?;
         drop(stmt);
         w.record(Change::new("patient", None).after(json!({
-            "listing": if listing == Listing::Deleted { "deleted" } else { "current" },
+            "listing": listing.as_str(),
             "results": rows.len(),
         })))?;
         Ok(rows)

@@ -21,8 +21,8 @@ pub use policy::{
     set,
 };
 
-use crate::audit::redact::{self, Redacted};
-use crate::audit::{Change, checkpoint};
+use crate::audit_chain::redact::{self, Redacted};
+use crate::audit_chain::{Change, checkpoint};
 use crate::clock;
 use crate::erasure::{self, ErasureMode};
 use crate::error::Result;

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::error::{Error, Result};
 use crate::patients::RESTORE_WINDOW_DAYS;
 use crate::policy::Action;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::error::Result;
 use crate::media;
 use crate::policy::Action;

@@ -1,21 +1,10 @@
-//! The vault on disk: create, unlock, describe.
-//!
-//! ```text
-//! <vault>/header.json   plain: format, vault id, key slots, audit anchor
-//! <vault>/vault.db      SQLCipher 4, keyed with a subkey of the data key (+ -wal, -shm)
-//! <vault>/.lock         cross-process lock for header updates
-//! <vault>/.in-use       locked shared by every open session (a restore refuses to swap it)
-//! ```
+//! The vault as a whole: create it, unlock it into a [`Session`], open a second session
+//! beside the first, describe and check it. Its files and keys are [`crate::store`]'s; this
+//! module puts them together with the accounts, the audit log and the photo sweep.
 
 mod check;
-pub mod database;
-pub(crate) mod database_file;
-pub mod header;
-pub mod keyslot;
-pub(crate) mod lock;
 #[cfg(feature = "bench-plaintext")]
 pub mod plaintext;
-pub mod recovery;
 
 use std::path::{Path, PathBuf};
 
@@ -24,62 +13,21 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::accounts;
-use crate::audit::Change;
+use crate::audit_chain::Change;
 use crate::clock;
 use crate::crypto::{self, Argon2Params, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::media::{self, MediaStore};
+use crate::media;
 use crate::policy::{Action, Principal, Role};
 use crate::session::{self, Actor, RECOVERY_ACTOR, Session};
+use crate::store::blobs::MediaStore;
+use crate::store::database::{self, OpenMode};
+use crate::store::header::{AuthEvent, AuthEventKind, Header};
+use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID};
+use crate::store::recovery::RecoveryKey;
+use crate::store::{VaultPaths, header, lock};
 pub use check::{CheckReport, check};
-use database::OpenMode;
-use header::{AuthEvent, AuthEventKind, Header};
-use keyslot::{KeySlot, RECOVERY_SLOT_ID};
-use recovery::RecoveryKey;
-
-/// The files of a vault directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VaultPaths {
-    /// The vault directory.
-    pub dir: PathBuf,
-}
-
-impl VaultPaths {
-    /// A vault rooted at `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        VaultPaths { dir: dir.into() }
-    }
-
-    /// `header.json`.
-    pub fn header(&self) -> PathBuf {
-        self.dir.join("header.json")
-    }
-
-    /// `vault.db`.
-    pub fn database(&self) -> PathBuf {
-        self.dir.join("vault.db")
-    }
-
-    /// SQLite's write-ahead log beside `vault.db`.
-    pub(crate) fn wal(&self) -> PathBuf {
-        self.dir.join("vault.db-wal")
-    }
-
-    pub(crate) fn lock_file(&self) -> PathBuf {
-        self.dir.join(".lock")
-    }
-
-    /// Locked shared by every open session; a restore needs it exclusively.
-    pub(crate) fn in_use_file(&self) -> PathBuf {
-        self.dir.join(".in-use")
-    }
-}
-
-/// Where a vault lives when none is named: the OS data directory (`~/.local/share/tessera`).
-pub fn default_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("tessera"))
-}
 
 /// What [`create`] needs.
 #[derive(Debug)]
@@ -280,7 +228,7 @@ fn open_session(
     // A vault written before redaction existed gets its chain converted once. A failure
     // rolls back and is tried again at the next unlock; meanwhile v1 and v2 entries verify
     // side by side, and only redaction of the v1 ones is impossible.
-    let _ = crate::audit::upgrade::run(&mut session);
+    let _ = crate::audit::upgrade(&mut session);
     flush_auth_events(&mut session, &header.pending_auth_events)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);

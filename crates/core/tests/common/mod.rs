@@ -10,9 +10,10 @@ use tessera_core::Session;
 use tessera_core::accounts::{self, NewStaff};
 use tessera_core::crypto::{self, Argon2Params, Subkey};
 use tessera_core::policy::Role;
-use tessera_core::vault::header::Header;
-use tessera_core::vault::keyslot::password_slot_id;
-use tessera_core::vault::{self, Credentials as Login, NewVault, database};
+use tessera_core::store::database;
+use tessera_core::store::header::Header;
+use tessera_core::store::keyslot::password_slot_id;
+use tessera_core::vault::{self, Credentials as Login, NewVault};
 
 pub const ADMIN_PW: &str = "admin passphrase 1";
 pub const STAFF_PW: &str = "staff passphrase 1";

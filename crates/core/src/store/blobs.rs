@@ -10,7 +10,8 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chacha20poly1305::XChaCha20Poly1305;
@@ -19,7 +20,7 @@ use chacha20poly1305::aead::{KeyInit, Payload};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, SecretKey};
+use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
@@ -214,6 +215,30 @@ impl BlobStore {
             }
         }
         Ok(removed)
+    }
+}
+
+/// A vault's blob store and the key of its content fingerprints.
+#[derive(Debug)]
+pub(crate) struct MediaStore {
+    pub(crate) blobs: BlobStore,
+    content_key: SecretKey,
+}
+
+impl MediaStore {
+    pub(crate) fn open(vault_dir: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Arc<MediaStore> {
+        Arc::new(MediaStore {
+            blobs: BlobStore::new(
+                vault_dir.join("media"),
+                crypto::derive_subkey(data_key, vault_id, Subkey::Media),
+            ),
+            content_key: crypto::derive_subkey(data_key, vault_id, Subkey::ContentMac),
+        })
+    }
+
+    /// The keyed fingerprint of a stripped image.
+    pub(crate) fn content_mac(&self, bytes: &[u8]) -> [u8; 32] {
+        crypto::hmac_sha256(&self.content_key, &[bytes])
     }
 }
 

@@ -9,60 +9,18 @@
 //! A chain that does not verify is left as it is: converting it would launder the damage.
 
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::checkpoint;
 use super::entry::{GENESIS, Row, SELECT_ROWS};
-use super::{ChainHead, Change, checkpoint, verify_chain};
 use crate::error::Result;
-use crate::session::Session;
-use crate::vault::header::AuditAnchor;
+use crate::store::header::AuditAnchor;
 
 /// Action recorded by the conversion.
 pub(crate) const ACTION: &str = "audit.upgraded";
 
-/// Converts the chain to v2 if it holds v1 entries and verifies. Returns how many entries
-/// were converted (`None` when there was nothing to do or the chain does not verify).
-pub(crate) fn run(session: &mut Session) -> Result<Option<u64>> {
-    let oldest_is_v1: Option<bool> =
-        rusqlite::OptionalExtension::optional(session.conn.query_row(
-            "SELECT payload_mac IS NULL FROM audit_log ORDER BY seq LIMIT 1",
-            [],
-            |r| r.get(0),
-        ))?;
-    // v1 entries are a prefix of the log: every entry since schema 4 is v2.
-    if oldest_is_v1 != Some(true) {
-        return Ok(None);
-    }
-    let header = session.header()?;
-    let anchor = header.audit_anchor;
-    let report = verify_chain(
-        &session.conn,
-        &session.audit_key,
-        &session.vault_id,
-        anchor.as_ref(),
-    )?;
-    if !report.ok {
-        return Ok(None);
-    }
-    let old_head = ChainHead::load(&session.conn)?;
-    let converted = session.commit_audited(ACTION, |w| {
-        let converted = rewrite_chain(w.conn(), w.audit_key(), &w.vault_id())?;
-        w.reload_head()?;
-        w.record(Change::new("audit_log", None).after(json!({
-            "converted": converted,
-            "old_head": {
-                "count": old_head.count,
-                "mac": data_encoding::HEXLOWER.encode(&old_head.mac),
-            },
-            "old_anchor": anchor.as_ref().map(|a| json!({ "count": a.count, "head": a.head })),
-        })))?;
-        Ok(converted)
-    })?;
-    Ok(Some(converted))
-}
-
 /// Recomputes every entry's payload MAC (v1 rows) and chain MAC in the v2 form.
-fn rewrite_chain(
+pub(crate) fn rewrite_chain(
     conn: &Connection,
     key: &crate::crypto::SecretKey,
     vault_id: &uuid::Uuid,

@@ -12,7 +12,7 @@
 //! checkpoint ([`checkpoint`]); vaults written before v2 are converted at unlock ([`upgrade`]).
 
 pub(crate) mod checkpoint;
-mod entry;
+pub(crate) mod entry;
 pub(crate) mod redact;
 pub(crate) mod upgrade;
 
@@ -26,9 +26,7 @@ use uuid::Uuid;
 use crate::clock;
 use crate::crypto::{self, SecretKey};
 use crate::error::{Error, Result};
-use crate::policy::Action;
-use crate::session::Session;
-use crate::vault::header::AuditAnchor;
+use crate::store::header::AuditAnchor;
 use entry::{GENESIS, MAC_LEN, Row, SELECT_ROWS};
 
 /// What a change did to one resource; the caller describes it, the chain records it.
@@ -243,65 +241,6 @@ impl From<Row> for AuditRecord {
     }
 }
 
-/// Which entries [`list`] returns. Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// Entries at or after this time (unix ms).
-    pub since: Option<i64>,
-    /// Entries before this time (unix ms).
-    pub until: Option<i64>,
-    /// Entries by this user name.
-    pub actor: Option<String>,
-    /// Entries whose action equals this, or starts with it followed by a dot (`staff`).
-    pub action: Option<String>,
-    /// Entries about this resource type.
-    pub resource_type: Option<String>,
-    /// Entries about this resource id.
-    pub resource_id: Option<String>,
-    /// Entries about this patient (id or human id) or any of their visits, narratives,
-    /// consents and photos: the patient's whole trail.
-    pub patient: Option<String>,
-    /// At most this many, newest first when set.
-    pub limit: Option<u32>,
-}
-
-/// Lists audit entries, oldest first (the newest `limit` when a limit is given).
-pub fn list(session: &mut Session, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
-    session.read(Action::AuditList, |s| {
-        let conn = &s.conn;
-        let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
-        let patient_id = match &filter.patient {
-            Some(key) => Some(crate::patients::resolve(conn, key)?.id),
-            None => None,
-        };
-        let sql = format!(
-            "SELECT * FROM ({SELECT_ROWS} WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) \
-             AND (?3 IS NULL OR actor_name = ?3 COLLATE NOCASE) \
-             AND (?4 IS NULL OR action = ?4 OR action LIKE ?5) \
-             AND (?6 IS NULL OR resource_type = ?6) AND (?7 IS NULL OR resource_id = ?7) \
-             AND (?9 IS NULL OR {}) \
-             ORDER BY seq DESC LIMIT ?8) ORDER BY seq",
-            redact::patient_trail("?9")
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                filter.since,
-                filter.until,
-                filter.actor,
-                filter.action,
-                action_prefix,
-                filter.resource_type,
-                filter.resource_id,
-                filter.limit.map_or(-1, i64::from),
-                patient_id,
-            ],
-            Row::from_sql,
-        )?;
-        rows.map(|r| Ok(AuditRecord::from(r?.0))).collect()
-    })
-}
-
 /// A patient's whole trail (see [`AuditFilter::patient`]), oldest first, without the policy
 /// check: for the subject access export, whose caller has been authorized.
 pub(crate) fn trail(conn: &Connection, patient_id: &str) -> Result<Vec<AuditRecord>> {
@@ -358,25 +297,6 @@ impl VerifyReport {
             None => Ok(self),
         }
     }
-}
-
-/// Walks the whole chain and checks it against the header anchor. Records the check itself.
-pub fn verify(session: &mut Session) -> Result<VerifyReport> {
-    session.move_anchor()?;
-    let header = session.header()?;
-    let report = session.read(Action::AuditVerify, |s| {
-        verify_chain(
-            &s.conn,
-            &s.audit_key,
-            &s.vault_id,
-            header.audit_anchor.as_ref(),
-        )
-    })?;
-    let outcome = serde_json::json!({ "ok": report.ok, "entries": report.entries });
-    session.write(Action::AuditVerify, |w| {
-        w.record(Change::new("audit_log", None).after(outcome))
-    })?;
-    Ok(report)
 }
 
 /// Checks the chain in `conn` with `key` against `anchor`, naming the first bad entry.
@@ -515,7 +435,7 @@ mod tests {
 
     fn chain(n: usize) -> (Connection, SecretKey, ChainHead) {
         let conn = Connection::open_in_memory().unwrap();
-        for (_, sql) in crate::vault::database::MIGRATIONS {
+        for (_, sql) in crate::store::database::MIGRATIONS {
             conn.execute_batch(sql).unwrap();
         }
         let key = SecretKey::from_bytes([4; 32]);

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, SecretKey, Subkey};
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::vault::database_file::DatabaseFileReader;
+use crate::store::database_file::DatabaseFileReader;
 
 /// Numbered migrations, embedded at build time. Each runs in one transaction that also
 /// records its number in `user_version`.
