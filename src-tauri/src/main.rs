@@ -7,6 +7,8 @@ mod autolock;
 #[cfg(test)]
 mod bindings;
 mod commands;
+#[cfg(test)]
+mod ipc;
 mod media_protocol;
 mod scheduler;
 mod state;
@@ -14,16 +16,13 @@ mod state;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use commands::{
-    app, audit, backups, narratives, patient_rights, patients, photos, retention, session, staff,
-};
 use state::AppState;
-use tauri::Manager;
+use tauri::{Manager, generate_handler};
 
 fn main() {
     let Some(vault_dir) = std::env::var_os("TESSERA_VAULT")
         .map(PathBuf::from)
-        .or_else(tessera_core::vault::default_dir)
+        .or_else(tessera_core::store::default_dir)
     else {
         eprintln!("tessera: no data directory on this system; set TESSERA_VAULT");
         std::process::exit(1);
@@ -55,48 +54,7 @@ fn main() {
             scheduler::start(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            app::app_status,
-            app::vault_create,
-            app::settings_get,
-            app::settings_set,
-            session::session_unlock,
-            session::session_lock,
-            session::session_touch,
-            patients::patient_search,
-            patients::patient_create,
-            patients::patient_chart,
-            patients::patient_update,
-            patients::encounter_add,
-            patient_rights::patient_erase,
-            patient_rights::patient_subject_export,
-            narratives::narrative_list,
-            narratives::narrative_add,
-            narratives::narrative_edit,
-            narratives::narrative_history,
-            photos::photo_list,
-            photos::photo_import,
-            photos::photo_edit,
-            photos::photo_delete,
-            photos::photo_restore,
-            staff::staff_list,
-            staff::staff_add,
-            staff::staff_disable,
-            audit::audit_list,
-            audit::audit_verify,
-            backups::backup_status,
-            backups::backup_list,
-            backups::backup_schedule_get,
-            backups::backup_schedule_set,
-            backups::backup_create,
-            backups::backup_cancel,
-            backups::backup_verify,
-            backups::backup_restore,
-            backups::backup_prune,
-            retention::retention_get,
-            retention::retention_set,
-            retention::retention_run,
-        ])
+        .invoke_handler(commands::with_commands!(generate_handler))
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("tessera: the window could not start: {e}");

@@ -190,6 +190,7 @@ mod tests {
                 username: "ana".into(),
                 role: Role::Admin,
                 auto_lock_minutes: 5,
+                permissions: Vec::new(),
             },
             last_activity: Instant::now(),
             auto_lock: Duration::from_secs(300),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tessera_core::Session;
-use tessera_core::policy::Role;
+use tessera_core::policy::{Action, Role};
 use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
@@ -24,6 +24,8 @@ pub struct SessionInfo {
     pub role: Role,
     /// Minutes of inactivity before the vault locks itself.
     pub auto_lock_minutes: u32,
+    /// Every action core's policy lets this user take: the UI offers only these.
+    pub permissions: Vec<Action>,
 }
 
 #[derive(Debug)]

@@ -8,12 +8,18 @@ import { mount } from 'svelte';
 
 import App from './App.svelte';
 import './app.css';
+import { POLICY } from './lib/bindings/policy';
 import { createFakeBackend } from './lib/testing/fakeBackend';
 
 const fake = createFakeBackend({ vaultExists: !location.search.includes('setup') });
 
 async function seed() {
-  fake.state.session = { username: 'ana', role: 'admin', auto_lock_minutes: 5 };
+  fake.state.session = {
+    username: 'ana',
+    role: 'admin',
+    auto_lock_minutes: 5,
+    permissions: [...POLICY.admin],
+  };
   const zoe = await fake.patientCreate({
     profile: {
       given_name: 'Zoë',

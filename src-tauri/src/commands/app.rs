@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::crypto::Argon2Params;
 use tessera_core::settings::{self, DEFAULT_AUTO_LOCK_MINUTES, VaultSettings};
 use tessera_core::vault::{self, NewVault};
@@ -60,7 +61,7 @@ struct Preferences {
     language: Language,
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiError> {
     let session = state::lock(&state.unlocked)
         .as_ref()
@@ -73,7 +74,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiErro
     })
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn vault_create(
     state: State<'_, AppState>,
     admin_username: String,
@@ -98,7 +99,7 @@ pub async fn vault_create(
     .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiError> {
     let language = read_preferences(&state.config_dir).language;
     let vault = match state.with_session(settings::get).await {
@@ -116,7 +117,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiE
     })
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn settings_set(
     state: State<'_, AppState>,
     settings: UiSettings,

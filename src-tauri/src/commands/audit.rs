@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::audit::{self, AuditFilter, AuditRecord, VerifyReport};
 use tessera_core::clock;
 use ts_rs::TS;
@@ -35,7 +36,7 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn audit_list(
     state: State<'_, AppState>,
     filter: AuditQuery,
@@ -61,7 +62,7 @@ pub async fn audit_list(
     state.with_session(move |s| audit::list(s, &filter)).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, ApiError> {
     state.with_session(audit::verify).await
 }

@@ -15,35 +15,37 @@ use std::time::{Duration, Instant};
 
 use tauri::State;
 use tauri::ipc::Channel;
+use tessera_app_macros::command;
 use tessera_core::Error;
+use tessera_core::archive::{self, Decryption, Encryption};
 use tessera_core::backup::{
-    self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Decryption, Encryption,
-    Progress, PruneReport, RestoreOptions, RestoreReport, Trigger, VerifyReport,
+    self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Progress, PruneReport,
+    RestoreOptions, RestoreReport, Trigger, VerifyReport,
 };
 use tessera_core::vault::Credentials;
 
 use crate::api_error::{ApiError, ErrorCode};
 use crate::state::{self, AppState, blocking};
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, ApiError> {
     // The UI reads this on its own after a scheduled backup: not the user's activity.
     state.with_session_quietly(backup::status).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_list(state: State<'_, AppState>) -> Result<Vec<BackupRecord>, ApiError> {
     state.with_session(backup::list).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_schedule_get(state: State<'_, AppState>) -> Result<BackupSchedule, ApiError> {
     state.with_session(backup::schedule).await
 }
 
 /// Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
 /// stored one (if any) is kept.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_schedule_set(
     state: State<'_, AppState>,
     schedule: BackupSchedule,
@@ -57,7 +59,7 @@ pub async fn backup_schedule_set(
         .collect::<Result<Vec<_>, _>>()?;
     let passphrase = given(passphrase);
     if let Some(p) = &passphrase {
-        backup::check_new_passphrase(p)?;
+        archive::check_new_passphrase(p)?;
     }
     let schedule = BackupSchedule {
         destinations,
@@ -74,7 +76,7 @@ pub async fn backup_schedule_set(
 
 /// Writes a backup into `destination` now, encrypted to `passphrase` or to the age public
 /// key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_create(
     state: State<'_, AppState>,
     destination: String,
@@ -117,7 +119,7 @@ pub async fn backup_create(
 
 /// Stops the backup under way, made now or by the schedule. It ends with `cancelled` and
 /// leaves no file behind.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_cancel(state: State<'_, AppState>) -> Result<(), ApiError> {
     state.backup_cancel.store(true, Ordering::SeqCst);
     Ok(())
@@ -125,7 +127,7 @@ pub async fn backup_cancel(state: State<'_, AppState>) -> Result<(), ApiError> {
 
 /// Checks a backup file completely, with its passphrase (or an age identity file) and the
 /// signed-in user's password, then records in the history that it was verified.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_verify(
     state: State<'_, AppState>,
     file: String,
@@ -156,7 +158,7 @@ pub async fn backup_verify(
 /// reports what would change, signed in. A real run signs out first (no session may hold
 /// the vault being replaced) and the UI returns to sign-in whatever the outcome; the
 /// replaced vault is kept beside the restored one.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_restore(
     state: State<'_, AppState>,
     file: String,
@@ -210,7 +212,7 @@ pub async fn backup_restore(
 
 /// Removes old backups in `destination`: beyond the newest `keep_last` and older than
 /// `keep_days`, never one a kept backup needs. A dry run only lists them.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn backup_prune(
     state: State<'_, AppState>,
     destination: String,
@@ -306,7 +308,7 @@ pub(crate) fn encryption(
     let recipient = recipient.filter(|r| !r.trim().is_empty());
     match (given(passphrase), recipient) {
         (Some(p), None) => {
-            backup::check_new_passphrase(&p)?;
+            archive::check_new_passphrase(&p)?;
             Ok(Encryption::Passphrase(p.into()))
         }
         (None, Some(key)) => Ok(Encryption::recipients(&[key])?),

@@ -11,3 +11,54 @@ pub mod photos;
 pub mod retention;
 pub mod session;
 pub mod staff;
+
+/// Every command the UI may call, written once: `main` registers them with Tauri and the
+/// bindings test generates the UI's `Commands` interface from the same list. `$then` is a
+/// macro that receives the paths.
+macro_rules! with_commands {
+    ($then:ident) => {
+        $then![
+            crate::commands::app::app_status,
+            crate::commands::app::vault_create,
+            crate::commands::app::settings_get,
+            crate::commands::app::settings_set,
+            crate::commands::session::session_unlock,
+            crate::commands::session::session_lock,
+            crate::commands::session::session_touch,
+            crate::commands::patients::patient_search,
+            crate::commands::patients::patient_create,
+            crate::commands::patients::patient_chart,
+            crate::commands::patients::patient_update,
+            crate::commands::patients::encounter_add,
+            crate::commands::patient_rights::patient_erase,
+            crate::commands::patient_rights::patient_subject_export,
+            crate::commands::narratives::narrative_list,
+            crate::commands::narratives::narrative_add,
+            crate::commands::narratives::narrative_edit,
+            crate::commands::narratives::narrative_history,
+            crate::commands::photos::photo_list,
+            crate::commands::photos::photo_import,
+            crate::commands::photos::photo_edit,
+            crate::commands::photos::photo_delete,
+            crate::commands::photos::photo_restore,
+            crate::commands::staff::staff_list,
+            crate::commands::staff::staff_add,
+            crate::commands::staff::staff_disable,
+            crate::commands::audit::audit_list,
+            crate::commands::audit::audit_verify,
+            crate::commands::backups::backup_status,
+            crate::commands::backups::backup_list,
+            crate::commands::backups::backup_schedule_get,
+            crate::commands::backups::backup_schedule_set,
+            crate::commands::backups::backup_create,
+            crate::commands::backups::backup_cancel,
+            crate::commands::backups::backup_verify,
+            crate::commands::backups::backup_restore,
+            crate::commands::backups::backup_prune,
+            crate::commands::retention::retention_get,
+            crate::commands::retention::retention_set,
+            crate::commands::retention::retention_run,
+        ]
+    };
+}
+pub(crate) use with_commands;

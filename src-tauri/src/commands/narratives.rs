@@ -1,12 +1,13 @@
 //! Narratives and their revisions.
 
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::narratives::{self, Narrative, NewNarrative, Revision};
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn narrative_list(
     state: State<'_, AppState>,
     patient: String,
@@ -16,7 +17,7 @@ pub async fn narrative_list(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn narrative_add(
     state: State<'_, AppState>,
     patient: String,
@@ -35,7 +36,7 @@ pub async fn narrative_add(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn narrative_edit(
     state: State<'_, AppState>,
     narrative_id: String,
@@ -50,7 +51,7 @@ pub async fn narrative_edit(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn narrative_history(
     state: State<'_, AppState>,
     narrative_id: String,

@@ -2,7 +2,8 @@
 //! access export (everything held, in one archive). Admins only, decided in core.
 
 use tauri::State;
-use tessera_core::backup::Encryption;
+use tessera_app_macros::command;
+use tessera_core::archive::Encryption;
 use tessera_core::erasure::{self, ErasureMode, ErasureReport};
 use tessera_core::subject_export::{self, SubjectExport};
 
@@ -13,7 +14,7 @@ use crate::state::AppState;
 /// Erases `patient` (id or human id): every row removed, or the record anonymised. The admin
 /// types the patient's human id again as `confirmation`; core checks it against the record
 /// before anything changes, and decides who may erase.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_erase(
     state: State<'_, AppState>,
     patient: String,
@@ -28,7 +29,7 @@ pub async fn patient_erase(
 /// Writes everything held on `patient` to a new tar archive at `out`, a file path typed by
 /// the user (`~` is the home directory; an existing file is refused); with a `passphrase`,
 /// inside an age file (core wants 12 characters).
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_subject_export(
     state: State<'_, AppState>,
     patient: String,

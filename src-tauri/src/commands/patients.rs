@@ -1,9 +1,11 @@
 //! Patients, their chart and their visits.
 
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::chart::{self, Chart};
 use tessera_core::encounters::{self, Encounter, NewEncounter};
-use tessera_core::patients::{self, Listing, Patient, PatientSummary, Profile};
+use tessera_core::listing::Listing;
+use tessera_core::patients::{self, Patient, PatientSummary, Profile};
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
@@ -12,7 +14,7 @@ use crate::state::AppState;
 const CHART_ENCOUNTERS: u32 = 50;
 
 /// Finds patients; an empty query lists them by name.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_search(
     state: State<'_, AppState>,
     query: String,
@@ -29,7 +31,7 @@ pub async fn patient_search(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_create(
     state: State<'_, AppState>,
     profile: Profile,
@@ -39,14 +41,14 @@ pub async fn patient_create(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_chart(state: State<'_, AppState>, patient: String) -> Result<Chart, ApiError> {
     state
         .with_session(move |s| chart::open(s, &patient, CHART_ENCOUNTERS))
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn patient_update(
     state: State<'_, AppState>,
     patient: String,
@@ -58,7 +60,7 @@ pub async fn patient_update(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn encounter_add(
     state: State<'_, AppState>,
     patient: String,

@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request};
-use tessera_core::media::{
-    self, ImportOptions, ImportSource, Imported, Listing, Photo, PhotoEdit, Privacy,
-};
+use tessera_app_macros::command;
+use tessera_core::listing::Listing;
+use tessera_core::media::{self, ImportOptions, ImportSource, Imported, Photo, PhotoEdit, Privacy};
 use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
@@ -26,7 +26,7 @@ pub struct PhotoImportMeta {
 /// The header carrying [`PhotoImportMeta`] as JSON.
 pub const IMPORT_META_HEADER: &str = "tessera-photo";
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn photo_list(
     state: State<'_, AppState>,
     patient: String,
@@ -44,7 +44,7 @@ pub async fn photo_list(
 
 /// Imports one photo. The body is the raw file; the metadata travels in a header, so the
 /// bytes are not inflated into a JSON array on the way.
-#[tauri::command]
+#[command]
 pub async fn photo_import(
     state: State<'_, AppState>,
     request: Request<'_>,
@@ -79,7 +79,7 @@ fn bad_request(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Invalid, message)
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn photo_edit(
     state: State<'_, AppState>,
     photo_id: String,
@@ -91,14 +91,14 @@ pub async fn photo_edit(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn photo_delete(state: State<'_, AppState>, photo_id: String) -> Result<Photo, ApiError> {
     state
         .with_session(move |s| media::delete(s, &photo_id))
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn photo_restore(
     state: State<'_, AppState>,
     photo_id: String,

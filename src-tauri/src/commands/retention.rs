@@ -2,19 +2,20 @@
 //! as a dry run that lists what would change, then for real. Admins only, decided in core.
 
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::retention::{self, RetentionPolicy, RetentionReport};
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn retention_get(state: State<'_, AppState>) -> Result<RetentionPolicy, ApiError> {
     state.with_session(retention::get).await
 }
 
 /// Replaces the policy; core checks every rule (the audit floor of six years, the bin's 30
 /// days, delete only for photos and narratives) and names the one at fault.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn retention_set(
     state: State<'_, AppState>,
     policy: RetentionPolicy,
@@ -24,7 +25,7 @@ pub async fn retention_set(
 
 /// Applies the saved policy, or with `dry_run` only lists what it would do. The real run
 /// computes the list again and carries out exactly that.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn retention_run(
     state: State<'_, AppState>,
     dry_run: bool,

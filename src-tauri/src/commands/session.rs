@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, State};
+use tessera_app_macros::command;
 use tessera_core::policy::Principal;
 use tessera_core::settings;
 use tessera_core::vault::{self, Credentials};
@@ -11,7 +12,7 @@ use crate::api_error::{ApiError, ErrorCode};
 use crate::autolock::{self, LockReason};
 use crate::state::{self, AppState, SessionInfo, Unlocked, blocking};
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn session_unlock(
     state: State<'_, AppState>,
     username: String,
@@ -39,6 +40,7 @@ pub async fn session_unlock(
             username: session.actor().username.clone(),
             role,
             auto_lock_minutes: minutes,
+            permissions: session.permitted(),
         };
         // Signing in replaces any session still open (its keys are wiped on drop).
         *state::lock(&unlocked) = Some(Unlocked {
@@ -52,7 +54,7 @@ pub async fn session_unlock(
     .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<(), ApiError> {
     let was_open = state::lock(&state.unlocked).take();
     drop(was_open);
@@ -61,7 +63,7 @@ pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<
 }
 
 /// Counts as activity (typing, clicking) for the auto-lock, without touching the vault.
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn session_touch(state: State<'_, AppState>) -> Result<(), ApiError> {
     match state::lock(&state.unlocked).as_mut() {
         Some(open) => {

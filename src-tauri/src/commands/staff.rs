@@ -1,18 +1,19 @@
 //! Staff accounts (admins).
 
 use tauri::State;
+use tessera_app_macros::command;
 use tessera_core::accounts::{self, NewStaff, StaffAccount};
 use tessera_core::policy::Role;
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn staff_list(state: State<'_, AppState>) -> Result<Vec<StaffAccount>, ApiError> {
     state.with_session(accounts::list).await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn staff_add(
     state: State<'_, AppState>,
     username: String,
@@ -32,7 +33,7 @@ pub async fn staff_add(
         .await
 }
 
-#[tauri::command(rename_all = "snake_case")]
+#[command]
 pub async fn staff_disable(
     state: State<'_, AppState>,
     username: String,

@@ -48,10 +48,13 @@ function gateSteps(fake: FakeBackend) {
 
 /** A good backup made through the stand-in, as if earlier. */
 async function existingBackup(fake: FakeBackend, daysAgo = 0) {
-  const record = await fake.backupCreate(
-    { destination: '/media/usb', passphrase: PASSPHRASE, recipient: null, full: false },
-    () => {},
-  );
+  const record = await fake.backupCreate({
+    destination: '/media/usb',
+    passphrase: PASSPHRASE,
+    recipient: null,
+    full: false,
+    on_progress: () => {},
+  });
   const stored = fake.state.backups.find((r) => r.id === record.id);
   if (stored && daysAgo > 0) {
     stored.started_at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();

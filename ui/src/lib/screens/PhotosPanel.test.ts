@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { Patient } from '../backend';
-import { can } from '../permissions';
+import { POLICY } from '../bindings/policy';
 import { PhotoImportBatch } from '../stores/photoImport.svelte';
 import type { FakeBackend } from '../testing/fakeBackend';
 import {
@@ -329,8 +329,8 @@ describe('narratives about photos, from the chart', () => {
   });
 
   it('offers photos to clinical roles only', () => {
-    expect(can('clinician', 'photo.view')).toBe(true);
-    expect(can('social_worker', 'photo.manage')).toBe(true);
-    expect(can('front_desk', 'photo.view')).toBe(false);
+    expect(POLICY.clinician).toContain('photo.view');
+    expect(POLICY.social_worker).toContain('photo.edit');
+    expect(POLICY.front_desk).not.toContain('photo.view');
   });
 });

@@ -3,6 +3,7 @@
  * lock and unlock (drafts kept for the same user, discarded for another).
  */
 import type {
+  Action,
   ApiError,
   Backend,
   BackupRestoreReport,
@@ -69,6 +70,11 @@ export class SessionStore {
 
   get role(): Role | null {
     return this.info?.role ?? null;
+  }
+
+  /** Whether core's policy lets the signed-in user take `action`: the session says which. */
+  may(action: Action): boolean {
+    return this.info?.permissions.includes(action) ?? false;
   }
 
   get isAdmin(): boolean {

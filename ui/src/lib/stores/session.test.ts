@@ -204,10 +204,13 @@ describe('SessionStore', () => {
     const { session, fake, backend, drafts, onUserChanged } = setup();
     await session.load();
     await session.unlock('ana', 'correct horse battery');
-    const record = await backend.backupCreate(
-      { destination: '/media/usb', passphrase: 'a long passphrase', recipient: null, full: false },
-      () => {},
-    );
+    const record = await backend.backupCreate({
+      destination: '/media/usb',
+      passphrase: 'a long passphrase',
+      recipient: null,
+      full: false,
+      on_progress: () => {},
+    });
     drafts.open('visit:p1', () => ({ reason: '' })).reason = 'typed before the restore';
     const args = {
       file: record.file ?? '',

@@ -4,6 +4,7 @@
  * hooks to fire the `session-locked` event. Never bundled into the app.
  */
 import type {
+  Action,
   ApiError,
   AuditRecord,
   Backend,
@@ -33,6 +34,7 @@ import type {
   UiSettings,
   StaffAccount,
 } from '../backend';
+import { POLICY } from '../bindings/policy';
 import { parseHumanId } from '../format';
 
 /** A photo as the stand-in keeps it: the record, its bytes (if imported) and its importer. */
@@ -247,14 +249,10 @@ export function createFakeBackend(
       reason: null,
     });
   };
-  const clinical = () => {
+  // Like core: the signed-in role's permissions, from core's own (generated) policy table.
+  const authorize = (action: Action) => {
     const s = session();
-    if (s.role === 'front_desk') fail('denied', 'front_desk may not read patient records');
-    return s;
-  };
-  const admin = () => {
-    const s = session();
-    if (s.role !== 'admin') fail('denied', `${s.role} may not manage staff`);
+    if (!POLICY[s.role].includes(action)) fail('denied', `${s.role} may not ${action}`);
     return s;
   };
   const findPatient = (key: string) => {
@@ -303,7 +301,7 @@ export function createFakeBackend(
     };
   };
   const setDeleted = (photo_id: string, deleted: boolean) => {
-    clinical();
+    authorize('photo.delete');
     const p = findPhoto(photo_id).photo;
     if (deleted && p.deleted_at) fail('conflict', 'the photo is already in the bin');
     if (!deleted && !p.deleted_at) fail('conflict', 'the photo is not in the bin');
@@ -321,13 +319,6 @@ export function createFakeBackend(
     status: p.status,
   });
 
-  // Backups, like core and the shell: practitioners back up and verify, admins restore,
-  // prune and schedule.
-  const practitioner = (what: string) => {
-    const s = session();
-    if (s.role === 'front_desk') fail('denied', `front_desk may not ${what}`);
-    return s;
-  };
   const invalid = (field: string, message: string): never => {
     throw { code: 'invalid', message: `${field}: ${message}`, field } satisfies ApiError;
   };
@@ -353,8 +344,8 @@ export function createFakeBackend(
   const stamp = (iso: string) => iso.replace(/[^0-9TZ]/g, '').slice(0, 16);
   const openBackup = (
     file: string,
-    passphrase: string | null,
-    identity_file: string | null,
+    passphrase: string | null | undefined,
+    identity_file: string | null | undefined,
     password: string,
   ) => {
     const path = fullPath('file', file);
@@ -495,11 +486,6 @@ export function createFakeBackend(
       audit_entries_redacted: report.audit_entries_redacted,
     });
     return report;
-  };
-  const adminFor = (what: string) => {
-    const s = session();
-    if (s.role !== 'admin') fail('denied', `${s.role} may not ${what}`);
-    return s;
   };
   const yearsBefore = (at: number, years: number) => {
     const d = new Date(at);
@@ -686,6 +672,7 @@ export function createFakeBackend(
         username: user.username,
         role: user.role,
         auto_lock_minutes: state.settings.auto_lock_minutes,
+        permissions: [...POLICY[user.role]],
       };
       audit('session.open', 'session', null);
       return state.session;
@@ -741,7 +728,7 @@ export function createFakeBackend(
     },
     async patientChart({ patient }) {
       calls.push('patient_chart');
-      clinical();
+      authorize('patient.view');
       const p = findPatient(patient);
       audit('patient.view', 'patient', p.id);
       const encounters = state.encounters
@@ -752,7 +739,7 @@ export function createFakeBackend(
     },
     async patientUpdate({ patient, profile, expected_version }) {
       calls.push('patient_update');
-      clinical();
+      authorize('patient.edit');
       const p = findPatient(patient);
       if (p.version !== expected_version) {
         fail(
@@ -774,7 +761,7 @@ export function createFakeBackend(
     },
     async encounterAdd({ patient, encounter }) {
       calls.push('encounter_add');
-      const s = clinical();
+      const s = authorize('encounter.record');
       const p = findPatient(patient);
       if (encounter.vitals.pulse != null && encounter.vitals.pulse > 250) {
         fail(
@@ -808,13 +795,13 @@ export function createFakeBackend(
     },
     async patientErase({ patient, mode, confirmation }) {
       calls.push('patient_erase');
-      clinical();
+      authorize('patient.erase');
       const p = findPatient(patient);
       // Like the shell: the human id typed again, checked before core is asked.
       if (parseHumanId(confirmation) !== p.human_id) {
         invalid('confirmation', `type the patient's id, ${p.human_id}, to confirm the erasure`);
       }
-      adminFor('erase patients');
+      authorize('patient.erase');
       return eraseIn(p, mode, 'request');
     },
     async patientSubjectExport({ patient, out, passphrase }) {
@@ -823,7 +810,7 @@ export function createFakeBackend(
       // Like the shell: an empty passphrase is none (a plain tar); core wants 12 characters.
       const key = passphrase || null;
       if (key && [...key].length < 12) invalid('passphrase', 'use at least 12 characters');
-      adminFor('export everything held on a patient');
+      authorize('patient.subject_export');
       const p = findPatient(patient);
       if (state.exports.has(path))
         fail('conflict', `${path} already exists; choose a new file name`);
@@ -842,15 +829,15 @@ export function createFakeBackend(
     },
     async narrativeList({ patient }) {
       calls.push('narrative_list');
-      clinical();
+      authorize('narrative.view');
       const p = findPatient(patient);
       return state.narratives
         .filter((n) => n.patient_id === p.id)
         .sort((a, b) => b.created_at.localeCompare(a.created_at));
     },
-    async narrativeAdd({ patient, title, body, photo_id = null }) {
+    async narrativeAdd({ patient, title = null, body, photo_id = null }) {
       calls.push('narrative_add');
-      const s = clinical();
+      const s = authorize('narrative.write');
       const p = findPatient(patient);
       if (photo_id) {
         const photo =
@@ -896,9 +883,9 @@ export function createFakeBackend(
       audit('narrative.write', 'narrative', n.id);
       return n;
     },
-    async narrativeEdit({ narrative_id, title, body, expected_revision }) {
+    async narrativeEdit({ narrative_id, title = null, body, expected_revision }) {
       calls.push('narrative_edit');
-      const s = clinical();
+      const s = authorize('narrative.write');
       const n =
         state.narratives.find((x) => x.id === narrative_id) ??
         fail('not_found', `narrative not found: ${narrative_id}`);
@@ -923,12 +910,12 @@ export function createFakeBackend(
     },
     async narrativeHistory({ narrative_id }) {
       calls.push('narrative_history');
-      clinical();
+      authorize('narrative.view');
       return state.revisions.filter((r) => r.narrative_id === narrative_id);
     },
     async photoList({ patient, deleted }) {
       calls.push('photo_list');
-      clinical();
+      authorize('photo.view');
       const p = findPatient(patient);
       const found = state.photos
         .map((x) => x.photo)
@@ -939,7 +926,7 @@ export function createFakeBackend(
     },
     async photoImport({ patient, file_name, privacy, bytes }) {
       calls.push('photo_import');
-      const s = clinical();
+      const s = authorize('photo.import');
       const p = findPatient(patient);
       if (p.deleted_at) fail('invalid', 'patient: the patient is in the bin');
       const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -970,7 +957,7 @@ export function createFakeBackend(
     },
     async photoEdit({ photo_id, caption, privacy }) {
       calls.push('photo_edit');
-      const s = clinical();
+      const s = authorize('photo.edit');
       const p = findPhoto(photo_id).photo;
       if (privacy && privacy !== p.privacy && s.role !== 'admin' && p.imported_by !== s.username) {
         fail(
@@ -1008,12 +995,12 @@ export function createFakeBackend(
     },
     async staffList() {
       calls.push('staff_list');
-      admin();
+      authorize('staff.list');
       return [...state.staff].sort((a, b) => a.username.localeCompare(b.username));
     },
     async staffAdd({ username, display_name, role, password }) {
       calls.push('staff_add');
-      admin();
+      authorize('staff.add');
       const name = username.trim().toLowerCase();
       if (state.staff.some((a) => a.username === name)) {
         fail('conflict', `user name ${name} is taken`);
@@ -1027,7 +1014,7 @@ export function createFakeBackend(
     },
     async staffDisable({ username, reason }) {
       calls.push('staff_disable');
-      admin();
+      authorize('staff.disable');
       const a =
         state.staff.find((x) => x.username === username) ??
         fail('not_found', `account not found: ${username}`);
@@ -1039,7 +1026,7 @@ export function createFakeBackend(
     },
     async auditList({ filter }) {
       calls.push('audit_list');
-      admin();
+      authorize('audit.list');
       // Like core: a patient filter covers the patient and their visits and narratives.
       const trail = filter.patient
         ? ((id) =>
@@ -1065,7 +1052,7 @@ export function createFakeBackend(
     },
     async auditVerify() {
       calls.push('audit_verify');
-      admin();
+      authorize('audit.verify');
       const entries = state.audit.length;
       audit('audit.verify', 'audit_log', null);
       return {
@@ -1081,7 +1068,7 @@ export function createFakeBackend(
     },
     async backupStatus() {
       calls.push('backup_status');
-      practitioner('see or verify backups');
+      authorize('backup.list');
       const lastOk = state.backups.find((r) => r.status === 'ok') ?? null;
       const age = lastOk ? Date.now() - Date.parse(lastOk.started_at) : null;
       return {
@@ -1094,20 +1081,17 @@ export function createFakeBackend(
     },
     async backupList() {
       calls.push('backup_list');
-      practitioner('see or verify backups');
+      authorize('backup.list');
       return state.backups.map((r) => ({ ...r }));
     },
     async backupScheduleGet() {
       calls.push('backup_schedule_get');
-      practitioner('see or verify backups');
+      authorize('backup.list');
       return { ...state.schedule, has_passphrase: state.schedulePassphrase !== null };
     },
     async backupScheduleSet({ schedule, passphrase }) {
       calls.push('backup_schedule_set');
-      const s = session();
-      if (s.role !== 'admin') {
-        fail('denied', `${s.role} may not change the backup schedule or prune backups`);
-      }
+      authorize('backup.manage');
       const given = passphrase ? passphrase : null;
       const cleaned: BackupSchedule = {
         ...schedule,
@@ -1120,9 +1104,9 @@ export function createFakeBackend(
       audit('backup.manage', 'backup_schedule', null);
       return { ...state.schedule };
     },
-    async backupCreate({ destination, passphrase, recipient, full }, onProgress) {
+    async backupCreate({ destination, passphrase, recipient, full, on_progress }) {
       calls.push('backup_create');
-      const s = practitioner('back up the vault');
+      const s = authorize('backup.create');
       const dest = fullPath('destination', destination);
       const key = passphrase || null;
       const to = recipient?.trim() || null;
@@ -1169,7 +1153,7 @@ export function createFakeBackend(
         // `backend` becomes the FakeBackend below: a test may have replaced its step.
         await (backend as FakeBackend).backupStep();
         if (state.backupCancelled) failed({ code: 'cancelled', message: 'cancelled' });
-        onProgress({ done_bytes: step * 1_000_000, total_bytes: total });
+        on_progress({ done_bytes: step * 1_000_000, total_bytes: total });
       }
       const earlier = state.backups.some((r) => r.destination === dest && r.status === 'ok');
       const kind = earlier && !full ? 'incremental' : 'full';
@@ -1201,7 +1185,7 @@ export function createFakeBackend(
     },
     async backupVerify({ file, passphrase, identity_file, password }) {
       calls.push('backup_verify');
-      practitioner('see or verify backups');
+      authorize('backup.list');
       const { report, record } = openBackup(file, passphrase, identity_file, password);
       if (record) record.verified_at = now();
       audit('backup.verify', 'backup', report.backup_id);
@@ -1209,9 +1193,8 @@ export function createFakeBackend(
     },
     async backupRestore({ file, passphrase, identity_file, password, dry_run }) {
       calls.push('backup_restore');
-      const s = session();
       const { report } = openBackup(file, passphrase, identity_file, password);
-      if (s.role !== 'admin') fail('denied', `${s.role} may not restore the vault from a backup`);
+      authorize('backup.restore');
       const current = rowCounts();
       const tables = [...new Set([...Object.keys(current), ...Object.keys(report.row_counts)])];
       const result: BackupRestoreReport = {
@@ -1240,10 +1223,7 @@ export function createFakeBackend(
     },
     async backupPrune({ destination, keep_last, keep_days, dry_run }) {
       calls.push('backup_prune');
-      const s = session();
-      if (s.role !== 'admin') {
-        fail('denied', `${s.role} may not change the backup schedule or prune backups`);
-      }
+      authorize('backup.manage');
       const dest = fullPath('destination', destination);
       if (keep_last < 1) invalid('keep-last', 'must keep at least one backup');
       const good = state.backups.filter((r) => r.destination === dest && r.status === 'ok');
@@ -1265,12 +1245,12 @@ export function createFakeBackend(
     },
     async retentionGet() {
       calls.push('retention_get');
-      adminFor('manage or run the retention policy');
+      authorize('retention.manage');
       return structuredClone(state.retention);
     },
     async retentionSet({ policy }) {
       calls.push('retention_set');
-      adminFor('manage or run the retention policy');
+      authorize('retention.manage');
       for (const [field, r, anonymise] of [
         ['inactive patients', policy.inactive_patients, true],
         ['photos', policy.photos, false],
@@ -1303,7 +1283,7 @@ export function createFakeBackend(
     },
     async retentionRun({ dry_run }) {
       calls.push('retention_run');
-      adminFor('manage or run the retention policy');
+      authorize('retention.manage');
       const at = Date.now();
       const rules = retentionPlan(state.retention, at);
       const photo_files_deleted = dry_run ? 0 : retentionApply(rules);
@@ -1321,12 +1301,10 @@ export function createFakeBackend(
     async settingsSet({ settings }) {
       calls.push('settings_set');
       if (settings.keep_photo_location !== state.settings.keep_photo_location) {
-        const s = session();
-        if (s.role !== 'admin') fail('denied', `${s.role} may not change the vault settings`);
+        authorize('settings.manage');
       }
       if (settings.auto_lock_minutes !== state.settings.auto_lock_minutes) {
-        const s = session();
-        if (s.role !== 'admin') fail('denied', `${s.role} may not change the auto-lock delay`);
+        authorize('settings.manage');
         if (settings.auto_lock_minutes < 1 || settings.auto_lock_minutes > 60) {
           fail('invalid', 'auto-lock: must be between 1 and 60 minutes');
         }
