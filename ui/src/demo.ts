@@ -6,8 +6,9 @@
  */
 import { mount } from 'svelte';
 
-import App from './App.svelte';
+// The global styles first, so each component's own styles come after them.
 import './app.css';
+import App from './App.svelte';
 import { POLICY } from './lib/bindings/policy';
 import { createFakeBackend } from './lib/testing/fakeBackend';
 

@@ -1,7 +1,8 @@
 import { mount } from 'svelte';
 
-import App from './App.svelte';
+// The global styles first, so each component's own styles come after them.
 import './app.css';
+import App from './App.svelte';
 import { createTauriBackend } from './lib/backend';
 
 const target = document.getElementById('app');
