@@ -7,6 +7,7 @@ mod autolock;
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod input;
 #[cfg(test)]
 mod ipc;
 mod media_protocol;

@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// The fewest characters a new backup passphrase may have: age's scrypt makes each guess
+/// The fewest characters a new passphrase (a backup's, an export's) may have: age's scrypt makes each guess
 /// cost about a second, which does not save a short passphrase.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
-/// Refuses a passphrase too short for a new backup (or the schedule's).
+/// Refuses a passphrase too short for a new backup, the schedule or an encrypted export.
 pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::invalid(
@@ -27,7 +27,7 @@ pub fn check_new_passphrase(passphrase: &str) -> Result<()> {
     Ok(())
 }
 
-/// How a new backup is encrypted.
+/// How a new backup or export is encrypted.
 pub enum Encryption {
     /// To a passphrase (age's scrypt recipient, about a second of work to open).
     Passphrase(SecretString),
@@ -93,7 +93,7 @@ pub fn parse_recipient(key: &str) -> Result<age::x25519::Recipient> {
     })
 }
 
-/// What opens a backup.
+/// What opens a backup or an encrypted export.
 pub enum Decryption {
     /// The passphrase it was made with.
     Passphrase(SecretString),

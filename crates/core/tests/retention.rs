@@ -13,9 +13,11 @@ use tessera_core::audit::{self, AuditFilter};
 use tessera_core::encounters::{self, NewEncounter};
 use tessera_core::media::{self, ImportOptions, ImportSource};
 use tessera_core::narratives::{self, NewNarrative};
-use tessera_core::patients::{self, Profile};
+use tessera_core::patients::{self, Patient, Profile};
 use tessera_core::policy::Role;
-use tessera_core::retention::{self, RetentionAction, RetentionPolicy, Rule, RuleKind};
+use tessera_core::retention::{
+    self, RetentionAction, RetentionItem, RetentionPolicy, Rule, RuleKind,
+};
 use tessera_core::{Error, Session, clock};
 
 const DAY: i64 = 86_400_000;
@@ -84,164 +86,237 @@ fn state(conn: &Connection) -> State {
     }
 }
 
+/// A policy with every kind of rule, and records on both sides of each rule's period.
+struct AgedRecords {
+    binned_long: Patient,
+    inactive: Patient,
+    inactive_visit: String,
+    active: Patient,
+    old_photo: String,
+    new_photo: String,
+    binned_photo: String,
+    old_story: String,
+    new_story: String,
+    old_visit: String,
+    new_visit: String,
+}
+
+impl AgedRecords {
+    /// Sets the policy, records everything as an admin, then ages records through the raw key.
+    fn make(v: &Vault) -> AgedRecords {
+        let mut s = v.admin();
+        let policy = RetentionPolicy {
+            inactive_patients: Some(Rule {
+                years: 5,
+                action: RetentionAction::Anonymise,
+            }),
+            photos: Some(Rule {
+                years: 3,
+                action: RetentionAction::Delete,
+            }),
+            narratives: Some(Rule {
+                years: 4,
+                action: RetentionAction::Delete,
+            }),
+            encounters: Some(Rule {
+                years: 10,
+                action: RetentionAction::Anonymise,
+            }),
+            ..RetentionPolicy::default()
+        };
+        retention::set(&mut s, policy).unwrap();
+        assert_eq!(retention::get(&mut s).unwrap(), policy);
+
+        let binned_long = patients::create(&mut s, Profile::named("Binned", "Long")).unwrap();
+        photo(&mut s, &binned_long.id, 1);
+        story(&mut s, &binned_long.id, "old story of a binned patient");
+        let binned_short = patients::create(&mut s, Profile::named("Binned", "Short")).unwrap();
+        let inactive = patients::create(&mut s, Profile::named("Quiet", "Long")).unwrap();
+        let inactive_visit = visit(&mut s, &inactive.id);
+        let active = patients::create(&mut s, Profile::named("Busy", "Now")).unwrap();
+        let r = AgedRecords {
+            old_photo: photo(&mut s, &active.id, 2),
+            new_photo: photo(&mut s, &active.id, 3),
+            binned_photo: photo(&mut s, &active.id, 4),
+            old_story: story(&mut s, &active.id, "an old story"),
+            new_story: story(&mut s, &active.id, "a new story"),
+            old_visit: visit(&mut s, &active.id),
+            new_visit: visit(&mut s, &active.id),
+            binned_long,
+            inactive,
+            inactive_visit,
+            active,
+        };
+        patients::delete(&mut s, &r.binned_long.id, None).unwrap();
+        patients::delete(&mut s, &binned_short.id, None).unwrap();
+        media::delete(&mut s, &r.binned_photo).unwrap();
+        drop(s);
+
+        let now = clock::now_ms();
+        let raw = v.raw();
+        let age = |sql: &str, id: &str, by: i64| {
+            raw.execute(sql, rusqlite::params![id, now - by]).unwrap();
+        };
+        let binned = "UPDATE patients SET deleted_at = ?2 WHERE id = ?1";
+        age(binned, &r.binned_long.id, 40 * DAY);
+        age(binned, &binned_short.id, 10 * DAY);
+        let updated = "UPDATE patients SET updated_at = ?2 WHERE id = ?1";
+        age(updated, &r.inactive.id, 6 * YEAR);
+        let visited = "UPDATE encounters SET occurred_at = ?2, created_at = ?2 WHERE id = ?1";
+        age(visited, &r.inactive_visit, 6 * YEAR);
+        let imported = "UPDATE photos SET imported_at = ?2 WHERE id = ?1";
+        age(imported, &r.old_photo, 4 * YEAR);
+        let binned_photo = "UPDATE photos SET deleted_at = ?2 WHERE id = ?1";
+        age(binned_photo, &r.binned_photo, 31 * DAY);
+        let written = "UPDATE narratives SET updated_at = ?2 WHERE id = ?1";
+        age(written, &r.old_story, 5 * YEAR);
+        let occurred = "UPDATE encounters SET occurred_at = ?2 WHERE id = ?1";
+        age(occurred, &r.old_visit, 11 * YEAR);
+        r
+    }
+
+    /// The dry run lists exactly the records past each rule's period, named by patient.
+    fn assert_listed(&self, dry: &retention::RetentionReport) {
+        let listed = |rule: RuleKind| -> Vec<String> {
+            dry.rules
+                .iter()
+                .find(|r| r.rule == rule)
+                .unwrap()
+                .items
+                .iter()
+                .map(|i| i.id.clone())
+                .collect()
+        };
+        assert_eq!(
+            listed(RuleKind::BinnedPatients),
+            vec![self.binned_long.id.clone()]
+        );
+        assert_eq!(
+            listed(RuleKind::InactivePatients),
+            vec![self.inactive.id.clone()]
+        );
+        assert_eq!(
+            listed(RuleKind::BinnedPhotos),
+            vec![self.binned_photo.clone()]
+        );
+        assert_eq!(listed(RuleKind::Photos), vec![self.old_photo.clone()]);
+        assert_eq!(listed(RuleKind::Narratives), vec![self.old_story.clone()]);
+        assert_eq!(listed(RuleKind::Encounters), vec![self.old_visit.clone()]);
+        // Every item names its patient as people know them.
+        for rule in &dry.rules {
+            for item in &rule.items {
+                let expected = if item.id == self.inactive.id {
+                    &self.inactive.human_id
+                } else if item.id == self.binned_long.id {
+                    &self.binned_long.human_id
+                } else {
+                    &self.active.human_id
+                };
+                assert_eq!(item.human_id.as_ref(), Some(expected), "{item:?}");
+            }
+        }
+    }
+
+    /// What the real run did, seen through the raw key, is exactly that list.
+    fn assert_done(&self, before: &State, after: &State) {
+        let gone = |b: &BTreeSet<String>, a: &BTreeSet<String>| -> BTreeSet<String> {
+            b.difference(a).cloned().collect()
+        };
+        let patient_ids = |st: &State| st.patients.iter().map(|(id, _)| id.clone()).collect();
+        assert_eq!(
+            gone(&patient_ids(before), &patient_ids(after)),
+            BTreeSet::from([self.binned_long.id.clone()])
+        );
+        let renamed: BTreeSet<String> = after
+            .patients
+            .iter()
+            .filter(|p| !before.patients.contains(p))
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert_eq!(renamed, BTreeSet::from([self.inactive.id.clone()]));
+        let binned_long_photo: Vec<String> = before
+            .photos
+            .iter()
+            .filter(|p| ![&self.old_photo, &self.new_photo, &self.binned_photo].contains(p))
+            .cloned()
+            .collect();
+        let mut photos_gone = BTreeSet::from([self.old_photo.clone(), self.binned_photo.clone()]);
+        photos_gone.extend(binned_long_photo);
+        assert_eq!(gone(&before.photos, &after.photos), photos_gone);
+        assert!(after.photos.contains(&self.new_photo));
+        assert!(
+            after.narratives.contains(&self.new_story)
+                && !after.narratives.contains(&self.old_story)
+        );
+        assert_eq!(
+            after.narratives.len(),
+            1,
+            "the binned patient's story went with them"
+        );
+        let changed_visits: BTreeSet<String> = before
+            .encounters
+            .iter()
+            .filter(|e| !after.encounters.contains(e))
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert_eq!(
+            changed_visits,
+            BTreeSet::from([self.old_visit.clone(), self.inactive_visit.clone()])
+        );
+        assert!(
+            after
+                .encounters
+                .contains(&(self.new_visit.clone(), "check-up".into()))
+        );
+        assert!(
+            after
+                .encounters
+                .contains(&(self.old_visit.clone(), String::new()))
+        );
+    }
+}
+
+/// A report's rules without their cutoffs, which differ by the milliseconds between runs.
+fn rule_lists(
+    r: &retention::RetentionReport,
+) -> Vec<(
+    RuleKind,
+    RetentionAction,
+    u64,
+    Vec<RetentionItem>,
+    Option<u64>,
+)> {
+    r.rules
+        .iter()
+        .map(|rule| {
+            (
+                rule.rule,
+                rule.action,
+                rule.count,
+                rule.items.clone(),
+                rule.through_seq,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn the_dry_run_lists_exactly_what_the_real_run_does() {
     let v = Vault::new();
-    let mut s = v.admin();
-    let policy = RetentionPolicy {
-        inactive_patients: Some(Rule {
-            years: 5,
-            action: RetentionAction::Anonymise,
-        }),
-        photos: Some(Rule {
-            years: 3,
-            action: RetentionAction::Delete,
-        }),
-        narratives: Some(Rule {
-            years: 4,
-            action: RetentionAction::Delete,
-        }),
-        encounters: Some(Rule {
-            years: 10,
-            action: RetentionAction::Anonymise,
-        }),
-        ..RetentionPolicy::default()
-    };
-    retention::set(&mut s, policy).unwrap();
-    assert_eq!(retention::get(&mut s).unwrap(), policy);
-
-    let binned_long = patients::create(&mut s, Profile::named("Binned", "Long")).unwrap();
-    photo(&mut s, &binned_long.id, 1);
-    story(&mut s, &binned_long.id, "old story of a binned patient");
-    let binned_short = patients::create(&mut s, Profile::named("Binned", "Short")).unwrap();
-    let inactive = patients::create(&mut s, Profile::named("Quiet", "Long")).unwrap();
-    let inactive_visit = visit(&mut s, &inactive.id);
-    let active = patients::create(&mut s, Profile::named("Busy", "Now")).unwrap();
-    let old_photo = photo(&mut s, &active.id, 2);
-    let new_photo = photo(&mut s, &active.id, 3);
-    let binned_photo = photo(&mut s, &active.id, 4);
-    let old_story = story(&mut s, &active.id, "an old story");
-    let new_story = story(&mut s, &active.id, "a new story");
-    let old_visit = visit(&mut s, &active.id);
-    let new_visit = visit(&mut s, &active.id);
-    patients::delete(&mut s, &binned_long.id, None).unwrap();
-    patients::delete(&mut s, &binned_short.id, None).unwrap();
-    media::delete(&mut s, &binned_photo).unwrap();
-    drop(s);
-
-    // Age the records through the raw key.
-    let now = clock::now_ms();
-    let raw = v.raw();
-    let age = |sql: &str, id: &str, by: i64| {
-        raw.execute(sql, rusqlite::params![id, now - by]).unwrap();
-    };
-    age(
-        "UPDATE patients SET deleted_at = ?2 WHERE id = ?1",
-        &binned_long.id,
-        40 * DAY,
-    );
-    age(
-        "UPDATE patients SET deleted_at = ?2 WHERE id = ?1",
-        &binned_short.id,
-        10 * DAY,
-    );
-    age(
-        "UPDATE patients SET updated_at = ?2 WHERE id = ?1",
-        &inactive.id,
-        6 * YEAR,
-    );
-    age(
-        "UPDATE encounters SET occurred_at = ?2, created_at = ?2 WHERE id = ?1",
-        &inactive_visit,
-        6 * YEAR,
-    );
-    age(
-        "UPDATE photos SET imported_at = ?2 WHERE id = ?1",
-        &old_photo,
-        4 * YEAR,
-    );
-    age(
-        "UPDATE photos SET deleted_at = ?2 WHERE id = ?1",
-        &binned_photo,
-        31 * DAY,
-    );
-    age(
-        "UPDATE narratives SET updated_at = ?2 WHERE id = ?1",
-        &old_story,
-        5 * YEAR,
-    );
-    age(
-        "UPDATE encounters SET occurred_at = ?2 WHERE id = ?1",
-        &old_visit,
-        11 * YEAR,
-    );
-    let before = state(&raw);
-    drop(raw);
+    let records = AgedRecords::make(&v);
+    let before = state(&v.raw());
 
     let mut s = v.admin();
     let dry = retention::run(&mut s, true).unwrap();
     assert!(dry.dry_run);
     assert_eq!(state(&v.raw()), before, "a dry run changes nothing");
-    let listed = |report: &retention::RetentionReport, rule: RuleKind| -> Vec<String> {
-        report
-            .rules
-            .iter()
-            .find(|r| r.rule == rule)
-            .unwrap()
-            .items
-            .iter()
-            .map(|i| i.id.clone())
-            .collect()
-    };
-    assert_eq!(
-        listed(&dry, RuleKind::BinnedPatients),
-        vec![binned_long.id.clone()]
-    );
-    assert_eq!(
-        listed(&dry, RuleKind::InactivePatients),
-        vec![inactive.id.clone()]
-    );
-    assert_eq!(
-        listed(&dry, RuleKind::BinnedPhotos),
-        vec![binned_photo.clone()]
-    );
-    assert_eq!(listed(&dry, RuleKind::Photos), vec![old_photo.clone()]);
-    assert_eq!(listed(&dry, RuleKind::Narratives), vec![old_story.clone()]);
-    assert_eq!(listed(&dry, RuleKind::Encounters), vec![old_visit.clone()]);
-    // Every item names its patient as people know them.
-    for rule in &dry.rules {
-        for item in &rule.items {
-            let expected = if item.id == inactive.id {
-                &inactive.human_id
-            } else if item.id == binned_long.id {
-                &binned_long.human_id
-            } else {
-                &active.human_id
-            };
-            assert_eq!(item.human_id.as_ref(), Some(expected), "{item:?}");
-        }
-    }
+    records.assert_listed(&dry);
 
     let real = retention::run(&mut s, false).unwrap();
     assert!(!real.dry_run);
-    // The cutoffs differ by the milliseconds between the runs; everything else is equal.
-    let lists = |r: &retention::RetentionReport| {
-        r.rules
-            .iter()
-            .map(|rule| {
-                (
-                    rule.rule,
-                    rule.action,
-                    rule.count,
-                    rule.items.clone(),
-                    rule.through_seq,
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     assert_eq!(
-        lists(&real),
-        lists(&dry),
+        rule_lists(&real),
+        rule_lists(&dry),
         "the real run did what the dry run listed"
     );
     assert_eq!(
@@ -249,52 +324,7 @@ fn the_dry_run_lists_exactly_what_the_real_run_does() {
         3 * 2,
         "three photos, original and thumbnail"
     );
-
-    // And what it did, seen through the raw key, is exactly that list.
-    let after = state(&v.raw());
-    let gone = |b: &BTreeSet<String>, a: &BTreeSet<String>| -> BTreeSet<String> {
-        b.difference(a).cloned().collect()
-    };
-    let patient_ids = |st: &State| st.patients.iter().map(|(id, _)| id.clone()).collect();
-    assert_eq!(
-        gone(&patient_ids(&before), &patient_ids(&after)),
-        BTreeSet::from([binned_long.id.clone()])
-    );
-    let renamed: BTreeSet<String> = after
-        .patients
-        .iter()
-        .filter(|p| !before.patients.contains(p))
-        .map(|(id, _)| id.clone())
-        .collect();
-    assert_eq!(renamed, BTreeSet::from([inactive.id.clone()]));
-    let binned_long_photo: Vec<String> = before
-        .photos
-        .iter()
-        .filter(|p| ![&old_photo, &new_photo, &binned_photo].contains(p))
-        .cloned()
-        .collect();
-    let mut photos_gone = BTreeSet::from([old_photo, binned_photo]);
-    photos_gone.extend(binned_long_photo);
-    assert_eq!(gone(&before.photos, &after.photos), photos_gone);
-    assert!(after.photos.contains(&new_photo));
-    assert!(after.narratives.contains(&new_story) && !after.narratives.contains(&old_story));
-    assert_eq!(
-        after.narratives.len(),
-        1,
-        "the binned patient's story went with them"
-    );
-    let changed_visits: BTreeSet<String> = before
-        .encounters
-        .iter()
-        .filter(|e| !after.encounters.contains(e))
-        .map(|(id, _)| id.clone())
-        .collect();
-    assert_eq!(
-        changed_visits,
-        BTreeSet::from([old_visit.clone(), inactive_visit])
-    );
-    assert!(after.encounters.contains(&(new_visit, "check-up".into())));
-    assert!(after.encounters.contains(&(old_visit, String::new())));
+    records.assert_done(&before, &state(&v.raw()));
 
     // One entry per item plus the summary, and the chain holds.
     let entries = audit::list(&mut s, &AuditFilter::default()).unwrap();

@@ -8,7 +8,6 @@
 //! dialog (the session never keeps it). A real restore replaces the vault directory, which
 //! no session may hold open, so it signs out first.
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,7 +23,8 @@ use tessera_core::backup::{
 };
 use tessera_core::vault::Credentials;
 
-use crate::api_error::{ApiError, ErrorCode};
+use crate::api_error::ApiError;
+use crate::input::{given, invalid, typed_path};
 use crate::state::{self, AppState, blocking};
 
 #[command]
@@ -261,45 +261,6 @@ impl Throttle {
     }
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError {
-        field: Some(field.to_owned()),
-        ..ApiError::new(ErrorCode::Invalid, format!("{field}: {message}"))
-    }
-}
-
-/// A secret as typed: empty means not given. Not trimmed (spaces may be part of it).
-/// A secret typed in a form: an empty field is none.
-pub(crate) fn given(secret: Option<String>) -> Option<String> {
-    secret.filter(|s| !s.is_empty())
-}
-
-/// A path typed by the user: `~` is the home directory, and anything else must be absolute
-/// (a relative path would depend on where the app was started).
-pub(crate) fn typed_path(field: &str, text: &str) -> Result<PathBuf, ApiError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid(field, "type the full path of a folder or file"));
-    }
-    let path = match text.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-            let home = dirs::home_dir()
-                .ok_or_else(|| invalid(field, "there is no home directory to start from"))?;
-            home.join(rest.trim_start_matches('/'))
-        }
-        _ => PathBuf::from(text),
-    };
-    if !path.is_absolute() {
-        return Err(invalid(
-            field,
-            &format!(
-                "{text} is not a full path; start from the root, e.g. /media/usb/tessera-backups"
-            ),
-        ));
-    }
-    Ok(path)
-}
-
 /// How a new backup is encrypted: a passphrase or an age public key, exactly one.
 pub(crate) fn encryption(
     passphrase: Option<String>,
@@ -346,6 +307,7 @@ pub(crate) fn decryption(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api_error::ErrorCode;
 
     /// The public key from age's own documentation.
     const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -409,27 +371,6 @@ mod tests {
             decryption(None, None).unwrap_err().field.as_deref(),
             Some("passphrase")
         );
-    }
-
-    #[test]
-    fn typed_paths_are_absolute_or_start_at_home() {
-        assert_eq!(
-            typed_path("destination", " /media/usb/backups ").unwrap(),
-            PathBuf::from("/media/usb/backups")
-        );
-        if let Some(home) = dirs::home_dir() {
-            assert_eq!(typed_path("file", "~").unwrap(), home);
-            assert_eq!(
-                typed_path("file", "~/backups/x.age").unwrap(),
-                home.join("backups/x.age")
-            );
-        }
-        for bad in ["", "   ", "backups", "./backups", "~someone/backups"] {
-            let e = typed_path("destination", bad).unwrap_err();
-            assert_eq!(e.code, ErrorCode::Invalid, "{bad:?}");
-            assert_eq!(e.field.as_deref(), Some("destination"), "{bad:?}");
-            assert!(e.message.starts_with("destination: "), "{}", e.message);
-        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use tessera_core::erasure::{self, ErasureMode, ErasureReport};
 use tessera_core::subject_export::{self, SubjectExport};
 
 use crate::api_error::ApiError;
-use crate::commands::backups::{given, typed_path};
+use crate::input::{given, typed_path};
 use crate::state::AppState;
 
 /// Erases `patient` (id or human id): every row removed, or the record anonymised. The admin

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use fantoccini::elements::Element;
 use tessera_e2e::{ADMIN, App, Options, PASSWORD, Result};
 
 /// WebDriver key codes of the keys the tests press.
@@ -207,6 +208,32 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     app.click("tab-photos").await?;
     app.by_id("photos-empty").await?;
 
+    import_two_photos_and_a_text_file(&app).await?;
+    thumbnails_are_decrypted_and_lazy(&app).await?;
+    the_viewer_moves_with_arrows_and_closes(&app).await?;
+    a_narrative_is_written_about_a_photo(&app).await?;
+    the_gallery_and_viewer_reflow_at_200_percent(&app).await?;
+
+    // Photo locations are not kept unless an admin says so.
+    press(&app, ESCAPE).await?;
+    app.zoom_to_100_percent().await?;
+    app.click("nav-settings").await?;
+    let keep = app.by_id("settings-keep-location").await?;
+    assert!(
+        !keep.is_selected().await?,
+        "photo locations are off by default"
+    );
+    app.painted_screenshot("settings").await;
+    app.close().await
+}
+
+async fn first_thumbnail(app: &App) -> Result<Element> {
+    app.by_css("[data-testid=photo-thumb]").await
+}
+
+/// Two photos and a text file named .jpg through the file picker: the bad file fails
+/// alone, with its name and the reason.
+async fn import_two_photos_and_a_text_file(app: &App) -> Result<()> {
     let files = app.dir.path().join("to-import");
     std::fs::create_dir_all(&files)?;
     write_photo(&files.join("heel day 1.jpg"), 40)?;
@@ -252,8 +279,11 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         let text = results[i].text().await?;
         assert!(text.contains("Imported"), "file {i} was imported: {text:?}");
     }
+    Ok(())
+}
 
-    // The thumbnails come through the tessera: scheme, decrypted, with real pixels.
+/// The thumbnails come through the tessera: scheme, decrypted, 320 px, loaded lazily.
+async fn thumbnails_are_decrypted_and_lazy(app: &App) -> Result<()> {
     app.wait_for(
         "thumbnails",
         &images_loaded("[data-testid=photo-thumb] img", 2),
@@ -279,13 +309,12 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         )
         .await?;
     app.painted_screenshot("gallery").await;
+    Ok(())
+}
 
-    // The viewer: the preview loads; the arrow keys move; Escape closes.
-    let thumbs = app
-        .client
-        .find_all(Locator::Css("[data-testid=photo-thumb]"))
-        .await?;
-    thumbs[0].click().await?;
+/// The viewer: the preview loads; the arrow keys move; Escape closes.
+async fn the_viewer_moves_with_arrows_and_closes(app: &App) -> Result<()> {
+    first_thumbnail(app).await?.click().await?;
     app.by_id("photo-viewer").await?;
     app.wait_for(
         "preview",
@@ -302,17 +331,20 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
     assert_eq!(preview.as_i64(), Some(1200), "the preview keeps 1200 px");
     app.wait_text("photo-viewer", "Photo 1 of 2").await?;
     app.painted_screenshot("viewer").await;
-    press(&app, ARROW_RIGHT).await?;
+    press(app, ARROW_RIGHT).await?;
     app.wait_text("photo-viewer", "Photo 2 of 2").await?;
-    press(&app, ESCAPE).await?;
+    press(app, ESCAPE).await?;
     app.wait_for(
         "viewer-closed",
         "return document.querySelector('[data-testid=photo-viewer]') === null;",
     )
     .await?;
+    Ok(())
+}
 
-    // A narrative about the photo, from the viewer; the narrative links back to it.
-    thumbs[0].click().await?;
+/// A narrative about the photo, from the viewer; the narrative links back to it.
+async fn a_narrative_is_written_about_a_photo(app: &App) -> Result<()> {
+    first_thumbnail(app).await?.click().await?;
     app.click("photo-write-narrative").await?;
     app.by_id("narrative-new-photo").await?;
     app.fill(
@@ -337,9 +369,12 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         &images_loaded("[data-testid=photo-viewer-image]", 1),
     )
     .await?;
-    press(&app, ESCAPE).await?;
+    press(app, ESCAPE).await?;
+    Ok(())
+}
 
-    // 200% zoom: the gallery and the viewer reflow within 600 CSS pixels.
+/// 200% zoom: the gallery and the viewer reflow within 600 CSS pixels.
+async fn the_gallery_and_viewer_reflow_at_200_percent(app: &App) -> Result<()> {
     app.zoom_to_200_percent().await?;
     app.by_id("photo-grid").await?;
     app.assert_no_sideways_scroll("the gallery").await?;
@@ -370,18 +405,7 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         .await?;
     assert_eq!(fits.as_bool(), Some(true), "the viewer fits 600 px");
     app.painted_screenshot("zoom-200-viewer").await;
-
-    // Photo locations are not kept unless an admin says so.
-    press(&app, ESCAPE).await?;
-    app.zoom_to_100_percent().await?;
-    app.click("nav-settings").await?;
-    let keep = app.by_id("settings-keep-location").await?;
-    assert!(
-        !keep.is_selected().await?,
-        "photo locations are off by default"
-    );
-    app.painted_screenshot("settings").await;
-    app.close().await
+    Ok(())
 }
 
 /// Backups: the overdue warning before the first one, a backup to a folder typed by path

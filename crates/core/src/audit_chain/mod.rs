@@ -316,24 +316,50 @@ pub fn verify_chain(
         legacy: 0,
         problem: None,
     };
-    let fail = |mut report: VerifyReport, seq: u64, reason: String| {
-        report.problem = Some(ChainProblem { seq, reason });
-        Ok(report)
+    report.problem = if let Some(problem) = missing_triggers(conn)? {
+        Some(problem)
+    } else if let Some(problem) = walk_entries(conn, key, vault_id, &mut report)? {
+        Some(problem)
+    } else {
+        check_anchor(conn, key, vault_id, anchor, &mut report)?
     };
+    report.ok = report.problem.is_none();
+    Ok(report)
+}
 
+fn problem(seq: u64, reason: impl Into<String>) -> Option<ChainProblem> {
+    Some(ChainProblem {
+        seq,
+        reason: reason.into(),
+    })
+}
+
+/// Whether someone dropped the triggers that refuse UPDATE and DELETE.
+fn missing_triggers(conn: &Connection) -> Result<Option<ChainProblem>> {
     let triggers: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' \
          AND name IN ('audit_log_no_update', 'audit_log_no_delete')",
         [],
         |r| r.get(0),
     )?;
-    if triggers != 2 {
-        return fail(report, 0, "the append-only triggers were removed".into());
-    }
+    Ok(match triggers {
+        2 => None,
+        _ => problem(0, "the append-only triggers were removed"),
+    })
+}
 
+/// Checks every entry's MAC against the one before it (from the retention checkpoint, if
+/// any), and that every redacted entry is accounted for by a later redaction record. Fills
+/// in the counts; the chain's last seq is then `removed + entries`.
+fn walk_entries(
+    conn: &Connection,
+    key: &SecretKey,
+    vault_id: &Uuid,
+    report: &mut VerifyReport,
+) -> Result<Option<ChainProblem>> {
     let (mut prev, mut last) = match checkpoint::load(conn, key, vault_id)? {
         None => (GENESIS.to_vec(), 0),
-        Some(Err(reason)) => return fail(report, 0, reason),
+        Some(Err(reason)) => return Ok(problem(0, reason)),
         Some(Ok(c)) => (c.mac, c.seq),
     };
     report.removed = last;
@@ -346,15 +372,15 @@ pub fn verify_chain(
         let expected = last + 1;
         if row.seq as u64 != expected {
             let reason = format!("missing: the next stored entry is #{}", row.seq);
-            return fail(report, expected, reason);
+            return Ok(problem(expected, reason));
         }
         match row.expected_mac(key, &prev) {
             Ok(mac) if crypto::ct_eq(&mac, &stored_mac) => {}
             Ok(_) => {
-                let reason = "altered, reordered or inserted (its MAC does not match)".to_owned();
-                return fail(report, expected, reason);
+                let reason = "altered, reordered or inserted (its MAC does not match)";
+                return Ok(problem(expected, reason));
             }
-            Err(reason) => return fail(report, expected, reason.to_owned()),
+            Err(reason) => return Ok(problem(expected, reason)),
         }
         if row.is_redacted() {
             redacted.push(expected);
@@ -371,59 +397,66 @@ pub fn verify_chain(
         last = expected;
         report.entries += 1;
     }
-    drop(rows);
-    drop(stmt);
     report.redacted = redacted.len() as u64;
-    if let Some(seq) = redacted
+    Ok(redacted
         .iter()
         .find(|seq| !accounted.iter().any(|(a, b)| a <= *seq && *seq <= b))
-    {
-        let reason = "its content was removed, and no later entry records a redaction".into();
-        return fail(report, *seq, reason);
-    }
+        .and_then(|seq| {
+            let reason = "its content was removed, and no later entry records a redaction";
+            problem(*seq, reason)
+        }))
+}
 
-    if anchor.is_none() && last > 0 {
-        let reason = "header.json holds no audit anchor (it was removed)".into();
-        return fail(report, 0, reason);
+/// Checks the chain's end against the MAC'd anchor in `header.json`: a removed anchor, an
+/// altered one, a log cut short of it, or a log rewritten under it.
+fn check_anchor(
+    conn: &Connection,
+    key: &SecretKey,
+    vault_id: &Uuid,
+    anchor: Option<&AuditAnchor>,
+    report: &mut VerifyReport,
+) -> Result<Option<ChainProblem>> {
+    let last = report.removed + report.entries;
+    let Some(anchor) = anchor else {
+        return Ok(match last {
+            0 => None,
+            _ => problem(0, "header.json holds no audit anchor (it was removed)"),
+        });
+    };
+    let head = data_encoding::HEXLOWER
+        .decode(anchor.head.as_bytes())
+        .unwrap_or_default();
+    let expected_mac =
+        data_encoding::HEXLOWER.encode(&anchor_mac(key, vault_id, anchor.count, &head));
+    if !crypto::ct_eq(expected_mac.as_bytes(), anchor.mac.as_bytes()) {
+        return Ok(problem(0, "the anchor in header.json was altered"));
     }
-    if let Some(anchor) = anchor {
-        let head = data_encoding::HEXLOWER
-            .decode(anchor.head.as_bytes())
-            .unwrap_or_default();
-        let expected_mac =
-            data_encoding::HEXLOWER.encode(&anchor_mac(key, vault_id, anchor.count, &head));
-        if !crypto::ct_eq(expected_mac.as_bytes(), anchor.mac.as_bytes()) {
-            return fail(report, 0, "the anchor in header.json was altered".into());
-        }
-        if last < anchor.count {
-            let reason = format!(
-                "missing: the log ends at #{last} but header.json anchors {} entries (truncated)",
-                anchor.count
-            );
-            return fail(report, last + 1, reason);
-        }
-        // An anchor at or before the checkpoint names an entry retention removed; the
-        // checkpoint (MAC'd) vouches for the chain up to there.
-        if anchor.count > report.removed {
-            let anchored_mac: Option<Vec<u8>> = conn
-                .query_row(
-                    "SELECT mac FROM audit_log WHERE seq = ?1",
-                    [anchor.count as i64],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if anchored_mac.as_deref() != Some(head.as_slice())
-                && !upgrade::explains_anchor(conn, anchor)?
-            {
-                let reason =
-                    "does not match the anchor in header.json (the log was rewritten)".into();
-                return fail(report, anchor.count, reason);
-            }
-        }
-        report.unanchored = last - anchor.count;
+    if last < anchor.count {
+        let reason = format!(
+            "missing: the log ends at #{last} but header.json anchors {} entries (truncated)",
+            anchor.count
+        );
+        return Ok(problem(last + 1, reason));
     }
-    report.ok = true;
-    Ok(report)
+    // An anchor at or before the checkpoint names an entry retention removed; the
+    // checkpoint (MAC'd) vouches for the chain up to there.
+    if anchor.count > report.removed {
+        let anchored_mac: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT mac FROM audit_log WHERE seq = ?1",
+                [anchor.count as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if anchored_mac.as_deref() != Some(head.as_slice())
+            && !upgrade::explains_anchor(conn, anchor)?
+        {
+            let reason = "does not match the anchor in header.json (the log was rewritten)";
+            return Ok(problem(anchor.count, reason));
+        }
+    }
+    report.unanchored = last - anchor.count;
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -139,68 +139,39 @@ pub(crate) fn inspect(
     check_marker: &dyn Fn(&Marker) -> Result<()>,
 ) -> Result<Inspected> {
     let shown = file.display().to_string();
-    let damaged = |reason: String| Error::BackupDamaged {
-        file: shown.clone(),
-        reason,
-    };
     let mut archive = tar::Archive::new(decrypt(file, key)?);
     let mut entries = archive
         .entries()
         .map_err(|e| read_error(&shown, "the start", e))?;
-    let mut next = |expected: &str| -> Result<tar::Entry<'_, _>> {
+    let mut next = |expected: &str| -> Result<tar::Entry<'_, Plain>> {
         match entries.next() {
             Some(Ok(entry)) => Ok(entry),
             Some(Err(e)) => Err(read_error(&shown, expected, e)),
-            None => Err(Error::BackupDamaged {
-                file: shown.clone(),
-                reason: format!("it ends before {expected} (the backup is incomplete)"),
-            }),
+            None => Err(damaged(
+                &shown,
+                format!("it ends before {expected} (the backup is incomplete)"),
+            )),
         }
     };
 
-    let mut read_members: Vec<Member> = Vec::new();
-    let marker_bytes = read_small(&mut next(format::MARKER)?, format::MARKER, &shown)?;
-    let marker = Marker::parse(&marker_bytes.0)?;
-    check_marker(&marker)?;
-    read_members.push(marker_bytes.1);
-    let mut entry = next(format::HEADER)?;
-    expect_name(&entry, format::HEADER, &shown)?;
-    let (header_bytes, member) = read_small(&mut entry, format::HEADER, &shown)?;
-    read_members.push(member);
-    let header = Header::parse(&header_bytes)?;
-    if header.vault_id != marker.vault_id {
-        return Err(damaged(
-            "its header belongs to another vault than its marker".into(),
-        ));
-    }
-    let (data_key, slot_id) = vault::open_detached_slot(&header, credentials)?;
-    let vault_id = header.vault_id;
+    let mut members: Vec<Member> = Vec::new();
+    let head = read_head(&mut next, &shown, check_marker, credentials, &mut members)?;
+    let vault_id = head.header.vault_id;
     let blobs = BlobStore::new(
         PathBuf::new(),
-        crypto::derive_subkey(&data_key, &vault_id, Subkey::Media),
+        crypto::derive_subkey(&head.data_key, &vault_id, Subkey::Media),
     );
-
     let mut entry = next(format::DATABASE)?;
     expect_name(&entry, format::DATABASE, &shown)?;
-    read_members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
+    members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
 
-    let in_file = |e: Error| match e {
-        Error::BackupDamaged { reason, .. } => damaged(reason),
-        Error::CorruptDatabase(reason) | Error::VaultDamaged(reason) => {
-            damaged(format!("its database snapshot: {reason}"))
-        }
-        Error::AuditChainBroken { seq, reason } => {
-            damaged(format!("the audit chain inside breaks at #{seq}: {reason}"))
-        }
-        other => other,
-    };
     // While this thread decrypts and hashes the members, one more checks the snapshot
     // (integrity, the whole audit chain) and another opens every blob with the vault's key
     // (and writes it, when restoring).
-    let (stored, manifest, chain, facts) = std::thread::scope(|scope| -> Result<_> {
+    let (rest, facts) = std::thread::scope(|scope| -> Result<_> {
         let examiner = scope.spawn(|| -> Result<snapshot::Facts> {
-            let conn = open_snapshot(db_path, &data_key, &vault_id)?;
-            let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
+            let conn = open_snapshot(db_path, &head.data_key, &vault_id)?;
+            let audit_key = crypto::derive_subkey(&head.data_key, &vault_id, Subkey::Audit);
             snapshot::facts(&conn, Some((&audit_key, &vault_id)))
         });
         let (tx, rx) = sync_channel::<PendingBlob>(4);
@@ -210,30 +181,7 @@ pub(crate) fn inspect(
             }
             Ok(())
         });
-        let read = (|| {
-            let mut stored = HashSet::new();
-            let manifest_bytes = loop {
-                let mut entry = next(format::MANIFEST)?;
-                let name = member_name(&entry, &shown)?;
-                if name == format::MANIFEST {
-                    break read_small(&mut entry, format::MANIFEST, &shown)?.0;
-                }
-                let id = format::parse_blob_member(&name)
-                    .ok_or_else(|| damaged(format!("it holds an unexpected member {name:?}")))?;
-                let (member, sealed) = read_blob(&mut entry, &name, &shown)?;
-                send(&tx, id, &name, &shown, sealed)?;
-                stored.insert(id);
-                read_members.push(member);
-            };
-            let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-                .map_err(|e| damaged(format!("its manifest cannot be read: {e}")))?;
-            if manifest.backup_id != marker.backup_id || manifest.vault_id != vault_id {
-                return Err(damaged("its manifest belongs to another backup".into()));
-            }
-            compare_members(&manifest.members, &read_members).map_err(damaged)?;
-            let chain = follow_references(file, key, &manifest, &tx, &mut stored)?;
-            Ok((stored, manifest, chain))
-        })();
+        let rest = read_blobs_and_manifest(&mut next, file, key, &head, &tx, &mut members);
         drop(tx);
         // The checker's own error says more than the reader's "it stopped".
         checker
@@ -242,26 +190,27 @@ pub(crate) fn inspect(
         let facts = examiner
             .join()
             .map_err(|_| Error::Internal("the snapshot check panicked"))?
-            .map_err(in_file);
-        let (stored, manifest, chain) = read?;
-        Ok((stored, manifest, chain, facts?))
+            .map_err(|e| damaged_inside(&shown, e));
+        Ok((rest?, facts?))
     })?;
 
-    compare_facts(&facts, &manifest, &stored).map_err(damaged)?;
-    let conn = open_snapshot(db_path, &data_key, &vault_id).map_err(in_file)?;
-    let actor = vault::actor_for(&conn, credentials, &slot_id)?;
+    compare_facts(&facts, &rest.manifest, &rest.stored).map_err(|r| damaged(&shown, r))?;
+    let conn =
+        open_snapshot(db_path, &head.data_key, &vault_id).map_err(|e| damaged_inside(&shown, e))?;
+    let actor = vault::actor_for(&conn, credentials, &head.slot_id)?;
     drop(conn);
 
+    let manifest = rest.manifest;
     let report = VerifyReport {
-        file: shown.clone(),
+        file: shown,
         backup_id: manifest.backup_id.to_string(),
         vault_id: vault_id.to_string(),
         created_at: manifest.created_at.clone(),
         created_by: manifest.created_by.clone(),
         kind: manifest.kind,
-        members: read_members.len() as u32,
-        blobs: stored.len() as u32,
-        chain,
+        members: members.len() as u32,
+        blobs: rest.stored.len() as u32,
+        chain: rest.chain,
         row_counts: manifest.row_counts.clone(),
         audit_head: manifest.audit_head.clone(),
         missing_blobs: manifest.missing_blobs.len() as u32,
@@ -269,10 +218,120 @@ pub(crate) fn inspect(
     Ok(Inspected {
         report,
         manifest,
+        header: head.header,
+        data_key: head.data_key,
+        slot_id: head.slot_id,
+        actor,
+    })
+}
+
+fn damaged(file: &str, reason: String) -> Error {
+    Error::BackupDamaged {
+        file: file.to_owned(),
+        reason,
+    }
+}
+
+/// An error about what is inside the backup, said as damage to the backup file.
+fn damaged_inside(file: &str, error: Error) -> Error {
+    match error {
+        Error::BackupDamaged { reason, .. } => damaged(file, reason),
+        Error::CorruptDatabase(reason) | Error::VaultDamaged(reason) => {
+            damaged(file, format!("its database snapshot: {reason}"))
+        }
+        Error::AuditChainBroken { seq, reason } => damaged(
+            file,
+            format!("the audit chain inside breaks at #{seq}: {reason}"),
+        ),
+        other => other,
+    }
+}
+
+/// The first two members and what the user's credentials open with them.
+struct Head {
+    marker: Marker,
+    header: Header,
+    data_key: SecretKey,
+    slot_id: String,
+}
+
+/// Reads the marker (checked by `check_marker`) and `header.json`, and opens the header's
+/// key slot with `credentials`.
+fn read_head<'a>(
+    next: &mut impl FnMut(&str) -> Result<tar::Entry<'a, Plain>>,
+    shown: &str,
+    check_marker: &dyn Fn(&Marker) -> Result<()>,
+    credentials: &Credentials<'_>,
+    members: &mut Vec<Member>,
+) -> Result<Head> {
+    let (marker_bytes, member) = read_small(&mut next(format::MARKER)?, format::MARKER, shown)?;
+    let marker = Marker::parse(&marker_bytes)?;
+    check_marker(&marker)?;
+    members.push(member);
+    let mut entry = next(format::HEADER)?;
+    expect_name(&entry, format::HEADER, shown)?;
+    let (header_bytes, member) = read_small(&mut entry, format::HEADER, shown)?;
+    members.push(member);
+    let header = Header::parse(&header_bytes)?;
+    if header.vault_id != marker.vault_id {
+        let reason = "its header belongs to another vault than its marker";
+        return Err(damaged(shown, reason.into()));
+    }
+    let (data_key, slot_id) = vault::open_detached_slot(&header, credentials)?;
+    Ok(Head {
+        marker,
         header,
         data_key,
         slot_id,
-        actor,
+    })
+}
+
+/// What follows the snapshot: the blobs, the manifest, and the earlier backups it refers to.
+struct Rest {
+    stored: HashSet<Uuid>,
+    manifest: Manifest,
+    chain: Vec<String>,
+}
+
+/// Reads every blob member (handing each to the checker) up to the manifest, checks the
+/// manifest against the members read, and follows its references to earlier backups.
+fn read_blobs_and_manifest<'a>(
+    next: &mut impl FnMut(&str) -> Result<tar::Entry<'a, Plain>>,
+    file: &Path,
+    key: &Decryption,
+    head: &Head,
+    checker: &SyncSender<PendingBlob>,
+    members: &mut Vec<Member>,
+) -> Result<Rest> {
+    let shown = file.display().to_string();
+    let mut stored = HashSet::new();
+    let manifest_bytes = loop {
+        let mut entry = next(format::MANIFEST)?;
+        let name = member_name(&entry, &shown)?;
+        if name == format::MANIFEST {
+            break read_small(&mut entry, format::MANIFEST, &shown)?.0;
+        }
+        let id = format::parse_blob_member(&name)
+            .ok_or_else(|| damaged(&shown, format!("it holds an unexpected member {name:?}")))?;
+        let (member, sealed) = read_blob(&mut entry, &name, &shown)?;
+        send(checker, id, &name, &shown, sealed)?;
+        stored.insert(id);
+        members.push(member);
+    };
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| damaged(&shown, format!("its manifest cannot be read: {e}")))?;
+    if manifest.backup_id != head.marker.backup_id || manifest.vault_id != head.header.vault_id {
+        return Err(damaged(
+            &shown,
+            "its manifest belongs to another backup".into(),
+        ));
+    }
+    compare_members(&manifest.members, members).map_err(|r| damaged(&shown, r))?;
+    let chain = follow_references(file, key, &manifest, checker, &mut stored)?;
+    Ok(Rest {
+        stored,
+        manifest,
+        chain,
     })
 }
 

@@ -19,7 +19,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::patients::{self, profile};
 use crate::policy::Action;
-use crate::session::{Session, WriteTx};
+use crate::session::{Actor, Session, WriteTx};
 use crate::settings;
 use crate::store::blobs::MediaStore;
 use tessera_media::{Capture, Format, Limits, MediaError, Processed};
@@ -344,87 +344,18 @@ fn commit(
     options: &ImportOptions,
 ) -> Result<Imported> {
     let actor = session.actor().clone();
-    let duplicate = |w: &mut WriteTx<'_>, existing: &str| -> Result<Imported> {
-        w.record(Change::new("photo", Some(existing)).after(json!({ "duplicate_import": true })))?;
-        Ok(Imported {
-            photo: load_visible(w.conn(), &actor, existing)?.photo,
-            duplicate: true,
-        })
-    };
     let sealed = match prepared {
         Prepared::Known(existing) => {
-            return session.write(Action::PhotoImport, |w| duplicate(w, &existing));
+            return session.write(Action::PhotoImport, |w| duplicate(w, &actor, &existing));
         }
         Prepared::Sealed(sealed) => sealed,
     };
     let result = session.write(Action::PhotoImport, |w| {
         // The same photo twice in one batch: the first one stands.
-        let mut stmt = w
-            .conn()
-            .prepare_cached(&format!("{DUPLICATE_CANDIDATES} AND content_mac = ?2"))?;
-        let same: Vec<(String, String, Option<String>)> = stmt
-            .query_map(params![context.patient_id, sealed.mac.as_slice()], |r| {
-                Ok((r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        drop(stmt);
-        if let Some((existing, ..)) = same
-            .iter()
-            .find(|(_, privacy, by)| visible_to(&actor, Privacy::parse(privacy), by.as_deref()))
-        {
-            return duplicate(w, existing);
+        match same_photo_seen_by(w, &actor, &context.patient_id, &sealed.mac)? {
+            Some(existing) => duplicate(w, &actor, &existing),
+            None => insert(w, &actor, &context.patient_id, &sealed, options),
         }
-        let p = &sealed;
-        let Capture {
-            taken_at,
-            camera_make,
-            camera_model,
-            location,
-        } = &p.capture;
-        let id = sealed.id.to_string();
-        w.conn().execute(
-            "INSERT INTO photos (id, patient_id, content_mac, format, byte_size, width, height, \
-             orientation, thumb_id, thumb_width, thumb_height, taken_at, camera_make, \
-             camera_model, latitude, longitude, caption, source_name, privacy, imported_by, \
-             importer_name, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
-             ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-            params![
-                id,
-                context.patient_id,
-                sealed.mac.as_slice(),
-                p.format.as_str(),
-                p.byte_size as i64,
-                p.width,
-                p.height,
-                p.orientation,
-                sealed.thumb_id.to_string(),
-                p.thumb_width,
-                p.thumb_height,
-                taken_at,
-                camera_make,
-                camera_model,
-                location.map(|l| l.0),
-                location.map(|l| l.1),
-                options.caption,
-                sealed.source_name,
-                options.privacy.as_str(),
-                w.actor_id(),
-                w.actor_name(),
-                clock::now_ms(),
-            ],
-        )?;
-        w.record(Change::new("photo", Some(&id)).after(json!({
-            "patient_id": context.patient_id,
-            "format": p.format.as_str(),
-            "byte_size": p.byte_size,
-            "width": p.width,
-            "height": p.height,
-            "privacy": options.privacy,
-        })))?;
-        Ok(Imported {
-            photo: load_visible(w.conn(), &actor, &id)?.photo,
-            duplicate: false,
-        })
     });
     if !matches!(
         result,
@@ -437,4 +368,94 @@ fn commit(
         let _ = session.media.blobs.delete(&sealed.thumb_id);
     }
     result
+}
+
+/// An import of a photo the patient already has: recorded, and answered with that photo.
+fn duplicate(w: &mut WriteTx<'_>, actor: &Actor, existing: &str) -> Result<Imported> {
+    w.record(Change::new("photo", Some(existing)).after(json!({ "duplicate_import": true })))?;
+    Ok(Imported {
+        photo: load_visible(w.conn(), actor, existing)?.photo,
+        duplicate: true,
+    })
+}
+
+/// A photo of the patient's with the same content that `actor` may see, if any.
+fn same_photo_seen_by(
+    w: &WriteTx<'_>,
+    actor: &Actor,
+    patient_id: &str,
+    mac: &[u8; 32],
+) -> Result<Option<String>> {
+    let mut stmt = w
+        .conn()
+        .prepare_cached(&format!("{DUPLICATE_CANDIDATES} AND content_mac = ?2"))?;
+    let same: Vec<(String, String, Option<String>)> = stmt
+        .query_map(params![patient_id, mac.as_slice()], |r| {
+            Ok((r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(same
+        .into_iter()
+        .find(|(_, privacy, by)| visible_to(actor, Privacy::parse(privacy), by.as_deref()))
+        .map(|(existing, ..)| existing))
+}
+
+/// The photo's row and its audit entry.
+fn insert(
+    w: &mut WriteTx<'_>,
+    actor: &Actor,
+    patient_id: &str,
+    p: &Sealed,
+    options: &ImportOptions,
+) -> Result<Imported> {
+    let Capture {
+        taken_at,
+        camera_make,
+        camera_model,
+        location,
+    } = &p.capture;
+    let id = p.id.to_string();
+    w.conn().execute(
+        "INSERT INTO photos (id, patient_id, content_mac, format, byte_size, width, height, \
+         orientation, thumb_id, thumb_width, thumb_height, taken_at, camera_make, \
+         camera_model, latitude, longitude, caption, source_name, privacy, imported_by, \
+         importer_name, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+         ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+        params![
+            id,
+            patient_id,
+            p.mac.as_slice(),
+            p.format.as_str(),
+            p.byte_size as i64,
+            p.width,
+            p.height,
+            p.orientation,
+            p.thumb_id.to_string(),
+            p.thumb_width,
+            p.thumb_height,
+            taken_at,
+            camera_make,
+            camera_model,
+            location.map(|l| l.0),
+            location.map(|l| l.1),
+            options.caption,
+            p.source_name,
+            options.privacy.as_str(),
+            w.actor_id(),
+            w.actor_name(),
+            clock::now_ms(),
+        ],
+    )?;
+    w.record(Change::new("photo", Some(&id)).after(json!({
+        "patient_id": patient_id,
+        "format": p.format.as_str(),
+        "byte_size": p.byte_size,
+        "width": p.width,
+        "height": p.height,
+        "privacy": options.privacy,
+    })))?;
+    Ok(Imported {
+        photo: load_visible(w.conn(), actor, &id)?.photo,
+        duplicate: false,
+    })
 }

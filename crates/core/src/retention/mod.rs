@@ -157,7 +157,8 @@ pub(crate) fn run_at(session: &mut Session, dry_run: bool, now: i64) -> Result<R
     })
 }
 
-/// What each rule that is on affects, as of `now`.
+/// What each rule that is on affects, as of `now`. A patient taken by an earlier rule is
+/// not listed again, nor are their records; a photo is listed once.
 pub(crate) fn plan(
     conn: &Connection,
     policy: &RetentionPolicy,
@@ -165,38 +166,17 @@ pub(crate) fn plan(
 ) -> Result<Vec<RuleReport>> {
     let mut rules = Vec::new();
     let mut patients_done: HashSet<String> = HashSet::new();
-    let mut photos_done: HashSet<String> = HashSet::new();
     let years = |rule: Rule| clock::years_before(now, rule.years);
     let bin_cutoff = policy.binned_days.map(|d| now - i64::from(d) * DAY_MS);
 
     if let Some(cutoff) = bin_cutoff {
-        let items = patient_items(
-            conn,
-            "SELECT id, human_id FROM patients WHERE deleted_at IS NOT NULL AND deleted_at < ?1 \
-             ORDER BY id",
-            cutoff,
-            &mut patients_done,
-        )?;
-        rules.push(report(
-            RuleKind::BinnedPatients,
-            RetentionAction::Delete,
-            cutoff,
-            items,
-        ));
+        let items = patient_items(conn, BINNED_PATIENTS, cutoff, &mut patients_done)?;
+        let kind = RuleKind::BinnedPatients;
+        rules.push(report(kind, RetentionAction::Delete, cutoff, items));
     }
     if let Some(rule) = policy.inactive_patients {
         let cutoff = years(rule);
-        let items = patient_items(
-            conn,
-            "SELECT p.id, p.human_id FROM patients p WHERE max(p.updated_at, \
-               coalesce((SELECT max(max(e.occurred_at, e.created_at)) FROM encounters e \
-                         WHERE e.patient_id = p.id), 0), \
-               coalesce((SELECT max(n.updated_at) FROM narratives n WHERE n.patient_id = p.id), 0), \
-               coalesce((SELECT max(f.imported_at) FROM photos f WHERE f.patient_id = p.id), 0)) < ?1 \
-             ORDER BY p.id",
-            cutoff,
-            &mut patients_done,
-        )?;
+        let items = patient_items(conn, INACTIVE_PATIENTS, cutoff, &mut patients_done)?;
         rules.push(report(
             RuleKind::InactivePatients,
             rule.action,
@@ -204,86 +184,118 @@ pub(crate) fn plan(
             items,
         ));
     }
-    let owned =
-        |sql: &str, cutoff: i64, done: &mut HashSet<String>| -> Result<Vec<RetentionItem>> {
-            let mut stmt = conn.prepare(sql)?;
-            let mut human_id =
-                conn.prepare_cached("SELECT human_id FROM patients WHERE id = ?1")?;
-            let rows = stmt.query_map([cutoff], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
-            let mut items = Vec::new();
-            for row in rows {
-                let (id, patient_id): (String, String) = row?;
-                if !patients_done.contains(&patient_id) && done.insert(id.clone()) {
-                    items.push(RetentionItem {
-                        id,
-                        human_id: human_id.query_row([&patient_id], |r| r.get(0)).optional()?,
-                        patient_id: Some(patient_id),
-                    });
-                }
-            }
-            Ok(items)
-        };
+    let records = RecordItems {
+        conn,
+        patients_done: &patients_done,
+    };
+    let mut photos_done: HashSet<String> = HashSet::new();
     if let Some(cutoff) = bin_cutoff {
-        let items = owned(
-            "SELECT id, patient_id FROM photos WHERE deleted_at IS NOT NULL AND deleted_at < ?1 \
-             ORDER BY id",
-            cutoff,
-            &mut photos_done,
-        )?;
-        rules.push(report(
-            RuleKind::BinnedPhotos,
-            RetentionAction::Delete,
-            cutoff,
-            items,
-        ));
+        let items = records.list(BINNED_PHOTOS, cutoff, &mut photos_done)?;
+        let kind = RuleKind::BinnedPhotos;
+        rules.push(report(kind, RetentionAction::Delete, cutoff, items));
     }
     if let Some(rule) = policy.photos {
         let cutoff = years(rule);
         let sql = "SELECT id, patient_id FROM photos WHERE imported_at < ?1 ORDER BY id";
-        let items = owned(sql, cutoff, &mut photos_done)?;
+        let items = records.list(sql, cutoff, &mut photos_done)?;
         rules.push(report(RuleKind::Photos, rule.action, cutoff, items));
     }
     if let Some(rule) = policy.narratives {
         let cutoff = years(rule);
         let sql = "SELECT id, patient_id FROM narratives WHERE updated_at < ?1 ORDER BY id";
-        let items = owned(sql, cutoff, &mut HashSet::new())?;
+        let items = records.list(sql, cutoff, &mut HashSet::new())?;
         rules.push(report(RuleKind::Narratives, rule.action, cutoff, items));
     }
     if let Some(rule) = policy.encounters {
         let cutoff = years(rule);
         let sql = match rule.action {
-            RetentionAction::Delete => {
-                "SELECT id, patient_id FROM encounters WHERE occurred_at < ?1 ORDER BY id"
-            }
-            // Visits anonymised already are not listed again at every run.
-            RetentionAction::Anonymise => {
-                "SELECT id, patient_id FROM encounters WHERE occurred_at < ?1 AND NOT (reason = '' \
-                 AND notes IS NULL AND diagnoses = '[]' AND treatments = '[]') ORDER BY id"
-            }
+            RetentionAction::Delete => OLD_ENCOUNTERS,
+            RetentionAction::Anonymise => OLD_ENCOUNTERS_NOT_ANONYMISED,
         };
-        let items = owned(sql, cutoff, &mut HashSet::new())?;
+        let items = records.list(sql, cutoff, &mut HashSet::new())?;
         rules.push(report(RuleKind::Encounters, rule.action, cutoff, items));
     }
     if let Some(years) = policy.audit_entries_years {
-        let cutoff = clock::years_before(now, years);
-        let (through, count): (Option<i64>, i64) = conn.query_row(
-            "SELECT max(seq), count(*) FROM audit_log WHERE seq < \
-             coalesce((SELECT min(seq) FROM audit_log WHERE at >= ?1), \
-                      (SELECT max(seq) + 1 FROM audit_log), 1)",
-            [cutoff],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut rule = report(
-            RuleKind::AuditEntries,
-            RetentionAction::Delete,
-            cutoff,
-            Vec::new(),
-        );
-        rule.count = count as u64;
-        rule.through_seq = through.map(|t| t as u64);
-        rules.push(rule);
+        rules.push(audit_entries(conn, clock::years_before(now, years))?);
     }
     Ok(rules)
+}
+
+const BINNED_PATIENTS: &str = "SELECT id, human_id FROM patients \
+    WHERE deleted_at IS NOT NULL AND deleted_at < ?1 ORDER BY id";
+
+/// Patients with nothing new (profile, visit, narrative, photo) since the cutoff.
+const INACTIVE_PATIENTS: &str = "SELECT p.id, p.human_id FROM patients p WHERE max(p.updated_at, \
+       coalesce((SELECT max(max(e.occurred_at, e.created_at)) FROM encounters e \
+                 WHERE e.patient_id = p.id), 0), \
+       coalesce((SELECT max(n.updated_at) FROM narratives n WHERE n.patient_id = p.id), 0), \
+       coalesce((SELECT max(f.imported_at) FROM photos f WHERE f.patient_id = p.id), 0)) < ?1 \
+     ORDER BY p.id";
+
+const BINNED_PHOTOS: &str = "SELECT id, patient_id FROM photos \
+    WHERE deleted_at IS NOT NULL AND deleted_at < ?1 ORDER BY id";
+
+const OLD_ENCOUNTERS: &str =
+    "SELECT id, patient_id FROM encounters WHERE occurred_at < ?1 ORDER BY id";
+
+/// Visits anonymised already are not listed again at every run.
+const OLD_ENCOUNTERS_NOT_ANONYMISED: &str = "SELECT id, patient_id FROM encounters \
+    WHERE occurred_at < ?1 AND NOT (reason = '' AND notes IS NULL AND diagnoses = '[]' \
+    AND treatments = '[]') ORDER BY id";
+
+/// Lists a patient's records for a rule, leaving out those of patients an earlier rule takes.
+struct RecordItems<'a> {
+    conn: &'a Connection,
+    patients_done: &'a HashSet<String>,
+}
+
+impl RecordItems<'_> {
+    /// The `(id, patient_id)` rows `sql` selects before `cutoff`, each named with its
+    /// patient's human id; ids already in `done` are skipped, and added.
+    fn list(
+        &self,
+        sql: &str,
+        cutoff: i64,
+        done: &mut HashSet<String>,
+    ) -> Result<Vec<RetentionItem>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let mut human_id = self
+            .conn
+            .prepare_cached("SELECT human_id FROM patients WHERE id = ?1")?;
+        let rows = stmt.query_map([cutoff], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (id, patient_id): (String, String) = row?;
+            if !self.patients_done.contains(&patient_id) && done.insert(id.clone()) {
+                items.push(RetentionItem {
+                    id,
+                    human_id: human_id.query_row([&patient_id], |r| r.get(0)).optional()?,
+                    patient_id: Some(patient_id),
+                });
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// The oldest audit entries before `cutoff`: a count and the last seq, not a list.
+fn audit_entries(conn: &Connection, cutoff: i64) -> Result<RuleReport> {
+    let (through, count): (Option<i64>, i64) = conn.query_row(
+        "SELECT max(seq), count(*) FROM audit_log WHERE seq < \
+         coalesce((SELECT min(seq) FROM audit_log WHERE at >= ?1), \
+                  (SELECT max(seq) + 1 FROM audit_log), 1)",
+        [cutoff],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut rule = report(
+        RuleKind::AuditEntries,
+        RetentionAction::Delete,
+        cutoff,
+        Vec::new(),
+    );
+    rule.count = count as u64;
+    rule.through_seq = through.map(|t| t as u64);
+    Ok(rule)
 }
 
 fn report(
