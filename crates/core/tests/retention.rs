@@ -276,16 +276,17 @@ impl AgedRecords {
     }
 }
 
-/// A report's rules without their cutoffs, which differ by the milliseconds between runs.
-fn rule_lists(
-    r: &retention::RetentionReport,
-) -> Vec<(
+/// A rule's report without its cutoff: kind, action, count, items, last audit seq.
+type RuleList = (
     RuleKind,
     RetentionAction,
     u64,
     Vec<RetentionItem>,
     Option<u64>,
-)> {
+);
+
+/// A report's rules without their cutoffs, which differ by the milliseconds between runs.
+fn rule_lists(r: &retention::RetentionReport) -> Vec<RuleList> {
     r.rules
         .iter()
         .map(|rule| {
