@@ -194,6 +194,46 @@ fn front_desk_registers_and_finds_patients_but_reads_nothing_clinical() {
     assert_eq!(denials.len(), 6);
 }
 
+/// A curious colleague at the desk searching for a diagnosis learns nothing: only names,
+/// human ids and phones are searched for roles that may not read narratives.
+#[test]
+fn front_desk_search_does_not_match_narrative_words() {
+    let v = Vault::new();
+    let mut admin = v.admin();
+    let ana = patients::create(&mut admin, Profile::named("Ana", "Lopes")).unwrap();
+    narratives::add(
+        &mut admin,
+        &ana.id,
+        story("Tested for hepatitis after the overdose."),
+    )
+    .unwrap();
+    drop(admin);
+
+    let mut desk = v.staff("rita", Role::FrontDesk);
+    for word in ["hepatitis", "overdose", "hepat", "tested overdose"] {
+        assert!(
+            patients::search(&mut desk, word, 10).unwrap().is_empty(),
+            "front desk found a patient by {word:?} in a narrative"
+        );
+    }
+    assert_eq!(
+        names(&patients::search(&mut desk, "lopes", 10).unwrap()),
+        ["Ana Lopes"]
+    );
+    assert_eq!(
+        names(&patients::search(&mut desk, &ana.human_id, 10).unwrap()),
+        ["Ana Lopes"]
+    );
+    drop(desk);
+
+    let mut clinician = v.staff("rui", Role::Clinician);
+    assert_eq!(
+        names(&patients::search(&mut clinician, "hepatitis", 10).unwrap()),
+        ["Ana Lopes"],
+        "a role that reads narratives still finds by them"
+    );
+}
+
 #[test]
 fn deleted_patients_leave_lists_and_can_be_restored_only_within_30_days() {
     let v = Vault::new();

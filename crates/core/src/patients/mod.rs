@@ -139,7 +139,7 @@ pub fn search(session: &mut Session, query: &str, limit: u32) -> Result<Vec<Pati
         ));
     }
     session.write(Action::PatientSearch, |w| {
-        let results = match search::match_expression(query) {
+        let results = match search::match_expression(w.actor().principal, query) {
             None => Vec::new(),
             Some(expression) => {
                 let rowids = search::matching_rowids(w.conn(), &expression, limit)?;

@@ -2,12 +2,16 @@
 //! with names, identifiers and the current text of their narratives in three columns ranked
 //! by bm25 with falling weights. The tokenizer folds accents (José finds Jose) and every
 //! typed word is matched as a prefix, served by FTS5's prefix indexes.
+//!
+//! A search matches only the columns the searcher may read: someone who may not read
+//! narratives must not learn which patients' narratives hold a word by finding them with it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
 use crate::patients::human_id;
 use crate::patients::profile::phone_digits;
+use crate::policy::{self, Action, Principal};
 
 /// bm25 weights of the columns: names, identifiers, narratives.
 const RANK: &str = "bm25(patient_search, 10.0, 5.0, 1.0)";
@@ -61,10 +65,29 @@ fn identifier_terms(human_id: &str, phone: Option<&str>) -> String {
     terms.join(" ")
 }
 
-/// Turns what a user typed into an FTS5 query: every word required, as a whole word or as a
-/// prefix; the whole word counts twice, so "jose" ranks José above Josefina. `None` when
-/// nothing searchable was typed. A typed human id is matched whole.
-pub(crate) fn match_expression(typed: &str) -> Option<String> {
+/// Every column of the index, and the action that reading what it holds needs (beyond
+/// searching at all). A new column must say who may search it.
+const COLUMNS: [(&str, Option<Action>); 3] = [
+    ("names", None),
+    ("identifiers", None),
+    ("narratives", Some(Action::NarrativeView)),
+];
+
+/// The columns `principal` may search, as an FTS5 column filter (`{names identifiers}`).
+fn searchable_columns(principal: Principal) -> String {
+    let columns: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|(_, needs)| needs.is_none_or(|action| policy::allows(principal, action)))
+        .map(|(column, _)| *column)
+        .collect();
+    format!("{{{}}}", columns.join(" "))
+}
+
+/// Turns what a user typed into an FTS5 query over the columns `principal` may read: every
+/// word required, as a whole word or as a prefix; the whole word counts twice, so "jose"
+/// ranks José above Josefina. `None` when nothing searchable was typed. A typed human id is
+/// matched whole.
+pub(crate) fn match_expression(principal: Principal, typed: &str) -> Option<String> {
     if let Ok(hid) = human_id::parse(typed) {
         return Some(format!("identifiers : \"{}\"", hid.replace('-', "")));
     }
@@ -74,7 +97,13 @@ pub(crate) fn match_expression(typed: &str) -> Option<String> {
         .take(16)
         .map(|w| format!("(\"{w}\" OR \"{w}\"*)"))
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
+    (!terms.is_empty()).then(|| {
+        format!(
+            "{} : ({})",
+            searchable_columns(principal),
+            terms.join(" AND ")
+        )
+    })
 }
 
 /// Rowids of the best matches, best first.
@@ -89,24 +118,44 @@ pub(crate) fn matching_rowids(conn: &Connection, expression: &str, limit: u32) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Role;
 
     #[test]
     fn typed_words_become_prefix_terms_and_quotes_cannot_escape() {
+        let clinician = Principal::Staff(Role::Clinician);
         assert_eq!(
-            match_expression("jos sil").as_deref(),
-            Some("(\"jos\" OR \"jos\"*) AND (\"sil\" OR \"sil\"*)")
+            match_expression(clinician, "jos sil").as_deref(),
+            Some(
+                "{names identifiers narratives} : \
+                 ((\"jos\" OR \"jos\"*) AND (\"sil\" OR \"sil\"*))"
+            )
         );
         assert_eq!(
-            match_expression("o\"neil OR").as_deref(),
-            Some("(\"o\" OR \"o\"*) AND (\"neil\" OR \"neil\"*) AND (\"OR\" OR \"OR\"*)")
+            match_expression(clinician, "o\"neil OR").as_deref(),
+            Some(
+                "{names identifiers narratives} : \
+                 ((\"o\" OR \"o\"*) AND (\"neil\" OR \"neil\"*) AND (\"OR\" OR \"OR\"*))"
+            )
         );
-        assert_eq!(match_expression("  -- ").as_deref(), None);
+        assert_eq!(match_expression(clinician, "  -- ").as_deref(), None);
+    }
+
+    #[test]
+    fn roles_that_may_not_read_narratives_search_names_and_identifiers_only() {
+        let desk = match_expression(Principal::Staff(Role::FrontDesk), "hepatitis").unwrap();
+        assert!(desk.starts_with("{names identifiers} : "), "{desk}");
+        let admin = match_expression(Principal::Staff(Role::Admin), "hepatitis").unwrap();
+        assert!(
+            admin.starts_with("{names identifiers narratives} : "),
+            "{admin}"
+        );
     }
 
     #[test]
     fn a_typed_human_id_is_matched_whole() {
         let hid = human_id::generate().unwrap();
-        let expr = match_expression(&hid.to_lowercase()).unwrap();
+        let expr =
+            match_expression(Principal::Staff(Role::FrontDesk), &hid.to_lowercase()).unwrap();
         assert_eq!(expr, format!("identifiers : \"{}\"", hid.replace('-', "")));
     }
 
