@@ -186,7 +186,7 @@ impl Session {
     /// Moves the header's audit anchor to the newest entry this session wrote, if it is behind.
     pub fn move_anchor(&mut self) -> Result<()> {
         if let Some(head) = self.anchor.pending.take() {
-            let moved = advance_anchor(&self.paths, &self.audit_key, &self.vault_id, &head);
+            let moved = advance_anchor(self, &head);
             if moved.is_err() {
                 self.anchor.pending = Some(head);
             }
@@ -204,24 +204,34 @@ impl Drop for Session {
 }
 
 /// Moves the header's audit anchor forward to `head` (never backwards: racing sessions
-/// may finish in any order).
-fn advance_anchor(
-    paths: &VaultPaths,
-    key: &SecretKey,
-    vault_id: &Uuid,
-    head: &ChainHead,
-) -> Result<()> {
+/// may finish in any order). A log with no anchor is anchored only by the session that
+/// began it (a new vault): an anchor someone removed is never put back, so `audit verify`
+/// keeps reporting the truncation it could hide.
+fn advance_anchor(session: &Session, head: &ChainHead) -> Result<()> {
+    let paths = &session.paths;
     let _lock = HeaderLock::acquire(&paths.lock_file())?;
     let mut header = Header::read(&paths.header())?;
-    if header
-        .audit_anchor
-        .as_ref()
-        .is_some_and(|a| a.count >= head.count)
-    {
-        return Ok(());
+    match &header.audit_anchor {
+        Some(anchor) if anchor.count >= head.count => return Ok(()),
+        Some(_) => {}
+        None if others_wrote(&session.conn, &session.session_id)? => return Ok(()),
+        None => {}
     }
-    header.audit_anchor = Some(audit_chain::anchor_for(key, vault_id, head));
+    header.audit_anchor = Some(audit_chain::anchor_for(
+        &session.audit_key,
+        &session.vault_id,
+        head,
+    ));
     header.write(&paths.header())
+}
+
+/// Whether the log holds entries of sessions other than `session_id`.
+fn others_wrote(conn: &Connection, session_id: &Uuid) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE session_id != ?1)",
+        [session_id.to_string()],
+        |r| r.get(0),
+    )?)
 }
 
 /// A change in progress: the open transaction plus the audit chain's head.

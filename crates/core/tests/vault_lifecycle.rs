@@ -520,3 +520,38 @@ fn a_session_alongside_acts_for_the_same_person_in_the_same_session_and_keeps_th
             .ok
     );
 }
+
+/// Someone who can write the vault's files truncates the audit log and removes the anchor
+/// that would show it: the next sessions must not quietly anchor the shortened log again.
+#[test]
+fn a_removed_audit_anchor_is_reported() {
+    let f = fixture();
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    add_user(&mut admin, "rui", Role::Clinician, "clinician passphrase");
+    drop(admin);
+    let path = f.dir.join("header.json");
+    assert!(
+        Header::read(&path).unwrap().audit_anchor.is_some(),
+        "a new vault is anchored"
+    );
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["audit_anchor"] = serde_json::Value::Null;
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    add_user(&mut admin, "eva", Role::SocialWorker, "another passphrase");
+    let report = audit::verify(&mut admin).unwrap();
+    assert!(!report.ok);
+    let problem = report.problem.expect("a problem is named");
+    assert!(
+        problem.reason.contains("no audit anchor"),
+        "{}",
+        problem.reason
+    );
+    drop(admin);
+    assert!(
+        Header::read(&path).unwrap().audit_anchor.is_none(),
+        "the anchor is not put back by later writes"
+    );
+}

@@ -160,6 +160,8 @@ fn build(
                 .after(serde_json::to_value(&account).unwrap_or_default()),
         )
     })?;
+    // Only the session that began the log may give it its first anchor: now, or never.
+    session.move_anchor()?;
     session.lock();
     Ok(CreatedVault {
         vault_id,
