@@ -110,6 +110,24 @@ fn private_file_options() -> OpenOptions {
     options
 }
 
+/// Refuses with [`Error::BackupNoSpace`] unless `destination`'s file system has `needed`
+/// bytes free for this user.
+pub(crate) fn check_space(destination: &Path, needed: u64) -> Result<()> {
+    let stat = rustix::fs::statvfs(destination).map_err(|e| Error::Io {
+        context: format!("cannot read the free space of {}", destination.display()),
+        source: e.into(),
+    })?;
+    let available = stat.f_bavail.saturating_mul(stat.f_frsize);
+    if available < needed {
+        return Err(Error::BackupNoSpace {
+            destination: destination.display().to_string(),
+            needed,
+            available,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -823,3 +823,100 @@ fn a_short_passphrase_is_refused_before_anything_is_written() {
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
     assert!(backup::list(&mut admin).unwrap().is_empty());
 }
+
+/// Rewrites a backup's tar with the member `name` replaced by `header` (and `data`),
+/// encrypted again to the same age key: what someone handing over a crafted file can make.
+fn recrafted(
+    file: &Path,
+    keys: &Keys,
+    name: &str,
+    mut header: tar::Header,
+    data: &[u8],
+) -> PathBuf {
+    let Decryption::Identities(ids) = &keys.decryption else {
+        unreachable!()
+    };
+    let Encryption::Recipients(recipients) = &keys.encryption else {
+        unreachable!()
+    };
+    let reader = age::Decryptor::new(fs::File::open(file).unwrap())
+        .unwrap()
+        .decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .unwrap();
+    let mut archive = tar::Archive::new(reader);
+    let mut builder = tar::Builder::new(Vec::new());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().display().to_string();
+        if path == name {
+            builder.append_data(&mut header, &path, data).unwrap();
+        } else {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+            let mut h = entry.header().clone();
+            builder
+                .append_data(&mut h, &path, bytes.as_slice())
+                .unwrap();
+        }
+    }
+    let tar = builder.into_inner().unwrap();
+    let out = file.with_file_name(format!("crafted-{}.age", name.replace('/', "_")));
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+            .unwrap();
+    let mut writer = encryptor
+        .wrap_output(fs::File::create(&out).unwrap())
+        .unwrap();
+    std::io::Write::write_all(&mut writer, &tar).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A crafted backup whose members are links or sparse files (a few bytes that the reader
+/// would expand to what the header claims) is refused before anything is written.
+#[test]
+fn a_backup_with_a_link_or_sparse_member_is_refused_and_cannot_fill_the_disk() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let record = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Baraka", 0);
+        backup_to(&mut admin, out.path(), encryption_of(&keys), false)
+    };
+    let file = PathBuf::from(record.file.unwrap());
+
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_link_name("/etc/passwd").unwrap();
+    link.set_size(0);
+    let mut sparse = tar::Header::new_gnu();
+    sparse.set_entry_type(tar::EntryType::GNUSparse);
+    sparse.set_size(512);
+    // A well-formed sparse member: 512 stored bytes at the end of a 1 TiB file.
+    let gnu = sparse.as_gnu_mut().unwrap();
+    gnu.set_real_size(1 << 40);
+    gnu.sparse[0].set_offset((1 << 40) - 512);
+    gnu.sparse[0].set_length(512);
+    for (name, header, data) in [
+        ("header.json", link, &[][..]),
+        ("vault.db", sparse, &[0u8; 512][..]),
+    ] {
+        let crafted = recrafted(&file, &keys, name, header, data);
+        let target = out.path().join(format!("restored-{name}"));
+        let options = RestoreOptions {
+            file: crafted.clone(),
+            target: target.clone(),
+            dry_run: false,
+        };
+        let err = backup::restore(&options, &keys.decryption, &ADMIN).unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
+        assert!(
+            err.to_string().contains("not a regular file"),
+            "{name}: {err}"
+        );
+        assert!(!target.exists(), "{name}: nothing is restored");
+        let err = backup::verify(&crafted, &keys.decryption, &ADMIN).unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
+    }
+}

@@ -215,7 +215,7 @@ fn write(
     };
     let payload =
         snapshot.size + header.len() as u64 + plan.include.iter().map(|b| b.2).sum::<u64>();
-    check_space(destination, estimate(payload, plan.include.len() + 4))?;
+    fsutil::check_space(destination, estimate(payload, plan.include.len() + 4))?;
 
     let created_at = clock::to_rfc3339(started);
     let file_name = file_name(started, &id, kind);
@@ -313,22 +313,6 @@ fn file_name(started_ms: i64, id: &Uuid, kind: Kind) -> String {
 fn estimate(payload: u64, members: usize) -> u64 {
     let tar = payload + members as u64 * 1024 + 10 * 1024;
     tar + tar.div_ceil(64 * 1024) * 16 + (1 << 20)
-}
-
-fn check_space(destination: &Path, needed: u64) -> Result<()> {
-    let stat = rustix::fs::statvfs(destination).map_err(|e| Error::Io {
-        context: format!("cannot read the free space of {}", destination.display()),
-        source: e.into(),
-    })?;
-    let available = stat.f_bavail.saturating_mul(stat.f_frsize);
-    if available < needed {
-        return Err(Error::BackupNoSpace {
-            destination: destination.display().to_string(),
-            needed,
-            available,
-        });
-    }
-    Ok(())
 }
 
 fn remove_stale_partials(destination: &Path) {

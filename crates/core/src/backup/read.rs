@@ -433,12 +433,28 @@ fn expect_name<R: Read>(entry: &tar::Entry<'_, R>, expected: &str, file: &str) -
 }
 
 /// Reads a member whole (refusing one over `max` bytes), hashing it.
+/// Refuses a member that is not a plain file: a link, a device, a directory, or a sparse
+/// file (whose few stored bytes the reader would expand into as many as its header claims).
+fn regular<R: Read>(entry: &tar::Entry<'_, R>, name: &str, file: &str) -> Result<()> {
+    match entry.header().entry_type() {
+        tar::EntryType::Regular => Ok(()),
+        other => Err(Error::BackupDamaged {
+            file: file.to_owned(),
+            reason: format!(
+                "{name} is not a regular file (tar type {:?})",
+                other.as_byte() as char
+            ),
+        }),
+    }
+}
+
 fn read_member<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     name: &str,
     file: &str,
     max: u64,
 ) -> Result<(Member, Vec<u8>)> {
+    regular(entry, name, file)?;
     if entry.size() > max {
         return Err(Error::BackupDamaged {
             file: file.to_owned(),
@@ -474,6 +490,11 @@ fn copy_to_file<R: Read>(
     path: &Path,
     file: &str,
 ) -> Result<Member> {
+    regular(entry, name, file)?;
+    // The size its header declares is all the reader will take from it: refuse it now if
+    // it cannot fit, rather than fill the disk first.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fsutil::check_space(dir, entry.size())?;
     let out = fsutil::create_private_file(path)?;
     let mut hashing = Hashing::new(std::io::BufWriter::with_capacity(1 << 20, out));
     let mut source = entry;
