@@ -346,3 +346,39 @@ fn audit_list_filters_by_actor_action_and_time() {
     );
     assert!(msg.contains("--since"), "{msg}");
 }
+
+/// Someone who can write the vault's files changes four bytes in the middle of vault.db:
+/// `vault check` names the page that fails authentication and exits 4 (an integrity
+/// failure), even where the rest of the vault still opens.
+#[test]
+fn a_damaged_page_is_an_integrity_failure_that_names_the_page() {
+    let v = TestVault::new();
+    for i in 0..40 {
+        v.admin()
+            .args([
+                "patient",
+                "add",
+                "--given",
+                &format!("Name{i}"),
+                "--family",
+                "Family",
+            ])
+            .assert()
+            .success();
+    }
+    let db = v.dir.join("vault.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 8 * 4096, "the vault has pages to damage");
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 4] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let page = middle / 4096 + 1;
+
+    let text = stderr(v.admin().args(["vault", "check"]), 4);
+    assert!(
+        text.contains(&format!("page {page}")),
+        "the damaged page {page} is named: {text}"
+    );
+}

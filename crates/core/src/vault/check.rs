@@ -1,6 +1,7 @@
-//! `check`: is everything the vault holds still readable? SQLite's own integrity check over
-//! the decrypted pages, then every photo file opened and authenticated, then the crash
-//! leftovers swept. Read-only apart from the sweep.
+//! `check`: is everything the vault holds still readable? SQLCipher's check of every page's
+//! HMAC (which names each page that fails), SQLite's own integrity check over the decrypted
+//! pages, then every photo file opened and authenticated, then the crash leftovers swept.
+//! Read-only apart from the sweep.
 
 use serde::Serialize;
 use serde_json::json;
@@ -15,6 +16,7 @@ use crate::session::Session;
 /// What [`check`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
+    /// Pages that fail authentication (`PRAGMA cipher_integrity_check`), then
     /// `PRAGMA integrity_check`'s findings; empty when the database is sound.
     pub database_problems: Vec<String>,
     /// Photo files opened and authenticated (originals, thumbnails, previews).
@@ -35,14 +37,13 @@ impl CheckReport {
 /// Checks the vault (admins). The finding is audited.
 pub fn check(session: &mut Session) -> Result<CheckReport> {
     session.authorize(Action::VaultCheck)?;
-    let database_problems: Vec<String> = {
-        let mut stmt = session.conn.prepare("PRAGMA integrity_check")?;
-        stmt.query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|line| line != "ok")
-            .collect()
-    };
+    let mut database_problems = findings(&session.conn, "PRAGMA cipher_integrity_check");
+    // SQLite's own check reads pages through the cipher: after a page failed
+    // authentication it could only stop with an error (SQLCipher reports one as "out of
+    // memory") and leave the connection unusable, so it runs on authentic pages only.
+    if database_problems.is_empty() {
+        database_problems = findings(&session.conn, "PRAGMA integrity_check");
+    }
     let blobs: Vec<(String, Vec<Option<String>>)> = {
         let mut stmt = session
             .conn
@@ -71,7 +72,7 @@ pub fn check(session: &mut Session) -> Result<CheckReport> {
         }
     }
     report.orphans_removed = media::sweep(session, media::SWEEP_MIN_AGE)?;
-    session.write(Action::VaultCheck, |w| {
+    let recorded = session.write(Action::VaultCheck, |w| {
         w.record(Change::new("vault", None).after(json!({
             "sound": report.is_sound(),
             "database_problems": report.database_problems.len(),
@@ -79,6 +80,22 @@ pub fn check(session: &mut Session) -> Result<CheckReport> {
             "photo_problems": report.photo_problems.len(),
             "orphans_removed": report.orphans_removed,
         })))
-    })?;
+    });
+    // A damaged database may refuse the entry too; the damage is then the finding to report.
+    if report.database_problems.is_empty() {
+        recorded?;
+    }
     Ok(report)
+}
+
+/// The rows a checking pragma returns other than "ok", or its error as the one finding.
+fn findings(conn: &rusqlite::Connection, pragma: &str) -> Vec<String> {
+    let rows = conn.prepare(pragma).and_then(|mut stmt| {
+        stmt.query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    match rows {
+        Ok(rows) => rows.into_iter().filter(|line| line != "ok").collect(),
+        Err(e) => vec![format!("{pragma} stopped: {e}")],
+    }
 }
