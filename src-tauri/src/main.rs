@@ -21,6 +21,11 @@ use state::AppState;
 use tauri::{Manager, generate_handler};
 
 fn main() {
+    // The keys this process will hold stay out of core dumps and other processes' reach.
+    if let Err(e) = tessera_core::process::keep_memory_private() {
+        eprintln!("tessera: {e}");
+        std::process::exit(1);
+    }
     let Some(vault_dir) = std::env::var_os("TESSERA_VAULT")
         .map(PathBuf::from)
         .or_else(tessera_core::store::default_dir)

@@ -16,6 +16,10 @@ use tessera_core::ErrorClass;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    if let Err(err) = tessera_core::process::keep_memory_private() {
+        eprintln!("tessera: {err}");
+        return ExitCode::FAILURE;
+    }
     match commands::run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -48,6 +48,7 @@ pub mod media;
 pub mod narratives;
 pub mod patients;
 pub mod policy;
+pub mod process;
 pub mod retention;
 pub mod seed;
 pub mod session;

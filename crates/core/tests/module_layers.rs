@@ -11,7 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
         &[
-            "error", "clock", "crypto", "fsutil", "policy", "listing", "archive",
+            "error", "clock", "crypto", "fsutil", "policy", "listing", "archive", "process",
         ],
     ),
     ("the vault's files and keys", &["store"]),

@@ -555,3 +555,23 @@ fn a_removed_audit_anchor_is_reported() {
         "the anchor is not put back by later writes"
     );
 }
+
+/// A password must not reach a log, a panic message or a crash report through `{:?}`.
+#[test]
+fn debug_output_never_shows_a_password() {
+    let secret = "correct horse battery staple";
+    let credentials = Credentials::Password {
+        username: "ana",
+        password: secret,
+    };
+    let new = NewVault {
+        admin_username: "ana",
+        admin_display_name: "Ana",
+        admin_password: secret,
+        kdf: Argon2Params::MINIMUM,
+    };
+    for shown in [format!("{credentials:?}"), format!("{new:?}")] {
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("ana"), "{shown}");
+    }
+}

@@ -6,6 +6,7 @@ mod check;
 #[cfg(feature = "bench-plaintext")]
 pub mod plaintext;
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, params};
@@ -29,8 +30,7 @@ use crate::store::recovery::RecoveryKey;
 use crate::store::{VaultPaths, header, lock};
 pub use check::{CheckReport, check};
 
-/// What [`create`] needs.
-#[derive(Debug)]
+/// What [`create`] needs. Its `Debug` leaves the password out.
 pub struct NewVault<'a> {
     /// The first admin's user name.
     pub admin_username: &'a str,
@@ -169,8 +169,7 @@ fn build(
     })
 }
 
-/// What unlocks a vault.
-#[derive(Debug)]
+/// What unlocks a vault. Its `Debug` leaves the password out.
 pub enum Credentials<'a> {
     /// A staff account's name and password.
     Password {
@@ -181,6 +180,28 @@ pub enum Credentials<'a> {
     },
     /// The recovery key.
     Recovery(&'a RecoveryKey),
+}
+
+impl fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Password { username, .. } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .finish_non_exhaustive(),
+            Credentials::Recovery(_) => f.write_str("Recovery(..)"),
+        }
+    }
+}
+
+impl fmt::Debug for NewVault<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewVault")
+            .field("admin_username", &self.admin_username)
+            .field("admin_display_name", &self.admin_display_name)
+            .field("kdf", &self.kdf)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Opens the vault at `dir`.
