@@ -2,6 +2,12 @@
 //! tessera-core. The UI (ui/) reaches the vault only through these commands.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+// A release build without the UI inside would load a development server's URL instead.
+#[cfg(all(not(debug_assertions), not(feature = "custom-protocol")))]
+compile_error!(
+    "a release build of Tessera must embed its UI: build with --features custom-protocol"
+);
+
 mod api_error;
 mod autolock;
 #[cfg(test)]
@@ -11,6 +17,7 @@ mod input;
 #[cfg(test)]
 mod ipc;
 mod media_protocol;
+mod navigation;
 mod scheduler;
 mod state;
 
@@ -44,6 +51,7 @@ fn main() {
         .map(Duration::from_secs);
 
     let result = tauri::Builder::default()
+        .plugin(navigation::guard())
         .manage(AppState::new(vault_dir, config_dir, auto_lock_override))
         .register_asynchronous_uri_scheme_protocol(
             media_protocol::SCHEME,

@@ -20,6 +20,34 @@ async fn press(app: &App, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// A page served on loopback for a few seconds: somewhere a window could be taken to.
+fn page_elsewhere() -> Result<String> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    listener.set_nonblocking(true)?;
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < until {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    let _ = stream.set_nonblocking(false);
+                    let mut request = [0u8; 1024];
+                    let _ = stream.read(&mut request);
+                    let body = "<html><body>not Tessera</body></html>";
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    Ok(url)
+}
+
 #[tokio::test]
 async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
     let app = App::start("setup-unlock", Options::default()).await?;
@@ -40,6 +68,24 @@ async fn first_run_setup_then_a_wrong_and_a_right_password() -> Result<()> {
     app.sign_in(PASSWORD).await?;
     app.by_id("screen-patients").await?;
     app.screenshot("signed-in").await;
+
+    // A script that sends the window to another page (one served on loopback, so it would
+    // load): the navigation guard keeps the window in the app.
+    let elsewhere = page_elsewhere()?;
+    let origin = app
+        .client
+        .execute("return window.location.origin;", vec![])
+        .await?;
+    app.client
+        .execute(&format!("window.location.href = '{elsewhere}';"), vec![])
+        .await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let still = app
+        .client
+        .execute("return window.location.origin;", vec![])
+        .await?;
+    assert_eq!(still, origin, "the window left the app");
+    app.by_id("screen-patients").await?;
     app.close().await
 }
 
