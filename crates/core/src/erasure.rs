@@ -24,7 +24,6 @@ use crate::audit_chain::redact::{self, Redacted};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::media::blob_id;
-use crate::patients::profile::phone_digits;
 use crate::patients::{self, PatientRef, Profile, human_id, search};
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
@@ -153,11 +152,13 @@ pub(crate) fn erase_in(
 
     // The trail is found through the rows, so it is redacted before they go.
     let mut redacted: Redacted = redact::redact_patient_trail(conn, id, now)?;
+    let could_have_found = search::CouldHaveFound::new(conn, &patient.human_id, &patient.profile)?;
     redacted.add(redact::redact_searches(
         conn,
-        &search_terms(&patient.human_id, &patient.profile),
+        &|query| could_have_found.matches(query),
         now,
     )?);
+    drop(could_have_found);
 
     let blobs = photo_blobs(conn, "patient_id", id)?;
     let count = |sql: &str| -> Result<u64> {
@@ -221,25 +222,6 @@ pub(crate) fn erase_in(
         })),
     )?;
     Ok((report, blobs))
-}
-
-/// What someone might have typed into the search box to find this patient.
-fn search_terms(human_id: &str, profile: &Profile) -> Vec<String> {
-    let mut terms = vec![human_id.to_owned()];
-    for name in [Some(&profile.given_name), Some(&profile.family_name)]
-        .into_iter()
-        .chain([profile.preferred_name.as_ref()])
-        .flatten()
-    {
-        terms.extend(name.split_whitespace().map(str::to_owned));
-    }
-    if let Some(phone) = &profile.phone {
-        let digits = phone_digits(phone);
-        if digits.len() >= 6 {
-            terms.push(digits[digits.len() - 6..].to_owned());
-        }
-    }
-    terms
 }
 
 /// Every blob of the photos whose `column` (`id` or `patient_id`) is `value`: originals

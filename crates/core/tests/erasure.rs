@@ -294,3 +294,72 @@ fn only_admins_erase_and_refusals_change_nothing() {
         Err(Error::NotFound { .. })
     ));
 }
+
+/// Past searches are redacted when they could have found the erased patient, judged with
+/// the index's own folding and tokens: an accent-free "jose alvarez" that found
+/// "José Álvarez" goes, and erasing "Li" does not redact every search containing "li".
+#[test]
+fn erasure_redacts_the_searches_that_could_have_found_the_patient_and_no_others() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let jose = patients::create(&mut s, Profile::named("José", "Álvarez")).unwrap();
+    let li = patients::create(&mut s, Profile::named("Li", "Wei")).unwrap();
+    patients::create(&mut s, Profile::named("Alice", "Oliveira")).unwrap();
+    let searches = [
+        "jose alvarez",
+        "ÁLVAREZ",
+        "alv",
+        &jose.human_id.to_lowercase(),
+        "li",
+        "wei li",
+        "alice",
+        "oliveira",
+        "olivia",
+    ];
+    for query in searches {
+        patients::search(&mut s, query, 10).unwrap();
+    }
+    let redacted_queries = |s: &mut Session| -> Vec<String> {
+        let entries = audit::list(
+            s,
+            &AuditFilter {
+                action: Some("patient.search".into()),
+                ..AuditFilter::default()
+            },
+        )
+        .unwrap();
+        let kept: Vec<String> = entries
+            .iter()
+            .filter_map(|e| e.after.as_ref()?.get("query")?.as_str().map(str::to_owned))
+            .collect();
+        searches
+            .iter()
+            .filter(|q| !kept.iter().any(|k| k == *q))
+            .map(|q| (*q).to_owned())
+            .collect()
+    };
+
+    erasure::erase(&mut s, &jose.id, ErasureMode::Delete).unwrap();
+    assert_eq!(
+        redacted_queries(&mut s),
+        [
+            "jose alvarez",
+            "ÁLVAREZ",
+            "alv",
+            &jose.human_id.to_lowercase()
+        ]
+    );
+    erasure::erase(&mut s, &li.id, ErasureMode::Delete).unwrap();
+    assert_eq!(
+        redacted_queries(&mut s),
+        [
+            "jose alvarez",
+            "ÁLVAREZ",
+            "alv",
+            &jose.human_id.to_lowercase(),
+            "li",
+            "wei li"
+        ]
+    );
+    assert!(audit::verify(&mut s).unwrap().ok);
+}

@@ -111,17 +111,13 @@ pub(crate) fn redact_resource(conn: &Connection, resource_id: &str, now: i64) ->
     redact_where(conn, "resource_id = ?1", &[&resource_id], now)
 }
 
-/// Redacts recorded searches whose query contains one of `terms` (compared in lower case):
-/// someone may have typed the erased patient's name, id or phone into the search box.
-pub(crate) fn redact_searches(conn: &Connection, terms: &[String], now: i64) -> Result<Redacted> {
-    let terms: Vec<String> = terms
-        .iter()
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| t.chars().count() >= 2)
-        .collect();
-    if terms.is_empty() {
-        return Ok(Redacted::default());
-    }
+/// Redacts recorded searches whose query `found` says could have found the erased patient:
+/// someone may have typed their name, id or phone into the search box.
+pub(crate) fn redact_searches(
+    conn: &Connection,
+    found: &dyn Fn(&str) -> Result<bool>,
+    now: i64,
+) -> Result<Redacted> {
     let mut stmt = conn.prepare(
         "SELECT seq, payload_mac IS NULL, after_json FROM audit_log \
          WHERE action = 'patient.search' AND redacted_at IS NULL AND after_json IS NOT NULL",
@@ -136,19 +132,13 @@ pub(crate) fn redact_searches(conn: &Connection, terms: &[String], now: i64) -> 
     let mut matched = Vec::new();
     for row in rows {
         let (seq, v1, after) = row?;
-        let query = serde_json::from_str::<Value>(&after).ok().and_then(|v| {
-            v.get("query")
-                .and_then(Value::as_str)
-                .map(str::to_lowercase)
-        });
-        if let Some(query) = query {
-            let compact = query.replace(['-', ' '], "");
-            if terms
-                .iter()
-                .any(|t| query.contains(t.as_str()) || compact.contains(&t.replace('-', "")))
-            {
-                matched.push((seq, v1));
-            }
+        let query = serde_json::from_str::<Value>(&after)
+            .ok()
+            .and_then(|v| v.get("query").and_then(Value::as_str).map(str::to_owned));
+        if let Some(query) = query
+            && found(&query)?
+        {
+            matched.push((seq, v1));
         }
     }
     drop(stmt);

@@ -18,18 +18,20 @@ const RANK: &str = "bm25(patient_search, 10.0, 5.0, 1.0)";
 
 /// Rebuilds the index row of one patient from its current data.
 pub(crate) fn reindex(conn: &Connection, rowid: i64) -> Result<()> {
-    let row: Option<(String, Option<String>, String)> = conn
+    let row: Option<(String, String, Option<String>, Option<String>, String)> = conn
         .prepare_cached(
-            "SELECT given_name || ' ' || family_name \
-             || coalesce(' ' || json_extract(profile_json, '$.preferred_name'), ''), phone, human_id \
-             FROM patients WHERE rowid = ?1 AND deleted_at IS NULL",
+            "SELECT given_name, family_name, json_extract(profile_json, '$.preferred_name'), \
+             phone, human_id FROM patients WHERE rowid = ?1 AND deleted_at IS NULL",
         )?
-        .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([rowid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     unindex(conn, rowid)?;
-    let Some((names, phone, hid)) = row else {
+    let Some((given, family, preferred, phone, hid)) = row else {
         return Ok(());
     };
+    let names = indexed_names(&given, &family, preferred.as_deref());
     let identifiers = identifier_terms(&hid, phone.as_deref());
     let narratives: String = conn
         .prepare_cached(
@@ -49,6 +51,69 @@ pub(crate) fn unindex(conn: &Connection, rowid: i64) -> Result<()> {
     conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
         .execute([rowid])?;
     Ok(())
+}
+
+/// The names column of a patient's index row.
+fn indexed_names(given: &str, family: &str, preferred: Option<&str>) -> String {
+    match preferred {
+        Some(preferred) => format!("{given} {family} {preferred}"),
+        None => format!("{given} {family}"),
+    }
+}
+
+/// Tells whether a search could have found one patient by their names or identifiers, with
+/// the index's own tokenizer, folding and query syntax: the query runs against a copy of the
+/// patient's index row in a temporary in-memory table, dropped when this is.
+pub(crate) struct CouldHaveFound<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> CouldHaveFound<'c> {
+    pub(crate) fn new(
+        conn: &'c Connection,
+        human_id: &str,
+        profile: &crate::patients::Profile,
+    ) -> Result<Self> {
+        conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.erased_search; \
+             CREATE VIRTUAL TABLE temp.erased_search USING fts5 (names, identifiers, \
+             narratives, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');",
+        )?;
+        let finder = CouldHaveFound { conn };
+        conn.execute(
+            "INSERT INTO temp.erased_search (names, identifiers, narratives) VALUES (?1, ?2, '')",
+            params![
+                indexed_names(
+                    &profile.given_name,
+                    &profile.family_name,
+                    profile.preferred_name.as_deref()
+                ),
+                identifier_terms(human_id, profile.phone.as_deref()),
+            ],
+        )?;
+        Ok(finder)
+    }
+
+    /// Whether `query`, typed into the search box by anyone, matches the patient.
+    pub(crate) fn matches(&self, query: &str) -> Result<bool> {
+        let Some(expression) = match_expression(Principal::Staff(policy::Role::Admin), query)
+        else {
+            return Ok(false);
+        };
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM temp.erased_search WHERE erased_search MATCH ?1)",
+            [expression],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+impl Drop for CouldHaveFound<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .conn
+            .execute_batch("DROP TABLE IF EXISTS temp.erased_search;");
+    }
 }
 
 /// The human id as printed and compact, and the phone's digits with every trailing run of
