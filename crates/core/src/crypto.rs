@@ -171,7 +171,7 @@ pub struct Argon2Params {
 }
 
 impl Argon2Params {
-    /// The default for new vaults: 128 MiB, 4 passes, 1 lane. DESIGN.md's 64 MiB x 3 took
+    /// The default for new vaults: 128 MiB, 4 passes, 1 lane. The first plan's 64 MiB x 3 took
     /// 0.135 s on the reference machine; this costs about 0.41 s, inside the 0.3-0.5 s target
     /// (see `cargo bench --bench vault`).
     pub const STANDARD: Argon2Params = Argon2Params {

@@ -575,3 +575,87 @@ fn debug_output_never_shows_a_password() {
         assert!(shown.contains("ana"), "{shown}");
     }
 }
+
+/// Someone floods a locked-out decoy account with instant attempts to push the queue of
+/// sign-in events past its limit, then guesses at another account: the guesses are still
+/// audited, and so is the number of events the flood made the vault drop.
+#[test]
+fn a_flood_on_a_decoy_account_cannot_hide_guesses_on_another() {
+    let f = fixture();
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    add_user(&mut admin, "decoy", Role::FrontDesk, "decoy passphrase");
+    add_user(&mut admin, "rui", Role::Clinician, "rui's passphrase");
+    admin.lock();
+
+    for _ in 0..150 {
+        assert!(login(&f.dir, "decoy", "flood flood flood").is_err());
+    }
+    assert!(matches!(
+        login(&f.dir, "rui", "a real guess"),
+        Err(Error::BadCredentials)
+    ));
+
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    let rui = accounts::list(&mut admin)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "rui")
+        .unwrap();
+    let guesses = audit::list(
+        &mut admin,
+        &AuditFilter {
+            action: Some("auth.login_failed".into()),
+            resource_id: Some(rui.id.clone()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(guesses.len(), 1, "the guess on rui is audited");
+    let lost = audit::list(
+        &mut admin,
+        &AuditFilter {
+            action: Some("auth.events_lost".into()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        lost[0].after.as_ref().unwrap()["dropped_from_a_full_queue"],
+        50
+    );
+    let header = Header::read(&f.dir.join("header.json")).unwrap();
+    assert_eq!(header.pending_auth_events_dropped, 0, "counted once");
+}
+
+/// Someone who can write header.json queues sign-in events no Tessera would write, to put
+/// words into the audit chain: they are refused, and counted.
+#[test]
+fn queued_sign_in_events_are_checked_before_they_enter_the_chain() {
+    let f = fixture();
+    let path = f.dir.join("header.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["pending_auth_events"] = serde_json::json!([{
+        "id": "00000000-0000-7000-8000-000000000001",
+        "slot_id": "Robert'); DROP TABLE staff; -- a very long forged slot id, nothing like a hash",
+        "kind": "login_failed",
+        "at": 4_102_444_800_000i64,
+        "failures": 7
+    }]);
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    let auth = audit::list(
+        &mut admin,
+        &AuditFilter {
+            action: Some("auth".into()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    let actions: Vec<&str> = auth.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["auth.events_lost"]);
+    assert_eq!(auth[0].after.as_ref().unwrap()["refused_as_implausible"], 1);
+    assert!(Header::read(&path).unwrap().pending_auth_events.is_empty());
+}

@@ -17,8 +17,10 @@ use crate::fsutil;
 pub const FORMAT_NAME: &str = "tessera-vault";
 /// The newest header format this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
-/// How many sign-in events the header keeps while nobody unlocks the vault to record them.
-const MAX_PENDING_EVENTS: usize = 1000;
+/// How many sign-in events the header keeps per key slot while nobody unlocks the vault to
+/// record them. Per slot, so a flood of attempts on one (a decoy, locked out and cheap to
+/// try) cannot push out the events of guesses on another.
+const MAX_PENDING_EVENTS_PER_SLOT: usize = 100;
 
 /// The parsed `header.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,7 +43,7 @@ pub struct Header {
     /// Sign-in failures and lock-outs seen before the vault was unlocked, to be audited.
     #[serde(default)]
     pub pending_auth_events: Vec<AuthEvent>,
-    /// Events dropped because [`MAX_PENDING_EVENTS`] was reached.
+    /// Events dropped because a slot's queue was full; audited and reset at the next unlock.
     #[serde(default)]
     pub pending_auth_events_dropped: u64,
 }
@@ -143,6 +145,13 @@ impl Header {
         if header.slots.is_empty() {
             return Err(Error::CorruptHeader("it holds no key slots".into()));
         }
+        // Not authenticated, yet every new password slot takes its cost from it: a value
+        // outside the bounds any Tessera writes (below OWASP's floor, say) is damage.
+        header.kdf_defaults.validate().map_err(|e| {
+            Error::CorruptHeader(format!(
+                "its default key derivation cost is out of bounds ({e})"
+            ))
+        })?;
         Ok(header)
     }
 
@@ -174,7 +183,12 @@ impl Header {
     }
 
     pub(crate) fn push_auth_event(&mut self, event: AuthEvent) {
-        if self.pending_auth_events.len() >= MAX_PENDING_EVENTS {
+        let queued = self
+            .pending_auth_events
+            .iter()
+            .filter(|e| e.slot_id == event.slot_id)
+            .count();
+        if queued >= MAX_PENDING_EVENTS_PER_SLOT {
             self.pending_auth_events_dropped += 1;
         } else {
             self.pending_auth_events.push(event);
@@ -242,18 +256,29 @@ mod tests {
     }
 
     #[test]
-    fn pending_events_are_capped() {
+    fn pending_events_are_capped_per_slot() {
         let mut h = sample();
-        for i in 0..(MAX_PENDING_EVENTS + 3) {
-            h.push_auth_event(AuthEvent {
-                id: Uuid::from_u128(i as u128),
-                slot_id: "s".into(),
-                kind: AuthEventKind::LoginFailed,
-                at: 0,
-                failures: 1,
-            });
+        let event = |i: usize, slot: &str| AuthEvent {
+            id: Uuid::from_u128(i as u128),
+            slot_id: slot.into(),
+            kind: AuthEventKind::LoginFailed,
+            at: 0,
+            failures: 1,
+        };
+        for i in 0..(MAX_PENDING_EVENTS_PER_SLOT + 3) {
+            h.push_auth_event(event(i, "decoy"));
         }
-        assert_eq!(h.pending_auth_events.len(), MAX_PENDING_EVENTS);
+        h.push_auth_event(event(10_000, "target"));
+        assert_eq!(h.pending_auth_events.len(), MAX_PENDING_EVENTS_PER_SLOT + 1);
         assert_eq!(h.pending_auth_events_dropped, 3);
+        assert!(h.pending_auth_events.iter().any(|e| e.slot_id == "target"));
+    }
+
+    #[test]
+    fn a_weakened_default_key_derivation_cost_is_refused() {
+        let mut value = serde_json::to_value(sample()).unwrap();
+        value["kdf_defaults"]["memory_kib"] = serde_json::json!(8);
+        let err = Header::parse(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        assert!(matches!(err, Error::CorruptHeader(_)), "{err}");
     }
 }

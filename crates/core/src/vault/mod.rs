@@ -252,7 +252,7 @@ fn open_session(
     // rolls back and is tried again at the next unlock; meanwhile v1 and v2 entries verify
     // side by side, and only redaction of the v1 ones is impossible.
     let _ = crate::audit::upgrade(&mut session);
-    flush_auth_events(&mut session, &header.pending_auth_events)?;
+    flush_auth_events(&mut session, header)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
     Ok(session)
@@ -451,9 +451,27 @@ fn start_session(
     }
 }
 
+/// Whether a queued sign-in event is one Tessera could have written: `header.json` is not
+/// authenticated, so someone who can write it could otherwise put anything into the chain.
+fn plausible(event: &AuthEvent, now: i64) -> bool {
+    let slot_id_ok = event.slot_id == RECOVERY_SLOT_ID
+        || (event.slot_id.len() == 64 && event.slot_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    // A minute of clock skew between processes; nothing before 2020.
+    slot_id_ok
+        && (1_577_836_800_000..=now + 60_000).contains(&event.at)
+        && event.failures <= 1_000_000
+}
+
 /// Writes the sign-in events queued in the header into the audit log, with the session's
-/// own opening, then removes them from the header.
-fn flush_auth_events(session: &mut Session, events: &[AuthEvent]) -> Result<()> {
+/// own opening, then removes them from the header. Events dropped from a full queue, and
+/// events no Tessera could have written, are counted in one entry of their own.
+fn flush_auth_events(session: &mut Session, header: &Header) -> Result<()> {
+    let now = clock::now_ms();
+    let (events, implausible): (Vec<&AuthEvent>, Vec<&AuthEvent>) = header
+        .pending_auth_events
+        .iter()
+        .partition(|e| plausible(e, now));
+    let dropped = header.pending_auth_events_dropped;
     let slot_owners = accounts::slot_owners(&session.conn)?;
     let opened_with = match &session.actor.principal {
         Principal::RecoveryKey => "recovery_key",
@@ -477,13 +495,23 @@ fn flush_auth_events(session: &mut Session, events: &[AuthEvent]) -> Result<()> 
                 })),
             )?;
         }
+        if dropped > 0 || !implausible.is_empty() {
+            w.record_as(
+                "auth.events_lost",
+                Change::new("vault", None).after(serde_json::json!({
+                    "dropped_from_a_full_queue": dropped,
+                    "refused_as_implausible": implausible.len(),
+                })),
+            )?;
+        }
         let session_id = w.session_id().to_owned();
         w.record(Change::new("session", Some(&session_id)).after(serde_json::json!({ "opened_with": opened_with })))
     })?;
-    if !events.is_empty() {
+    if !header.pending_auth_events.is_empty() || dropped > 0 {
         session::edit_header(&session.paths, |h| {
             h.pending_auth_events
-                .retain(|e| !events.iter().any(|f| f.id == e.id));
+                .retain(|e| !header.pending_auth_events.iter().any(|f| f.id == e.id));
+            h.pending_auth_events_dropped = h.pending_auth_events_dropped.saturating_sub(dropped);
             Ok(())
         })?;
     }
