@@ -18,21 +18,25 @@ const RANK: &str = "bm25(patient_search, 10.0, 5.0, 1.0)";
 
 /// Rebuilds the index row of one patient from its current data.
 pub(crate) fn reindex(conn: &Connection, rowid: i64) -> Result<()> {
-    let row: Option<(String, String, Option<String>, Option<String>, String)> = conn
+    let row = conn
         .prepare_cached(
             "SELECT given_name, family_name, json_extract(profile_json, '$.preferred_name'), \
              phone, human_id FROM patients WHERE rowid = ?1 AND deleted_at IS NULL",
         )?
         .query_row([rowid], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            let (given, family, preferred): (String, String, Option<String>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (phone, human_id): (Option<String>, String) = (r.get(3)?, r.get(4)?);
+            Ok((
+                indexed_names(&given, &family, preferred.as_deref()),
+                identifier_terms(&human_id, phone.as_deref()),
+            ))
         })
         .optional()?;
     unindex(conn, rowid)?;
-    let Some((given, family, preferred, phone, hid)) = row else {
+    let Some((names, identifiers)) = row else {
         return Ok(());
     };
-    let names = indexed_names(&given, &family, preferred.as_deref());
-    let identifiers = identifier_terms(&hid, phone.as_deref());
     let narratives: String = conn
         .prepare_cached(
             "SELECT coalesce(group_concat(coalesce(title, '') || ' ' || body, ' '), '') \
