@@ -61,6 +61,7 @@ struct Preferences {
     language: Language,
 }
 
+/// Where the vault is, whether it exists, who is signed in, and the UI language.
 #[command]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiError> {
     let session = state::lock(&state.unlocked)
@@ -74,6 +75,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, ApiErro
     })
 }
 
+/// Creates the vault with its first admin; answers the recovery key, shown once.
 #[command]
 pub async fn vault_create(
     state: State<'_, AppState>,
@@ -99,6 +101,7 @@ pub async fn vault_create(
     .await
 }
 
+/// Works without a session too (the language; the auto-lock delay then reads its default).
 #[command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiError> {
     let language = read_preferences(&state.config_dir).language;
@@ -117,6 +120,7 @@ pub async fn settings_get(state: State<'_, AppState>) -> Result<UiSettings, ApiE
     })
 }
 
+/// The language is stored even without a session; the auto-lock delay needs an admin's.
 #[command]
 pub async fn settings_set(
     state: State<'_, AppState>,

@@ -36,6 +36,7 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
+/// Audit entries matching the filter, oldest first (admins).
 #[command]
 pub async fn audit_list(
     state: State<'_, AppState>,
@@ -62,6 +63,7 @@ pub async fn audit_list(
     state.with_session(move |s| audit::list(s, &filter)).await
 }
 
+/// Walks the whole audit chain and checks it against the header anchor (admins).
 #[command]
 pub async fn audit_verify(state: State<'_, AppState>) -> Result<VerifyReport, ApiError> {
     state.with_session(audit::verify).await

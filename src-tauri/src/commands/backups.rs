@@ -27,17 +27,20 @@ use crate::api_error::ApiError;
 use crate::input::{given, invalid, typed_path};
 use crate::state::{self, AppState, blocking};
 
+/// Whether backups are current (for the overdue warning). Not counted as activity.
 #[command]
 pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, ApiError> {
     // The UI reads this on its own after a scheduled backup: not the user's activity.
     state.with_session_quietly(backup::status).await
 }
 
+/// Every backup attempt, newest first.
 #[command]
 pub async fn backup_list(state: State<'_, AppState>) -> Result<Vec<BackupRecord>, ApiError> {
     state.with_session(backup::list).await
 }
 
+/// The backup schedule and its destinations.
 #[command]
 pub async fn backup_schedule_get(state: State<'_, AppState>) -> Result<BackupSchedule, ApiError> {
     state.with_session(backup::schedule).await

@@ -7,6 +7,7 @@ use tessera_core::narratives::{self, Narrative, NewNarrative, Revision};
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
+/// The patient's narratives, each at its newest revision. Audited.
 #[command]
 pub async fn narrative_list(
     state: State<'_, AppState>,
@@ -17,6 +18,7 @@ pub async fn narrative_list(
         .await
 }
 
+/// `photo_id` attaches the narrative to one of the patient's photos.
 #[command]
 pub async fn narrative_add(
     state: State<'_, AppState>,
@@ -36,6 +38,7 @@ pub async fn narrative_add(
         .await
 }
 
+/// Saves a new revision; `expected_revision` guards against a lost update.
 #[command]
 pub async fn narrative_edit(
     state: State<'_, AppState>,
@@ -51,6 +54,7 @@ pub async fn narrative_edit(
         .await
 }
 
+/// Every revision of a narrative, oldest first.
 #[command]
 pub async fn narrative_history(
     state: State<'_, AppState>,

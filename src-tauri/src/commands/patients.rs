@@ -31,6 +31,7 @@ pub async fn patient_search(
         .await
 }
 
+/// Registers a patient.
 #[command]
 pub async fn patient_create(
     state: State<'_, AppState>,
@@ -41,6 +42,7 @@ pub async fn patient_create(
         .await
 }
 
+/// Opens a patient: the profile and the newest visits, in one audited read.
 #[command]
 pub async fn patient_chart(state: State<'_, AppState>, patient: String) -> Result<Chart, ApiError> {
     state
@@ -48,6 +50,7 @@ pub async fn patient_chart(state: State<'_, AppState>, patient: String) -> Resul
         .await
 }
 
+/// Saves a profile edited from `expected_version`; a newer version is a conflict.
 #[command]
 pub async fn patient_update(
     state: State<'_, AppState>,
@@ -60,6 +63,7 @@ pub async fn patient_update(
         .await
 }
 
+/// Records a visit and its vital signs.
 #[command]
 pub async fn encounter_add(
     state: State<'_, AppState>,

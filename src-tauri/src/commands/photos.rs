@@ -26,6 +26,7 @@ pub struct PhotoImportMeta {
 /// The header carrying [`PhotoImportMeta`] as JSON.
 pub const IMPORT_META_HEADER: &str = "tessera-photo";
 
+/// The patient's photos (or those in the bin), newest first. Audited.
 #[command]
 pub async fn photo_list(
     state: State<'_, AppState>,
@@ -79,6 +80,7 @@ fn bad_request(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Invalid, message)
 }
 
+/// `caption: ''` clears the caption; a missing or null field is left as it is.
 #[command]
 pub async fn photo_edit(
     state: State<'_, AppState>,
@@ -91,6 +93,7 @@ pub async fn photo_edit(
         .await
 }
 
+/// Moves a photo to the bin.
 #[command]
 pub async fn photo_delete(state: State<'_, AppState>, photo_id: String) -> Result<Photo, ApiError> {
     state
@@ -98,6 +101,7 @@ pub async fn photo_delete(state: State<'_, AppState>, photo_id: String) -> Resul
         .await
 }
 
+/// Takes a photo back out of the bin.
 #[command]
 pub async fn photo_restore(
     state: State<'_, AppState>,

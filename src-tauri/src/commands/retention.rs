@@ -8,6 +8,7 @@ use tessera_core::retention::{self, RetentionPolicy, RetentionReport};
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
+/// The vault's retention policy (admins).
 #[command]
 pub async fn retention_get(state: State<'_, AppState>) -> Result<RetentionPolicy, ApiError> {
     state.with_session(retention::get).await

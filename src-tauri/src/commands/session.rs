@@ -12,6 +12,7 @@ use crate::api_error::{ApiError, ErrorCode};
 use crate::autolock::{self, LockReason};
 use crate::state::{self, AppState, SessionInfo, Unlocked, blocking};
 
+/// Signs in; a wrong password or a locked-out account is refused with why.
 #[command]
 pub async fn session_unlock(
     state: State<'_, AppState>,
@@ -54,6 +55,7 @@ pub async fn session_unlock(
     .await
 }
 
+/// Locks at the user's request: the session's keys are wiped, the UI is told.
 #[command]
 pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<(), ApiError> {
     let was_open = state::lock(&state.unlocked).take();

@@ -8,11 +8,13 @@ use tessera_core::policy::Role;
 use crate::api_error::ApiError;
 use crate::state::AppState;
 
+/// Every staff account (admins).
 #[command]
 pub async fn staff_list(state: State<'_, AppState>) -> Result<Vec<StaffAccount>, ApiError> {
     state.with_session(accounts::list).await
 }
 
+/// Adds a staff account with its first password (admins).
 #[command]
 pub async fn staff_add(
     state: State<'_, AppState>,
@@ -33,6 +35,7 @@ pub async fn staff_add(
         .await
 }
 
+/// Disables an account and removes its key slot (admins).
 #[command]
 pub async fn staff_disable(
     state: State<'_, AppState>,

@@ -34,11 +34,29 @@ import type { VerifyReport } from './VerifyReport';
 
 /** Every command of the desktop shell, as the UI calls it. */
 export interface Commands {
+  /**
+   * Where the vault is, whether it exists, who is signed in, and the UI language.
+   */
   appStatus(): Promise<AppStatus>;
+  /**
+   * Creates the vault with its first admin; answers the recovery key, shown once.
+   */
   vaultCreate(args: { admin_username: string; admin_display_name: string; password: string }): Promise<VaultCreated>;
+  /**
+   * Works without a session too (the language; the auto-lock delay then reads its default).
+   */
   settingsGet(): Promise<UiSettings>;
+  /**
+   * The language is stored even without a session; the auto-lock delay needs an admin's.
+   */
   settingsSet(args: { settings: UiSettings }): Promise<UiSettings>;
+  /**
+   * Signs in; a wrong password or a locked-out account is refused with why.
+   */
   sessionUnlock(args: { username: string; password: string }): Promise<SessionInfo>;
+  /**
+   * Locks at the user's request: the session's keys are wiped, the UI is told.
+   */
   sessionLock(): Promise<null>;
   /**
    * Counts as activity (typing, clicking) for the auto-lock, without touching the vault.
@@ -48,9 +66,21 @@ export interface Commands {
    * Finds patients; an empty query lists them by name.
    */
   patientSearch(args: { query: string; limit: number }): Promise<Array<PatientSummary>>;
+  /**
+   * Registers a patient.
+   */
   patientCreate(args: { profile: Profile }): Promise<Patient>;
+  /**
+   * Opens a patient: the profile and the newest visits, in one audited read.
+   */
   patientChart(args: { patient: string }): Promise<Chart>;
+  /**
+   * Saves a profile edited from `expected_version`; a newer version is a conflict.
+   */
   patientUpdate(args: { patient: string; profile: Profile; expected_version: number }): Promise<Patient>;
+  /**
+   * Records a visit and its vital signs.
+   */
   encounterAdd(args: { patient: string; encounter: NewEncounter }): Promise<Encounter>;
   /**
    * Erases `patient` (id or human id): every row removed, or the record anonymised. The admin
@@ -64,26 +94,74 @@ export interface Commands {
    * inside an age file (core wants 12 characters).
    */
   patientSubjectExport(args: { patient: string; out: string; passphrase?: string | null }): Promise<SubjectExport>;
+  /**
+   * The patient's narratives, each at its newest revision. Audited.
+   */
   narrativeList(args: { patient: string }): Promise<Array<Narrative>>;
+  /**
+   * `photo_id` attaches the narrative to one of the patient's photos.
+   */
   narrativeAdd(args: { patient: string; title?: string | null; body: string; photo_id?: string | null }): Promise<Narrative>;
+  /**
+   * Saves a new revision; `expected_revision` guards against a lost update.
+   */
   narrativeEdit(args: { narrative_id: string; title?: string | null; body: string; expected_revision: number }): Promise<Narrative>;
+  /**
+   * Every revision of a narrative, oldest first.
+   */
   narrativeHistory(args: { narrative_id: string }): Promise<Array<Revision>>;
+  /**
+   * The patient's photos (or those in the bin), newest first. Audited.
+   */
   photoList(args: { patient: string; deleted: boolean }): Promise<Array<Photo>>;
   /**
    * Imports one photo. The body is the raw file; the metadata travels in a header, so the
    * bytes are not inflated into a JSON array on the way.
    */
   photoImport(args: { body: ArrayBuffer | Uint8Array; headers: Record<string, string> }): Promise<Imported>;
+  /**
+   * `caption: ''` clears the caption; a missing or null field is left as it is.
+   */
   photoEdit(args: { photo_id: string; caption?: string | null; privacy?: Privacy | null }): Promise<Photo>;
+  /**
+   * Moves a photo to the bin.
+   */
   photoDelete(args: { photo_id: string }): Promise<Photo>;
+  /**
+   * Takes a photo back out of the bin.
+   */
   photoRestore(args: { photo_id: string }): Promise<Photo>;
+  /**
+   * Every staff account (admins).
+   */
   staffList(): Promise<Array<StaffAccount>>;
+  /**
+   * Adds a staff account with its first password (admins).
+   */
   staffAdd(args: { username: string; display_name: string; role: Role; password: string }): Promise<StaffAccount>;
+  /**
+   * Disables an account and removes its key slot (admins).
+   */
   staffDisable(args: { username: string; reason?: string | null }): Promise<StaffAccount>;
+  /**
+   * Audit entries matching the filter, oldest first (admins).
+   */
   auditList(args: { filter: AuditQuery }): Promise<Array<AuditRecord>>;
+  /**
+   * Walks the whole audit chain and checks it against the header anchor (admins).
+   */
   auditVerify(): Promise<VerifyReport>;
+  /**
+   * Whether backups are current (for the overdue warning). Not counted as activity.
+   */
   backupStatus(): Promise<BackupStatus>;
+  /**
+   * Every backup attempt, newest first.
+   */
   backupList(): Promise<Array<BackupRecord>>;
+  /**
+   * The backup schedule and its destinations.
+   */
   backupScheduleGet(): Promise<BackupSchedule>;
   /**
    * Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
@@ -117,6 +195,9 @@ export interface Commands {
    * `keep_days`, never one a kept backup needs. A dry run only lists them.
    */
   backupPrune(args: { destination: string; keep_last: number; keep_days: number; dry_run: boolean }): Promise<PruneReport>;
+  /**
+   * The vault's retention policy (admins).
+   */
   retentionGet(): Promise<RetentionPolicy>;
   /**
    * Replaces the policy; core checks every rule (the audit floor of six years, the bin's 30
