@@ -12,6 +12,7 @@ mod api_error;
 mod autolock;
 #[cfg(test)]
 mod bindings;
+mod boot_clock;
 mod commands;
 mod input;
 #[cfg(test)]

@@ -8,11 +8,11 @@
 //! `http://tessera.localhost/<encoded path>` on Windows.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use tauri::http::{Request, Response, StatusCode, header};
 use tessera_core::media::{self, Variant};
 
+use crate::boot_clock::BootInstant;
 use crate::state::{self, Unlocked};
 
 /// The scheme's name.
@@ -36,7 +36,7 @@ pub fn serve(
     let Some(open) = guard.as_mut() else {
         return plain(StatusCode::UNAUTHORIZED, "the vault is locked");
     };
-    open.last_activity = Instant::now();
+    open.last_activity = BootInstant::now();
     let file = match variant {
         // Gallery thumbnails are covered by the audited listing that showed them.
         Variant::Thumbnail => media::thumbnail(&mut open.session, id),

@@ -150,7 +150,6 @@ impl Repeats {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-    use std::time::Instant;
 
     use tessera_core::backup::BackupSchedule;
     use tessera_core::crypto::Argon2Params;
@@ -158,6 +157,7 @@ mod tests {
     use tessera_core::vault::{self, Credentials, NewVault};
 
     use super::*;
+    use crate::boot_clock::BootInstant;
     use crate::state::SessionInfo;
 
     /// The public key from age's own documentation (no scrypt: fast to encrypt to).
@@ -192,7 +192,7 @@ mod tests {
                 auto_lock_minutes: 5,
                 permissions: Vec::new(),
             },
-            last_activity: Instant::now(),
+            last_activity: BootInstant::now(),
             auto_lock: Duration::from_secs(300),
         }))
     }

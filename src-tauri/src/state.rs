@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use tessera_core::Session;
@@ -14,6 +14,7 @@ use tessera_core::policy::{Action, Role};
 use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
+use crate::boot_clock::BootInstant;
 
 /// Who is signed in, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -32,7 +33,7 @@ pub struct SessionInfo {
 pub(crate) struct Unlocked {
     pub(crate) session: Session,
     pub(crate) info: SessionInfo,
-    pub(crate) last_activity: Instant,
+    pub(crate) last_activity: BootInstant,
     pub(crate) auto_lock: Duration,
 }
 
@@ -101,11 +102,11 @@ impl AppState {
             let mut guard = lock(&unlocked);
             let open = guard.as_mut().ok_or_else(ApiError::no_session)?;
             if activity {
-                open.last_activity = Instant::now();
+                open.last_activity = BootInstant::now();
             }
             let result = f(&mut open.session).map_err(ApiError::from);
             if activity {
-                open.last_activity = Instant::now();
+                open.last_activity = BootInstant::now();
             }
             result
         })

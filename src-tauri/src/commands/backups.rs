@@ -24,6 +24,7 @@ use tessera_core::backup::{
 use tessera_core::vault::Credentials;
 
 use crate::api_error::ApiError;
+use crate::boot_clock::BootInstant;
 use crate::input::{given, invalid, typed_path};
 use crate::state::{self, AppState, blocking};
 
@@ -232,7 +233,7 @@ pub async fn backup_prune(
 /// Counts as activity: checking a large backup takes a while, and the user is waiting for it.
 fn touch(state: &AppState) {
     if let Some(open) = state::lock(&state.unlocked).as_mut() {
-        open.last_activity = Instant::now();
+        open.last_activity = BootInstant::now();
     }
 }
 

@@ -1,6 +1,6 @@
 //! Signing in and out, and keeping the session alive while someone works.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tauri::{AppHandle, State};
 use tessera_app_macros::command;
@@ -10,6 +10,7 @@ use tessera_core::vault::{self, Credentials};
 
 use crate::api_error::{ApiError, ErrorCode};
 use crate::autolock::{self, LockReason};
+use crate::boot_clock::BootInstant;
 use crate::state::{self, AppState, SessionInfo, Unlocked, blocking};
 
 /// Signs in; a wrong password or a locked-out account is refused with why.
@@ -47,7 +48,7 @@ pub async fn session_unlock(
         *state::lock(&unlocked) = Some(Unlocked {
             session,
             info: info.clone(),
-            last_activity: Instant::now(),
+            last_activity: BootInstant::now(),
             auto_lock: override_secs.unwrap_or(Duration::from_secs(u64::from(minutes) * 60)),
         });
         Ok(info)
@@ -69,7 +70,7 @@ pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<
 pub async fn session_touch(state: State<'_, AppState>) -> Result<(), ApiError> {
     match state::lock(&state.unlocked).as_mut() {
         Some(open) => {
-            open.last_activity = Instant::now();
+            open.last_activity = BootInstant::now();
             Ok(())
         }
         None => Err(ApiError::no_session()),
