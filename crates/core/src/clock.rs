@@ -26,6 +26,20 @@ pub fn file_stamp(ms: i64) -> String {
         .collect()
 }
 
+/// The UTC date of unix milliseconds `ms`.
+pub fn date_of(ms: i64) -> Option<time::Date> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .map(|t| t.date())
+}
+
+/// The date a [`file_stamp`] was made on (its first eight digits, `YYYYMMDD`).
+pub fn date_of_file_stamp(stamp: &str) -> Option<time::Date> {
+    let digits = stamp.get(..8)?;
+    let format = time::macros::format_description!("[year][month][day]");
+    time::Date::parse(digits, &format).ok()
+}
+
 /// Today's date in UTC.
 pub fn today_utc() -> time::Date {
     OffsetDateTime::now_utc().date()

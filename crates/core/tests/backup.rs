@@ -920,3 +920,46 @@ fn a_backup_with_a_link_or_sparse_member_is_refused_and_cannot_fill_the_disk() {
         assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
     }
 }
+
+/// A restore keeps the vault it replaced beside the restored one, and that copy holds
+/// patients erased since the backup: an unlock removes it once it is older than 30 days,
+/// and records that it did.
+#[test]
+fn a_replaced_vault_is_removed_after_thirty_days_and_not_before() {
+    let vault = Vault::new();
+    let name = vault
+        .dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let old = vault
+        .dir
+        .with_file_name(format!("{name}.previous-20200101T000000000Z"));
+    let today = tessera_core::clock::file_stamp(tessera_core::clock::now_ms());
+    let recent = vault.dir.with_file_name(format!("{name}.previous-{today}"));
+    let unrelated = vault
+        .dir
+        .with_file_name("other.previous-20200101T000000000Z");
+    for dir in [&old, &recent, &unrelated] {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join("vault.db"), b"an old vault").unwrap();
+    }
+
+    let mut admin = vault.admin();
+    assert!(!old.exists(), "a vault replaced years ago is removed");
+    assert!(recent.exists(), "one replaced today is kept");
+    assert!(
+        unrelated.exists(),
+        "another vault's copy is not this vault's to remove"
+    );
+    let entries = audit::list(
+        &mut admin,
+        &tessera_core::audit::AuditFilter {
+            action: Some("vault.replaced_removed".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(entries.len(), 1);
+}

@@ -239,12 +239,7 @@ fn swap(staging: &Path, target: &Path, replaces_vault: bool) -> Result<Option<St
         fsutil::sync_dir(parent)?;
         return Ok(None);
     }
-    let stamp = clock::file_stamp(clock::now_ms());
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "vault".into());
-    let previous = parent.join(format!("{name}.previous-{stamp}"));
+    let previous = VaultPaths::new(target).replaced(clock::now_ms());
     if exchange(staging, target).is_ok() {
         fs::rename(staging, &previous).map_err(Error::io(format!(
             "the backup was restored, but the old vault stayed at {}",

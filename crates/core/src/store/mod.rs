@@ -27,7 +27,52 @@ pub struct VaultPaths {
     pub dir: PathBuf,
 }
 
+/// Days a vault replaced by a restore is kept beside the restored one before an unlock of
+/// the restored vault removes it: long enough to notice a restore was wrong, short enough
+/// that patients erased since the backup do not linger in it.
+pub const REPLACED_VAULT_DAYS: i64 = 30;
+
 impl VaultPaths {
+    /// Where a restore puts the vault it replaces: `<vault>.previous-<time stamp>` beside it.
+    pub(crate) fn replaced(&self, now_ms: i64) -> PathBuf {
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vault".into());
+        self.dir.with_file_name(format!(
+            "{name}.previous-{}",
+            crate::clock::file_stamp(now_ms)
+        ))
+    }
+
+    /// Removes the vaults this one replaced more than [`REPLACED_VAULT_DAYS`] ago (by the
+    /// date in their names). Returns how many went; one that cannot be removed stays.
+    pub(crate) fn remove_old_replaced(&self, now_ms: i64) -> u32 {
+        let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) else {
+            return 0;
+        };
+        let prefix = format!("{}.previous-", name.to_string_lossy());
+        let Ok(entries) = std::fs::read_dir(parent) else {
+            return 0;
+        };
+        let today = crate::clock::date_of(now_ms);
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let replaced_on = file_name
+                .strip_prefix(&prefix)
+                .and_then(crate::clock::date_of_file_stamp);
+            if let (Some(day), Some(today)) = (replaced_on, today)
+                && (today - day).whole_days() > REPLACED_VAULT_DAYS
+                && std::fs::remove_dir_all(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
     /// A vault rooted at `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         VaultPaths { dir: dir.into() }

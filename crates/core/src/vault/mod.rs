@@ -255,6 +255,18 @@ fn open_session(
     flush_auth_events(&mut session, header)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
+    let removed = session.paths.remove_old_replaced(clock::now_ms());
+    if removed > 0 {
+        session.write(Action::SessionOpen, |w| {
+            w.record_as(
+                "vault.replaced_removed",
+                Change::new("vault", None).after(serde_json::json!({
+                    "removed": removed,
+                    "older_than_days": crate::store::REPLACED_VAULT_DAYS,
+                })),
+            )
+        })?;
+    }
     Ok(session)
 }
 
