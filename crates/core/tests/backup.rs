@@ -98,6 +98,17 @@ fn backup_to(
     backup::create(session, &options, &mut |_| {}, &AtomicBool::new(false)).unwrap()
 }
 
+/// The plain tar inside a backup made to `keys`' age key, as the standard tools read it.
+fn decrypted(file: &Path, keys: &Keys) -> impl std::io::Read + use<> {
+    let Decryption::Identities(ids) = &keys.decryption else {
+        unreachable!()
+    };
+    age::Decryptor::new(fs::File::open(file).unwrap())
+        .unwrap()
+        .decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .unwrap()
+}
+
 fn encryption_of(keys: &Keys) -> Encryption {
     match &keys.encryption {
         Encryption::Recipients(r) => Encryption::Recipients(r.clone()),
@@ -264,15 +275,7 @@ fn the_plain_tar_inside_lists_every_member_in_its_manifest() {
         populate(&mut admin, "Chidi", 1);
         backup_to(&mut admin, out.path(), encryption_of(&keys), false)
     };
-    let Decryption::Identities(ids) = &keys.decryption else {
-        unreachable!()
-    };
-    let encrypted = fs::File::open(record.file.unwrap()).unwrap();
-    let reader = age::Decryptor::new(encrypted)
-        .unwrap()
-        .decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity))
-        .unwrap();
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(decrypted(Path::new(&record.file.unwrap()), &keys));
     let mut names = Vec::new();
     let mut manifest = None;
     for entry in archive.entries().unwrap() {
@@ -833,17 +836,10 @@ fn recrafted(
     mut header: tar::Header,
     data: &[u8],
 ) -> PathBuf {
-    let Decryption::Identities(ids) = &keys.decryption else {
-        unreachable!()
-    };
     let Encryption::Recipients(recipients) = &keys.encryption else {
         unreachable!()
     };
-    let reader = age::Decryptor::new(fs::File::open(file).unwrap())
-        .unwrap()
-        .decrypt(ids.iter().map(|i| i.as_ref() as &dyn age::Identity))
-        .unwrap();
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(decrypted(file, keys));
     let mut builder = tar::Builder::new(Vec::new());
     for entry in archive.entries().unwrap() {
         let mut entry = entry.unwrap();
