@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access;
 use crate::audit_chain::Change;
 use crate::audit_chain::redact::{self, Redacted};
 use crate::clock;
@@ -76,7 +77,7 @@ pub struct ErasureReport {
     /// Audit entries that hold the patient's data but could not be redacted (v1 entries of
     /// a chain that did not verify at unlock; `audit verify` says where it breaks).
     pub audit_entries_not_redactable: u64,
-    /// Access grants revoked (always 0 until access grants exist).
+    /// Access grants removed with the patient (their codes and QR cards stop working).
     pub access_grants_revoked: u64,
     /// Whether the WAL was checkpointed and truncated (false if another connection was
     /// reading; the next checkpoint finishes the job).
@@ -177,7 +178,7 @@ pub(crate) fn erase_in(
         photos: count("SELECT count(*) FROM photos WHERE patient_id = ?1")?,
         audit_entries_redacted: redacted.seqs.len() as u64,
         audit_entries_not_redactable: redacted.not_redactable,
-        access_grants_revoked: revoke_access_grants(conn, id)?,
+        access_grants_revoked: access::delete_for_patient(conn, id)?,
         ..ErasureReport::default()
     };
     for sql in [
@@ -240,13 +241,6 @@ pub(crate) fn photo_blobs(conn: &Connection, column: &str, value: &str) -> Resul
         }
     }
     Ok(out)
-}
-
-/// Revokes the patient's access grants. There is no grant table yet: when access codes
-/// land, this deletes the patient's grants (and their code MACs) and returns how many, and
-/// the tombstone and report already carry the count.
-fn revoke_access_grants(_conn: &Connection, _patient_id: &str) -> Result<u64> {
-    Ok(0)
 }
 
 /// Keeps the patient row for statistics, with nothing left that identifies the person.

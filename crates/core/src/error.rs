@@ -137,6 +137,9 @@ pub enum Error {
         /// Free bytes at the destination.
         available: u64,
     },
+    /// An access code or QR token did not open a grant.
+    #[error("{0}")]
+    AccessRefused(AccessRefusal),
     /// The operation was cancelled by the user; nothing was left behind.
     #[error("cancelled")]
     Cancelled,
@@ -178,6 +181,66 @@ pub enum Error {
     Crypto(&'static str),
 }
 
+/// Why an access code or token was refused: each reason is told apart, audited by its
+/// [`name`](AccessRefusal::name) and shown in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessRefusal {
+    /// No active grant has this code.
+    WrongCode,
+    /// The grant has expired.
+    Expired,
+    /// The grant was revoked (or removed with its patient).
+    Revoked,
+    /// Not a Tessera access code or token; the text says how.
+    Malformed(String),
+    /// Signed by another vault's key.
+    UnknownKey(String),
+    /// The signature does not match: the token was altered.
+    BadSignature,
+    /// Too many wrong codes from this workstation or for this grant.
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+}
+
+impl AccessRefusal {
+    /// The reason's name, as audited and as `--json` prints it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AccessRefusal::WrongCode => "wrong_code",
+            AccessRefusal::Expired => "expired",
+            AccessRefusal::Revoked => "revoked",
+            AccessRefusal::Malformed(_) => "malformed",
+            AccessRefusal::UnknownKey(_) => "unknown_key",
+            AccessRefusal::BadSignature => "bad_signature",
+            AccessRefusal::TooManyAttempts { .. } => "too_many_attempts",
+        }
+    }
+}
+
+impl std::fmt::Display for AccessRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccessRefusal::WrongCode => f.write_str("no active access grant has this code"),
+            AccessRefusal::Expired => f.write_str("this access grant has expired"),
+            AccessRefusal::Revoked => f.write_str("this access grant was revoked"),
+            AccessRefusal::Malformed(why) => write!(f, "not a valid Tessera access code: {why}"),
+            AccessRefusal::UnknownKey(id) => write!(
+                f,
+                "signed by another vault's key ({id}), not this vault's: it cannot open a record here"
+            ),
+            AccessRefusal::BadSignature => {
+                f.write_str("the signature does not match: the code was altered or damaged")
+            }
+            AccessRefusal::TooManyAttempts { retry_after_secs } => write!(
+                f,
+                "too many wrong access codes: wait {retry_after_secs} s before trying again"
+            ),
+        }
+    }
+}
+
 impl Error {
     /// The class this error belongs to.
     pub fn class(&self) -> ErrorClass {
@@ -186,7 +249,8 @@ impl Error {
             | Error::BadRecoveryKey
             | Error::LockedOut { .. }
             | Error::Denied { .. }
-            | Error::BackupWrongKey(_) => ErrorClass::Refused,
+            | Error::BackupWrongKey(_)
+            | Error::AccessRefused(_) => ErrorClass::Refused,
             Error::CorruptHeader(_)
             | Error::CorruptDatabase(_)
             | Error::PlaintextDatabase

@@ -29,6 +29,7 @@
 //! Every operation goes through a [`Session`]: it checks [`policy`] and writes the
 //! [`audit`] entry in the same transaction as the change.
 
+pub mod access;
 pub mod accounts;
 pub mod archive;
 pub mod audit;
@@ -53,9 +54,10 @@ pub mod retention;
 pub mod seed;
 pub mod session;
 pub mod settings;
+pub mod signing;
 pub mod store;
 pub mod subject_export;
 pub mod vault;
 
-pub use error::{Error, ErrorClass, Result};
+pub use error::{AccessRefusal, Error, ErrorClass, Result};
 pub use session::{Actor, Session};

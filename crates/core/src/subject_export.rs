@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::media::{self, blob_id};
 use crate::policy::Action;
 use crate::session::Session;
-use crate::{consents, encounters, fsutil, narratives, patients};
+use crate::{access, consents, encounters, fsutil, narratives, patients};
 
 /// Version of `record.json`'s layout.
 pub const FORMAT_VERSION: u32 = 1;
@@ -103,6 +103,7 @@ pub fn subject_export(
             "encounters": encounters::all(conn, &found.id)?,
             "narratives": stories,
             "consents": consents::for_patient(conn, &found.id)?,
+            "access_grants": access::for_patient(conn, &found.id, clock::now_ms())?,
             "photos": photo_values,
             "audit_trail": trail,
         });
@@ -168,6 +169,7 @@ record.json  The complete record, as JSON:
              encounters   every visit, with reasons, notes, diagnoses, treatments, vitals
              narratives   every narrative, each with all its earlier revisions
              consents     every consent decision, granted and withdrawn
+             access_grants every access code and QR card given, its sections, expiry and uses
              photos       each photo's record; \"file\" names its image in this archive
              audit_trail  every recorded read or change of this record: who, what, when
 photos/      each photo as stored, with its camera and location metadata removed

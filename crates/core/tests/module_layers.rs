@@ -12,6 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "primitives",
         &[
             "error", "clock", "crypto", "fsutil", "policy", "listing", "archive", "process",
+            "signing",
         ],
     ),
     ("the vault's files and keys", &["store"]),
@@ -30,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "chart",
             "media",
             "audit",
+            "access",
         ],
     ),
     (

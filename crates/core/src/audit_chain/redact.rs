@@ -16,7 +16,7 @@ use crate::error::Result;
 pub(crate) const TOMBSTONE_ACTION: &str = "patient.erase";
 
 /// SQL condition: the entry is about patient `param` (an SQL parameter such as `?9`) or one
-/// of their visits, narratives, consents and photos. Shared by `audit list --patient`,
+/// of their visits, narratives, consents, photos and access grants. Shared by `audit list --patient`,
 /// erasure and the subject access export, so all three agree on what the trail is.
 pub(crate) fn patient_trail(param: &str) -> String {
     format!(
@@ -24,7 +24,8 @@ pub(crate) fn patient_trail(param: &str) -> String {
           OR resource_id IN (SELECT id FROM encounters WHERE patient_id = {param}) \
           OR resource_id IN (SELECT id FROM narratives WHERE patient_id = {param}) \
           OR resource_id IN (SELECT id FROM consents WHERE patient_id = {param}) \
-          OR resource_id IN (SELECT id FROM photos WHERE patient_id = {param}))"
+          OR resource_id IN (SELECT id FROM photos WHERE patient_id = {param}) \
+          OR resource_id IN (SELECT id FROM access_grants WHERE patient_id = {param}))"
     )
 }
 

@@ -130,7 +130,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Variant::Original => "original",
             Variant::Preview => "preview",
@@ -336,6 +336,53 @@ pub fn thumbnail(session: &mut Session, id: &str) -> Result<PhotoFile> {
     let row = session.read(Action::PhotoView, |s| load_visible(&s.conn, &actor, id));
     let row = noting_refusal(session, id, row)?;
     let bytes = session.media.blobs.get(&blob_id(&row.thumb_id)?)?;
+    Ok(PhotoFile {
+        photo: row.photo,
+        mime: Format::Jpeg.mime(),
+        bytes,
+    })
+}
+
+/// A photo's thumbnail or preview shown through an access grant over `patient_id`. Only a
+/// photo of that patient, shared with staff and not in the bin; anything else is "not
+/// found", so a grant cannot learn that other photos exist. A preview not yet made is
+/// served as the thumbnail: a grant only reads, it never writes a preview.
+pub(crate) fn shared_image(
+    session: &Session,
+    patient_id: &str,
+    id: &str,
+    variant: Variant,
+) -> Result<PhotoFile> {
+    let not_found = || Error::NotFound {
+        what: "photo",
+        id: id.to_owned(),
+    };
+    let row = session
+        .conn
+        .query_row(
+            &format!("{SELECT_PHOTO} WHERE id = ?1"),
+            [id],
+            photo_from_row,
+        )
+        .optional()?
+        .ok_or_else(not_found)?;
+    if row.photo.patient_id != patient_id
+        || row.photo.privacy != Privacy::Staff
+        || row.photo.deleted_at.is_some()
+    {
+        return Err(not_found());
+    }
+    let blob = match (variant, &row.preview_id) {
+        (Variant::Original, _) => {
+            return Err(Error::invalid(
+                "variant",
+                "a shared view shows thumbnails and previews, not originals",
+            ));
+        }
+        (Variant::Preview, Some(preview)) => preview,
+        _ => &row.thumb_id,
+    };
+    let bytes = session.media.blobs.get(&blob_id(blob)?)?;
     Ok(PhotoFile {
         photo: row.photo,
         mime: Format::Jpeg.mime(),

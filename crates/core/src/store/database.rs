@@ -51,6 +51,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0005_redaction.sql"
         )),
     ),
+    (
+        6,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0006_access.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.
