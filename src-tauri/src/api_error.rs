@@ -26,6 +26,9 @@ pub enum ErrorCode {
     NoSession,
     /// The user cancelled the work (a backup); nothing was left behind.
     Cancelled,
+    /// An access code or QR did not open a grant; `reason` says why (`revoked`, `expired`,
+    /// `wrong_code`, `too_many_attempts` with `retry_after_secs`, ...).
+    AccessRefused,
     /// Anything else; the message says what.
     Internal,
 }
@@ -41,7 +44,11 @@ pub struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
-    /// Seconds to wait, for `locked_out`.
+    /// Why an access code or QR was refused, for `access_refused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// Seconds to wait, for `locked_out` and `too_many_attempts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub retry_after_secs: Option<u64>,
@@ -53,6 +60,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            reason: None,
             retry_after_secs: None,
         }
     }
@@ -73,6 +81,18 @@ impl From<Error> for ApiError {
                 return ApiError {
                     retry_after_secs: Some(*retry_after_secs),
                     ..ApiError::new(ErrorCode::LockedOut, message)
+                };
+            }
+            Error::AccessRefused(refusal) => {
+                return ApiError {
+                    reason: Some(refusal.name().to_owned()),
+                    retry_after_secs: match refusal {
+                        tessera_core::AccessRefusal::TooManyAttempts { retry_after_secs } => {
+                            Some(*retry_after_secs)
+                        }
+                        _ => None,
+                    },
+                    ..ApiError::new(ErrorCode::AccessRefused, message)
                 };
             }
             Error::Denied { .. } => ErrorCode::Denied,
@@ -149,6 +169,19 @@ mod tests {
             })
         );
         assert_eq!(json(Error::VaultInUse)["code"], "conflict");
+        assert_eq!(
+            json(Error::AccessRefused(
+                tessera_core::AccessRefusal::TooManyAttempts {
+                    retry_after_secs: 60
+                }
+            )),
+            serde_json::json!({
+                "code": "access_refused",
+                "message": "too many wrong access codes: wait 60 s before trying again",
+                "reason": "too_many_attempts",
+                "retry_after_secs": 60
+            })
+        );
         assert_eq!(
             serde_json::to_value(ApiError::no_session()).unwrap()["code"],
             "no_session"

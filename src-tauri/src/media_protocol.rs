@@ -1,6 +1,6 @@
 //! The `tessera:` URI scheme: the only way images reach the webview. A request for
-//! `media/<photo id>/<thumb|preview|original>` is checked against the open session (policy
-//! and privacy, in core), decrypted in memory and answered; nothing is written to disk and
+//! `media/<photo id>/<thumb|preview|original>` (or `grant/<grant id>/media/...`, through an
+//! access grant) is checked against the open session (policy, privacy and grant, in core), decrypted in memory and answered; nothing is written to disk and
 //! the response forbids caching.
 //!
 //! URLs are made by Tauri's `convertFileSrc(path, "tessera")`, which gives
@@ -10,6 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use tauri::http::{Request, Response, StatusCode, header};
+use tessera_core::access;
 use tessera_core::media::{self, Variant};
 
 use crate::boot_clock::BootInstant;
@@ -26,7 +27,13 @@ pub fn serve(
     // `convertFileSrc` encodes the whole path, slashes included.
     let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (id, variant) = match parts.as_slice() {
+    // `grant/<grant id>/media/...` is a photo seen through an access grant: core checks
+    // the grant (live, opens photos, this patient's, shared with staff) on every request.
+    let (grant, media) = match parts.as_slice() {
+        ["grant", grant, rest @ ..] => (Some(*grant), rest),
+        rest => (None, rest),
+    };
+    let (id, variant) = match media {
         ["media", id, "thumb"] => (*id, Variant::Thumbnail),
         ["media", id, "preview"] => (*id, Variant::Preview),
         ["media", id, "original"] => (*id, Variant::Original),
@@ -37,10 +44,11 @@ pub fn serve(
         return plain(StatusCode::UNAUTHORIZED, "the vault is locked");
     };
     open.last_activity = BootInstant::now();
-    let file = match variant {
+    let file = match (grant, variant) {
+        (Some(grant), variant) => access::photo(&mut open.session, grant, id, variant),
         // Gallery thumbnails are covered by the audited listing that showed them.
-        Variant::Thumbnail => media::thumbnail(&mut open.session, id),
-        other => media::open(&mut open.session, id, other),
+        (None, Variant::Thumbnail) => media::thumbnail(&mut open.session, id),
+        (None, other) => media::open(&mut open.session, id, other),
     };
     drop(guard);
     match file {

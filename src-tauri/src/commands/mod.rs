@@ -1,6 +1,7 @@
 //! Tauri commands: thin adapters that read arguments, call core through the managed state,
 //! and return `Result<T, ApiError>`. Access is decided in core, never here.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod backups;
@@ -58,6 +59,12 @@ macro_rules! with_commands {
             crate::commands::retention::retention_get,
             crate::commands::retention::retention_set,
             crate::commands::retention::retention_run,
+            crate::commands::access::access_grant,
+            crate::commands::access::access_list,
+            crate::commands::access::access_revoke,
+            crate::commands::access::access_card,
+            crate::commands::access::access_open_code,
+            crate::commands::access::access_open_token,
         ]
     };
 }

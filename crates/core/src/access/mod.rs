@@ -284,20 +284,52 @@ fn card(signer: &Signer25519, conn: &Connection, id: &str) -> Result<Card> {
     })
 }
 
-/// The QR code of `text` as SVG, at the card's error correction, in the smallest version
-/// that holds it; refused above [`CARD_MAX_VERSION`].
-pub fn qr_svg(text: &str) -> Result<(String, i16)> {
+/// A card's QR code: modules row by row (`true` is dark), without the quiet zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrMatrix {
+    /// Modules per side.
+    pub width: usize,
+    /// `width * width` modules, row-major.
+    pub dark: Vec<bool>,
+    /// The QR version.
+    pub version: i16,
+}
+
+/// Modules of quiet zone a card keeps around its code (the standard's minimum).
+pub const QUIET_ZONE: usize = 4;
+
+fn qr_code(text: &str) -> Result<(qrcode::QrCode, i16)> {
     let code = qrcode::QrCode::with_error_correction_level(text, CARD_EC_LEVEL)
         .map_err(|_| Error::Internal("a token does not fit any QR code"))?;
     let version = match code.version() {
-        qrcode::Version::Normal(v) => v,
-        qrcode::Version::Micro(v) => v,
+        qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
     };
     if version > CARD_MAX_VERSION {
         return Err(Error::Internal(
             "a token needs a QR code larger than a card allows",
         ));
     }
+    Ok((code, version))
+}
+
+/// The QR code of `text` at the card's error correction, in the smallest version that
+/// holds it; refused above [`CARD_MAX_VERSION`].
+pub fn qr_matrix(text: &str) -> Result<QrMatrix> {
+    let (code, version) = qr_code(text)?;
+    Ok(QrMatrix {
+        width: code.width(),
+        dark: code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect(),
+        version,
+    })
+}
+
+/// The QR code of `text` as an SVG document with its quiet zone, and its version.
+pub fn qr_svg(text: &str) -> Result<(String, i16)> {
+    let (code, version) = qr_code(text)?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .quiet_zone(true)

@@ -18,6 +18,10 @@ message: string,
  */
 field?: string, 
 /**
- * Seconds to wait, for `locked_out`.
+ * Why an access code or QR was refused, for `access_refused`.
+ */
+reason?: string, 
+/**
+ * Seconds to wait, for `locked_out` and `too_many_attempts`.
  */
 retry_after_secs?: number, };

@@ -47,7 +47,7 @@ audit_entries_redacted: number,
  */
 audit_entries_not_redactable: number, 
 /**
- * Access grants revoked (always 0 until access grants exist).
+ * Access grants removed with the patient (their codes and QR cards stop working).
  */
 access_grants_revoked: number, 
 /**

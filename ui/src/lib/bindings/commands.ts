@@ -7,15 +7,19 @@ import type { BackupRestoreReport } from './BackupRestoreReport';
 import type { BackupSchedule } from './BackupSchedule';
 import type { BackupStatus } from './BackupStatus';
 import type { BackupVerifyReport } from './BackupVerifyReport';
+import type { Card } from './Card';
 import type { Chart } from './Chart';
 import type { Encounter } from './Encounter';
 import type { ErasureMode } from './ErasureMode';
 import type { ErasureReport } from './ErasureReport';
+import type { Grant } from './Grant';
 import type { Imported } from './Imported';
+import type { IssuedGrant } from './IssuedGrant';
 import type { Narrative } from './Narrative';
 import type { NewEncounter } from './NewEncounter';
 import type { Patient } from './Patient';
 import type { PatientSummary } from './PatientSummary';
+import type { Permission } from './Permission';
 import type { Photo } from './Photo';
 import type { Privacy } from './Privacy';
 import type { Profile } from './Profile';
@@ -26,6 +30,7 @@ import type { RetentionReport } from './RetentionReport';
 import type { Revision } from './Revision';
 import type { Role } from './Role';
 import type { SessionInfo } from './SessionInfo';
+import type { SharedView } from './SharedView';
 import type { StaffAccount } from './StaffAccount';
 import type { SubjectExport } from './SubjectExport';
 import type { UiSettings } from './UiSettings';
@@ -209,6 +214,32 @@ export interface Commands {
    * computes the list again and carries out exactly that.
    */
   retentionRun(args: { dry_run: boolean }): Promise<RetentionReport>;
+  /**
+   * Gives `patient` a grant opening `permissions` for `hours` (1 to 720): returns the 6-digit
+   * code, shown only now, and the QR card.
+   */
+  accessGrant(args: { patient: string; permissions: Array<Permission>; hours: number }): Promise<IssuedGrant>;
+  /**
+   * The patient's grants, newest first, active or not.
+   */
+  accessList(args: { patient: string }): Promise<Array<Grant>>;
+  /**
+   * Revokes a grant: its code and QR stop working at once.
+   */
+  accessRevoke(args: { grant_id: string }): Promise<Grant>;
+  /**
+   * A grant's QR card again, to print it (the code cannot be shown again).
+   */
+  accessCard(args: { grant_id: string }): Promise<Card>;
+  /**
+   * Opens what a typed 6-digit code allows; `patient`, when the desk typed the patient's id
+   * too, ties the attempt to that patient's grants.
+   */
+  accessOpenCode(args: { code: string; patient?: string | null }): Promise<SharedView>;
+  /**
+   * Opens what a scanned QR token allows.
+   */
+  accessOpenToken(args: { token: string }): Promise<SharedView>;
 }
 
 /** The name `invoke` takes for each method of `Commands`. */
@@ -253,6 +284,12 @@ export const COMMANDS = {
   retentionGet: 'retention_get',
   retentionSet: 'retention_set',
   retentionRun: 'retention_run',
+  accessGrant: 'access_grant',
+  accessList: 'access_list',
+  accessRevoke: 'access_revoke',
+  accessCard: 'access_card',
+  accessOpenCode: 'access_open_code',
+  accessOpenToken: 'access_open_token',
 } as const satisfies Record<keyof Commands, string>;
 
 /** The header that carries a photo's `PhotoImportMeta` (the body is the file). */
