@@ -9,6 +9,8 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 # One target directory outside the clone, shared by every checkout, so CI builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
+# The Python with pycose that setup.sh installed, for the QR token interop test.
+export TESSERA_PYTHON="$HOME/.cache/tessera/venv/bin/python"
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
@@ -20,7 +22,7 @@ echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 echo "== core must not depend on a window, camera or terminal crate" >&2
 if cargo tree -p tessera-core --edges normal --prefix none --format '{p}' --locked \
-    | grep -Eq '^(tauri|nokhwa|clap|rpassword) '; then
+    | grep -Eq '^(tauri|nokhwa|tessera-camera|rqrr|rxing|clap|rpassword) '; then
   echo "tessera-core depends on a front-end crate" >&2
   exit 1
 fi
