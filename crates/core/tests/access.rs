@@ -153,6 +153,16 @@ fn a_desk_sees_only_the_sections_a_grant_opens_and_a_revoke_closes_it_at_once() 
     let by_qr = access::open_with_token(&mut desk, &issued.card.token).unwrap();
     assert_eq!(by_qr.grant.uses, 2);
 
+    // A patient moved to the bin is closed to every grant until restored.
+    let mut admin = v.admin();
+    patients::delete(&mut admin, &p, None).unwrap();
+    assert_eq!(
+        refusal(access::open_with_code(&mut desk, &issued.code, None)),
+        AccessRefusal::Revoked
+    );
+    patients::restore(&mut admin, &p).unwrap();
+    access::open_with_token(&mut desk, &issued.card.token).unwrap();
+
     access::revoke(&mut clinician, &issued.grant.id).unwrap();
     assert_eq!(
         refusal(access::open_with_code(&mut desk, &issued.code, None)),
@@ -171,11 +181,12 @@ fn a_desk_sees_only_the_sections_a_grant_opens_and_a_revoke_closes_it_at_once() 
         )),
         AccessRefusal::Revoked
     );
-    let mut admin = v.admin();
     assert_eq!(
         uses(&mut admin),
         vec![
             ("opened".into(), None),
+            ("opened".into(), None),
+            ("refused".into(), Some("revoked".into())),
             ("opened".into(), None),
             ("refused".into(), Some("revoked".into())),
             ("refused".into(), Some("revoked".into())),

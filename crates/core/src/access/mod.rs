@@ -526,19 +526,21 @@ fn claims_of(token: &str, public: &PublicKey) -> Result<GrantClaims, AccessRefus
 }
 
 /// Whether grant `id` opens the record now. A grant that no longer exists was removed
-/// with its patient (erasure, retention): to the holder that is a revocation.
+/// with its patient (erasure, retention), and a patient in the bin is closed to every
+/// grant until restored: to the holder, both read as a revocation.
 fn live(conn: &Connection, id: &str, now: i64) -> Result<(), AccessRefusal> {
-    let state: Option<(i64, Option<i64>)> = conn
+    let state: Option<(i64, bool)> = conn
         .query_row(
-            "SELECT expires_at, revoked_at FROM access_grants WHERE id = ?1",
+            "SELECT g.expires_at, g.revoked_at IS NOT NULL OR p.deleted_at IS NOT NULL \
+             FROM access_grants g JOIN patients p ON p.id = g.patient_id WHERE g.id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
         .map_err(|_| AccessRefusal::Revoked)?;
     match state {
-        None | Some((_, Some(_))) => Err(AccessRefusal::Revoked),
-        Some((expires, None)) if expires <= now => Err(AccessRefusal::Expired),
+        None | Some((_, true)) => Err(AccessRefusal::Revoked),
+        Some((expires, false)) if expires <= now => Err(AccessRefusal::Expired),
         Some(_) => Ok(()),
     }
 }
