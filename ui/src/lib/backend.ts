@@ -46,8 +46,12 @@ export interface Backend extends Omit<Commands, 'photoImport'> {
     privacy: Privacy;
     bytes: ArrayBuffer | Uint8Array;
   }): Promise<Imported>;
-  /** Where the webview loads an image of a photo from (no request is made until it is shown). */
-  photoUrl(photoId: string, variant: PhotoVariant): string;
+  /**
+   * Where the webview loads an image of a photo from (no request is made until it is shown).
+   * With `grantId`, the photo as seen through that access grant (thumb or preview only): the
+   * shell checks the grant again for every image.
+   */
+  photoUrl(photoId: string, variant: PhotoVariant, grantId?: string): string;
   /** Calls `handler` whenever the backend locks the session by itself. Returns an unsubscribe. */
   onSessionLocked(handler: (event: SessionLocked) => void): Promise<() => void>;
   /** Calls `handler` with the progress and outcome of scheduled backups. Returns an unsubscribe. */
@@ -64,6 +68,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'integrity',
   'no_session',
   'cancelled',
+  'access_refused',
   'internal',
 ];
 
@@ -133,9 +138,14 @@ export function createTauriBackend(): Backend {
         throw toApiError(error);
       }
     },
-    photoUrl: (photoId, variant) =>
+    photoUrl: (photoId, variant, grantId) =>
       // convertFileSrc encodes the path itself.
-      convertFileSrc(`media/${photoId}/${variant}`, 'tessera'),
+      convertFileSrc(
+        grantId === undefined
+          ? `media/${photoId}/${variant}`
+          : `grant/${grantId}/media/${photoId}/${variant}`,
+        'tessera',
+      ),
     onSessionLocked: async (handler) => {
       const unlisten = await listen<SessionLocked>('session-locked', (event) =>
         handler(event.payload),

@@ -13,14 +13,17 @@ import type {
   BackupSchedule,
   BackupStatus,
   BackupVerifyReport,
+  Card,
   Encounter,
   ErasureReport,
+  Grant,
   Imported,
   JsonValue,
   Language,
   Narrative,
   Patient,
   PatientSummary,
+  Permission,
   Photo,
   PhotoVariant,
   RetentionItem,
@@ -31,6 +34,7 @@ import type {
   ScheduledBackupEvent,
   SessionInfo,
   SessionLocked,
+  SharedView,
   UiSettings,
   StaffAccount,
 } from '../backend';
@@ -49,6 +53,9 @@ export type FakeBackupFile = {
   rowCounts: Record<string, number>;
   auditEntries: number;
 };
+
+/** An access grant as the stand-in keeps it: the record, its code and its card's token. */
+export type FakeGrant = { grant: Grant; code: string; token: string };
 
 export type FakeBackend = Backend & {
   /** Adds a photo without bytes (its image is drawn), for demos and tests. */
@@ -88,11 +95,50 @@ export type FakeBackend = Backend & {
     retention: RetentionPolicy;
     /** Files written by the subject access export, by path: the passphrase, or null. */
     exports: Map<string, string | null>;
+    /** Access grants, oldest first. */
+    grants: FakeGrant[];
+    /** Wrong access codes typed on this "workstation", and when the last one was. */
+    codeFailures: { count: number; last: number };
   };
 };
 
 function fail(code: ApiError['code'], message: string): never {
   throw { code, message } satisfies ApiError;
+}
+
+/** An access code or QR refused, with its reason (like the shell's `access_refused`). */
+function refuse(reason: string, message: string, retry_after_secs?: number): never {
+  throw {
+    code: 'access_refused',
+    message,
+    reason,
+    ...(retry_after_secs === undefined ? {} : { retry_after_secs }),
+  } satisfies ApiError;
+}
+
+/** What the stand-in's "signed" tokens start with: its vault's key, in a manner of speaking. */
+const TOKEN_TAG = 'TS1:NCF6';
+
+/** A small QR-like SVG for a token (not a readable QR code: the stand-in draws a pattern). */
+function fakeQr(token: string): string {
+  const n = 21;
+  let h = 2166136261;
+  for (const c of token) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  const finder = (x: number, y: number) =>
+    `<path d="M${x} ${y}h7v7h-7zM${x + 1} ${y + 1}v5h5v-5zM${x + 2} ${y + 2}h3v3h-3z" fill-rule="evenodd"/>`;
+  let cells = '';
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const corner = (x < 8 && y < 8) || (x > 12 && y < 8) || (x < 8 && y > 12);
+      h = Math.imul(h ^ (x * 31 + y), 16777619) >>> 0;
+      if (!corner && h % 2 === 0) cells += `M${x} ${y}h1v1h-1z`;
+    }
+  }
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="-4 -4 29 29" width="232" height="232">` +
+    `<rect x="-4" y="-4" width="29" height="29" fill="#fff"/><g fill="#000">` +
+    `${finder(0, 0)}${finder(14, 0)}${finder(0, 14)}<path d="${cells}"/></g></svg>`
+  );
 }
 
 const now = () => new Date().toISOString();
@@ -224,6 +270,8 @@ export function createFakeBackend(
       binned_days: 30,
     },
     exports: new Map(),
+    grants: [],
+    codeFailures: { count: 0, last: 0 },
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -445,9 +493,11 @@ export function createFakeBackend(
       photo_files_deleted: state.photos.filter((x) => x.photo.patient_id === p.id).length * 3,
       audit_entries_redacted: redact(trailOf(p.id)),
       audit_entries_not_redactable: 0,
-      access_grants_revoked: 0,
+      access_grants_revoked: state.grants.filter((x) => x.grant.patient_id === p.id).length,
       wal_truncated: true,
     };
+    // Like core: a patient's grants go with them (to a holder, that is a revocation).
+    state.grants = state.grants.filter((x) => x.grant.patient_id !== p.id);
     state.revisions = state.revisions.filter((r) => !narrativeIds.has(r.narrative_id));
     state.narratives = state.narratives.filter((n) => n.patient_id !== p.id);
     state.photos = state.photos.filter((x) => x.photo.patient_id !== p.id);
@@ -624,6 +674,104 @@ export function createFakeBackend(
       }
     }
     return files;
+  };
+
+  // Access grants, like core: a 6-digit code (kept in clear here; core keeps a keyed MAC), a
+  // token on the card, five wrong codes free and then a 30 s wait, a view of the granted
+  // sections only.
+  const grantStatus = (g: Grant): Grant['status'] => {
+    if (g.revoked_at) return 'revoked';
+    return Date.parse(g.expires_at) <= Date.now() ? 'expired' : 'active';
+  };
+  const grantCopy = (x: FakeGrant): Grant => ({
+    ...x.grant,
+    permissions: [...x.grant.permissions],
+    status: grantStatus(x.grant),
+  });
+  const findGrant = (id: string) =>
+    state.grants.find((x) => x.grant.id === id) ??
+    fail('not_found', `access grant not found: ${id}`);
+  const cardOf = (x: FakeGrant): Card => ({
+    token: x.token,
+    qr_svg: fakeQr(x.token),
+    qr_version: 4,
+  });
+  const newCode = () => {
+    for (;;) {
+      const code = String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0');
+      if (!state.grants.some((x) => x.code === code && grantStatus(x.grant) === 'active')) {
+        return code;
+      }
+    }
+  };
+  const noteUse = (grant: string | null, method: string, outcome: string) =>
+    audit('access.use', 'access_grant', grant, { method, outcome });
+  // Whether the grant opens the record now; a grant that is gone was removed with its patient.
+  const live = (x: FakeGrant | undefined, method: string): FakeGrant => {
+    if (!x || x.grant.revoked_at) {
+      noteUse(x?.grant.id ?? null, method, 'revoked');
+      refuse('revoked', 'this access grant was revoked');
+    }
+    if (grantStatus(x.grant) === 'expired') {
+      noteUse(x.grant.id, method, 'expired');
+      refuse('expired', 'this access grant has expired');
+    }
+    return x;
+  };
+  const sharedView = (x: FakeGrant, method: string): SharedView => {
+    x.grant.uses += 1;
+    x.grant.last_used_at = now();
+    noteUse(x.grant.id, method, 'opened');
+    const p = findPatient(x.grant.patient_id);
+    const has = (section: Permission) => x.grant.permissions.includes(section);
+    const newest = <T extends { patient_id: string }>(rows: T[], at: (r: T) => string) =>
+      structuredClone(rows.filter((r) => r.patient_id === p.id)).sort((a, b) =>
+        at(b).localeCompare(at(a)),
+      );
+    return {
+      grant: grantCopy(x),
+      patient: {
+        human_id: p.human_id,
+        given_name: p.given_name,
+        family_name: p.family_name,
+        preferred_name: p.preferred_name ?? null,
+        date_of_birth: p.date_of_birth ?? null,
+      },
+      emergency: has('emergency')
+        ? {
+            medical_alerts: [...(p.medical_alerts ?? [])],
+            blood_type: p.blood_type ?? null,
+            organ_donor: p.organ_donor ?? null,
+            emergency_contacts: structuredClone(p.emergency_contacts ?? []),
+          }
+        : null,
+      profile: has('profile')
+        ? {
+            sex: p.sex ?? null,
+            phone: p.phone ?? null,
+            location: p.location ?? null,
+            preferred_language: p.preferred_language ?? null,
+            communication: structuredClone(p.communication ?? null),
+            status: p.status,
+          }
+        : null,
+      medications: has('medications')
+        ? {
+            allergies: structuredClone(p.allergies ?? []),
+            medications: structuredClone(p.medications ?? []),
+            chronic_conditions: [...(p.chronic_conditions ?? [])],
+          }
+        : null,
+      visits: has('visits') ? newest(state.encounters, (e) => e.occurred_at) : null,
+      // Never private photos, never the bin.
+      photos: has('photos')
+        ? newest(
+            state.photos.map((f) => f.photo).filter((f) => f.privacy === 'staff' && !f.deleted_at),
+            (f) => f.imported_at,
+          )
+        : null,
+      narratives: has('narratives') ? newest(state.narratives, (n) => n.created_at) : null,
+    };
   };
 
   const backend: Backend = {
@@ -979,11 +1127,26 @@ export function createFakeBackend(
       return setDeleted(photo_id, false);
     },
     // Imported bytes are shown as they are; photos added without bytes are drawn.
-    photoUrl(photoId, variant) {
+    // Through a grant (like the shell's `grant/<id>/media/<photo>/<variant>`): only while
+    // the grant opens photos, only its patient's photos shared with staff, never the bin.
+    photoUrl(photoId, variant, grantId) {
       const key = `${photoId}/${variant}`;
+      const found = state.photos.find((x) => x.photo.id === photoId);
+      if (grantId !== undefined) {
+        const g = state.grants.find((x) => x.grant.id === grantId)?.grant;
+        const opens =
+          !!g &&
+          !!found &&
+          grantStatus(g) === 'active' &&
+          g.permissions.includes('photos') &&
+          variant !== 'original' &&
+          found.photo.patient_id === g.patient_id &&
+          found.photo.privacy === 'staff' &&
+          !found.photo.deleted_at;
+        if (!opens) return `data:,refused-grant-${grantId}-${key}`;
+      }
       const known = urls.get(key);
       if (known) return known;
-      const found = state.photos.find((x) => x.photo.id === photoId);
       if (!found) return `data:,missing-${key}`;
       const type = `image/${found.photo.format}`;
       const url =
@@ -1292,6 +1455,127 @@ export function createFakeBackend(
         rules: Object.fromEntries(rules.map((r) => [r.rule, r.count])),
       });
       return { dry_run, as_of: new Date(at).toISOString(), rules, photo_files_deleted };
+    },
+    async accessGrant({ patient, permissions, hours }) {
+      calls.push('access_grant');
+      const s = authorize('access.grant');
+      const p = findPatient(patient);
+      if (!Number.isInteger(hours) || hours < 1 || hours > 720) {
+        invalid('hours', 'a grant runs from 1 hour to 720 hours (30 days)');
+      }
+      const sections = [...new Set(permissions)];
+      if (sections.length === 0) invalid('permissions', 'choose at least one section to share');
+      const created = Date.now();
+      const id = uuid();
+      const x: FakeGrant = {
+        grant: {
+          id,
+          patient_id: p.id,
+          human_id: p.human_id,
+          permissions: sections,
+          created_at: new Date(created).toISOString(),
+          created_by: s.username,
+          expires_at: new Date(created + hours * 3_600_000).toISOString(),
+          uses: 0,
+          last_used_at: null,
+          revoked_at: null,
+          revoked_by: null,
+          status: 'active',
+        },
+        code: newCode(),
+        token: `${TOKEN_TAG}${id.slice(-12).toUpperCase()}%${p.human_id}`,
+      };
+      state.grants.push(x);
+      audit('access.grant', 'access_grant', id, { permissions: sections, hours });
+      return { grant: grantCopy(x), code: x.code, card: cardOf(x) };
+    },
+    async accessList({ patient }) {
+      calls.push('access_list');
+      authorize('access.list');
+      const p = findPatient(patient);
+      audit('access.list', 'patient', p.id);
+      return state.grants
+        .filter((x) => x.grant.patient_id === p.id)
+        .reverse()
+        .map(grantCopy);
+    },
+    async accessRevoke({ grant_id }) {
+      calls.push('access_revoke');
+      const s = authorize('access.revoke');
+      const x = findGrant(grant_id);
+      if (x.grant.revoked_at) fail('conflict', `access grant ${grant_id} was already revoked`);
+      x.grant.revoked_at = now();
+      x.grant.revoked_by = s.username;
+      audit('access.revoke', 'access_grant', x.grant.id);
+      return grantCopy(x);
+    },
+    async accessCard({ grant_id }) {
+      calls.push('access_card');
+      authorize('access.grant');
+      const x = findGrant(grant_id);
+      audit('access.grant', 'access_grant', x.grant.id, { reprinted: true });
+      return cardOf(x);
+    },
+    async accessOpenCode({ code, patient = null }) {
+      calls.push('access_open_code');
+      authorize('access.use');
+      const hinted = patient ? findPatient(patient) : null;
+      const at = Date.now();
+      const failures = state.codeFailures;
+      if (at - failures.last > 3_600_000) failures.count = 0;
+      const wait = Math.ceil((failures.last + 30_000 - at) / 1000);
+      if (failures.count >= 5 && wait > 0) {
+        noteUse(null, 'code', 'too_many_attempts');
+        refuse(
+          'too_many_attempts',
+          `too many wrong access codes: wait ${wait} s before trying again`,
+          wait,
+        );
+      }
+      const digits = code.replace(/[\s-]/g, '');
+      if (!/^\d{6}$/.test(digits)) {
+        noteUse(null, 'code', 'malformed');
+        refuse('malformed', 'not a valid Tessera access code: a code has 6 digits');
+      }
+      // An active grant wins over an expired or revoked one with the same code.
+      const found = state.grants
+        .filter((x) => x.code === digits && (!hinted || x.grant.patient_id === hinted.id))
+        .sort(
+          (a, b) =>
+            Number(grantStatus(b.grant) === 'active') - Number(grantStatus(a.grant) === 'active'),
+        )[0];
+      if (!found || grantStatus(found.grant) !== 'active') {
+        failures.count += 1;
+        failures.last = at;
+      }
+      if (!found) {
+        noteUse(null, 'code', 'wrong_code');
+        refuse('wrong_code', 'no active access grant has this code');
+      }
+      return sharedView(live(found, 'code'), 'code');
+    },
+    async accessOpenToken({ token }) {
+      calls.push('access_open_token');
+      authorize('access.use');
+      const text = token.trim();
+      if (!text.startsWith('TS1:')) {
+        noteUse(null, 'qr', 'malformed');
+        refuse('malformed', 'not a valid Tessera access code: it does not start with TS1:');
+      }
+      const found = state.grants.find((x) => x.token === text);
+      if (!found) {
+        // Ours but not as signed (altered), or signed by another vault's key.
+        if (text.startsWith(TOKEN_TAG)) {
+          noteUse(null, 'qr', 'bad_signature');
+          refuse('bad_signature', 'the signature does not match: the code was altered or damaged');
+        }
+        noteUse(null, 'qr', 'unknown_key');
+        refuse(
+          'unknown_key',
+          "signed by another vault's key (k-0000), not this vault's: it cannot open a record here",
+        );
+      }
+      return sharedView(live(found, 'qr'), 'qr');
     },
     // Like the shell: the language works without a session, the delay needs an admin.
     async settingsGet() {
