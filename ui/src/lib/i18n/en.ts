@@ -845,7 +845,7 @@ export const en = {
   'access.revoke.no': 'Keep it',
   'access.revoked': 'Access revoked: the code and the QR code no longer open the record.',
   'access.reprint': 'Print again',
-  'access.reprintFor': 'Print the card again (given {date})',
+  'access.reprintFor': 'Print again: the card given {date}',
   'desk.title': 'Desk',
   'desk.intro':
     'Open what a patient shared with you: scan the QR code on their card, or type their 6-digit code.',

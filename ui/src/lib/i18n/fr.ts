@@ -867,7 +867,7 @@ export const fr: Record<MessageKey, string> = {
   'access.revoke.no': 'Le garder',
   'access.revoked': 'Accès révoqué : le code et le QR code n’ouvrent plus le dossier.',
   'access.reprint': 'Réimprimer',
-  'access.reprintFor': 'Réimprimer la carte (donnée le {date})',
+  'access.reprintFor': 'Réimprimer : la carte donnée le {date}',
   'desk.title': 'Accueil',
   'desk.intro':
     'Ouvrez ce qu’un patient vous a partagé : scannez le QR code de sa carte, ou saisissez son code à 6 chiffres.',
