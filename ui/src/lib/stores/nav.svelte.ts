@@ -7,6 +7,7 @@ export type Screen =
   | { name: 'patients' }
   | { name: 'new-patient' }
   | { name: 'patient'; id: string; tab: PatientTab }
+  | { name: 'desk' }
   | { name: 'staff' }
   | { name: 'audit' }
   | { name: 'backups' }
