@@ -2,7 +2,8 @@
  * The UI in a plain browser against the in-memory stand-in backend (`npm run dev`, then open
  * /demo.html). For trying screens and for UI-level end-to-end tests; never built into the
  * app. `?setup` starts without a vault. `window.tesseraDemo.emitLocked('inactivity')`
- * simulates an auto-lock.
+ * simulates an auto-lock. Zoë has shared her emergency information and medications for three
+ * days: `tesseraDemo.state.grants[0].code` (or `.token`) opens it on the Desk screen.
  */
 import { mount } from 'svelte';
 
@@ -91,6 +92,7 @@ async function seed() {
     body: 'The heel is healing well; no redness.',
     photo_id: heel.id,
   });
+  await fake.accessGrant({ patient: zoe.id, permissions: ['emergency', 'medications'], hours: 72 });
   fake.state.session = null;
 }
 
