@@ -95,7 +95,8 @@ describe('sharing access from the chart', () => {
     expect(text(byTestId(dialog, 'access-card-sections'))).toBe(
       'Emergency information and alerts · Medications and allergies',
     );
-    expect(text(byTestId(dialog, 'access-card-expires'))).toContain('(in 3 days)');
+    expect(text(byTestId(dialog, 'share-expires'))).toMatch(/^Expires .+ \(in 3 days\)$/);
+    expect(text(byTestId(dialog, 'access-card-expires'))).not.toContain('in 3 days');
     expect(document.activeElement?.id).toBe('share-result-heading');
 
     byTestId(dialog, 'share-print').click();
