@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzes the photo import path (tessera-media: sniff, limits, EXIF read, strip, thumbnail)
-# with cargo-fuzz and libFuzzer for SECONDS (default 60). The target checks invariants, not
-# just the absence of panics: see fuzz/fuzz_targets/import.rs.
+# Fuzzes with cargo-fuzz and libFuzzer, SECONDS (default 60) for each target:
+#   import    the photo import path (tessera-media: sniff, limits, EXIF read, strip,
+#             thumbnail); it checks invariants, not just the absence of panics: see
+#             fuzz/fuzz_targets/import.rs;
+#   qr_frame  the QR decoder (tessera-camera) through the panic-catching wrapper its worker
+#             process runs: see fuzz/fuzz_targets/qr_frame.rs.
 #
 # Exits non-zero when libFuzzer finds a failing input (a panic, a broken invariant, an
-# allocation over the memory limit); the reproducer is written to fuzz/artifacts/import/,
-# and `scripts/fuzz.sh` prints the command that replays it. New interesting inputs go to
-# fuzz/corpus/import/ (ignored by git; the committed seeds are the seed-* files).
+# allocation over the memory limit, a timeout); the reproducer is written to
+# fuzz/artifacts/TARGET/, and `scripts/fuzz.sh` prints the command that replays it. New
+# interesting inputs go to fuzz/corpus/TARGET/ (ignored by git; the committed seeds are the
+# seed-* files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +34,20 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
+run_target() {
+  local target="$1"
+  shift
+  if ! cargo fuzz run "$target" -- -max_total_time="$seconds" "$@"; then
+    echo "fuzz: libFuzzer found a failing input in $target, saved under fuzz/artifacts/$target/." >&2
+    echo "fuzz: replay it with: RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$CARGO_TARGET_DIR cargo fuzz run $target fuzz/artifacts/$target/<file>" >&2
+    exit 1
+  fi
+}
+
 # -rss_limit_mb: the pipeline may legitimately allocate up to Limits::max_alloc (464 MB) for
 # one decode; 4 GB is far above that, so hitting it means a real memory bug.
-if ! cargo fuzz run import -- -max_total_time="$seconds" -rss_limit_mb=4096; then
-  echo "fuzz: libFuzzer found a failing input, saved under fuzz/artifacts/import/." >&2
-  echo "fuzz: replay it with: RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$CARGO_TARGET_DIR cargo fuzz run import fuzz/artifacts/import/<file>" >&2
-  exit 1
-fi
+run_target import -rss_limit_mb=4096
+# The QR worker runs under a 1 GiB address-space limit and a 2 s time limit a frame; frames
+# here are at most 1 megapixel, so 2 GB of RSS (with the sanitizer's overhead) or 10 s for one
+# input (instrumented and with debug assertions) means a runaway decoder.
+run_target qr_frame -rss_limit_mb=2048 -timeout=10

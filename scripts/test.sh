@@ -38,5 +38,5 @@ cargo test --locked -p tessera-e2e --test app --test retention_erasure -- --test
 
 # A short run in CI from the committed seeds (a JPEG, PNG and WebP with EXIF, and the
 # regressions found so far); longer by hand (`scripts/fuzz.sh 600`).
-echo "== fuzz: the photo import path (30 s)" >&2
+echo "== fuzz: the photo import path and the QR decoder (30 s each)" >&2
 scripts/fuzz.sh 30

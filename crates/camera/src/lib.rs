@@ -52,19 +52,27 @@ pub mod scanner;
 pub mod source;
 pub mod worker;
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "windows",
-    target_os = "macos",
-    target_os = "ios"
+/// Webcam capture: only with the `camera` feature (on by default), on the systems nokhwa has a
+/// backend for.
+#[cfg(all(
+    feature = "camera",
+    any(
+        target_os = "linux",
+        target_os = "windows",
+        target_os = "macos",
+        target_os = "ios"
+    )
 ))]
 pub mod camera;
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "windows",
-    target_os = "macos",
-    target_os = "ios"
+#[cfg(all(
+    feature = "camera",
+    any(
+        target_os = "linux",
+        target_os = "windows",
+        target_os = "macos",
+        target_os = "ios"
+    )
 ))]
 pub use camera::{CameraInfo, CameraSource, list_cameras};
 pub use error::CameraError;
