@@ -56,8 +56,10 @@ command -v npm >/dev/null 2>&1 || as_root env DEBIAN_FRONTEND=noninteractive apt
 
 # The interop test checks Tessera's QR tokens with pycose, given only the public key.
 PY_VENV="$HOME/.cache/tessera/venv"
-if ! "$PY_VENV/bin/python" -c 'import cose, base45, cbor2' >/dev/null 2>&1; then
+PY_REQUIREMENTS="$(dirname "$0")/requirements-interop.txt"
+if ! cmp -s "$PY_REQUIREMENTS" "$PY_VENV/requirements-interop.txt"; then
   echo "setup: installing pycose and base45 into $PY_VENV" >&2
   python3 -m venv "$PY_VENV"
-  "$PY_VENV/bin/pip" install -q "cose==0.9.dev8" "base45==0.4.4" "cbor2==6.3.0"
+  "$PY_VENV/bin/pip" install -q -r "$PY_REQUIREMENTS"
+  cp "$PY_REQUIREMENTS" "$PY_VENV/requirements-interop.txt"
 fi

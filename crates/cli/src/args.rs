@@ -1,5 +1,6 @@
 //! The command-line grammar. Kept apart from the commands so `--help` reads as one document.
 
+mod access;
 mod backup;
 mod consent;
 mod credential;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
+pub use access::AccessCommand;
 pub use backup::{BackupCommand, BackupCreateArgs};
 pub use consent::ConsentCommand;
 pub use credential::{CredentialCommand, CredentialSetArgs};
@@ -90,6 +92,9 @@ pub enum Command {
     /// How long records are kept, and applying that (admins).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Access codes and QR cards: give, check, scan, list, revoke.
+    #[command(subcommand)]
+    Access(AccessCommand),
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),

@@ -15,6 +15,9 @@ use clap::Parser;
 use tessera_core::ErrorClass;
 
 fn main() -> ExitCode {
+    // `tessera --qr-worker` is the QR decoder's worker process (see tessera-camera): it
+    // serves frames on stdin and exits; any other command line goes on.
+    tessera_camera::worker::serve_if_requested();
     let cli = args::Cli::parse();
     if let Err(err) = tessera_core::process::keep_memory_private() {
         eprintln!("tessera: {err}");

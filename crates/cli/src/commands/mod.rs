@@ -1,6 +1,7 @@
 //! One module per command group. Each is a thin adapter: read arguments and secrets, call
 //! core, print. Authorization is decided in core, never here.
 
+mod access;
 mod audit;
 mod backup;
 mod consent;
@@ -41,6 +42,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Credential(command) => credential::run(cli, command),
         Command::Backup(command) => backup::run(cli, command),
         Command::Retention(command) => retention::run(cli, command),
+        Command::Access(command) => access::run(cli, command),
         Command::Dev(command) => dev::run(cli, command),
     }
 }
