@@ -21,11 +21,34 @@ pub const LARGE_WIDTH: u32 = 1280;
 /// Passes, stopping at the first that finds something: for a frame wider than
 /// [`LARGE_WIDTH`], a copy downscaled to at most that width; the frame itself; for a large
 /// frame, a second, twice-smaller copy. Each pass runs rqrr, then rxing if rqrr found nothing.
+/// When every pass finds nothing, the frame is tried once more with its grey levels
+/// inverted (rqrr only, which is quick): light-on-dark codes, as phone screens in dark
+/// mode and some printed cards show them, decode too.
 /// An inconsistent frame (see [`Frame::is_consistent`]) finds nothing.
 pub fn decode(frame: &Frame) -> Vec<String> {
     if !frame.is_consistent() {
         return Vec::new();
     }
+    let found = decode_upright(frame);
+    if !found.is_empty() {
+        return found;
+    }
+    let small = match frame.width > LARGE_WIDTH {
+        true => downscale(frame, frame.width.div_ceil(LARGE_WIDTH)),
+        false => frame.clone(),
+    };
+    decode_rqrr(&inverted(small))
+}
+
+/// The frame with every grey level inverted.
+fn inverted(mut frame: Frame) -> Frame {
+    for level in &mut frame.luma {
+        *level = 255 - *level;
+    }
+    frame
+}
+
+fn decode_upright(frame: &Frame) -> Vec<String> {
     if frame.width <= LARGE_WIDTH {
         return decode_one_scale(frame);
     }

@@ -38,6 +38,16 @@ fn a_large_frame_decodes_through_the_downscaled_copy() {
     assert_eq!(decode(&frame), vec![text]);
 }
 
+/// A light-on-dark code (a phone screen in dark mode, an inverted print) decodes too.
+#[test]
+fn an_inverted_code_decodes() {
+    let text = token(7);
+    let mut code = qr_image(&text, 4);
+    image::imageops::invert(&mut code);
+    let frame = camera_frame(1280, 720, &code, 300, 100, 7);
+    assert_eq!(decode(&frame), vec![text]);
+}
+
 #[test]
 fn two_codes_give_both_texts_once_each() {
     let (a, b) = (token(4), token(5));
