@@ -19,6 +19,7 @@ mod input;
 mod ipc;
 mod media_protocol;
 mod navigation;
+mod scanning;
 mod scheduler;
 mod state;
 
@@ -29,6 +30,9 @@ use state::AppState;
 use tauri::{Manager, generate_handler};
 
 fn main() {
+    // `tessera-app --qr-worker` is the QR decoder's worker process (see tessera-camera): it
+    // serves frames on stdin and exits before anything of the window starts.
+    tessera_camera::worker::serve_if_requested();
     // The keys this process will hold stay out of core dumps and other processes' reach.
     if let Err(e) = tessera_core::process::keep_memory_private() {
         eprintln!("tessera: {e}");
@@ -54,6 +58,7 @@ fn main() {
     let result = tauri::Builder::default()
         .plugin(navigation::guard())
         .manage(AppState::new(vault_dir, config_dir, auto_lock_override))
+        .manage(scanning::Scanning::default())
         .register_asynchronous_uri_scheme_protocol(
             media_protocol::SCHEME,
             |ctx, request, responder| {

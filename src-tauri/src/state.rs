@@ -143,9 +143,9 @@ pub(crate) fn try_backup_slot(running: &Mutex<()>) -> Option<MutexGuard<'_, ()>>
     }
 }
 
-/// Locks the session slot. A command that panicked while holding it leaves it poisoned; the
-/// slot is still taken, so the auto-lock and sign-out keep working (an open transaction was
-/// rolled back when the panic unwound).
-pub(crate) fn lock(unlocked: &Mutex<Option<Unlocked>>) -> MutexGuard<'_, Option<Unlocked>> {
-    unlocked.lock().unwrap_or_else(PoisonError::into_inner)
+/// Locks the session slot (or another of the shell's slots). A command that panicked while
+/// holding it leaves it poisoned; the slot is still taken, so the auto-lock and sign-out
+/// keep working (an open transaction was rolled back when the panic unwound).
+pub(crate) fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }

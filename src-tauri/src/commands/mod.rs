@@ -10,6 +10,7 @@ pub mod patient_rights;
 pub mod patients;
 pub mod photos;
 pub mod retention;
+pub mod scan;
 pub mod session;
 pub mod staff;
 
@@ -65,6 +66,10 @@ macro_rules! with_commands {
             crate::commands::access::access_card,
             crate::commands::access::access_open_code,
             crate::commands::access::access_open_token,
+            crate::commands::scan::camera_list,
+            crate::commands::scan::scan_start,
+            crate::commands::scan::scan_stop,
+            crate::commands::scan::access_scan_image,
         ]
     };
 }

@@ -7,6 +7,7 @@ import type { BackupRestoreReport } from './BackupRestoreReport';
 import type { BackupSchedule } from './BackupSchedule';
 import type { BackupStatus } from './BackupStatus';
 import type { BackupVerifyReport } from './BackupVerifyReport';
+import type { CameraChoice } from './CameraChoice';
 import type { Card } from './Card';
 import type { Chart } from './Chart';
 import type { Encounter } from './Encounter';
@@ -29,6 +30,7 @@ import type { RetentionPolicy } from './RetentionPolicy';
 import type { RetentionReport } from './RetentionReport';
 import type { Revision } from './Revision';
 import type { Role } from './Role';
+import type { ScanEvent } from './ScanEvent';
 import type { SessionInfo } from './SessionInfo';
 import type { SharedView } from './SharedView';
 import type { StaffAccount } from './StaffAccount';
@@ -240,6 +242,25 @@ export interface Commands {
    * Opens what a scanned QR token allows.
    */
   accessOpenToken(args: { token: string }): Promise<SharedView>;
+  /**
+   * The cameras on this machine (an empty list when there is none: the desk can still type
+   * a code or open an image).
+   */
+  cameraList(): Promise<Array<CameraChoice>>;
+  /**
+   * Starts scanning from `camera` (an id from `camera_list`): previews, then the first code
+   * found, then a stop, arrive on `on_event`. Ends any scan under way.
+   */
+  scanStart(args: { camera: string; on_event: (message: ScanEvent) => void }): Promise<null>;
+  /**
+   * Ends the scan under way, if any.
+   */
+  scanStop(): Promise<null>;
+  /**
+   * The QR codes' texts in an image file sent as the raw body (a photo or scan of a card);
+   * an empty list when there is none.
+   */
+  accessScanImage(args: { body: ArrayBuffer | Uint8Array; headers: Record<string, string> }): Promise<Array<string>>;
 }
 
 /** The name `invoke` takes for each method of `Commands`. */
@@ -290,6 +311,10 @@ export const COMMANDS = {
   accessCard: 'access_card',
   accessOpenCode: 'access_open_code',
   accessOpenToken: 'access_open_token',
+  cameraList: 'camera_list',
+  scanStart: 'scan_start',
+  scanStop: 'scan_stop',
+  accessScanImage: 'access_scan_image',
 } as const satisfies Record<keyof Commands, string>;
 
 /** The header that carries a photo's `PhotoImportMeta` (the body is the file). */
