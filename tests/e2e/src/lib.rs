@@ -31,6 +31,8 @@ static NEXT: AtomicU16 = AtomicU16::new(0);
 pub struct Options {
     /// Seconds of inactivity before the vault locks itself.
     pub auto_lock_seconds: Option<u64>,
+    /// A folder of recorded frames the app offers as a camera (`TESSERA_REPLAY_FRAMES`).
+    pub replay_frames: Option<PathBuf>,
 }
 
 /// One running app.
@@ -88,6 +90,9 @@ impl App {
             .kill_on_drop(true);
         if let Some(secs) = options.auto_lock_seconds {
             driver.env("TESSERA_AUTO_LOCK_SECONDS", secs.to_string());
+        }
+        if let Some(frames) = &options.replay_frames {
+            driver.env("TESSERA_REPLAY_FRAMES", frames);
         }
         let driver = driver.spawn()?;
         let capabilities = serde_json::json!({
