@@ -35,7 +35,7 @@ export type PhotoVariant = 'thumb' | 'preview' | 'original';
  * Everything the UI asks of the backend: every command of the shell, typed from its Rust
  * signature (`Commands`, generated), and what is not a command.
  */
-export interface Backend extends Omit<Commands, 'photoImport'> {
+export interface Backend extends Omit<Commands, 'photoImport' | 'accessScanImage'> {
   /**
    * Imports one file, its bytes as they are: the backend judges the content (never the name)
    * and answers `invalid` (field `photo`) with why it refused it.
@@ -46,6 +46,12 @@ export interface Backend extends Omit<Commands, 'photoImport'> {
     privacy: Privacy;
     bytes: ArrayBuffer | Uint8Array;
   }): Promise<Imported>;
+  /**
+   * The texts of the QR codes in an image file (a photo or scan of a card), its bytes as
+   * they are; an empty list when there is none. What a text opens is for
+   * `accessOpenToken` to decide.
+   */
+  accessScanImage(bytes: ArrayBuffer | Uint8Array): Promise<string[]>;
   /**
    * Where the webview loads an image of a photo from (no request is made until it is shown).
    * With `grantId`, the photo as seen through that access grant (thumb or preview only): the
@@ -91,7 +97,10 @@ export function toApiError(value: unknown): ApiError {
   return { code: 'internal', message: String(value) };
 }
 
-/** A callback argument travels as a Tauri channel (the shell's `Channel<T>`). */
+/**
+ * A callback argument travels as a Tauri channel (the shell's `Channel<T>`): backupCreate's
+ * `on_progress`, scanStart's `on_event`.
+ */
 function wired(args: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (args === undefined) return undefined;
   return Object.fromEntries(
@@ -134,6 +143,13 @@ export function createTauriBackend(): Backend {
         return await invoke<Imported>(COMMANDS.photoImport, bytes, {
           headers: { [PHOTO_IMPORT_META_HEADER]: JSON.stringify(meta) },
         });
+      } catch (error) {
+        throw toApiError(error);
+      }
+    },
+    accessScanImage: async (bytes) => {
+      try {
+        return await invoke<string[]>(COMMANDS.accessScanImage, bytes);
       } catch (error) {
         throw toApiError(error);
       }

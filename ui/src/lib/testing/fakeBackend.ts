@@ -13,6 +13,7 @@ import type {
   BackupSchedule,
   BackupStatus,
   BackupVerifyReport,
+  CameraChoice,
   Card,
   Encounter,
   ErasureReport,
@@ -31,6 +32,7 @@ import type {
   RuleReport,
   Revision,
   Role,
+  ScanEvent,
   ScheduledBackupEvent,
   SessionInfo,
   SessionLocked,
@@ -99,6 +101,19 @@ export type FakeBackend = Backend & {
     grants: FakeGrant[];
     /** Wrong access codes typed on this "workstation", and when the last one was. */
     codeFailures: { count: number; last: number };
+    /** What `cameraList` answers: one camera by default; `[]` for a desk without one. */
+    cameras: CameraChoice[];
+    /**
+     * What a camera scan finds after two previews (then `found` and `stopped`), e.g. a
+     * grant's `token`; null: it previews until stopped.
+     */
+    scanText: string | null;
+    /** When set, a camera scan fails after two previews with this message (`stopped`). */
+    scanFailure: string | null;
+    /** The camera of the scan under way, or null. */
+    scanning: string | null;
+    /** What `accessScanImage` finds in any image (the QR texts). */
+    imageTexts: string[];
   };
 };
 
@@ -118,6 +133,17 @@ function refuse(reason: string, message: string, retry_after_secs?: number): nev
 
 /** What the stand-in's "signed" tokens start with: its vault's key, in a manner of speaking. */
 const TOKEN_TAG = 'TS1:NCF6';
+
+/** A small grey preview that changes from frame to frame: 16 x 12 pixels, base64. */
+function fakePreview(frame: number): ScanEvent {
+  const width = 16;
+  const height = 12;
+  let bytes = '';
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) bytes += String.fromCharCode(((x + y + frame) * 16) % 256);
+  }
+  return { kind: 'preview', width, height, luma: btoa(bytes) };
+}
 
 /** A small QR-like SVG for a token (not a readable QR code: the stand-in draws a pattern). */
 function fakeQr(token: string): string {
@@ -272,9 +298,27 @@ export function createFakeBackend(
     exports: new Map(),
     grants: [],
     codeFailures: { count: 0, last: 0 },
+    cameras: [{ id: 'camera:0', name: 'Stand-in camera' }],
+    scanText: null,
+    scanFailure: null,
+    scanning: null,
+    imageTexts: [],
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
+
+  // The camera scan under way (one at a time, like the shell's): its callback and the timer
+  // of its next frame. Every event arrives after a timer, as from the shell's thread.
+  let scan: { on_event: (e: ScanEvent) => void; timer: ReturnType<typeof setTimeout> } | null =
+    null;
+  const endScan = (message: string | null) => {
+    if (!scan) return;
+    const { on_event, timer } = scan;
+    clearTimeout(timer);
+    scan = null;
+    state.scanning = null;
+    setTimeout(() => on_event({ kind: 'stopped', message }), 0);
+  };
 
   const session = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
   const audit = (
@@ -1576,6 +1620,50 @@ export function createFakeBackend(
         );
       }
       return sharedView(live(found, 'qr'), 'qr');
+    },
+    // Like the shell: scanning needs a session and nothing more (what a QR opens is for
+    // accessOpenToken to decide); stopping needs nothing.
+    async cameraList() {
+      calls.push('camera_list');
+      session();
+      return state.cameras.map((c) => ({ ...c }));
+    },
+    async scanStart({ camera, on_event }) {
+      calls.push('scan_start');
+      session();
+      endScan(null);
+      let frames = 0;
+      const step = () => {
+        if (scan !== current) return;
+        // A lock ends the scan; an unknown camera fails it, in words.
+        if (!state.session) return endScan(null);
+        if (!state.cameras.some((c) => c.id === camera)) {
+          return endScan('No camera was found. You can open an image or type the code instead.');
+        }
+        frames += 1;
+        on_event(fakePreview(frames));
+        if (frames >= 2 && state.scanFailure !== null) return endScan(state.scanFailure);
+        if (frames >= 2 && state.scanText !== null) {
+          on_event({ kind: 'found', text: state.scanText });
+          return endScan(null);
+        }
+        current.timer = setTimeout(step, frames < 2 ? 0 : 20);
+      };
+      const current = { on_event, timer: setTimeout(step, 0) };
+      scan = current;
+      state.scanning = camera;
+      return null;
+    },
+    async scanStop() {
+      calls.push('scan_stop');
+      endScan(null);
+      return null;
+    },
+    async accessScanImage(bytes) {
+      calls.push('access_scan_image');
+      session();
+      if (bytes.byteLength === 0) invalid('image', 'the image is empty');
+      return [...state.imageTexts];
     },
     // Like the shell: the language works without a session, the delay needs an admin.
     async settingsGet() {
