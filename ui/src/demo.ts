@@ -3,7 +3,9 @@
  * /demo.html). For trying screens and for UI-level end-to-end tests; never built into the
  * app. `?setup` starts without a vault. `window.tesseraDemo.emitLocked('inactivity')`
  * simulates an auto-lock. Zoë has shared her emergency information and medications for three
- * days: `tesseraDemo.state.grants[0].code` (or `.token`) opens it on the Desk screen.
+ * days: `tesseraDemo.state.grants[0].code` (or `.token`) opens it on the Desk screen, and so
+ * do the stand-in camera and any image opened there (`tesseraDemo.state.scanText`,
+ * `.imageTexts`; `.cameras = []` for a desk without a camera).
  */
 import { mount } from 'svelte';
 
@@ -92,7 +94,14 @@ async function seed() {
     body: 'The heel is healing well; no redness.',
     photo_id: heel.id,
   });
-  await fake.accessGrant({ patient: zoe.id, permissions: ['emergency', 'medications'], hours: 72 });
+  const shared = await fake.accessGrant({
+    patient: zoe.id,
+    permissions: ['emergency', 'medications'],
+    hours: 72,
+  });
+  // The stand-in camera "sees" Zoë's card; an opened image holds it too.
+  fake.state.scanText = shared.card.token;
+  fake.state.imageTexts = [shared.card.token];
   fake.state.session = null;
 }
 
