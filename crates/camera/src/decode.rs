@@ -21,9 +21,9 @@ pub const LARGE_WIDTH: u32 = 1280;
 /// Passes, stopping at the first that finds something: for a frame wider than
 /// [`LARGE_WIDTH`], a copy downscaled to at most that width; the frame itself; for a large
 /// frame, a second, twice-smaller copy. Each pass runs rqrr, then rxing if rqrr found nothing.
-/// When every pass finds nothing, the frame is tried once more with its grey levels
-/// inverted (rqrr only, which is quick): light-on-dark codes, as phone screens in dark
-/// mode and some printed cards show them, decode too.
+/// When every pass finds nothing, the frame (downscaled if large) is tried once more with
+/// its grey levels inverted: light-on-dark codes, as phone screens in dark mode and some
+/// printed cards show them, decode too.
 /// An inconsistent frame (see [`Frame::is_consistent`]) finds nothing.
 pub fn decode(frame: &Frame) -> Vec<String> {
     if !frame.is_consistent() {
@@ -37,7 +37,7 @@ pub fn decode(frame: &Frame) -> Vec<String> {
         true => downscale(frame, frame.width.div_ceil(LARGE_WIDTH)),
         false => frame.clone(),
     };
-    decode_rqrr(&inverted(small))
+    decode_one_scale(&inverted(small))
 }
 
 /// The frame with every grey level inverted.
