@@ -167,6 +167,7 @@ async fn inactivity_locks_the_vault_and_returns_to_sign_in() -> Result<()> {
         "auto-lock",
         Options {
             auto_lock_seconds: Some(3),
+            ..Options::default()
         },
     )
     .await?;

@@ -709,6 +709,28 @@ mod tests {
         conn
     }
 
+    /// The longest token a grant can have (every section, the widest times CBOR can carry
+    /// in four bytes, a full human id) still fits a card's QR code.
+    #[test]
+    fn the_longest_token_fits_a_version_10_qr_at_error_correction_q() {
+        let signer = Signer25519::from_seed(&crypto::SecretKey::from_bytes([9; 32]));
+        let claims = GrantClaims {
+            grant_id: Uuid::from_bytes([0xff; 16]),
+            patient: "TS-ZZZZ-ZZZZ".into(),
+            permissions: Permissions::of(&Permission::ALL).unwrap(),
+            issued_at: i64::from(u32::MAX) - 1,
+            expires_at: i64::from(u32::MAX),
+        };
+        let token = signer.sign(claims.to_cbor());
+        let matrix = qr_matrix(&token).unwrap();
+        assert!(
+            matrix.version <= CARD_MAX_VERSION,
+            "version {}",
+            matrix.version
+        );
+        assert_eq!(matrix.width, 17 + 4 * matrix.version as usize);
+    }
+
     proptest! {
         /// Whatever the generator draws, the code handed out is never one an active grant
         /// holds; an expired grant's code may be used again.
