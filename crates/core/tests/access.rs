@@ -163,7 +163,16 @@ fn a_desk_sees_only_the_sections_a_grant_opens_and_a_revoke_closes_it_at_once() 
     patients::restore(&mut admin, &p).unwrap();
     access::open_with_token(&mut desk, &issued.card.token).unwrap();
 
+    let reprinted = access::reprint(&mut clinician, &issued.grant.id).unwrap();
+    assert_eq!(
+        reprinted.token, issued.card.token,
+        "Ed25519 signs the same claims the same way"
+    );
     access::revoke(&mut clinician, &issued.grant.id).unwrap();
+    assert!(matches!(
+        access::reprint(&mut clinician, &issued.grant.id),
+        Err(Error::Conflict(_))
+    ));
     assert_eq!(
         refusal(access::open_with_code(&mut desk, &issued.code, None)),
         AccessRefusal::Revoked

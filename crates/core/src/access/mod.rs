@@ -338,11 +338,20 @@ pub fn qr_svg(text: &str) -> Result<(String, i16)> {
     Ok((svg, version))
 }
 
-/// The card of an existing grant, to print it again. The code cannot be shown again.
+/// The card of an active grant, to print it again. The code cannot be shown again.
 pub fn reprint(session: &mut Session, grant_id: &str) -> Result<Card> {
     let signer = signer(session);
     session.write(Action::AccessGrant, |w| {
         let grant = load(w.conn(), grant_id, clock::now_ms())?;
+        if grant.status != GrantStatus::Active {
+            return Err(Error::Conflict(format!(
+                "access grant {grant_id} is {}: its card would not open anything",
+                match grant.status {
+                    GrantStatus::Expired => "expired",
+                    _ => "revoked",
+                }
+            )));
+        }
         w.record(Change::new("access_grant", Some(&grant.id)).after(json!({ "reprinted": true })))?;
         card(&signer, w.conn(), &grant.id)
     })
