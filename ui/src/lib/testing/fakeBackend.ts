@@ -750,9 +750,10 @@ export function createFakeBackend(
   };
   const noteUse = (grant: string | null, method: string, outcome: string) =>
     audit('access.use', 'access_grant', grant, { method, outcome });
-  // Whether the grant opens the record now; a grant that is gone was removed with its patient.
+  // Whether the grant opens the record now; a grant that is gone was removed with its patient,
+  // and a patient in the bin is closed to every grant until restored (as in core).
   const live = (x: FakeGrant | undefined, method: string): FakeGrant => {
-    if (!x || x.grant.revoked_at) {
+    if (!x || x.grant.revoked_at || findPatient(x.grant.patient_id).deleted_at) {
       noteUse(x?.grant.id ?? null, method, 'revoked');
       refuse('revoked', 'this access grant was revoked');
     }
@@ -1557,6 +1558,10 @@ export function createFakeBackend(
       calls.push('access_card');
       authorize('access.grant');
       const x = findGrant(grant_id);
+      const status = grantStatus(x.grant);
+      if (status !== 'active') {
+        fail('conflict', `access grant ${grant_id} is ${status}: its card would not open anything`);
+      }
       audit('access.grant', 'access_grant', x.grant.id, { reprinted: true });
       return cardOf(x);
     },
