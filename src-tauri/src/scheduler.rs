@@ -152,50 +152,9 @@ mod tests {
     use std::path::Path;
 
     use tessera_core::backup::BackupSchedule;
-    use tessera_core::crypto::Argon2Params;
-    use tessera_core::policy::{Principal, Role};
-    use tessera_core::vault::{self, Credentials, NewVault};
 
     use super::*;
-    use crate::boot_clock::BootInstant;
-    use crate::state::SessionInfo;
-
-    /// The public key from age's own documentation (no scrypt: fast to encrypt to).
-    const RECIPIENT: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
-    const PASSWORD: &str = "correct horse battery";
-
-    fn unlocked(dir: &Path) -> Mutex<Option<Unlocked>> {
-        vault::create(
-            dir,
-            &NewVault {
-                admin_username: "ana",
-                admin_display_name: "Ana",
-                admin_password: PASSWORD,
-                kdf: Argon2Params::MINIMUM,
-            },
-        )
-        .unwrap();
-        let session = vault::unlock(
-            dir,
-            &Credentials::Password {
-                username: "ana",
-                password: PASSWORD,
-            },
-        )
-        .unwrap();
-        assert_eq!(session.actor().principal, Principal::Staff(Role::Admin));
-        Mutex::new(Some(Unlocked {
-            session,
-            info: SessionInfo {
-                username: "ana".into(),
-                role: Role::Admin,
-                auto_lock_minutes: 5,
-                permissions: Vec::new(),
-            },
-            last_activity: BootInstant::now(),
-            auto_lock: Duration::from_secs(300),
-        }))
-    }
+    use crate::state::test_vault::{RECIPIENT, unlocked};
 
     fn set_schedule(unlocked: &Mutex<Option<Unlocked>>, destinations: Vec<String>) {
         let mut guard = unlocked.lock().unwrap();

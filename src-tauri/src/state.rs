@@ -143,9 +143,145 @@ pub(crate) fn try_backup_slot(running: &Mutex<()>) -> Option<MutexGuard<'_, ()>>
     }
 }
 
+/// Locks the vault now: stops any backup under way (made now or by the schedule; it ends
+/// as cancelled and leaves no file), which would otherwise hold the session, and the keys
+/// with it, until it finished; then takes the session out, for the caller to drop.
+pub(crate) fn lock_now(
+    unlocked: &Mutex<Option<Unlocked>>,
+    backup_cancel: &AtomicBool,
+) -> Option<Unlocked> {
+    backup_cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    lock(unlocked).take()
+}
+
 /// Locks the session slot (or another of the shell's slots). A command that panicked while
 /// holding it leaves it poisoned; the slot is still taken, so the auto-lock and sign-out
 /// keep working (an open transaction was rolled back when the panic unwound).
 pub(crate) fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
     slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A real vault, unlocked as the shell holds it, for the shell's unit tests.
+#[cfg(test)]
+pub(crate) mod test_vault {
+    use std::path::Path;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use tessera_core::crypto::Argon2Params;
+    use tessera_core::policy::{Principal, Role};
+    use tessera_core::vault::{self, Credentials, NewVault};
+
+    use super::{SessionInfo, Unlocked};
+    use crate::boot_clock::BootInstant;
+
+    /// The public key from age's own documentation (no scrypt: fast to encrypt to).
+    pub(crate) const RECIPIENT: &str =
+        "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const PASSWORD: &str = "correct horse battery";
+
+    pub(crate) fn unlocked(dir: &Path) -> Mutex<Option<Unlocked>> {
+        vault::create(
+            dir,
+            &NewVault {
+                admin_username: "ana",
+                admin_display_name: "Ana",
+                admin_password: PASSWORD,
+                kdf: Argon2Params::MINIMUM,
+            },
+        )
+        .unwrap();
+        let session = vault::unlock(
+            dir,
+            &Credentials::Password {
+                username: "ana",
+                password: PASSWORD,
+            },
+        )
+        .unwrap();
+        assert_eq!(session.actor().principal, Principal::Staff(Role::Admin));
+        Mutex::new(Some(Unlocked {
+            session,
+            info: SessionInfo {
+                username: "ana".into(),
+                role: Role::Admin,
+                auto_lock_minutes: 5,
+                permissions: Vec::new(),
+            },
+            last_activity: BootInstant::now(),
+            auto_lock: Duration::from_secs(300),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::time::{Duration, Instant};
+
+    use tessera_core::Error;
+    use tessera_core::archive::Encryption;
+    use tessera_core::backup::{self, CreateOptions, Trigger};
+
+    use super::lock_now;
+    use super::test_vault::{RECIPIENT, unlocked};
+
+    /// Lock pressed while a long backup holds the session: the backup stops as cancelled,
+    /// leaving no file, and the session (with its keys) is gone as soon as it has.
+    #[test]
+    fn lock_during_a_long_backup_stops_it_and_locks_at_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("usb");
+        std::fs::create_dir(&dest).unwrap();
+        let state = Arc::new(unlocked(&tmp.path().join("vault")));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let started = Arc::new(Barrier::new(2));
+        let backup = {
+            let (state, cancel, started, dest) =
+                (state.clone(), cancel.clone(), started.clone(), dest.clone());
+            std::thread::spawn(move || {
+                let mut guard = state.lock().unwrap();
+                let session = &mut guard.as_mut().unwrap().session;
+                let options = CreateOptions {
+                    destination: dest,
+                    encryption: Encryption::recipients(&[RECIPIENT]).unwrap(),
+                    full: true,
+                    trigger: Trigger::Manual,
+                };
+                let mut first = true;
+                // Each progress report takes a while: a backup of a large vault.
+                backup::create(
+                    session,
+                    &options,
+                    &mut |_| {
+                        if std::mem::take(&mut first) {
+                            started.wait();
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    },
+                    &cancel,
+                )
+            })
+        };
+        started.wait();
+        let pressed = Instant::now();
+        let taken = lock_now(&state, &cancel);
+        assert!(taken.is_some(), "the session was open");
+        drop(taken);
+        assert!(
+            pressed.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            pressed.elapsed()
+        );
+        assert!(state.lock().unwrap().is_none(), "the vault is locked");
+        let outcome = backup.join().unwrap();
+        assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
+        let left: Vec<_> = std::fs::read_dir(&dest).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "a cancelled backup leaves nothing: {left:?}"
+        );
+        assert!(cancel.load(Ordering::SeqCst));
+    }
 }

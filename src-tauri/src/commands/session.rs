@@ -1,5 +1,6 @@
 //! Signing in and out, and keeping the session alive while someone works.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::{AppHandle, State};
@@ -56,11 +57,18 @@ pub async fn session_unlock(
     .await
 }
 
-/// Locks at the user's request: the session's keys are wiped, the UI is told.
+/// Locks at the user's request: a backup under way is stopped, the session's keys are
+/// wiped, the UI is told.
 #[command]
 pub async fn session_lock(app: AppHandle, state: State<'_, AppState>) -> Result<(), ApiError> {
-    let was_open = state::lock(&state.unlocked).take();
-    drop(was_open);
+    let unlocked = Arc::clone(&state.unlocked);
+    let cancel = Arc::clone(&state.backup_cancel);
+    // Waiting for a backup to notice the cancel must not hold up the async runtime.
+    blocking(move || {
+        drop(state::lock_now(&unlocked, &cancel));
+        Ok(())
+    })
+    .await?;
     autolock::notify(&app, LockReason::Manual);
     Ok(())
 }

@@ -62,7 +62,8 @@ export interface Commands {
    */
   sessionUnlock(args: { username: string; password: string }): Promise<SessionInfo>;
   /**
-   * Locks at the user's request: the session's keys are wiped, the UI is told.
+   * Locks at the user's request: a backup under way is stopped, the session's keys are
+   * wiped, the UI is told.
    */
   sessionLock(): Promise<null>;
   /**
