@@ -89,13 +89,6 @@ pub fn choices() -> Vec<CameraChoice> {
     out
 }
 
-/// A new QR worker: this executable with the worker flag.
-pub fn scanner() -> std::io::Result<Scanner> {
-    let mut command = std::process::Command::new(std::env::current_exe()?);
-    command.arg(tessera_camera::WORKER_FLAG);
-    Ok(Scanner::new(command))
-}
-
 fn open(source: &str) -> Result<Box<dyn FrameSource + Send>, CameraError> {
     if source == REPLAY_ID {
         let dir = std::env::var_os(REPLAY_ENV)
@@ -159,7 +152,7 @@ fn run(
         Ok(frames) => frames,
         Err(e) => return Some(e.to_string()),
     };
-    let mut scanner = match scanner() {
+    let mut scanner = match Scanner::this_executable() {
         Ok(scanner) => scanner,
         Err(_) => return Some("The QR decoder could not start.".into()),
     };

@@ -30,8 +30,8 @@
 //! worker for the next frame. The caller never crashes because of a frame.
 //!
 //! The worker is the calling binary itself, started with [`WORKER_FLAG`]: a binary that uses
-//! [`Scanner`] must call [`worker::serve_if_requested`] first thing in `main`, and give the
-//! scanner `Command::new(std::env::current_exe()?).arg(WORKER_FLAG)`.
+//! [`Scanner`] must call [`worker::serve_if_requested`] first thing in `main`, and make its
+//! scanner with [`Scanner::this_executable`].
 //!
 //! # Limits
 //!

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::frame::Frame;
 use crate::protocol::{self, Reply};
+use crate::worker::WORKER_FLAG;
 
 /// How long one frame may take by default: rqrr and rxing take tens of milliseconds on a
 /// camera frame, so this is only reached by a worker that is stuck.
@@ -53,8 +54,9 @@ pub enum MissReason {
 /// Scans frames in a worker process, restarting it whenever a frame costs it its life.
 ///
 /// The worker is started on the first frame, from the command given: for the app and CLI,
-/// `Command::new(std::env::current_exe()?).arg(WORKER_FLAG)` (see [`crate::worker`]). Its
-/// stdin and stdout are replaced by pipes; its stderr is left as the command sets it.
+/// their own executable with [`WORKER_FLAG`] ([`Scanner::this_executable`]; see
+/// [`crate::worker`]). Its stdin and stdout are replaced by pipes; its stderr is left as the
+/// command sets it.
 #[derive(Debug)]
 pub struct Scanner {
     command: Command,
@@ -72,6 +74,17 @@ impl Scanner {
             time_limit: DEFAULT_TIME_LIMIT,
             worker: None,
         }
+    }
+
+    /// A scanner whose workers are this executable started with [`WORKER_FLAG`]: what a
+    /// binary that calls [`crate::worker::serve_if_requested`] first thing in `main` uses.
+    ///
+    /// # Errors
+    /// When the path of the running executable cannot be found.
+    pub fn this_executable() -> std::io::Result<Scanner> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command.arg(WORKER_FLAG);
+        Ok(Scanner::new(command))
     }
 
     /// Sets the time one frame may take, from sending it to its answer.

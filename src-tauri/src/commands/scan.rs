@@ -61,7 +61,7 @@ pub async fn access_scan_image(
             field: Some("image".into()),
             ..ApiError::new(ErrorCode::Invalid, e.to_string())
         })?;
-        let mut scanner = scanning::scanner()
+        let mut scanner = tessera_camera::Scanner::this_executable()
             .map_err(|_| ApiError::new(ErrorCode::Internal, "the QR decoder could not start"))?;
         Ok(match scanner.scan(&frame) {
             tessera_camera::ScanOutcome::Found(texts) => texts,

@@ -248,11 +248,8 @@ struct ScanFailed(String);
 
 fn scan(cli: &Cli, images: &[PathBuf]) -> Result<()> {
     let mut session = super::unlock(cli)?;
-    let mut worker = std::process::Command::new(
-        std::env::current_exe().context("cannot find this program to start the QR decoder")?,
-    );
-    worker.arg(tessera_camera::WORKER_FLAG);
-    let mut scanner = tessera_camera::Scanner::new(worker);
+    let mut scanner = tessera_camera::Scanner::this_executable()
+        .context("cannot find this program to start the QR decoder")?;
     let mut report = Vec::with_capacity(images.len());
     for image in images {
         report.push(scan_image(&mut session, &mut scanner, image));
