@@ -29,40 +29,30 @@ pub fn decode(frame: &Frame) -> Vec<String> {
     if !frame.is_consistent() {
         return Vec::new();
     }
-    let found = decode_upright(frame);
-    if !found.is_empty() {
-        return found;
-    }
-    let small = match frame.width > LARGE_WIDTH {
-        true => downscale(frame, frame.width.div_ceil(LARGE_WIDTH)),
-        false => frame.clone(),
-    };
-    decode_one_scale(&inverted(small))
-}
-
-/// The frame with every grey level inverted.
-fn inverted(mut frame: Frame) -> Frame {
-    for level in &mut frame.luma {
-        *level = 255 - *level;
-    }
-    frame
-}
-
-fn decode_upright(frame: &Frame) -> Vec<String> {
-    if frame.width <= LARGE_WIDTH {
-        return decode_one_scale(frame);
-    }
     let factor = frame.width.div_ceil(LARGE_WIDTH);
-    let small = downscale(frame, factor);
-    let found = decode_one_scale(&small);
-    if !found.is_empty() {
-        return found;
+    // Made once: the first pass, and the inverted one, work on it.
+    let small = (factor > 1).then(|| downscale(frame, factor));
+    let first = small.as_ref().unwrap_or(frame);
+    let mut found = decode_one_scale(first);
+    if found.is_empty() && small.is_some() {
+        found = decode_one_scale(frame);
+        if found.is_empty() {
+            found = decode_one_scale(&downscale(frame, factor * 2));
+        }
     }
-    let found = decode_one_scale(frame);
-    if !found.is_empty() {
-        return found;
+    if found.is_empty() {
+        found = decode_one_scale(&inverted(first));
     }
-    decode_one_scale(&downscale(frame, factor * 2))
+    found
+}
+
+/// A copy of the frame with every grey level inverted.
+fn inverted(frame: &Frame) -> Frame {
+    Frame {
+        width: frame.width,
+        height: frame.height,
+        luma: frame.luma.iter().map(|level| 255 - level).collect(),
+    }
 }
 
 /// [`decode`] with any panic caught: `Err` carries the panic's message. This is what the
