@@ -35,10 +35,7 @@ pub struct KeyId(pub [u8; 8]);
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        f.write_str(&data_encoding::HEXLOWER.encode(&self.0))
     }
 }
 
@@ -175,7 +172,7 @@ pub fn open(text: &str, key: &PublicKey) -> Result<Vec<u8>, TokenProblem> {
     }
     let kid = &sign1.protected.header.key_id;
     if kid.as_slice() != key.id.0 {
-        let shown: String = kid.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let shown = data_encoding::HEXLOWER.encode(&kid[..kid.len().min(16)]);
         return Err(TokenProblem::UnknownKey(if shown.is_empty() {
             "no key id".to_owned()
         } else {

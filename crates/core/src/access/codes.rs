@@ -62,7 +62,7 @@ pub(crate) fn workstation(key: &SecretKey) -> String {
     .find_map(|path| std::fs::read_to_string(path).ok())
     .unwrap_or_default();
     let digest = crypto::hmac_sha256(key, &[b"tessera/workstation/v1\0", name.trim().as_bytes()]);
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&digest[..8])
 }
 
 /// How long the holder of `workstation` (and of `grant`, when known) must still wait
@@ -73,24 +73,19 @@ pub(crate) fn wait_secs(
     grant: Option<&str>,
     now: i64,
 ) -> Result<u64> {
-    let since = now - FAILURE_WINDOW_MS;
-    let mut wait = delay_after(
-        conn.query_row(
-            "SELECT count(*), max(at) FROM access_failures WHERE workstation = ?1 AND at > ?2",
-            params![workstation, since],
-            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
-        )?,
-        now,
-    );
+    // The failures counted against one workstation or one grant within the window.
+    let failures = |column: &str, value: &str| -> Result<(u32, Option<i64>)> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*), max(at) FROM access_failures WHERE {column} = ?1 AND at > ?2"
+            ),
+            params![value, now - FAILURE_WINDOW_MS],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    };
+    let mut wait = delay_after(failures("workstation", workstation)?, now);
     if let Some(grant) = grant {
-        wait = wait.max(delay_after(
-            conn.query_row(
-                "SELECT count(*), max(at) FROM access_failures WHERE grant_id = ?1 AND at > ?2",
-                params![grant, since],
-                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
-            )?,
-            now,
-        ));
+        wait = wait.max(delay_after(failures("grant_id", grant)?, now));
     }
     Ok((wait as u64).div_ceil(1_000))
 }

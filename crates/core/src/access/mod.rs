@@ -426,16 +426,11 @@ pub fn open_with_code(
             let refusal = AccessRefusal::TooManyAttempts {
                 retry_after_secs: waiting,
             };
-            note_use(w, None, "code", &Err(refusal.clone()))?;
-            return Ok(Err(refusal));
+            return refuse(w, None, "code", refusal);
         }
         let code = match codes::normalize(code) {
             Ok(code) => code,
-            Err(e) => {
-                let refusal = AccessRefusal::Malformed(e.to_string());
-                note_use(w, None, "code", &Err(refusal.clone()))?;
-                return Ok(Err(refusal));
-            }
+            Err(e) => return refuse(w, None, "code", AccessRefusal::Malformed(e.to_string())),
         };
         let mac = codes::mac(&key, &code);
         // An active grant wins over an expired or revoked one with the same code.
@@ -456,8 +451,7 @@ pub fn open_with_code(
                 None => Vec::new(),
             };
             codes::note_failure(w.conn(), &workstation, &targets, now)?;
-            note_use(w, None, "code", &Err(AccessRefusal::WrongCode))?;
-            return Ok(Err(AccessRefusal::WrongCode));
+            return refuse(w, None, "code", AccessRefusal::WrongCode);
         };
         let waiting = codes::wait_secs(w.conn(), &workstation, Some(&grant_id), now)?;
         let result = if waiting > 0 {
@@ -482,10 +476,7 @@ pub fn open_with_token(session: &mut Session, token: &str) -> Result<SharedView>
         let now = clock::now_ms();
         let claims = match claims_of(token, &public) {
             Ok(claims) => claims,
-            Err(refusal) => {
-                note_use(w, None, "qr", &Err(refusal.clone()))?;
-                return Ok(Err(refusal));
-            }
+            Err(refusal) => return refuse(w, None, "qr", refusal),
         };
         let grant_id = claims.grant_id.to_string();
         let result = live(w.conn(), &grant_id, now);
@@ -564,29 +555,38 @@ fn finish_use(
 ) -> Result<Result<SharedView, AccessRefusal>> {
     if let Err(refusal) = result {
         let known = load(w.conn(), grant_id, now).ok().map(|g| g.id);
-        note_use(w, known.as_deref(), method, &Err(refusal.clone()))?;
-        return Ok(Err(refusal));
+        return refuse(w, known.as_deref(), method, refusal);
     }
     w.conn().execute(
         "UPDATE access_grants SET uses = uses + 1, last_used_at = ?2 WHERE id = ?1",
         params![grant_id, now],
     )?;
-    note_use(w, Some(grant_id), method, &Ok(()))?;
+    note_use(w, Some(grant_id), method, Ok(()))?;
     let grant = load(w.conn(), grant_id, now)?;
     let patient = patients::resolve(w.conn(), &grant.patient_id)?;
     Ok(Ok(view::build(w.conn(), grant, patient.rowid)?))
 }
 
+/// Records an attempt to use a grant, with its outcome.
 fn note_use(
     w: &mut WriteTx<'_>,
     grant_id: Option<&str>,
     method: &str,
-    outcome: &Result<(), AccessRefusal>,
+    outcome: Result<(), &AccessRefusal>,
 ) -> Result<()> {
-    w.record(
-        Change::new("access_grant", grant_id)
-            .after(outcome_json(method, outcome.as_ref().map(|_| ()))),
-    )
+    w.record(Change::new("access_grant", grant_id).after(outcome_json(method, outcome)))
+}
+
+/// Records a refused attempt and hands the refusal back, for the caller to return once
+/// the audit entry has committed.
+fn refuse<T>(
+    w: &mut WriteTx<'_>,
+    grant_id: Option<&str>,
+    method: &str,
+    refusal: AccessRefusal,
+) -> Result<Result<T, AccessRefusal>> {
+    note_use(w, grant_id, method, Err(&refusal))?;
+    Ok(Err(refusal))
 }
 
 fn outcome_json(method: &str, outcome: Result<(), &AccessRefusal>) -> serde_json::Value {

@@ -8,7 +8,7 @@ use super::Grant;
 use super::permissions::Permission;
 use crate::encounters::{self, Encounter};
 use crate::error::Result;
-use crate::media::{self, Photo, Privacy};
+use crate::media::{self, Photo};
 use crate::narratives::{self, Narrative};
 use crate::patients::profile::{
     Allergy, BloodType, CommunicationPreferences, EmergencyContact, Medication, PatientStatus, Sex,
@@ -153,6 +153,6 @@ pub(crate) fn build(conn: &Connection, grant: Grant, patient_rowid: i64) -> Resu
 pub(crate) fn shared_photos(conn: &Connection, patient_id: &str) -> Result<Vec<Photo>> {
     Ok(media::all_for_patient(conn, patient_id)?
         .into_iter()
-        .filter(|p| p.privacy == Privacy::Staff && p.deleted_at.is_none())
+        .filter(media::shown_through_grants)
         .collect())
 }

@@ -27,7 +27,9 @@ pub use photos::{
 };
 pub use tessera_media::{Format, Limits, MediaError};
 
-pub(crate) use photos::{all_for_patient, blob_id, check_attachable, shared_image};
+pub(crate) use photos::{
+    all_for_patient, blob_id, check_attachable, shared_image, shown_through_grants,
+};
 
 /// How old a blob without a row must be before the sweep removes it: another process may
 /// be between writing a blob and committing its row.

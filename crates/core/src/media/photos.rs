@@ -343,6 +343,11 @@ pub fn thumbnail(session: &mut Session, id: &str) -> Result<PhotoFile> {
     })
 }
 
+/// Whether an access grant may show `photo`: shared with staff, and not in the bin.
+pub(crate) fn shown_through_grants(photo: &Photo) -> bool {
+    photo.privacy == Privacy::Staff && photo.deleted_at.is_none()
+}
+
 /// A photo's thumbnail or preview shown through an access grant over `patient_id`. Only a
 /// photo of that patient, shared with staff and not in the bin; anything else is "not
 /// found", so a grant cannot learn that other photos exist. A preview not yet made is
@@ -366,10 +371,7 @@ pub(crate) fn shared_image(
         )
         .optional()?
         .ok_or_else(not_found)?;
-    if row.photo.patient_id != patient_id
-        || row.photo.privacy != Privacy::Staff
-        || row.photo.deleted_at.is_some()
-    {
+    if row.photo.patient_id != patient_id || !shown_through_grants(&row.photo) {
         return Err(not_found());
     }
     let blob = match (variant, &row.preview_id) {
