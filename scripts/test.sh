@@ -9,6 +9,13 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 # One target directory outside the clone, shared by every checkout, so CI builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
+# No incremental caches: CI builds each version once, and they only fill the disk. The
+# shared directory keeps every version's artefacts, so past 40 GiB it starts again empty.
+export CARGO_INCREMENTAL=0
+if [ -d "$CARGO_TARGET_DIR" ] && [ "$(du -sm "$CARGO_TARGET_DIR" | cut -f1)" -gt 40960 ]; then
+  echo "== $CARGO_TARGET_DIR is over 40 GiB: emptying it" >&2
+  rm -rf "$CARGO_TARGET_DIR"
+fi
 # The Python with pycose that setup.sh installed, for the QR token interop test.
 export TESSERA_PYTHON="$HOME/.cache/tessera/venv/bin/python"
 

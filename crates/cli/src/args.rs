@@ -6,6 +6,7 @@ mod consent;
 mod credential;
 mod dev;
 mod encounter;
+mod export;
 mod narrative;
 mod patient;
 mod photo;
@@ -22,6 +23,7 @@ pub use consent::ConsentCommand;
 pub use credential::{CredentialCommand, CredentialSetArgs};
 pub use dev::DevCommand;
 pub use encounter::{EncounterAddArgs, EncounterCommand};
+pub use export::{ExportArgs, ExportCommand};
 pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
 pub use photo::{PhotoCommand, PhotoGetArgs};
@@ -95,6 +97,8 @@ pub enum Command {
     /// Access codes and QR cards: give, check, scan, list, revoke.
     #[command(subcommand)]
     Access(AccessCommand),
+    /// Exports: a PDF report, the JSON record or CSV tables; check an exported file.
+    Export(Box<ExportArgs>),
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),

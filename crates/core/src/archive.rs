@@ -1,6 +1,7 @@
-//! Files that leave the vault (backups, subject access exports): how they are encrypted
-//! with `age` (a passphrase or public keys) and opened again, the tar header of their
-//! members, and a writer that hashes what it writes.
+//! Files that leave the vault (backups, exports): how they are encrypted with `age` (a
+//! passphrase or public keys) and opened again, the tar header of their members, a writer
+//! that hashes what it writes, and how a new export file is written so that no partial
+//! file can pass for a whole one.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -199,4 +200,129 @@ pub(crate) fn file_header(size: u64, mtime: u64) -> tar::Header {
     header.set_mtime(mtime);
     header.set_entry_type(tar::EntryType::Regular);
     header
+}
+
+/// What names a file still being written beside its target. A sweep removes such a file
+/// once no writer holds its lock: what a killed export or subject access export left.
+pub(crate) const PARTIAL_PREFIX: &str = ".tessera-partial-";
+
+/// What [`write_new_file`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    /// Lowercase hex SHA-256 of the file as it lies on disk (after encryption, if any).
+    pub(crate) sha256: String,
+    /// Its size in bytes.
+    pub(crate) bytes: u64,
+}
+
+/// Writes a new file at `target` (which must not exist) through `body`, encrypted with
+/// `encryption` when given, hashing it on the way; `record` is called with the finished
+/// file's hash before it is published (it logs the export), and its failure discards the
+/// file.
+///
+/// The file is written under a [`PARTIAL_PREFIX`] name in the same directory, locked for
+/// as long as it is written, synced, and renamed into place only when complete: a failure
+/// or a kill leaves no file that could pass for an export, and the next write into that
+/// directory sweeps what a killed writer left (its lock died with it).
+pub(crate) fn write_new_file(
+    target: &Path,
+    encryption: Option<&Encryption>,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+    record: impl FnOnce(&Written) -> Result<()>,
+) -> Result<Written> {
+    if let Some(encryption) = encryption {
+        encryption.check()?;
+    }
+    if target.exists() {
+        return Err(Error::Conflict(format!(
+            "{} already exists; choose a new file name",
+            target.display()
+        )));
+    }
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if target.file_name().is_none() {
+        return Err(Error::invalid("out", "must name a file"));
+    }
+    sweep_partial_files(dir);
+    let partial = dir.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::now_v7().simple()));
+    let result = (|| {
+        let file = crate::fsutil::create_private_file(&partial)?;
+        lock_exclusive(&file, false)
+            .map_err(Error::io(format!("cannot lock {}", partial.display())))?;
+        let failed = || Error::io(format!("cannot write {}", target.display()));
+        let mut out = Hashing::new(io::BufWriter::new(file));
+        match encryption {
+            None => body(&mut out)?,
+            Some(encryption) => {
+                let mut age = encryption
+                    .encryptor()?
+                    .wrap_output(&mut out)
+                    .map_err(failed())?;
+                body(&mut age)?;
+                age.finish().map_err(failed())?;
+            }
+        }
+        let (file, bytes, sha256) = out.into_parts();
+        let file = file.into_inner().map_err(|e| failed()(e.into_error()))?;
+        file.sync_all().map_err(failed())?;
+        let written = Written { sha256, bytes };
+        record(&written)?;
+        // A file that appeared meanwhile is not replaced.
+        if target.exists() {
+            return Err(Error::Conflict(format!(
+                "{} appeared while the export was written; choose a new file name",
+                target.display()
+            )));
+        }
+        std::fs::rename(&partial, target).map_err(Error::io(format!(
+            "cannot move the file to {}",
+            target.display()
+        )))?;
+        crate::fsutil::sync_dir(dir)?;
+        Ok(written)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+/// Removes the partial files in `dir` that no live writer holds and nobody has written for
+/// a minute (so one just created, not yet locked, is left alone). Best effort.
+pub(crate) fn sweep_partial_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(PARTIAL_PREFIX)
+        {
+            continue;
+        }
+        let path = entry.path();
+        if !crate::fsutil::older_than(&path, std::time::Duration::from_secs(60)) {
+            continue;
+        }
+        let unheld = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .is_ok_and(|f| lock_exclusive(&f, true).is_ok());
+        if unheld {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn lock_exclusive(file: &std::fs::File, nonblocking: bool) -> io::Result<()> {
+    let operation = if nonblocking {
+        rustix::fs::FlockOperation::NonBlockingLockExclusive
+    } else {
+        rustix::fs::FlockOperation::LockExclusive
+    };
+    rustix::fs::flock(file, operation).map_err(io::Error::from)
 }

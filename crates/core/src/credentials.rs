@@ -169,6 +169,22 @@ pub fn show(session: &mut Session, username: &str) -> Result<Option<ProviderCred
     })
 }
 
+/// A staff member's licence and specialisations in one line, as a letter is signed; `None`
+/// when none were recorded. Read for the staff member's own referral letters.
+pub(crate) fn one_line(conn: &Connection, username: &str) -> Result<Option<String>> {
+    let username = username.trim().to_lowercase();
+    let (staff_id, _) = staff(conn, &username)?;
+    let Some(found) = load(conn, &staff_id, &username)? else {
+        return Ok(None);
+    };
+    let c = found.credentials;
+    let mut parts = c.specialisations.clone();
+    if let Some(licence) = c.licence_number {
+        parts.push(format!("licence {licence}"));
+    }
+    Ok((!parts.is_empty()).then(|| parts.join(", ")))
+}
+
 /// Certifications of active clinicians that expired or expire within `days`, soonest first.
 pub fn expiring(session: &mut Session, days: i64) -> Result<Vec<ExpiringCertification>> {
     let today = clock::today_utc();

@@ -168,7 +168,7 @@ pub struct NewEncounter {
 
 /// A recorded encounter.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Encounter {
     /// UUIDv7.
     pub id: String,

@@ -19,7 +19,6 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::access;
 use crate::audit_chain::Change;
 use crate::audit_chain::redact::{self, Redacted};
 use crate::clock;
@@ -28,6 +27,7 @@ use crate::media::blob_id;
 use crate::patients::{self, PatientRef, Profile, human_id, search};
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
+use crate::{access, export};
 
 /// What erasure does to a patient's record.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -79,6 +79,8 @@ pub struct ErasureReport {
     pub audit_entries_not_redactable: u64,
     /// Access grants removed with the patient (their codes and QR cards stop working).
     pub access_grants_revoked: u64,
+    /// Export log entries removed (the exported files themselves are outside the vault).
+    pub export_log_entries: u64,
     /// Whether the WAL was checkpointed and truncated (false if another connection was
     /// reading; the next checkpoint finishes the job).
     pub wal_truncated: bool,
@@ -179,6 +181,7 @@ pub(crate) fn erase_in(
         audit_entries_redacted: redacted.seqs.len() as u64,
         audit_entries_not_redactable: redacted.not_redactable,
         access_grants_revoked: access::delete_for_patient(conn, id)?,
+        export_log_entries: export::delete_for_patient(conn, id)?,
         ..ErasureReport::default()
     };
     for sql in [
@@ -217,6 +220,7 @@ pub(crate) fn erase_in(
             "photos": report.photos,
             "photo_files": blobs.len(),
             "access_grants_revoked": report.access_grants_revoked,
+            "export_log_entries": report.export_log_entries,
             "audit_entries_redacted": report.audit_entries_redacted,
             "audit_entries_not_redactable": report.audit_entries_not_redactable,
             "redacted_seqs": redacted.ranges(),

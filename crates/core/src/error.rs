@@ -140,6 +140,13 @@ pub enum Error {
     /// An access code or QR token did not open a grant.
     #[error("{0}")]
     AccessRefused(AccessRefusal),
+    /// A PDF could not be laid out or sealed.
+    #[error("cannot write the PDF: {0}")]
+    Pdf(String),
+    /// An exported document or file is not what this vault exported: altered, forged, or
+    /// from elsewhere. The text says which.
+    #[error("not genuine: {0}")]
+    NotGenuine(String),
     /// The operation was cancelled by the user; nothing was left behind.
     #[error("cancelled")]
     Cancelled,
@@ -257,7 +264,8 @@ impl Error {
             | Error::CorruptBlob(_)
             | Error::VaultDamaged(_)
             | Error::AuditChainBroken { .. }
-            | Error::BackupDamaged { .. } => ErrorClass::Integrity,
+            | Error::BackupDamaged { .. }
+            | Error::NotGenuine(_) => ErrorClass::Integrity,
             _ => ErrorClass::Failure,
         }
     }

@@ -43,6 +43,7 @@ pub mod crypto;
 pub mod encounters;
 pub mod erasure;
 mod error;
+pub mod export;
 mod fsutil;
 pub mod listing;
 pub mod media;

@@ -69,7 +69,7 @@ pub struct NewNarrative {
 
 /// A narrative as it reads now.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Narrative {
     /// UUIDv7.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct Narrative {
 
 /// One version of a narrative.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
     /// The narrative.
     pub narrative_id: String,

@@ -176,11 +176,19 @@ pub enum Action {
     AccessRevoke,
     /// Opening a record with an access code or QR (what the grant allows, nothing more).
     AccessUse,
+    /// Exporting a patient's emergency information (the summary's first section).
+    ExportEmergency,
+    /// Exporting a patient's clinical record: a full summary, the full record, a referral.
+    ExportRecord,
+    /// Reading the export log.
+    ExportList,
+    /// Checking whether an exported document is genuine.
+    ExportVerify,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 46] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -223,6 +231,10 @@ impl Action {
         Action::AccessList,
         Action::AccessRevoke,
         Action::AccessUse,
+        Action::ExportEmergency,
+        Action::ExportRecord,
+        Action::ExportList,
+        Action::ExportVerify,
     ];
 
     /// The name recorded in the audit log.
@@ -270,6 +282,10 @@ impl Action {
             Action::AccessList => "access.list",
             Action::AccessRevoke => "access.revoke",
             Action::AccessUse => "access.use",
+            Action::ExportEmergency => "export.emergency",
+            Action::ExportRecord => "export.record",
+            Action::ExportList => "export.list",
+            Action::ExportVerify => "export.verify",
         }
     }
 
@@ -318,6 +334,10 @@ impl Action {
             Action::AccessList => "list a patient's access codes",
             Action::AccessRevoke => "revoke access codes",
             Action::AccessUse => "open a record with an access code",
+            Action::ExportEmergency => "export emergency information",
+            Action::ExportRecord => "export clinical records",
+            Action::ExportList => "read the export log",
+            Action::ExportVerify => "check exported documents",
         }
     }
 }
@@ -425,10 +445,15 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::BackupList
         | Action::AccessGrant
         | Action::AccessList
-        | Action::AccessRevoke => practitioner,
+        | Action::AccessRevoke
+        | Action::ExportRecord => practitioner,
         // Any staff member at a desk may open what a patient's code opens; the grant, not
         // the role, then decides what is shown.
         Action::AccessUse => true,
+        // Front desk may print what it may already read at the desk: who the patient is and
+        // their emergency information. Anyone may check a document handed to them, and see
+        // what has left the vault.
+        Action::ExportEmergency | Action::ExportList | Action::ExportVerify => true,
         Action::VaultCreate
         | Action::VaultCheck
         | Action::StaffList
@@ -520,6 +545,10 @@ mod tests {
             (Action::AccessList, [true, true, true, false, false]),
             (Action::AccessRevoke, [true, true, true, false, false]),
             (Action::AccessUse, [true, true, true, true, false]),
+            (Action::ExportEmergency, [true, true, true, true, false]),
+            (Action::ExportRecord, [true, true, true, false, false]),
+            (Action::ExportList, [true, true, true, true, false]),
+            (Action::ExportVerify, [true, true, true, true, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

@@ -99,6 +99,15 @@ impl Session {
         Header::read(&self.paths.header())
     }
 
+    /// The vault's signing key (derived from the data key, never stored).
+    pub(crate) fn signer(&self) -> crate::signing::Signer25519 {
+        crate::signing::Signer25519::from_seed(&crate::crypto::derive_subkey(
+            &self.data_key,
+            &self.vault_id,
+            crate::crypto::Subkey::Signing,
+        ))
+    }
+
     /// Every action the policy allows this actor, for a front end to offer.
     pub fn permitted(&self) -> Vec<Action> {
         policy::permitted(self.actor.principal)

@@ -122,6 +122,45 @@ impl Signer25519 {
     }
 }
 
+/// A token's claims: a CBOR map with integer keys in the CWT style (RFC 8392), written in
+/// the given order (keep it RFC 8949's deterministic order, shorter encodings first, so
+/// the same claims always sign to the same token).
+pub fn encode_claims(claims: Vec<(i64, ciborium::Value)>) -> Vec<u8> {
+    let map = ciborium::Value::Map(claims.into_iter().map(|(k, v)| (k.into(), v)).collect());
+    let mut out = Vec::with_capacity(128);
+    ciborium::into_writer(&map, &mut out)
+        .unwrap_or_else(|_| unreachable!("writing CBOR into a Vec cannot fail"));
+    out
+}
+
+/// Reads a claim map back, refusing (with what it was) anything that is not a map of
+/// `known` integer keys, each at most once. Which keys must be present is the caller's
+/// to check.
+pub fn decode_claims(
+    bytes: &[u8],
+    known: &[i64],
+) -> Result<std::collections::BTreeMap<i64, ciborium::Value>, String> {
+    let value: ciborium::Value =
+        ciborium::from_reader(bytes).map_err(|_| "the claims are not CBOR")?;
+    let ciborium::Value::Map(entries) = value else {
+        return Err("the claims are not a map".into());
+    };
+    let mut claims = std::collections::BTreeMap::new();
+    for (key, value) in entries {
+        let key = key
+            .as_integer()
+            .and_then(|k| i64::try_from(k).ok())
+            .ok_or("a claim has a key that is not a small integer")?;
+        if !known.contains(&key) {
+            return Err(format!("unknown claim {key}"));
+        }
+        if claims.insert(key, value).is_some() {
+            return Err(format!("claim {key} appears twice"));
+        }
+    }
+    Ok(claims)
+}
+
 /// Why a token was not accepted, before anything in the vault was looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenProblem {

@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "retention",
             "erasure",
             "subject_export",
+            "export",
             "seed",
         ],
     ),

@@ -9,6 +9,7 @@ mod credential;
 mod dev;
 mod encounter;
 mod erasure;
+mod export;
 mod init;
 mod narrative;
 mod patient;
@@ -43,6 +44,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Backup(command) => backup::run(cli, command),
         Command::Retention(command) => retention::run(cli, command),
         Command::Access(command) => access::run(cli, command),
+        Command::Export(args) => export::run(cli, args),
         Command::Dev(command) => dev::run(cli, command),
     }
 }

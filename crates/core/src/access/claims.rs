@@ -9,6 +9,7 @@ use ciborium::Value;
 use uuid::Uuid;
 
 use super::permissions::Permissions;
+use crate::signing;
 
 const EXPIRES_AT: i64 = 4;
 const ISSUED_AT: i64 = 6;
@@ -35,50 +36,29 @@ impl GrantClaims {
     /// The CBOR bytes, keys in the deterministic order of RFC 8949 §4.2.1 (shorter
     /// encodings first), so the same claims always sign to the same token.
     pub fn to_cbor(&self) -> Vec<u8> {
-        let map = Value::Map(vec![
-            (EXPIRES_AT.into(), self.expires_at.into()),
-            (ISSUED_AT.into(), self.issued_at.into()),
-            (
-                GRANT_ID.into(),
-                Value::Bytes(self.grant_id.as_bytes().to_vec()),
-            ),
-            (PATIENT.into(), Value::Text(self.patient.clone())),
-            (
-                PERMISSIONS.into(),
-                u64::from(self.permissions.bits()).into(),
-            ),
-        ]);
-        let mut out = Vec::with_capacity(64);
-        ciborium::into_writer(&map, &mut out)
-            .unwrap_or_else(|_| unreachable!("writing CBOR into a Vec cannot fail"));
-        out
+        signing::encode_claims(vec![
+            (EXPIRES_AT, self.expires_at.into()),
+            (ISSUED_AT, self.issued_at.into()),
+            (GRANT_ID, Value::Bytes(self.grant_id.as_bytes().to_vec())),
+            (PATIENT, Value::Text(self.patient.clone())),
+            (PERMISSIONS, u64::from(self.permissions.bits()).into()),
+        ])
     }
 
     /// Reads the claims back; anything missing, extra or of the wrong type is refused
     /// with what it was.
     pub fn from_cbor(bytes: &[u8]) -> Result<GrantClaims, String> {
-        let value: Value = ciborium::from_reader(bytes).map_err(|_| "the claims are not CBOR")?;
-        let Value::Map(entries) = value else {
-            return Err("the claims are not a map".into());
-        };
-        let (mut exp, mut iat, mut cti, mut patient, mut perms) = (None, None, None, None, None);
-        for (key, value) in entries {
-            let key = key
-                .as_integer()
-                .and_then(|k| i64::try_from(k).ok())
-                .ok_or("a claim has a key that is not a small integer")?;
-            let slot = match key {
-                EXPIRES_AT => &mut exp,
-                ISSUED_AT => &mut iat,
-                GRANT_ID => &mut cti,
-                PATIENT => &mut patient,
-                PERMISSIONS => &mut perms,
-                other => return Err(format!("unknown claim {other}")),
-            };
-            if slot.replace(value).is_some() {
-                return Err(format!("claim {key} appears twice"));
-            }
-        }
+        let mut claims = signing::decode_claims(
+            bytes,
+            &[EXPIRES_AT, ISSUED_AT, GRANT_ID, PATIENT, PERMISSIONS],
+        )?;
+        let (exp, iat, cti, patient, perms) = (
+            claims.remove(&EXPIRES_AT),
+            claims.remove(&ISSUED_AT),
+            claims.remove(&GRANT_ID),
+            claims.remove(&PATIENT),
+            claims.remove(&PERMISSIONS),
+        );
         let integer = |v: Option<Value>, name: &str| -> Result<i64, String> {
             v.and_then(|v| v.as_integer())
                 .and_then(|i| i64::try_from(i).ok())

@@ -20,7 +20,7 @@ mod permissions;
 mod view;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ use crate::signing::{self, PublicKey, Signer25519, TokenProblem};
 
 pub use claims::GrantClaims;
 pub use permissions::{Permission, Permissions};
-pub use view::{EmergencySection, MedicationSection, ProfileSection, SharedIdentity, SharedView};
+pub use view::SharedView;
 
 /// Shortest and longest time a grant may run.
 pub const MIN_HOURS: u32 = 1;
@@ -52,7 +52,7 @@ pub const CARD_MAX_VERSION: i16 = 10;
 
 /// Where a grant stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantStatus {
     /// It opens the record.
@@ -65,7 +65,7 @@ pub enum GrantStatus {
 
 /// A grant as listed.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// UUIDv7.
     pub id: String,
@@ -161,15 +161,6 @@ pub struct VerifiedToken {
     pub grant: Grant,
 }
 
-/// The vault's signing key.
-fn signer(session: &Session) -> Signer25519 {
-    Signer25519::from_seed(&crypto::derive_subkey(
-        &session.data_key,
-        &session.vault_id,
-        Subkey::Signing,
-    ))
-}
-
 fn code_key(session: &Session) -> crypto::SecretKey {
     crypto::derive_subkey(&session.data_key, &session.vault_id, Subkey::AccessCode)
 }
@@ -177,7 +168,7 @@ fn code_key(session: &Session) -> crypto::SecretKey {
 /// The vault's public key and key id. Any signed-in staff member may read it: it is public.
 pub fn public_key(session: &mut Session) -> Result<VaultKey> {
     session.authorize(Action::AccessUse)?;
-    Ok(vault_key(signer(session).public()))
+    Ok(vault_key(session.signer().public()))
 }
 
 fn vault_key(public: &PublicKey) -> VaultKey {
@@ -201,7 +192,7 @@ pub fn grant(session: &mut Session, patient: &str, new: NewGrant) -> Result<Issu
     }
     let permissions = Permissions::of(&new.permissions)?;
     let key = code_key(session);
-    let signer = signer(session);
+    let signer = session.signer();
     session.write(Action::AccessGrant, |w| {
         let found = patients::resolve_current(w.conn(), patient)?;
         let now = clock::now_ms();
@@ -340,7 +331,7 @@ pub fn qr_svg(text: &str) -> Result<(String, i16)> {
 
 /// The card of an active grant, to print it again. The code cannot be shown again.
 pub fn reprint(session: &mut Session, grant_id: &str) -> Result<Card> {
-    let signer = signer(session);
+    let signer = session.signer();
     session.write(Action::AccessGrant, |w| {
         let grant = load(w.conn(), grant_id, clock::now_ms())?;
         if grant.status != GrantStatus::Active {
@@ -471,7 +462,7 @@ pub fn open_with_code(
 
 /// Opens the shared view with a scanned token. Audited with its outcome.
 pub fn open_with_token(session: &mut Session, token: &str) -> Result<SharedView> {
-    let public = signer(session).public().clone();
+    let public = session.signer().public().clone();
     let outcome = session.write(Action::AccessUse, |w| {
         let now = clock::now_ms();
         let claims = match claims_of(token, &public) {
@@ -488,7 +479,7 @@ pub fn open_with_token(session: &mut Session, token: &str) -> Result<SharedView>
 /// Checks a scanned token (signature, then the grant's live state) without opening the
 /// record: what `tessera access scan` reports. Audited with its outcome.
 pub fn verify_token(session: &mut Session, token: &str) -> Result<VerifiedToken> {
-    let public = signer(session).public().clone();
+    let public = session.signer().public().clone();
     let outcome = session.write(Action::AccessUse, |w| {
         let now = clock::now_ms();
         let result = claims_of(token, &public).and_then(|claims| {

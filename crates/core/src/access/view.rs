@@ -10,10 +10,8 @@ use crate::encounters::{self, Encounter};
 use crate::error::Result;
 use crate::media::{self, Photo};
 use crate::narratives::{self, Narrative};
-use crate::patients::profile::{
-    Allergy, BloodType, CommunicationPreferences, EmergencyContact, Medication, PatientStatus, Sex,
-};
-use crate::patients::{self, Patient};
+use crate::patients;
+use crate::patients::sections::{EmergencySection, Identity, MedicationSection, ProfileSection};
 
 /// A read-only window on one patient's record, opened by an access code or QR.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -22,7 +20,7 @@ pub struct SharedView {
     /// The grant that opened it.
     pub grant: Grant,
     /// Who the record is about (always shown, so the desk can check it is the right person).
-    pub patient: SharedIdentity,
+    pub patient: Identity,
     /// Alerts and emergency details, when the grant opens them.
     pub emergency: Option<EmergencySection>,
     /// Demographics and contact details, when the grant opens them.
@@ -37,114 +35,28 @@ pub struct SharedView {
     pub narratives: Option<Vec<Narrative>>,
 }
 
-/// The patient's identity.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SharedIdentity {
-    /// Human id.
-    pub human_id: String,
-    /// Given name.
-    pub given_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// Preferred name.
-    pub preferred_name: Option<String>,
-    /// Date of birth.
-    pub date_of_birth: Option<String>,
-}
-
-/// Emergency information.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EmergencySection {
-    /// Medical alerts.
-    pub medical_alerts: Vec<String>,
-    /// Blood type.
-    pub blood_type: Option<BloodType>,
-    /// Organ donor.
-    pub organ_donor: Option<bool>,
-    /// Whom to call.
-    pub emergency_contacts: Vec<EmergencyContact>,
-}
-
-/// Demographics and contact details.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProfileSection {
-    /// Sex.
-    pub sex: Option<Sex>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// Where they live or can be found.
-    pub location: Option<String>,
-    /// Preferred language.
-    pub preferred_language: Option<String>,
-    /// How to reach them.
-    pub communication: Option<CommunicationPreferences>,
-    /// Where they are in their recovery.
-    pub status: PatientStatus,
-}
-
-/// Medications, allergies and chronic conditions.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MedicationSection {
-    /// Allergies.
-    pub allergies: Vec<Allergy>,
-    /// Current medications.
-    pub medications: Vec<Medication>,
-    /// Chronic conditions.
-    pub chronic_conditions: Vec<String>,
-}
-
 /// Builds the view of `grant` over its patient.
 pub(crate) fn build(conn: &Connection, grant: Grant, patient_rowid: i64) -> Result<SharedView> {
-    let Patient {
-        id,
-        human_id,
-        profile: p,
-        ..
-    } = patients::load(conn, patient_rowid)?;
+    let patient = patients::load(conn, patient_rowid)?;
     let opens = |permission: Permission| grant.permissions.contains(&permission);
+    let id = &patient.id;
     Ok(SharedView {
-        patient: SharedIdentity {
-            human_id,
-            given_name: p.given_name,
-            family_name: p.family_name,
-            preferred_name: p.preferred_name,
-            date_of_birth: p.date_of_birth,
-        },
-        emergency: opens(Permission::Emergency).then_some(EmergencySection {
-            medical_alerts: p.medical_alerts,
-            blood_type: p.blood_type,
-            organ_donor: p.organ_donor,
-            emergency_contacts: p.emergency_contacts,
-        }),
-        profile: opens(Permission::Profile).then_some(ProfileSection {
-            sex: p.sex,
-            phone: p.phone,
-            location: p.location,
-            preferred_language: p.preferred_language,
-            communication: p.communication,
-            status: p.status,
-        }),
-        medications: opens(Permission::Medications).then_some(MedicationSection {
-            allergies: p.allergies,
-            medications: p.medications,
-            chronic_conditions: p.chronic_conditions,
-        }),
+        emergency: opens(Permission::Emergency).then(|| patient.emergency()),
+        profile: opens(Permission::Profile).then(|| patient.demographics()),
+        medications: opens(Permission::Medications).then(|| patient.medications()),
         visits: match opens(Permission::Visits) {
-            true => Some(encounters::all(conn, &id)?),
+            true => Some(encounters::all(conn, id)?),
             false => None,
         },
         photos: match opens(Permission::Photos) {
-            true => Some(shared_photos(conn, &id)?),
+            true => Some(shared_photos(conn, id)?),
             false => None,
         },
         narratives: match opens(Permission::Narratives) {
-            true => Some(narratives::for_patient(conn, &id)?),
+            true => Some(narratives::for_patient(conn, id)?),
             false => None,
         },
+        patient: patient.identity(),
         grant,
     })
 }

@@ -19,7 +19,7 @@ pub(crate) mod upgrade;
 use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -189,7 +189,7 @@ fn anchor_mac(key: &SecretKey, vault_id: &Uuid, count: u64, head: &[u8]) -> [u8;
 
 /// An entry as read back from the log.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
     pub seq: u64,

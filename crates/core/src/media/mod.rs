@@ -29,6 +29,7 @@ pub use tessera_media::{Format, Limits, MediaError};
 
 pub(crate) use photos::{
     all_for_patient, blob_id, check_attachable, shared_image, shown_through_grants,
+    visible_for_patient,
 };
 
 /// How old a blob without a row must be before the sweep removes it: another process may

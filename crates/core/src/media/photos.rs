@@ -66,7 +66,7 @@ impl std::str::FromStr for Privacy {
 
 /// Where a photo was taken (kept only when the vault is set to keep photo locations).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Degrees north.
     pub latitude: f64,
@@ -76,7 +76,7 @@ pub struct Location {
 
 /// A photo's record.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Photo {
     /// Photo id.
     pub id: String,
@@ -303,6 +303,25 @@ pub(crate) fn all_for_patient(conn: &Connection, patient_id: &str) -> Result<Vec
         .query_map([patient_id], |r| photo_from_row(r).map(|row| row.photo))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(photos)
+}
+
+/// A patient's photos that `actor` may see, not in the bin, oldest first, each with its
+/// thumbnail's blob id: what an export shows.
+pub(crate) fn visible_for_patient(
+    conn: &Connection,
+    actor: &Actor,
+    patient_id: &str,
+) -> Result<Vec<(Photo, Uuid)>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_PHOTO} WHERE patient_id = ?1 AND deleted_at IS NULL ORDER BY imported_at, id"
+    ))?;
+    let rows = stmt
+        .query_map([patient_id], photo_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .filter(|row| visible_to(actor, row.photo.privacy, row.imported_by_id.as_deref()))
+        .map(|row| Ok((row.photo, blob_id(&row.thumb_id)?)))
+        .collect()
 }
 
 /// One photo's record. Audited.

@@ -7,6 +7,7 @@
 pub mod human_id;
 pub mod profile;
 pub(crate) mod search;
+pub mod sections;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;

@@ -58,6 +58,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0006_access.sql"
         )),
     ),
+    (
+        7,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0007_exports.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.
