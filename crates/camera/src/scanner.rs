@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
+use crate::CameraError;
 use crate::frame::Frame;
 use crate::protocol::{self, Reply};
 use crate::worker::WORKER_FLAG;
@@ -97,6 +98,16 @@ impl Scanner {
     /// The time one frame may take.
     pub fn time_limit(&self) -> Duration {
         self.time_limit
+    }
+
+    /// The QR codes' texts in an encoded image (PNG or JPEG: a photo or scan of a card or a
+    /// printed page); an empty list when it holds none or could not be decoded.
+    pub fn scan_image(&mut self, encoded: &[u8]) -> Result<Vec<String>, CameraError> {
+        let frame = Frame::from_encoded(encoded)?;
+        Ok(match self.scan(&frame) {
+            ScanOutcome::Found(texts) => texts,
+            ScanOutcome::Miss { .. } => Vec::new(),
+        })
     }
 
     /// Scans one frame. Never fails and never panics because of the frame or the worker: a

@@ -50,7 +50,7 @@ async fn an_admin_exports_then_erases_a_patient_who_is_gone_from_the_list() -> R
     assert!(archive.starts_with(b"README.txt"), "a tar archive");
     assert_eq!(&archive[257..262], b"ustar");
     let record = String::from_utf8_lossy(&archive);
-    assert!(record.contains("Erasmus") && record.contains("tessera-subject-export"));
+    assert!(record.contains("Erasmus") && record.contains("tessera-record"));
     app.click("subject-export-dialog-close").await?;
 
     // Erasure: the button waits for the patient's id, typed again.

@@ -279,11 +279,9 @@ fn scan_image(
 ) -> ScannedImage {
     let found = std::fs::read(image)
         .map_err(|e| format!("cannot read {}: {}", image.display(), e.kind()))
-        .and_then(|bytes| tessera_camera::Frame::from_encoded(&bytes).map_err(|e| e.to_string()))
-        .map(|frame| scanner.scan(&frame));
+        .and_then(|bytes| scanner.scan_image(&bytes).map_err(|e| e.to_string()));
     let texts = match found {
-        Ok(tessera_camera::ScanOutcome::Found(texts)) => texts,
-        Ok(tessera_camera::ScanOutcome::Miss { .. }) => Vec::new(),
+        Ok(texts) => texts,
         Err(error) => {
             return ScannedImage {
                 image: image.to_path_buf(),

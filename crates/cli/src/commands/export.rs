@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
+use tessera_core::Error;
 use tessera_core::export::{self, DateRange, ExportEntry, ExportRequest, Referral, Verification};
-use tessera_core::{Error, Session};
 
 use crate::args::{Cli, ExportArgs, ExportCommand};
 use crate::output;
@@ -75,35 +75,18 @@ fn write(cli: &Cli, args: &ExportArgs) -> Result<()> {
     })
 }
 
-/// Whether `bytes` are a PNG or JPEG image (a photo or scan of a printed page).
-fn is_image(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xff, 0xd8, 0xff])
-}
-
 fn verify(cli: &Cli, file: &Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut session = super::unlock(cli)?;
-    let checked = match is_image(&bytes) {
-        true => verify_image(&mut session, &bytes)?,
-        false => export::verify_file(&mut session, &bytes)?,
-    };
-    output::emit(cli.json, &checked, print_verification)
-}
-
-/// Finds the seal's QR code in a photo of a page and checks it.
-fn verify_image(session: &mut Session, bytes: &[u8]) -> Result<Verification> {
-    let frame = tessera_camera::Frame::from_encoded(bytes)?;
     let mut scanner = tessera_camera::Scanner::this_executable()
         .context("cannot find this program to start the QR decoder")?;
-    let texts = match scanner.scan(&frame) {
-        tessera_camera::ScanOutcome::Found(texts) => texts,
-        tessera_camera::ScanOutcome::Miss { .. } => Vec::new(),
-    };
-    let token = texts
-        .into_iter()
-        .find(|t| t.starts_with("TS1:"))
-        .ok_or_else(|| Error::NotGenuine("no Tessera seal could be read in this image".into()))?;
-    Ok(export::verify_seal(session, &token)?)
+    let checked = export::verify_any(&mut session, &bytes, &mut |image| {
+        scanner.scan_image(image).map_err(|e| Error::Invalid {
+            field: "image",
+            message: e.to_string(),
+        })
+    })?;
+    output::emit(cli.json, &checked, print_verification)
 }
 
 fn print_verification(v: &Verification) {

@@ -316,6 +316,38 @@ pub fn verify_file(session: &mut Session, bytes: &[u8]) -> Result<Verification> 
     audited_check(session, outcome)
 }
 
+/// Whether `bytes` are a PNG or JPEG image: a photo or scan of a printed page.
+pub fn is_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xff, 0xd8, 0xff])
+}
+
+/// Checks what a user hands in: a photo or scan of a printed page by the seal's QR code
+/// (`read_codes` finds the codes' texts in an image; core does not decode images), any
+/// other file with [`verify_file`]. Audited.
+pub fn verify_any(
+    session: &mut Session,
+    bytes: &[u8],
+    read_codes: &mut dyn FnMut(&[u8]) -> Result<Vec<String>>,
+) -> Result<Verification> {
+    if !is_image(bytes) {
+        return verify_file(session, bytes);
+    }
+    let token = read_codes(bytes)?
+        .into_iter()
+        .find(|t| t.starts_with(crate::signing::TOKEN_PREFIX));
+    match token {
+        Some(token) => verify_seal(session, &token),
+        None => audited_check(
+            session,
+            Err(Error::NotGenuine(
+                "no Tessera seal could be read in this image; photograph the code in the page's \
+                 corner, flat and in focus"
+                    .into(),
+            )),
+        ),
+    }
+}
+
 /// Checks a seal's token read from a photo or scan of a printed page. Audited.
 pub fn verify_seal(session: &mut Session, token: &str) -> Result<Verification> {
     let outcome = open_seal(session, token)

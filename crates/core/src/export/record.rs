@@ -241,7 +241,7 @@ pub struct Record {
     pub narratives: Option<Vec<NarrativeEntry>>,
     /// Photos' records, oldest first.
     pub photos: Option<Vec<PhotoEntry>>,
-    /// Consent decisions, newest first.
+    /// Consent decisions, oldest first.
     pub consents: Option<Vec<Consent>>,
     /// Access codes and QR cards given (subject access only).
     pub access_grants: Option<Vec<Grant>>,

@@ -169,9 +169,8 @@ pub(crate) struct SealRegions {
 }
 
 impl SealRegions {
-    /// Finds the seal in a PDF's bytes, given how many bytes its pixels take.
-    /// `pixel_bytes` is `None` when reading a document of unknown seal size: the size is
-    /// then taken from the token found.
+    /// Finds the seal in a PDF's bytes: the one `/TesseraSeal (...)` string, and the image
+    /// stream after it, whose length follows from the token's (see [`SealImage::of`]).
     pub(crate) fn find(pdf: &[u8]) -> Result<SealRegions, String> {
         let not_sealed = "it carries no Tessera seal";
         let mut hits = memchr::memmem::find_iter(pdf, MARKER);

@@ -316,7 +316,11 @@ impl Flow {
     }
 
     /// A table; its header row is drawn again at the top of every page it continues on.
+    /// Nothing is drawn for no rows.
     pub(crate) fn table(&mut self, columns: &[Column], rows: &[Vec<String>]) {
+        if rows.is_empty() {
+            return;
+        }
         let total: f32 = columns.iter().map(|c| c.share).sum();
         let widths: Vec<f32> = columns
             .iter()

@@ -348,6 +348,9 @@ fn compose(flow: &mut Flow, record: &Record, images: &[(String, XObjectId, u32, 
     }
     if let Some(consents) = &record.consents {
         flow.heading("Consents");
+        if consents.is_empty() {
+            flow.paragraph("None recorded.", Weight::Regular, BODY, MUTED);
+        }
         let rows: Vec<Vec<String>> = consents
             .iter()
             .map(|c| {
@@ -588,14 +591,8 @@ fn photo_grid(
             let photo = &entry.photo;
             if let Some((_, id, w, h)) = images.iter().find(|(pid, ..)| *pid == photo.id) {
                 let scale = cell / (*w.max(h) as f32);
-                let (dw, dh) = (*w as f32 * scale, *h as f32 * scale);
-                flow.image_at(
-                    id,
-                    x + (cell - dw) / 2.0,
-                    bottom + 30.0 + (cell - dh),
-                    dw,
-                    *w,
-                );
+                let dw = *w as f32 * scale;
+                flow.image_at(id, x + (cell - dw) / 2.0, bottom + 30.0, dw, *w);
             }
             let when = photo.taken_at.as_deref().unwrap_or(&photo.imported_at);
             let label = match &photo.caption {
