@@ -41,7 +41,7 @@ cargo test --locked --features tessera-app/custom-protocol
 echo "== end-to-end: the real app under Xvfb through WebKitWebDriver" >&2
 cargo build --locked -p tessera-app --features custom-protocol
 export TESSERA_APP_BIN="$CARGO_TARGET_DIR/debug/tessera-app"
-cargo test --locked -p tessera-e2e --test app --test retention_erasure --test access -- --test-threads=1
+cargo test --locked -p tessera-e2e --test app --test retention_erasure --test access --test exports -- --test-threads=1
 
 # A short run in CI from the committed seeds (a JPEG, PNG and WebP with EXIF, and the
 # regressions found so far); longer by hand (`scripts/fuzz.sh 600`).

@@ -52,6 +52,8 @@ pub struct AppState {
     pub(crate) backup_cancel: Arc<AtomicBool>,
     /// Held by the backup under way: one at a time, whoever started it.
     pub(crate) backup_running: Arc<Mutex<()>>,
+    /// Set to stop the export under way.
+    pub(crate) export_cancel: Arc<AtomicBool>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             unlocked: Arc::new(Mutex::new(None)),
             backup_cancel: Arc::new(AtomicBool::new(false)),
             backup_running: Arc::new(Mutex::new(())),
+            export_cancel: Arc::new(AtomicBool::new(false)),
         }
     }
 

@@ -5,7 +5,10 @@
  * simulates an auto-lock. Zoë has shared her emergency information and medications for three
  * days: `tesseraDemo.state.grants[0].code` (or `.token`) opens it on the Desk screen, and so
  * do the stand-in camera and any image opened there (`tesseraDemo.state.scanText`,
- * `.imageTexts`; `.cameras = []` for a desk without a camera).
+ * `.imageTexts`; `.cameras = []` for a desk without a camera). Zoë's summary was exported to
+ * /media/usb/zoe-summary.pdf: Verify finds it genuine (and any PNG or JPEG path holds its
+ * seal), a path with "forged" in it not; `tesseraDemo.sealFor(id)` is the text a camera reads
+ * on its printed pages (set it as `.scanText` to check it on the Verify screen).
  */
 import { mount } from 'svelte';
 
@@ -102,6 +105,16 @@ async function seed() {
   // The stand-in camera "sees" Zoë's card; an opened image holds it too.
   fake.state.scanText = shared.card.token;
   fake.state.imageTexts = [shared.card.token];
+  // An exported summary: the Exports screen lists it, and Verify finds the file genuine.
+  await fake.exportWrite({
+    patient: zoe.id,
+    kind: 'summary',
+    format: 'pdf',
+    out: '/media/usb/zoe-summary.pdf',
+    csv_bom: false,
+    unencrypted: true,
+    on_progress: () => {},
+  });
   fake.state.session = null;
 }
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod backups;
+pub mod exports;
 pub mod narratives;
 pub mod patient_rights;
 pub mod patients;
@@ -70,6 +71,11 @@ macro_rules! with_commands {
             crate::commands::scan::scan_start,
             crate::commands::scan::scan_stop,
             crate::commands::scan::access_scan_image,
+            crate::commands::exports::export_write,
+            crate::commands::exports::export_cancel,
+            crate::commands::exports::export_list,
+            crate::commands::exports::export_verify,
+            crate::commands::exports::export_verify_seal,
         ]
     };
 }

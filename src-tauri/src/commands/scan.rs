@@ -57,15 +57,11 @@ pub async fn access_scan_image(
     };
     let bytes = bytes.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let frame = tessera_camera::Frame::from_encoded(&bytes).map_err(|e| ApiError {
-            field: Some("image".into()),
-            ..ApiError::new(ErrorCode::Invalid, e.to_string())
-        })?;
         let mut scanner = tessera_camera::Scanner::this_executable()
             .map_err(|_| ApiError::new(ErrorCode::Internal, "the QR decoder could not start"))?;
-        Ok(match scanner.scan(&frame) {
-            tessera_camera::ScanOutcome::Found(texts) => texts,
-            tessera_camera::ScanOutcome::Miss { .. } => Vec::new(),
+        scanner.scan_image(&bytes).map_err(|e| ApiError {
+            field: Some("image".into()),
+            ..ApiError::new(ErrorCode::Invalid, e.to_string())
         })
     })
     .await

@@ -33,6 +33,25 @@ describe('the Tauri backend', () => {
     expect(seen).toEqual([{ kind: 'found', text: 'TS1:X' }]);
   });
 
+  it('passes exportWrite’s progress as a channel, the rest as it is', async () => {
+    invoke.mockResolvedValue({ id: 'e1' });
+    const stages: string[] = [];
+    await createTauriBackend().exportWrite({
+      patient: 'TS-7K3M-9Q2X',
+      kind: 'summary',
+      format: 'pdf',
+      out: '~/x.pdf',
+      csv_bom: false,
+      unencrypted: true,
+      on_progress: (stage) => stages.push(stage),
+    });
+    const [command, args] = invoke.mock.calls[0] as [string, Record<string, unknown>];
+    expect(command).toBe('export_write');
+    expect(args).toMatchObject({ out: '~/x.pdf', unencrypted: true, csv_bom: false });
+    (args.on_progress as { onmessage: (message: unknown) => void }).onmessage('writing');
+    expect(stages).toEqual(['writing']);
+  });
+
   it('sends an image to access_scan_image as the raw body', async () => {
     invoke.mockResolvedValue(['TS1:X']);
     const bytes = new Uint8Array([0xff, 0xd8, 0xff]).buffer;

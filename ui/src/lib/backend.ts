@@ -99,7 +99,7 @@ export function toApiError(value: unknown): ApiError {
 
 /**
  * A callback argument travels as a Tauri channel (the shell's `Channel<T>`): backupCreate's
- * `on_progress`, scanStart's `on_event`.
+ * and exportWrite's `on_progress`, scanStart's `on_event`.
  */
 function wired(args: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (args === undefined) return undefined;

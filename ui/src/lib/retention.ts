@@ -198,6 +198,10 @@ export function erasureNotice(report: ErasureReport): {
   if (report.consents > 0) {
     items.push({ key: 'erase.count.consents', params: { count: report.consents } });
   }
+  // Export log entries when there were some (the exported files are beyond the vault's reach).
+  if (report.export_log_entries > 0) {
+    items.push({ key: 'erase.count.exports', params: { count: report.export_log_entries } });
+  }
   items.push({
     key: 'erase.count.auditRedacted',
     params: { count: report.audit_entries_redacted },

@@ -51,6 +51,10 @@ audit_entries_not_redactable: number,
  */
 access_grants_revoked: number, 
 /**
+ * Export log entries removed (the exported files themselves are outside the vault).
+ */
+export_log_entries: number, 
+/**
  * Whether the WAL was checkpointed and truncated (false if another connection was
  * reading; the next checkpoint finishes the job).
  */

@@ -2,11 +2,11 @@
 import type { EmergencySection } from "./EmergencySection";
 import type { Encounter } from "./Encounter";
 import type { Grant } from "./Grant";
+import type { Identity } from "./Identity";
 import type { MedicationSection } from "./MedicationSection";
 import type { Narrative } from "./Narrative";
 import type { Photo } from "./Photo";
 import type { ProfileSection } from "./ProfileSection";
-import type { SharedIdentity } from "./SharedIdentity";
 
 /**
  * A read-only window on one patient's record, opened by an access code or QR.
@@ -19,7 +19,7 @@ grant: Grant,
 /**
  * Who the record is about (always shown, so the desk can check it is the right person).
  */
-patient: SharedIdentity, 
+patient: Identity, 
 /**
  * Alerts and emergency details, when the grant opens them.
  */

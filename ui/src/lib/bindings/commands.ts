@@ -13,6 +13,10 @@ import type { Chart } from './Chart';
 import type { Encounter } from './Encounter';
 import type { ErasureMode } from './ErasureMode';
 import type { ErasureReport } from './ErasureReport';
+import type { ExportEntry } from './ExportEntry';
+import type { ExportFormat } from './ExportFormat';
+import type { ExportKind } from './ExportKind';
+import type { ExportStage } from './ExportStage';
 import type { Grant } from './Grant';
 import type { Imported } from './Imported';
 import type { IssuedGrant } from './IssuedGrant';
@@ -26,6 +30,7 @@ import type { Privacy } from './Privacy';
 import type { Profile } from './Profile';
 import type { Progress } from './Progress';
 import type { PruneReport } from './PruneReport';
+import type { Referral } from './Referral';
 import type { RetentionPolicy } from './RetentionPolicy';
 import type { RetentionReport } from './RetentionReport';
 import type { Revision } from './Revision';
@@ -37,6 +42,7 @@ import type { StaffAccount } from './StaffAccount';
 import type { SubjectExport } from './SubjectExport';
 import type { UiSettings } from './UiSettings';
 import type { VaultCreated } from './VaultCreated';
+import type { Verification } from './Verification';
 import type { VerifyReport } from './VerifyReport';
 
 /** Every command of the desktop shell, as the UI calls it. */
@@ -262,6 +268,33 @@ export interface Commands {
    * an empty list when there is none.
    */
   accessScanImage(args: { body: ArrayBuffer | Uint8Array; headers: Record<string, string> }): Promise<Array<string>>;
+  /**
+   * Writes `patient`'s record to a new file at `out` (a typed path; `~` is the home
+   * directory; an existing file is refused): `kind` and `format` as chosen, limited to the
+   * days `from`..`to` when given, encrypted to `passphrase` or the age key `recipient`.
+   * Without either, `unencrypted` must say the user chose a plain file. The stages arrive
+   * on `on_progress`; `export_cancel` stops it and leaves no file.
+   */
+  exportWrite(args: { patient: string; kind: ExportKind; format: ExportFormat; out: string; from?: string | null; to?: string | null; referral?: Referral | null; csv_bom: boolean; passphrase?: string | null; recipient?: string | null; unencrypted: boolean; on_progress: (message: ExportStage) => void }): Promise<ExportEntry>;
+  /**
+   * Stops the export under way; it ends with `cancelled` and leaves no file behind.
+   */
+  exportCancel(): Promise<null>;
+  /**
+   * The export log, newest first: every export, or `patient`'s.
+   */
+  exportList(args: { patient?: string | null }): Promise<Array<ExportEntry>>;
+  /**
+   * Checks the file at `path` (a typed path): a PDF by its seal and content, a photo or
+   * scan of a printed page (PNG or JPEG) by the seal's QR code, a JSON, CSV or encrypted
+   * export against the export log. A refusal (`integrity`) says why it is not genuine.
+   */
+  exportVerify(args: { path: string }): Promise<Verification>;
+  /**
+   * Checks a seal's text read from a photo, a scan or the camera (a printed page): where the
+   * page came from, not what it says.
+   */
+  exportVerifySeal(args: { token: string }): Promise<Verification>;
 }
 
 /** The name `invoke` takes for each method of `Commands`. */
@@ -316,6 +349,11 @@ export const COMMANDS = {
   scanStart: 'scan_start',
   scanStop: 'scan_stop',
   accessScanImage: 'access_scan_image',
+  exportWrite: 'export_write',
+  exportCancel: 'export_cancel',
+  exportList: 'export_list',
+  exportVerify: 'export_verify',
+  exportVerifySeal: 'export_verify_seal',
 } as const satisfies Record<keyof Commands, string>;
 
 /** The header that carries a photo's `PhotoImportMeta` (the body is the file). */

@@ -104,6 +104,8 @@ export const en = {
   'nav.retention': 'Retention',
   'nav.desk': 'Desk',
   'nav.settings': 'Settings',
+  'nav.verify': 'Verify a document',
+  'nav.exports': 'Exports',
 
   'role.admin': 'Administrator',
   'role.clinician': 'Clinician',
@@ -152,6 +154,8 @@ export const en = {
   'patients.bornWithAge': '{date} ({age} y)',
   'patients.frontDeskNote':
     'Your role can register and find patients; opening a record needs a clinician or social worker.',
+  'patients.frontDeskExport':
+    'To export a patient’s identity and emergency information, choose them in the list.',
 
   'newPatient.title': 'New patient',
   'newPatient.save': 'Register the patient',
@@ -160,6 +164,8 @@ export const en = {
 
   'chart.title': 'Patient',
   'chart.inBin': 'In the bin',
+  'chart.export': 'Export…',
+  'chart.exports': 'Exports of this patient',
   'chart.sections': 'Patient record',
   'chart.alertsHeading': 'Alerts and allergies',
   'chart.tab.profile': 'Profile',
@@ -792,6 +798,8 @@ export const en = {
   'erase.count.auditRedacted': '1 audit entry redacted||{count} audit entries redacted',
   'erase.count.notRedactable':
     '1 audit entry could not be redacted (the audit log’s Verify says where its chain breaks)||{count} audit entries could not be redacted (the audit log’s Verify says where its chain breaks)',
+  'erase.count.exports':
+    '1 export log entry removed (files exported earlier are not touched)||{count} export log entries removed (files exported earlier are not touched)',
 
   'access.share': 'Share access…',
   'access.title': 'Share access to {name}’s record',
@@ -896,6 +904,141 @@ export const en = {
   'shared.visit.kind': 'Kind',
   'shared.visit.reason': 'Reason',
   'shared.visit.by': 'Recorded by',
+
+  'exports.kind.summary': 'Summary',
+  'exports.kind.full': 'Full record',
+  'exports.kind.referral': 'Referral letter',
+  'exports.kind.subject_access': 'Subject access archive',
+  'exports.kind.summaryHint':
+    'Emergency information, alerts, allergies and medications first, on page 1, then the recent visits.',
+  'exports.kind.fullHint':
+    'Everything your role may read: the profile, every visit, narratives with their earlier versions, the photos’ records and consents.',
+  'exports.kind.referralHint':
+    'A letter to a clinician: emergency information, allergies and medications, recent visits and narratives, with whom it is for and why.',
+  'exports.format.pdf': 'PDF report',
+  'exports.format.json': 'JSON',
+  'exports.format.csv': 'CSV tables',
+  'exports.format.pdfHint':
+    'For people to read, print or file. Every page carries a verification seal (a QR code).',
+  'exports.format.jsonHint': 'The complete record, machine-readable.',
+  'exports.format.csvHint': 'Tables in a zip file, for spreadsheets.',
+  'exports.stage.starting': 'Starting…',
+  'exports.stage.reading': 'Reading the record…',
+  'exports.stage.formatting': 'Preparing the document…',
+  'exports.stage.writing': 'Writing the file…',
+  'exports.stage.writingEncrypted': 'Encrypting and writing the file…',
+  'exports.dialog.title': 'Export the record of {name} ({id})',
+  'exports.dialog.frontDesk':
+    'Your role exports the patient’s identity and emergency information only (alerts, blood type, organ donation, emergency contacts): no profile, allergies, medications or visits.',
+  'exports.dialog.kind': 'What to export',
+  'exports.dialog.format': 'Format',
+  'exports.dialog.csvBom': 'Add a byte-order mark for Excel',
+  'exports.dialog.csvBomHint':
+    'Lets Excel show accented letters correctly. Leave it off for other programs.',
+  'exports.dialog.range': 'Dates (optional)',
+  'exports.dialog.rangeHint':
+    'Only the visits, narratives and photos of these days, both included. Emergency information, the profile and medications are always whole.',
+  'exports.dialog.from': 'From',
+  'exports.dialog.to': 'To',
+  'exports.dialog.referralTo': 'To whom',
+  'exports.dialog.referralToHint':
+    'The clinician or service the letter is for, e.g. Dr A. Mwangi, Kenyatta Hospital.',
+  'exports.dialog.purpose': 'Why the patient is referred',
+  'exports.dialog.encrypt': 'Encrypt the file',
+  'exports.dialog.encryptHint':
+    'Recommended. It becomes an age file: whoever receives it needs the passphrase (give it separately from the file) or the age key’s identity.',
+  'exports.dialog.encryption': 'How the file is locked',
+  'exports.dialog.passphrase': 'Passphrase',
+  'exports.dialog.passphraseHint': 'At least {min} characters.',
+  'exports.dialog.repeat': 'Type the passphrase again',
+  'exports.dialog.recipient': 'Age public key',
+  'exports.dialog.recipientHint':
+    'Starts with age1. Only the matching age identity opens the file.',
+  'exports.dialog.unencrypted': 'Write an unencrypted file: I will keep it safe',
+  'exports.dialog.unencryptedHint':
+    'Anyone who gets hold of the file can read it. Keep it somewhere safe and hand it over securely.',
+  'exports.dialog.path': 'File to write',
+  'exports.dialog.pathHint':
+    'The full path of a new file (~ is your home folder). An existing file is never replaced.',
+  'exports.dialog.submit': 'Export',
+  'exports.dialog.running': 'Exporting…',
+  'exports.dialog.submitHint':
+    'To export, choose “Encrypt the file”, or tick “Write an unencrypted file”.',
+  'exports.dialog.progress': 'Export under way',
+  'exports.dialog.cancelling': 'Cancelling…',
+  'exports.dialog.cancelled': 'Export cancelled; no file was left behind.',
+  'exports.dialog.done': 'Export written',
+  'exports.dialog.file': 'File',
+  'exports.dialog.size': 'Size',
+  'exports.dialog.sha256': 'SHA-256',
+  'exports.dialog.id': 'Export id',
+  'exports.dialog.doneEncrypted':
+    'It is encrypted: it opens with age -d (or any age-compatible app) and the passphrase or the age identity. Send the passphrase separately from the file.',
+  'exports.dialog.doneSeal':
+    'Every page carries a verification seal: the “Verify a document” screen checks it, on paper or as a file.',
+  'exports.dialog.doneLogged':
+    'The export is recorded in the export log and the audit log with its SHA-256 fingerprint.',
+  'exports.error.date': 'Use a date like 2026-03-31.',
+  'exports.error.rangeOrder': 'The range ends before it begins.',
+  'exports.error.referralTo': 'Say whom the letter is for.',
+  'exports.error.purpose': 'Say why the patient is referred.',
+  'exports.error.chooseEncryption':
+    'Choose “Encrypt the file” above, or tick this box to write the file unencrypted.',
+  'exports.title': 'Exports',
+  'exports.intro':
+    'Every export of a patient’s record made from this vault, newest first. The files themselves are wherever they were written.',
+  'exports.forPatient': 'Showing the exports of {id}.',
+  'exports.showAll': 'Show every export',
+  'exports.backToChart': '← Back to the patient',
+  'exports.none': 'Nothing has been exported yet.',
+  'exports.noneForPatient': 'This patient’s record has not been exported.',
+  'exports.count': '1 export||{count} exports',
+  'exports.col.when': 'When',
+  'exports.col.patient': 'Patient',
+  'exports.col.kind': 'Kind',
+  'exports.col.format': 'Format',
+  'exports.col.by': 'By',
+  'exports.col.sha256': 'SHA-256',
+  'exports.encrypted': 'encrypted',
+  'exports.range.both': '{from} to {to}',
+  'exports.range.from': 'from {from}',
+  'exports.range.to': 'until {to}',
+
+  'verify.title': 'Verify a document',
+  'verify.intro':
+    'Check that a document or file is exactly as this vault exported it: a PDF report, a photo or scan of a printed page, or an exported JSON, CSV or encrypted file.',
+  'verify.path':
+    'The file’s path: a PDF, a photo or scan of a printed page, or an exported JSON/CSV/encrypted file',
+  'verify.pathHint':
+    'The full path, e.g. /media/usb/TS-7K3M-9Q2X-summary.pdf (~ is your home folder).',
+  'verify.submit': 'Check',
+  'verify.checking': 'Checking…',
+  'verify.useCamera': 'Use the camera',
+  'verify.hideCamera': 'Hide the camera',
+  'verify.camera.intro':
+    'Hold the QR code at the foot of a printed page up to the camera, or open a photo of the page.',
+  'verify.camera.imageHint': 'A photo or scan of the printed page, PNG or JPEG.',
+  'verify.camera.none': 'No camera found. Open an image, or type the file’s path.',
+  'verify.genuine.document': 'Genuine: this document is exactly as the vault exported it.',
+  'verify.genuine.seal':
+    'Genuine seal: this page comes from the export below. A photo cannot prove what the page says; compare it with the exported file.',
+  'verify.genuine.file': 'Genuine: this file is exactly as the vault exported it.',
+  'verify.notGenuine': 'Not genuine',
+  'verify.notGenuineAdvice':
+    'Do not rely on what it says. If you need it, ask for a new copy exported from the vault.',
+  'verify.checkedPath': 'Checked: {path}',
+  'verify.checkedSeal': 'Checked: a seal read by the camera or from an image.',
+  'verify.exportId': 'Export id',
+  'verify.patient': 'Patient',
+  'verify.kind': 'Kind',
+  'verify.by': 'Made by',
+  'verify.on': 'On',
+  'verify.keyId': 'Signing key',
+  'verify.noKey': 'None: checked against the export log',
+  'verify.logged': 'In the export log',
+  'verify.loggedAs': '{format}, {size}',
+  'verify.loggedEncrypted': '{format}, {size}, encrypted',
+  'verify.notLogged': 'Not in this vault’s export log (it is removed when the patient is erased).',
 } as const;
 
 export type MessageKey = keyof typeof en;

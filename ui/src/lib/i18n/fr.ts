@@ -103,6 +103,8 @@ export const fr: Record<MessageKey, string> = {
   'nav.retention': 'Conservation',
   'nav.desk': 'Accueil',
   'nav.settings': 'Réglages',
+  'nav.verify': 'Vérifier un document',
+  'nav.exports': 'Exports',
 
   'role.admin': 'Administrateur',
   'role.clinician': 'Soignant',
@@ -151,6 +153,8 @@ export const fr: Record<MessageKey, string> = {
   'patients.bornWithAge': '{date} ({age} ans)',
   'patients.frontDeskNote':
     'Votre rôle permet d’enregistrer et de rechercher des patients ; l’ouverture d’un dossier est réservée aux soignants et travailleurs sociaux.',
+  'patients.frontDeskExport':
+    'Pour exporter l’identité et les informations d’urgence d’un patient, choisissez-le dans la liste.',
 
   'newPatient.title': 'Nouveau patient',
   'newPatient.save': 'Enregistrer le patient',
@@ -159,6 +163,8 @@ export const fr: Record<MessageKey, string> = {
 
   'chart.title': 'Patient',
   'chart.inBin': 'Dans la corbeille',
+  'chart.export': 'Exporter…',
+  'chart.exports': 'Exports de ce patient',
   'chart.sections': 'Dossier du patient',
   'chart.alertsHeading': 'Alertes et allergies',
   'chart.tab.profile': 'Profil',
@@ -811,6 +817,8 @@ export const fr: Record<MessageKey, string> = {
     '{count} entrée du journal d’audit caviardée||{count} entrées du journal d’audit caviardées',
   'erase.count.notRedactable':
     '{count} entrée du journal d’audit n’a pas pu être caviardée (la vérification du journal indique où sa chaîne est rompue)||{count} entrées du journal d’audit n’ont pas pu être caviardées (la vérification du journal indique où sa chaîne est rompue)',
+  'erase.count.exports':
+    '{count} entrée du journal des exports supprimée (les fichiers déjà exportés ne sont pas touchés)||{count} entrées du journal des exports supprimées (les fichiers déjà exportés ne sont pas touchés)',
 
   'access.share': 'Partager l’accès…',
   'access.title': 'Partager l’accès au dossier de {name}',
@@ -920,4 +928,142 @@ export const fr: Record<MessageKey, string> = {
   'shared.visit.kind': 'Type',
   'shared.visit.reason': 'Motif',
   'shared.visit.by': 'Saisie par',
+
+  'exports.kind.summary': 'Résumé',
+  'exports.kind.full': 'Dossier complet',
+  'exports.kind.referral': 'Lettre d’adressage',
+  'exports.kind.subject_access': 'Archive du droit d’accès',
+  'exports.kind.summaryHint':
+    'Les informations d’urgence, les alertes, les allergies et les traitements d’abord, en page 1, puis les consultations récentes.',
+  'exports.kind.fullHint':
+    'Tout ce que votre rôle peut lire : le profil, chaque consultation, les récits avec leurs versions antérieures, les fiches des photos et les consentements.',
+  'exports.kind.referralHint':
+    'Une lettre à un soignant : informations d’urgence, allergies et traitements, consultations et récits récents, avec son destinataire et son motif.',
+  'exports.format.pdf': 'Rapport PDF',
+  'exports.format.json': 'JSON',
+  'exports.format.csv': 'Tableaux CSV',
+  'exports.format.pdfHint':
+    'À lire, imprimer ou classer. Chaque page porte un sceau de vérification (un code QR).',
+  'exports.format.jsonHint': 'Le dossier complet, lisible par un logiciel.',
+  'exports.format.csvHint': 'Des tableaux dans un fichier zip, pour les tableurs.',
+  'exports.stage.starting': 'Démarrage…',
+  'exports.stage.reading': 'Lecture du dossier…',
+  'exports.stage.formatting': 'Préparation du document…',
+  'exports.stage.writing': 'Écriture du fichier…',
+  'exports.stage.writingEncrypted': 'Chiffrement et écriture du fichier…',
+  'exports.dialog.title': 'Exporter le dossier de {name} ({id})',
+  'exports.dialog.frontDesk':
+    'Votre rôle n’exporte que l’identité du patient et ses informations d’urgence (alertes, groupe sanguin, don d’organes, contacts d’urgence) : ni profil, ni allergies, ni traitements, ni consultations.',
+  'exports.dialog.kind': 'Quoi exporter',
+  'exports.dialog.format': 'Format',
+  'exports.dialog.csvBom': 'Ajouter une marque d’ordre des octets pour Excel',
+  'exports.dialog.csvBomHint':
+    'Permet à Excel d’afficher correctement les lettres accentuées. Laissez-la décochée pour les autres logiciels.',
+  'exports.dialog.range': 'Dates (facultatif)',
+  'exports.dialog.rangeHint':
+    'Seuls les consultations, récits et photos de ces jours-là, bornes comprises. Les informations d’urgence, le profil et les traitements sont toujours complets.',
+  'exports.dialog.from': 'Du',
+  'exports.dialog.to': 'Au',
+  'exports.dialog.referralTo': 'Destinataire',
+  'exports.dialog.referralToHint':
+    'Le soignant ou le service à qui la lettre est adressée, par ex. Dr A. Mwangi, hôpital Kenyatta.',
+  'exports.dialog.purpose': 'Motif de l’adressage',
+  'exports.dialog.encrypt': 'Chiffrer le fichier',
+  'exports.dialog.encryptHint':
+    'Recommandé. Le fichier devient un fichier age : son destinataire aura besoin de la phrase secrète (transmise séparément du fichier) ou de l’identité de la clé age.',
+  'exports.dialog.encryption': 'Comment le fichier est verrouillé',
+  'exports.dialog.passphrase': 'Phrase secrète',
+  'exports.dialog.passphraseHint': 'Au moins {min} caractères.',
+  'exports.dialog.repeat': 'Saisissez de nouveau la phrase secrète',
+  'exports.dialog.recipient': 'Clé publique age',
+  'exports.dialog.recipientHint':
+    'Commence par age1. Seule l’identité age correspondante ouvre le fichier.',
+  'exports.dialog.unencrypted': 'Écrire un fichier non chiffré : je le garderai en lieu sûr',
+  'exports.dialog.unencryptedHint':
+    'Quiconque obtient le fichier peut le lire. Conservez-le en lieu sûr et remettez-le de façon sécurisée.',
+  'exports.dialog.path': 'Fichier à écrire',
+  'exports.dialog.pathHint':
+    'Le chemin complet d’un nouveau fichier (~ est votre dossier personnel). Un fichier existant n’est jamais remplacé.',
+  'exports.dialog.submit': 'Exporter',
+  'exports.dialog.running': 'Export en cours…',
+  'exports.dialog.submitHint':
+    'Pour exporter, choisissez « Chiffrer le fichier » ou cochez « Écrire un fichier non chiffré ».',
+  'exports.dialog.progress': 'Export en cours',
+  'exports.dialog.cancelling': 'Annulation…',
+  'exports.dialog.cancelled': 'Export annulé ; aucun fichier n’a été laissé.',
+  'exports.dialog.done': 'Export écrit',
+  'exports.dialog.file': 'Fichier',
+  'exports.dialog.size': 'Taille',
+  'exports.dialog.sha256': 'SHA-256',
+  'exports.dialog.id': 'Identifiant de l’export',
+  'exports.dialog.doneEncrypted':
+    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète ou l’identité age. Transmettez la phrase secrète séparément du fichier.',
+  'exports.dialog.doneSeal':
+    'Chaque page porte un sceau de vérification : l’écran « Vérifier un document » le contrôle, sur papier comme en fichier.',
+  'exports.dialog.doneLogged':
+    'L’export est inscrit au journal des exports et au journal d’audit avec son empreinte SHA-256.',
+  'exports.error.date': 'Saisissez une date comme 2026-03-31.',
+  'exports.error.rangeOrder': 'La période se termine avant de commencer.',
+  'exports.error.referralTo': 'Indiquez à qui la lettre est adressée.',
+  'exports.error.purpose': 'Indiquez le motif de l’adressage.',
+  'exports.error.chooseEncryption':
+    'Choisissez « Chiffrer le fichier » ci-dessus, ou cochez cette case pour écrire le fichier sans chiffrement.',
+  'exports.title': 'Exports',
+  'exports.intro':
+    'Chaque export d’un dossier patient fait depuis ce coffre, du plus récent au plus ancien. Les fichiers eux-mêmes se trouvent là où ils ont été écrits.',
+  'exports.forPatient': 'Exports de {id}.',
+  'exports.showAll': 'Afficher tous les exports',
+  'exports.backToChart': '← Retour au patient',
+  'exports.none': 'Rien n’a encore été exporté.',
+  'exports.noneForPatient': 'Le dossier de ce patient n’a jamais été exporté.',
+  'exports.count': '{count} export||{count} exports',
+  'exports.col.when': 'Date',
+  'exports.col.patient': 'Patient',
+  'exports.col.kind': 'Type',
+  'exports.col.format': 'Format',
+  'exports.col.by': 'Par',
+  'exports.col.sha256': 'SHA-256',
+  'exports.encrypted': 'chiffré',
+  'exports.range.both': 'du {from} au {to}',
+  'exports.range.from': 'à partir du {from}',
+  'exports.range.to': 'jusqu’au {to}',
+
+  'verify.title': 'Vérifier un document',
+  'verify.intro':
+    'Vérifiez qu’un document ou un fichier est exactement tel que ce coffre l’a exporté : un rapport PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON, CSV ou chiffré exporté.',
+  'verify.path':
+    'Le chemin du fichier : un PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON/CSV/chiffré exporté',
+  'verify.pathHint':
+    'Le chemin complet, par ex. /media/usb/TS-7K3M-9Q2X-summary.pdf (~ est votre dossier personnel).',
+  'verify.submit': 'Vérifier',
+  'verify.checking': 'Vérification…',
+  'verify.useCamera': 'Utiliser la caméra',
+  'verify.hideCamera': 'Masquer la caméra',
+  'verify.camera.intro':
+    'Présentez à la caméra le code QR en bas d’une page imprimée, ou ouvrez une photo de la page.',
+  'verify.camera.imageHint': 'Une photo ou un scan de la page imprimée, PNG ou JPEG.',
+  'verify.camera.none':
+    'Aucune caméra trouvée. Ouvrez une image ou saisissez le chemin du fichier.',
+  'verify.genuine.document':
+    'Authentique : ce document est exactement tel que le coffre l’a exporté.',
+  'verify.genuine.seal':
+    'Sceau authentique : cette page provient de l’export ci-dessous. Une photo ne peut pas prouver ce que dit la page ; comparez-la avec le fichier exporté.',
+  'verify.genuine.file': 'Authentique : ce fichier est exactement tel que le coffre l’a exporté.',
+  'verify.notGenuine': 'Non authentique',
+  'verify.notGenuineAdvice':
+    'Ne vous fiez pas à son contenu. Si vous en avez besoin, demandez une nouvelle copie exportée du coffre.',
+  'verify.checkedPath': 'Vérifié : {path}',
+  'verify.checkedSeal': 'Vérifié : un sceau lu par la caméra ou dans une image.',
+  'verify.exportId': 'Identifiant de l’export',
+  'verify.patient': 'Patient',
+  'verify.kind': 'Type',
+  'verify.by': 'Fait par',
+  'verify.on': 'Le',
+  'verify.keyId': 'Clé de signature',
+  'verify.noKey': 'Aucune : vérifié dans le journal des exports',
+  'verify.logged': 'Au journal des exports',
+  'verify.loggedAs': '{format}, {size}',
+  'verify.loggedEncrypted': '{format}, {size}, chiffré',
+  'verify.notLogged':
+    'Absent du journal des exports de ce coffre (il en est retiré quand le patient est effacé).',
 };

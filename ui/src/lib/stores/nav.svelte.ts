@@ -8,6 +8,9 @@ export type Screen =
   | { name: 'new-patient' }
   | { name: 'patient'; id: string; tab: PatientTab }
   | { name: 'desk' }
+  | { name: 'verify' }
+  /** The export log: every export, or one patient's. */
+  | { name: 'exports'; patient?: { id: string; human_id: string } }
   | { name: 'staff' }
   | { name: 'audit' }
   | { name: 'backups' }

@@ -17,6 +17,7 @@ import type {
   Card,
   Encounter,
   ErasureReport,
+  ExportEntry,
   Grant,
   Imported,
   JsonValue,
@@ -39,6 +40,7 @@ import type {
   SharedView,
   UiSettings,
   StaffAccount,
+  Verification,
 } from '../backend';
 import { POLICY } from '../bindings/policy';
 import { parseHumanId } from '../format';
@@ -71,6 +73,13 @@ export type FakeBackend = Backend & {
    * hold a backup half-way in a test.
    */
   backupStep: () => Promise<void>;
+  /**
+   * Awaited after each stage `exportWrite` reports (three of them): replace it to hold an
+   * export half-way in a test.
+   */
+  exportStep: () => Promise<void>;
+  /** The text of the seal printed on the pages of export `exportId` (what a camera reads). */
+  sealFor(exportId: string): string;
   /** Names of the commands called, in order. */
   calls: string[];
   state: {
@@ -97,6 +106,11 @@ export type FakeBackend = Backend & {
     retention: RetentionPolicy;
     /** Files written by the subject access export, by path: the passphrase, or null. */
     exports: Map<string, string | null>;
+    /** The export log (`exportWrite`), newest first. */
+    exportLog: ExportEntry[];
+    /** Files written by `exportWrite`, by path: the export's id. */
+    exportFiles: Map<string, string>;
+    exportCancelled: boolean;
     /** Access grants, oldest first. */
     grants: FakeGrant[];
     /** Wrong access codes typed on this "workstation", and when the last one was. */
@@ -133,6 +147,28 @@ function refuse(reason: string, message: string, retry_after_secs?: number): nev
 
 /** What the stand-in's "signed" tokens start with: its vault's key, in a manner of speaking. */
 const TOKEN_TAG = 'TS1:NCF6';
+
+/** What the stand-in's export seals start with (then the export's id). */
+const SEAL_TAG = 'TS1:SEAL';
+
+/** A check that found a document or file not genuine (like core's `integrity` refusal). */
+function notGenuine(why: string): never {
+  return fail('integrity', `not genuine: ${why}`);
+}
+
+/** The seal printed on the pages of an export's PDF: the text its QR code holds. */
+const sealOf = (exportId: string) => `${SEAL_TAG}${exportId.replace(/-/g, '').toUpperCase()}`;
+
+/** A stand-in SHA-256: 64 hex digits that differ with `text`. */
+function fakeSha256(text: string): string {
+  let out = '';
+  let h = 2166136261;
+  for (let round = 0; out.length < 64; round++) {
+    for (const c of `${round}:${text}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 64);
+}
 
 /** A small grey preview that changes from frame to frame: 16 x 12 pixels, base64. */
 function fakePreview(frame: number): ScanEvent {
@@ -296,6 +332,9 @@ export function createFakeBackend(
       binned_days: 30,
     },
     exports: new Map(),
+    exportLog: [],
+    exportFiles: new Map(),
+    exportCancelled: false,
     grants: [],
     codeFailures: { count: 0, last: 0 },
     cameras: [{ id: 'camera:0', name: 'Stand-in camera' }],
@@ -538,8 +577,11 @@ export function createFakeBackend(
       audit_entries_redacted: redact(trailOf(p.id)),
       audit_entries_not_redactable: 0,
       access_grants_revoked: state.grants.filter((x) => x.grant.patient_id === p.id).length,
+      export_log_entries: state.exportLog.filter((e) => e.patient_id === p.id).length,
       wal_truncated: true,
     };
+    // Like core: the export log's entries would name the patient (the files are elsewhere).
+    state.exportLog = state.exportLog.filter((e) => e.patient_id !== p.id);
     // Like core: a patient's grants go with them (to a holder, that is a revocation).
     state.grants = state.grants.filter((x) => x.grant.patient_id !== p.id);
     state.revisions = state.revisions.filter((r) => !narrativeIds.has(r.narrative_id));
@@ -776,6 +818,7 @@ export function createFakeBackend(
     return {
       grant: grantCopy(x),
       patient: {
+        id: p.id,
         human_id: p.human_id,
         given_name: p.given_name,
         family_name: p.family_name,
@@ -798,6 +841,7 @@ export function createFakeBackend(
             preferred_language: p.preferred_language ?? null,
             communication: structuredClone(p.communication ?? null),
             status: p.status,
+            insurance: structuredClone(p.insurance ?? null),
           }
         : null,
       medications: has('medications')
@@ -817,6 +861,54 @@ export function createFakeBackend(
         : null,
       narratives: has('narratives') ? newest(state.narratives, (n) => n.created_at) : null,
     };
+  };
+
+  // Exports, like core and the shell: a new file at a typed path (never over an existing
+  // one), encrypted, or plain only by an explicit choice, and logged with its SHA-256. Front
+  // desk exports a summary or the full record (identity and emergency information only),
+  // never a referral. Checking: a path with "forged" in it is not genuine, a file this
+  // stand-in wrote is, and any PNG or JPEG holds the seal of the newest PDF export.
+  const exportPath = (field: string, text: string) =>
+    fullPath(field, text.trim().replace(/^~(?=\/|$)/, '/home/demo'));
+  const exportAction = (kind: ExportEntry['kind'], role: Role): Action =>
+    (kind === 'summary' || kind === 'full') && !POLICY[role].includes('patient.view')
+      ? 'export.emergency'
+      : 'export.record';
+  const exportDay = (field: 'from' | 'to', day: string | null | undefined) => {
+    const d = day?.trim() || null;
+    if (d !== null && !/^\d{4}-\d{2}-\d{2}$/.test(d)) invalid(field, 'use a date like 2026-03-31');
+    return d;
+  };
+  const verification = (entry: ExportEntry, method: string): Verification => ({
+    method,
+    export_id: entry.id,
+    patient: entry.human_id,
+    kind: entry.kind,
+    issued_by: entry.created_by,
+    issued_at: entry.created_at,
+    key_id: method === 'file' ? null : 'k-7f3a',
+    logged: structuredClone(entry),
+  });
+  // Like core: every check is audited with its outcome.
+  const checked = (outcome: () => Verification): Verification => {
+    authorize('export.verify');
+    try {
+      const v = outcome();
+      audit('export.verify', 'export', null, {
+        genuine: true,
+        method: v.method,
+        export_id: v.export_id,
+      });
+      return v;
+    } catch (error) {
+      if ((error as ApiError).code === 'integrity') {
+        audit('export.verify', 'export', null, {
+          genuine: false,
+          reason: (error as ApiError).message,
+        });
+      }
+      throw error;
+    }
   };
 
   const backend: Backend = {
@@ -1670,6 +1762,141 @@ export function createFakeBackend(
       if (bytes.byteLength === 0) invalid('image', 'the image is empty');
       return [...state.imageTexts];
     },
+    async exportWrite(args) {
+      calls.push('export_write');
+      const s = session();
+      const { patient, kind, format, referral = null, csv_bom, on_progress } = args;
+      const path = exportPath('out', args.out);
+      const key = args.passphrase || null;
+      const to = args.recipient?.trim() || null;
+      // Like the shell: a plain file only by an explicit choice.
+      if (!key && !to && !args.unencrypted) {
+        invalid(
+          'passphrase',
+          'give a passphrase or an age public key, or choose to write the file unencrypted',
+        );
+      }
+      if (key && to) invalid('passphrase', 'give a passphrase or an age public key, not both');
+      if (key && [...key].length < 12) invalid('passphrase', 'use at least 12 characters');
+      if (to && !/^age1[0-9a-z]{20,}$/.test(to)) {
+        invalid('recipient', `"${to}" is not an age public key (age1…)`);
+      }
+      if (kind === 'subject_access') {
+        invalid('kind', 'a subject access export is written by the subject access command');
+      }
+      const from = exportDay('from', args.from);
+      const until = exportDay('to', args.to);
+      if (from && until && from > until) invalid('to', 'the range ends before it begins');
+      if (kind === 'referral') {
+        if (!referral) return invalid('to', 'a referral needs an addressee and a purpose');
+        if (!referral.to.trim()) invalid('to', 'say whom the referral is addressed to');
+        if (!referral.purpose.trim()) invalid('purpose', 'say why the patient is referred');
+      }
+      const action = exportAction(kind, s.role);
+      authorize(action);
+      const p = findPatient(patient);
+      if (state.exportFiles.has(path) || state.exports.has(path)) {
+        fail('conflict', `${path} already exists; choose a new file name`);
+      }
+      state.exportCancelled = false;
+      for (const stage of ['reading', 'formatting', 'writing'] as const) {
+        on_progress(stage);
+        // `backend` becomes the FakeBackend below: a test may have replaced its step.
+        await (backend as FakeBackend).exportStep();
+        if (state.exportCancelled) fail('cancelled', 'cancelled');
+      }
+      const id = uuid();
+      const visits = state.encounters.filter((e) => e.patient_id === p.id).length;
+      const base = format === 'pdf' ? 48_000 : format === 'json' ? 6_000 : 4_000;
+      const entry: ExportEntry = {
+        id,
+        patient_id: p.id,
+        human_id: p.human_id,
+        kind,
+        format,
+        range: { from, to: until },
+        encrypted: !!(key || to),
+        sha256: fakeSha256(`${id}:${path}`),
+        content_sha256: format === 'pdf' ? fakeSha256(`content:${id}`) : null,
+        bytes: base + visits * 900 + (key || to ? 200 : 0) + (csv_bom && format === 'csv' ? 3 : 0),
+        created_at: now(),
+        created_by: s.username,
+      };
+      state.exportLog.unshift(entry);
+      state.exportFiles.set(path, id);
+      audit(action, 'patient', p.id, {
+        export_id: id,
+        kind,
+        format,
+        range: { from, to: until },
+        encrypted: entry.encrypted,
+        sha256: entry.sha256,
+        bytes: entry.bytes,
+      });
+      return structuredClone(entry);
+    },
+    async exportCancel() {
+      calls.push('export_cancel');
+      state.exportCancelled = true;
+      return null;
+    },
+    async exportList({ patient = null }) {
+      calls.push('export_list');
+      authorize('export.list');
+      const id = patient ? findPatient(patient).id : null;
+      return state.exportLog
+        .filter((e) => id === null || e.patient_id === id)
+        .map((e) => structuredClone(e));
+    },
+    async exportVerify({ path: typed }) {
+      calls.push('export_verify');
+      session();
+      const path = exportPath('path', typed);
+      return checked(() => {
+        if (path.toLowerCase().includes('forged')) {
+          notGenuine('its content was changed after it was exported');
+        }
+        const known = state.exportFiles.get(path);
+        if (known !== undefined) {
+          const entry = state.exportLog.find((e) => e.id === known);
+          if (!entry) {
+            notGenuine(
+              "no export in this vault's log has exactly this content: it was changed, or it was not exported from this vault",
+            );
+          }
+          return verification(entry, entry.format === 'pdf' ? 'document' : 'file');
+        }
+        if (/\.(png|jpe?g)$/i.test(path)) {
+          const sealed = state.exportLog.find((e) => e.format === 'pdf');
+          if (!sealed) {
+            notGenuine(
+              "no Tessera seal could be read in this image; photograph the code in the page's corner, flat and in focus",
+            );
+          }
+          return verification(sealed, 'seal');
+        }
+        return invalid('path', `cannot read ${path}: entity not found`);
+      });
+    },
+    async exportVerifySeal({ token }) {
+      calls.push('export_verify_seal');
+      session();
+      return checked(() => {
+        const text = token.trim();
+        if (text.startsWith(SEAL_TAG)) {
+          const entry = state.exportLog.find((e) => sealOf(e.id) === text);
+          if (!entry) notGenuine("its seal's signature does not match: the seal was altered");
+          return verification(entry, 'seal');
+        }
+        if (text.startsWith(TOKEN_TAG)) {
+          notGenuine('this is the QR code of an access card, not the seal of an exported page');
+        }
+        if (text.startsWith('TS1:')) {
+          notGenuine("its seal is signed by another vault's key (k-0000), not this vault's");
+        }
+        return notGenuine('this is not a Tessera seal');
+      });
+    },
     // Like the shell: the language works without a session, the delay needs an admin.
     async settingsGet() {
       calls.push('settings_get');
@@ -1701,6 +1928,8 @@ export function createFakeBackend(
 
   return Object.assign(backend, {
     backupStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    exportStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    sealFor: sealOf,
     calls,
     state,
     addPhoto(patient: string, fields: Partial<Photo> = {}) {

@@ -3,7 +3,11 @@
 /**
  * The patient's identity.
  */
-export type SharedIdentity = { 
+export type Identity = { 
+/**
+ * UUIDv7.
+ */
+id: string, 
 /**
  * Human id.
  */
