@@ -382,3 +382,25 @@ fn a_damaged_page_is_an_integrity_failure_that_names_the_page() {
         "the damaged page {page} is named: {text}"
     );
 }
+
+/// The same, on a page the vault needs to open at all (the first tables, made first): every
+/// command refuses with "damaged" (exit 4, never "out of memory"), and `vault check` still
+/// names the page, reading the pages without opening a session.
+#[test]
+fn a_damaged_page_that_keeps_the_vault_shut_is_still_named_by_vault_check() {
+    let v = TestVault::new();
+    let db = v.dir.join("vault.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in &mut bytes[4096 + 100..4096 + 104] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+
+    let text = stderr(v.admin().args(["patient", "list"]), 4);
+    assert!(
+        text.contains("damaged") && !text.contains("out of memory"),
+        "{text}"
+    );
+    let text = stderr(v.admin().args(["vault", "check"]), 4);
+    assert!(text.contains("page 2"), "the damaged page is named: {text}");
+}

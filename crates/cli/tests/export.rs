@@ -247,3 +247,55 @@ fn a_referral_needs_an_addressee_and_front_desk_may_not_write_one() {
     let log = v.json(v.admin().args(["export", "list"]));
     assert_eq!(log.as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_long_visit_table_repeats_its_header_on_every_page_it_crosses() {
+    let v = TestVault::new();
+    v.admin()
+        .args([
+            "dev",
+            "seed",
+            "--patients",
+            "1",
+            "--encounters-per-patient",
+            "90",
+            "--narratives-per-patient",
+            "0",
+        ])
+        .assert()
+        .success();
+    let listed = v.json(v.admin().args(["patient", "list"]));
+    let patient = listed[0]["human_id"].as_str().unwrap().to_owned();
+    let pdf = v.file("full.pdf");
+    export(&v, &patient, &["--format", "pdf", "--out", path(&pdf)]);
+    let info = tool("pdfinfo", &[path(&pdf)]);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(pages >= 3, "90 visits fill several pages: {pages}");
+    let mut with_rows = 0;
+    for page in 1..=pages {
+        let n = page.to_string();
+        let text = tool(
+            "pdftotext",
+            &["-f", &n, "-l", &n, "-layout", path(&pdf), "-"],
+        );
+        assert!(
+            text.contains(&format!("Page {page} of {pages}")),
+            "page {page}:\n{text}"
+        );
+        // Every page that continues the table starts it with its header again.
+        if text.contains("Recorded by") {
+            assert!(
+                text.contains("Reason and findings") && text.contains("Vital signs"),
+                "page {page}"
+            );
+            with_rows += 1;
+        }
+    }
+    assert!(with_rows >= 2, "the table crossed pages: {with_rows}");
+}

@@ -291,6 +291,14 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
                 Error::CorruptDatabase(e.to_string())
             }
+            // SQLCipher reports a page that fails authentication as "out of memory" (the
+            // codec hands SQLite no page); with the memory this runs in, that is what it
+            // means.
+            Some(ErrorCode::OutOfMemory) => Error::CorruptDatabase(
+                "a page failed authentication: the file was changed or damaged \
+                 (`tessera vault check` names the pages)"
+                    .into(),
+            ),
             _ => Error::Database(e),
         }
     }

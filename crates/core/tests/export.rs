@@ -468,3 +468,108 @@ proptest! {
         prop_assert!(matches!(checked, Err(Error::NotGenuine(_))), "byte {i}: {checked:?}");
     }
 }
+
+#[test]
+fn a_pdf_embeds_the_thumbnails_the_exporter_may_see_as_they_are_stored_and_no_others() {
+    let v = Vault::new();
+    let mut admin = v.admin();
+    let p = patient(&mut admin, "Amina");
+    let photos = media::list(&mut admin, &p, tessera_core::listing::Listing::Current).unwrap();
+    let thumbnail = |s: &mut Session, id: &str| media::thumbnail(s, id).unwrap().bytes.to_vec();
+    let shared = photos
+        .iter()
+        .find(|ph| ph.privacy == Privacy::Staff)
+        .unwrap();
+    let private = photos
+        .iter()
+        .find(|ph| ph.privacy == Privacy::Private)
+        .unwrap();
+    let (shared_jpeg, private_jpeg) = (
+        thumbnail(&mut admin, &shared.id),
+        thumbnail(&mut admin, &private.id),
+    );
+    let contains = |pdf: &[u8], jpeg: &[u8]| pdf.windows(jpeg.len()).any(|w| w == jpeg);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut nurse = v.staff("nurse", Role::Clinician);
+    for (who, session, sees_private) in [("admin", &mut admin, true), ("nurse", &mut nurse, false)]
+    {
+        let out = dir.path().join(format!("{who}.pdf"));
+        run(
+            session,
+            &request(&p, ExportKind::Full, ExportFormat::Pdf),
+            &out,
+        )
+        .unwrap();
+        let pdf = std::fs::read(&out).unwrap();
+        assert!(
+            contains(&pdf, &shared_jpeg),
+            "{who}: the shared thumbnail, byte for byte"
+        );
+        assert_eq!(
+            contains(&pdf, &private_jpeg),
+            sees_private,
+            "{who}: the private one"
+        );
+    }
+    // A summary shows no photos at all.
+    let out = dir.path().join("summary.pdf");
+    run(
+        &mut admin,
+        &request(&p, ExportKind::Summary, ExportFormat::Pdf),
+        &out,
+    )
+    .unwrap();
+    assert!(!contains(&std::fs::read(&out).unwrap(), &shared_jpeg));
+}
+
+/// A profile made of arbitrary text (any Unicode, quotes, formulas), and visits with
+/// arbitrary reasons and vitals.
+fn arbitrary_record() -> impl Strategy<Value = (Profile, Vec<(String, u16, u16)>)> {
+    let text = "\\PC{1,40}".prop_filter("not blank", |t| !t.trim().is_empty());
+    (
+        text.clone(),
+        text.clone(),
+        proptest::collection::vec(text.clone(), 0..3),
+        proptest::collection::vec((text, 90u16..200, 50u16..89), 0..4),
+    )
+        .prop_map(|(given, family, alerts, visits)| {
+            let mut profile = Profile::named(given.trim(), family.trim());
+            profile.medical_alerts = alerts.iter().map(|a| a.trim().to_owned()).collect();
+            (profile, visits)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Whatever is stored, the JSON export parses back to exactly it.
+    #[test]
+    fn a_json_export_parses_back_to_what_is_stored((profile, visits) in arbitrary_record()) {
+        let (v, _) = sealed_pdf();
+        let mut s = v.admin();
+        let Ok(patient) = patients::create(&mut s, profile) else {
+            // A profile core refuses (say, an alert it normalises away) is not stored.
+            return Ok(());
+        };
+        for (reason, systolic, diastolic) in &visits {
+            // What core refuses is not stored; what it stores is what must come back.
+            let _ = encounters::add(&mut s, &patient.id, NewEncounter {
+                occurred_at: "2026-10-01".into(),
+                reason: reason.trim().into(),
+                vitals: Vitals { bp_systolic: Some(*systolic), bp_diastolic: Some(*diastolic), ..Vitals::default() },
+                ..NewEncounter::default()
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r.json");
+        run(&mut s, &request(&patient.id, ExportKind::Full, ExportFormat::Json), &out).unwrap();
+        let back = record(&out);
+        let stored = patients::get(&mut s, &patient.id).unwrap();
+        prop_assert_eq!(back.patient, stored.identity());
+        prop_assert_eq!(back.emergency, Some(stored.emergency()));
+        prop_assert_eq!(back.profile, Some(stored.demographics()));
+        prop_assert_eq!(back.medications, Some(stored.medications()));
+        prop_assert_eq!(back.encounters.unwrap(), encounters::list(&mut s, &patient.id, 100).unwrap());
+    }
+}

@@ -7,7 +7,16 @@ use crate::args::{Cli, VaultCommand};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &VaultCommand) -> Result<()> {
-    let mut session = super::unlock(cli)?;
+    let unlocked = super::unlock(cli);
+    if let (VaultCommand::Check, Err(err)) = (command, &unlocked)
+        && matches!(
+            err.downcast_ref::<tessera_core::Error>(),
+            Some(tessera_core::Error::CorruptDatabase(_))
+        )
+    {
+        return check_unopenable(cli);
+    }
+    let mut session = unlocked?;
     match command {
         VaultCommand::Info => {
             let info = vault::info(&mut session)?;
@@ -84,4 +93,23 @@ pub fn run(cli: &Cli, command: &VaultCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `vault check` on a vault whose damage keeps it from opening: the pages that fail
+/// authentication, read without a session.
+fn check_unopenable(cli: &Cli) -> Result<()> {
+    let dir = super::vault_dir(cli)?;
+    let pages = super::with_credentials(cli, |credentials| {
+        Ok(vault::damaged_pages(&dir, credentials)?)
+    })?;
+    println!("database       DAMAGED (the vault cannot be opened)");
+    for page in &pages {
+        eprintln!("  {page}");
+    }
+    Err(tessera_core::Error::CorruptDatabase(if pages.is_empty() {
+        "the database cannot be opened, though every page authenticates".into()
+    } else {
+        pages.join("; ")
+    })
+    .into())
 }

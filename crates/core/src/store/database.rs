@@ -113,6 +113,18 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
     Ok(conn)
 }
 
+/// Opens the database read-only only to check its pages: keyed, with no migration, no
+/// settings and nothing written, for a vault too damaged to open a session on.
+pub(crate) fn open_to_check(path: &Path, key: &SecretKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    refuse_plaintext(&conn, path)?;
+    apply_key(&conn, key)?;
+    Ok(conn)
+}
+
 /// How long a connection waits for another's lock before reporting the vault busy.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

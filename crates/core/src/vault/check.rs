@@ -7,11 +7,14 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::Credentials;
 use crate::audit_chain::Change;
+use crate::crypto::{self, Subkey};
 use crate::error::Result;
 use crate::media;
 use crate::policy::Action;
 use crate::session::Session;
+use crate::store::database;
 
 /// What [`check`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,16 +37,35 @@ impl CheckReport {
     }
 }
 
+/// The pages of vault.db that fail authentication, for a vault that cannot be opened
+/// because a page the unlock needs is damaged. The key slot is opened as `unlock` opens it
+/// (a wrong password counts), then the database's pages are only read: no session, nothing
+/// written, nothing audited (what is damaged may be the audit log). Any account may run
+/// it: it shows page numbers, no data.
+pub fn damaged_pages(dir: &std::path::Path, credentials: &Credentials<'_>) -> Result<Vec<String>> {
+    let paths = super::locate(dir)?;
+    let (header, data_key, _) = super::open_slot(&paths, credentials)?;
+    let key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
+    let conn = database::open_to_check(&paths.database(), &key)?;
+    Ok(findings(&conn, "PRAGMA cipher_integrity_check"))
+}
+
 /// Checks the vault (admins). The finding is audited.
 pub fn check(session: &mut Session) -> Result<CheckReport> {
     session.authorize(Action::VaultCheck)?;
-    let mut database_problems = findings(&session.conn, "PRAGMA cipher_integrity_check");
-    // SQLite's own check reads pages through the cipher: after a page failed
-    // authentication it could only stop with an error (SQLCipher reports one as "out of
-    // memory") and leave the connection unusable, so it runs on authentic pages only.
-    if database_problems.is_empty() {
-        database_problems = findings(&session.conn, "PRAGMA integrity_check");
+    let database_problems = findings(&session.conn, "PRAGMA cipher_integrity_check");
+    // After a page failed authentication the connection cannot be trusted to read (SQLCipher
+    // reports such a page as "out of memory"), and nothing is written to a damaged file:
+    // the pages are the finding, and the check stops there, unaudited.
+    if !database_problems.is_empty() {
+        return Ok(CheckReport {
+            database_problems,
+            photo_files_checked: 0,
+            photo_problems: Vec::new(),
+            orphans_removed: 0,
+        });
     }
+    let database_problems = findings(&session.conn, "PRAGMA integrity_check");
     let blobs: Vec<(String, Vec<Option<String>>)> = {
         let mut stmt = session
             .conn

@@ -28,7 +28,7 @@ use crate::store::header::{AuthEvent, AuthEventKind, Header};
 use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID};
 use crate::store::recovery::RecoveryKey;
 use crate::store::{VaultPaths, header, lock};
-pub use check::{CheckReport, check};
+pub use check::{CheckReport, check, damaged_pages};
 
 /// What [`create`] needs. Its `Debug` leaves the password out.
 pub struct NewVault<'a> {

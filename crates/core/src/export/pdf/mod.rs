@@ -166,34 +166,51 @@ fn name(text: &str) -> DictItem {
     DictItem::Name(text.as_bytes().to_vec())
 }
 
-/// The seal image, blank: an uncompressed 1-bit image whose dictionary holds the token.
-fn seal_xobject(token_length: usize, blank: &SealImage) -> ExternalXObject {
-    let side = i64::from(blank.side);
-    let dict = [
+/// An image XObject of `width` x `height` pixels: its dictionary entries besides the
+/// type, subtype and size, and its stream as given (never recompressed).
+fn image_xobject(
+    width: u32,
+    height: u32,
+    entries: Vec<(&str, DictItem)>,
+    content: Vec<u8>,
+) -> ExternalXObject {
+    let mut dict = vec![
         ("Type", name("XObject")),
         ("Subtype", name("Image")),
-        ("Width", DictItem::Int(side)),
-        ("Height", DictItem::Int(side)),
-        ("ColorSpace", name("DeviceGray")),
-        ("BitsPerComponent", DictItem::Int(1)),
-        (
-            "TesseraSeal",
-            DictItem::String {
-                data: vec![BLANK_TOKEN_BYTE; token_length],
-                literal: true,
-            },
-        ),
+        ("Width", DictItem::Int(i64::from(width))),
+        ("Height", DictItem::Int(i64::from(height))),
     ];
+    dict.extend(entries);
     ExternalXObject {
         stream: ExternalStream {
             dict: dict.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            content: vec![BLANK_PIXEL_BYTE; blank.bits.len()],
+            content,
             compress: false,
         },
-        width: Some(Px(blank.side as usize)),
-        height: Some(Px(blank.side as usize)),
+        width: Some(Px(width as usize)),
+        height: Some(Px(height as usize)),
         dpi: None,
     }
+}
+
+/// The seal image, blank: an uncompressed 1-bit image whose dictionary holds the token.
+fn seal_xobject(token_length: usize, blank: &SealImage) -> ExternalXObject {
+    image_xobject(
+        blank.side,
+        blank.side,
+        vec![
+            ("ColorSpace", name("DeviceGray")),
+            ("BitsPerComponent", DictItem::Int(1)),
+            (
+                "TesseraSeal",
+                DictItem::String {
+                    data: vec![BLANK_TOKEN_BYTE; token_length],
+                    literal: true,
+                },
+            ),
+        ],
+        vec![BLANK_PIXEL_BYTE; blank.bits.len()],
+    )
 }
 
 /// A JPEG as an image XObject, its bytes as they are (DCTDecode), with its size; `None`
@@ -208,29 +225,12 @@ fn jpeg_xobject(jpeg: &[u8]) -> Option<(ExternalXObject, u32, u32)> {
         _ => return None,
     };
     let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let dict = [
-        ("Type", name("XObject")),
-        ("Subtype", name("Image")),
-        ("Width", DictItem::Int(i64::from(w))),
-        ("Height", DictItem::Int(i64::from(h))),
+    let entries = vec![
         ("ColorSpace", name(space)),
         ("BitsPerComponent", DictItem::Int(8)),
         ("Filter", name("DCTDecode")),
     ];
-    Some((
-        ExternalXObject {
-            stream: ExternalStream {
-                dict: dict.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-                content: jpeg.to_vec(),
-                compress: false,
-            },
-            width: Some(Px(w as usize)),
-            height: Some(Px(h as usize)),
-            dpi: None,
-        },
-        w,
-        h,
-    ))
+    Some((image_xobject(w, h, entries, jpeg.to_vec()), w, h))
 }
 
 /// The report's body.
@@ -612,5 +612,33 @@ fn photo_grid(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every letter French and Swahili write, Greek and Cyrillic: all drawn with the
+    /// embedded fonts, none as "?".
+    #[test]
+    fn french_swahili_greek_and_cyrillic_text_is_drawn_with_no_missing_glyph() {
+        let (regular, bold) = FACES.as_ref().unwrap();
+        let mut doc = PdfDocument::new("t");
+        let mut fonts = Fonts::new(
+            (regular.clone(), doc.add_font(regular)),
+            (bold.clone(), doc.add_font(bold)),
+        );
+        let text = "àâäæçéèêëîïôöœùûüÿ ÀÂÄÆÇÉÈÊËÎÏÔÖŒÙÛÜŸ « » ’ – — € \
+                    Ng’ombe wangu, ñ, mũ, ũ, ĩ \
+                    Αα Ββ Γγ Δδ Ωω άέήίόύώ ϊϋΐΰ \
+                    Аа Бб Вв Ёё Жж Щщ Ыы Юю Яя Її Єє Ґґ";
+        let shown = fonts.printable(text);
+        assert_eq!(fonts.substituted, 0, "{shown}");
+        // A decomposed accent is composed first, so the font's own "é" is used.
+        assert_eq!(fonts.printable("e\u{301}"), "é");
+        // Arabic (which needs shaping, and which the font lacks) is shown as "?".
+        assert_eq!(fonts.printable("سلام"), "????");
+        assert_eq!(fonts.substituted, 4);
     }
 }
