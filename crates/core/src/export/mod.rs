@@ -147,9 +147,6 @@ pub fn export(
         ),
         _ => None,
     };
-    if let Some(encryption) = encryption {
-        encryption.check()?;
-    }
     let stop = || match cancel.load(Ordering::Relaxed) {
         true => Err(Error::Cancelled),
         false => Ok(()),

@@ -338,7 +338,7 @@ pub(crate) fn collect(
         (ExportKind::SubjectAccess, _) => {
             let photos = media::all_for_patient(conn, &patient.id)?
                 .into_iter()
-                .filter(|p| dated(p.taken_at.as_deref().unwrap_or(&p.imported_at)))
+                .filter(|p| dated(p.taken_or_imported_at()))
                 .map(|photo| PhotoEntry {
                     file: Some(subject_member_name(&photo)),
                     photo,
@@ -350,7 +350,7 @@ pub(crate) fn collect(
             let mut photos = Vec::new();
             let mut thumbnails = Vec::new();
             for (photo, thumb) in media::visible_for_patient(conn, request.actor, &patient.id)? {
-                if dated(photo.taken_at.as_deref().unwrap_or(&photo.imported_at)) {
+                if dated(photo.taken_or_imported_at()) {
                     thumbnails.push((photo.id.clone(), thumb));
                     photos.push(PhotoEntry { photo, file: None });
                 }

@@ -116,6 +116,14 @@ pub struct Photo {
     pub deleted_at: Option<String>,
 }
 
+impl Photo {
+    /// When it was taken by the camera's clock, or when it was imported if the camera did
+    /// not say: the date a photo is shown, listed and limited by.
+    pub fn taken_or_imported_at(&self) -> &str {
+        self.taken_at.as_deref().unwrap_or(&self.imported_at)
+    }
+}
+
 /// Which image of a photo.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -243,28 +243,22 @@ impl Flow {
         ]);
     }
 
-    /// A paragraph of `text`, wrapped to `width` starting at `x`.
-    pub(crate) fn paragraph_at(
-        &mut self,
-        text: &str,
-        x: f32,
-        width: f32,
-        weight: Weight,
-        size: f32,
-        color: Tint,
-    ) {
-        let text = self.fonts.printable(text);
+    /// Moves down one line of text at `size` (on a new page if this one is full) and
+    /// returns its baseline.
+    fn next_line(&mut self, size: f32) -> f32 {
         let leading = size * 1.35;
-        for line in self.fonts.wrap(&text, weight, size, width) {
-            self.ensure(leading);
-            self.y -= leading;
-            self.text_at(&line, x, self.y + size * 0.28, weight, size, color);
-        }
+        self.ensure(leading);
+        self.y -= leading;
+        self.y + size * 0.28
     }
 
-    /// A paragraph across the body.
+    /// A paragraph across the body, wrapped.
     pub(crate) fn paragraph(&mut self, text: &str, weight: Weight, size: f32, color: Tint) {
-        self.paragraph_at(text, MARGIN, BODY_WIDTH, weight, size, color);
+        let text = self.fonts.printable(text);
+        for line in self.fonts.wrap(&text, weight, size, BODY_WIDTH) {
+            let baseline = self.next_line(size);
+            self.text_at(&line, MARGIN, baseline, weight, size, color);
+        }
     }
 
     /// A section heading, kept with at least a few lines of what follows.
@@ -292,25 +286,13 @@ impl Flow {
             let lines = self
                 .fonts
                 .wrap(&value, Weight::Regular, BODY, BODY_WIDTH - label_width);
-            let leading = BODY * 1.35;
-            self.ensure(leading);
-            self.y -= leading;
-            let baseline = self.y + BODY * 0.28;
-            self.text_at(&label, MARGIN, baseline, Weight::Bold, BODY, MUTED);
             for (i, line) in lines.iter().enumerate() {
-                if i > 0 {
-                    self.ensure(leading);
-                    self.y -= leading;
+                let baseline = self.next_line(BODY);
+                if i == 0 {
+                    self.text_at(&label, MARGIN, baseline, Weight::Bold, BODY, MUTED);
                 }
-                let baseline = self.y + BODY * 0.28;
-                self.text_at(
-                    line,
-                    MARGIN + label_width,
-                    baseline,
-                    Weight::Regular,
-                    BODY,
-                    INK,
-                );
+                let x = MARGIN + label_width;
+                self.text_at(line, x, baseline, Weight::Regular, BODY, INK);
             }
         }
     }

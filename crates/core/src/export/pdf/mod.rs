@@ -594,7 +594,7 @@ fn photo_grid(
                 let dw = *w as f32 * scale;
                 flow.image_at(id, x + (cell - dw) / 2.0, bottom + 30.0, dw, *w);
             }
-            let when = photo.taken_at.as_deref().unwrap_or(&photo.imported_at);
+            let when = photo.taken_or_imported_at();
             let label = match &photo.caption {
                 Some(caption) => format!("{} · {caption}", when.get(..10).unwrap_or_default()),
                 None => when.get(..10).unwrap_or_default().to_owned(),
