@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tessera_core::Session;
 use tessera_core::policy::{Action, Role};
+use tessera_core::vault::Upgrade;
 use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
@@ -27,6 +28,9 @@ pub struct SessionInfo {
     pub auto_lock_minutes: u32,
     /// Every action core's policy lets this user take: the UI offers only these.
     pub permissions: Vec<Action>,
+    /// The upgrade of the vault's format this sign-in made, if it was the first after a
+    /// newer Tessera was installed: the UI says so, and where the earlier copy is.
+    pub upgrade: Option<Upgrade>,
 }
 
 #[derive(Debug)]
@@ -210,6 +214,7 @@ pub(crate) mod test_vault {
                 role: Role::Admin,
                 auto_lock_minutes: 5,
                 permissions: Vec::new(),
+                upgrade: None,
             },
             last_activity: BootInstant::now(),
             auto_lock: Duration::from_secs(300),

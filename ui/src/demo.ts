@@ -26,6 +26,7 @@ async function seed() {
     role: 'admin',
     auto_lock_minutes: 5,
     permissions: [...POLICY.admin],
+    upgrade: null,
   };
   const zoe = await fake.patientCreate({
     profile: {

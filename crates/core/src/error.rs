@@ -169,6 +169,12 @@ pub enum Error {
     /// The change conflicts with the current state (duplicate name, last admin, stale edit).
     #[error("{0}")]
     Conflict(String),
+    /// The copy of the vault kept before an upgrade changes its format could not be made;
+    /// nothing was migrated.
+    #[error(
+        "this version of Tessera keeps a copy of the vault before it upgrades the vault's format, and could not make one ({0}); the vault is unchanged"
+    )]
+    UpgradeCopy(Box<Error>),
     /// A file operation failed.
     #[error("{context}: {source}")]
     Io {

@@ -42,9 +42,9 @@ pub(crate) fn older_than(path: &Path, age: Duration) -> bool {
         .is_some_and(|elapsed| elapsed >= age)
 }
 
-/// Removes the files in `dir` whose names `matches` and that nobody has written for
-/// `age`: what a killed process left behind, once no live one can still be writing it.
-/// Best effort: what cannot be read or removed stays for the next sweep.
+/// Removes the files (and folders) in `dir` whose names `matches` and that nobody has
+/// written for `age`: what a killed process left behind, once no live one can still be
+/// writing it. Best effort: what cannot be read or removed stays for the next sweep.
 pub(crate) fn remove_stale_files(dir: &Path, age: Duration, matches: impl Fn(&str) -> bool) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -52,7 +52,11 @@ pub(crate) fn remove_stale_files(dir: &Path, age: Duration, matches: impl Fn(&st
     for entry in entries.flatten() {
         let path = entry.path();
         if matches(&entry.file_name().to_string_lossy()) && older_than(&path, age) {
-            let _ = fs::remove_file(path);
+            let _ = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
         }
     }
 }

@@ -50,6 +50,9 @@ pub struct Session {
     pub(crate) media: Arc<MediaStore>,
     /// The newest chain head not yet anchored in the header, and when the anchor last moved.
     pub(crate) anchor: AnchorState,
+    /// What this sign-in did to upgrade the vault's format, if it was the first after an
+    /// upgrade.
+    pub(crate) upgrade: Option<crate::vault::Upgrade>,
     /// Tells a restore in another process that this vault is open.
     pub(crate) _in_use: InUseLock,
 }
@@ -77,6 +80,12 @@ impl Session {
     /// The vault's id.
     pub fn vault_id(&self) -> Uuid {
         self.vault_id
+    }
+
+    /// The upgrade this sign-in made (a newer Tessera's first), to tell the user where the
+    /// copy of the vault as it was is kept.
+    pub fn upgrade(&self) -> Option<&crate::vault::Upgrade> {
+        self.upgrade.as_ref()
     }
 
     /// The vault's directory.

@@ -44,6 +44,7 @@ pub async fn session_unlock(
             role,
             auto_lock_minutes: minutes,
             permissions: session.permitted(),
+            upgrade: session.upgrade().cloned(),
         };
         // Signing in replaces any session still open (its keys are wiped on drop).
         *state::lock(&unlocked) = Some(Unlocked {

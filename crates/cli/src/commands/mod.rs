@@ -62,9 +62,17 @@ pub fn vault_dir(cli: &Cli) -> Result<PathBuf> {
 /// Unlocks the vault as `--user` with a password, or with the recovery key under `--recovery`.
 pub fn unlock(cli: &Cli) -> Result<Session> {
     let dir = vault_dir(cli)?;
-    with_credentials(cli, |credentials| {
+    let session = with_credentials(cli, |credentials| {
         Ok(core_vault::unlock(&dir, credentials)?)
-    })
+    })?;
+    if let Some(upgrade) = session.upgrade() {
+        eprintln!(
+            "This vault was upgraded to this version of Tessera (format {} to {}). A copy of it \
+             as it was is kept at {} for {} days.",
+            upgrade.from_schema, upgrade.to_schema, upgrade.pre_upgrade_copy, upgrade.kept_for_days
+        );
+    }
+    Ok(session)
 }
 
 /// Runs `f` with the acting user's credentials: `--user` and a password, or the recovery key

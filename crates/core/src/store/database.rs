@@ -82,11 +82,19 @@ pub(crate) enum OpenMode {
 /// Opens (or creates) the SQLCipher database keyed with a raw 256-bit key, applies the
 /// connection settings and migrations, and refuses a plaintext or foreign file.
 pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Connection> {
+    let mut conn = open_unmigrated(path, key, mode)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// [`open`] without the migrations: a sign-in first keeps a copy of a vault whose schema an
+/// upgrade is about to change.
+pub(crate) fn open_unmigrated(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if mode == OpenMode::Create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let mut conn = Connection::open_with_flags(path, flags)?;
+    let conn = Connection::open_with_flags(path, flags)?;
     if mode == OpenMode::Create {
         // SQLite creates files world-readable; its -wal and -shm copy the database's mode.
         fsutil::restrict_to_owner(path)?;
@@ -109,7 +117,6 @@ pub(crate) fn open(path: &Path, key: &SecretKey, mode: OpenMode) -> Result<Conne
         other => other,
     })?;
     configure(&conn)?;
-    migrate(&mut conn)?;
     Ok(conn)
 }
 
@@ -185,7 +192,14 @@ fn refuse_plaintext(conn: &Connection, path: &Path) -> Result<()> {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+/// The schema version of an existing vault that this build will migrate, if any; a vault
+/// written by a newer build is refused here, before anything is copied or changed.
+pub(crate) fn older_schema(conn: &Connection) -> Result<Option<u32>> {
+    let current = schema_version(conn)?;
+    Ok((current > 0 && current < SCHEMA_VERSION).then_some(current))
+}
+
+fn schema_version(conn: &Connection) -> Result<u32> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(Error::FutureVersion {
@@ -194,6 +208,11 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION.into(),
         });
     }
+    Ok(current)
+}
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let current = schema_version(conn)?;
     for (number, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > current) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;

@@ -27,32 +27,47 @@ pub struct VaultPaths {
     pub dir: PathBuf,
 }
 
-/// Days a vault replaced by a restore is kept beside the restored one before an unlock of
-/// the restored vault removes it: long enough to notice a restore was wrong, short enough
-/// that patients erased since the backup do not linger in it.
-pub const REPLACED_VAULT_DAYS: i64 = 30;
+/// Days an earlier state of a vault (one a restore replaced, or the copy kept before an
+/// upgrade changed its format) is kept beside it before an unlock removes it: long enough to
+/// notice a restore or an upgrade went wrong, short enough that patients erased since do
+/// not linger in it.
+pub const REPLACED_VAULT_DAYS: u32 = 30;
+
+/// The kinds of earlier state kept beside a vault, by the word in their folder names.
+const EARLIER_STATES: [&str; 2] = ["previous", "pre-upgrade"];
 
 impl VaultPaths {
     /// Where a restore puts the vault it replaces: `<vault>.previous-<time stamp>` beside it.
     pub(crate) fn replaced(&self, now_ms: i64) -> PathBuf {
+        self.earlier_state("previous", now_ms)
+    }
+
+    /// Where the vault is copied before an upgrade migrates it:
+    /// `<vault>.pre-upgrade-<time stamp>` beside it.
+    pub(crate) fn pre_upgrade(&self, now_ms: i64) -> PathBuf {
+        self.earlier_state("pre-upgrade", now_ms)
+    }
+
+    fn earlier_state(&self, kind: &str, now_ms: i64) -> PathBuf {
         let name = self
             .dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "vault".into());
         self.dir.with_file_name(format!(
-            "{name}.previous-{}",
+            "{name}.{kind}-{}",
             crate::clock::file_stamp(now_ms)
         ))
     }
 
-    /// Removes the vaults this one replaced more than [`REPLACED_VAULT_DAYS`] ago (by the
-    /// date in their names). Returns how many went; one that cannot be removed stays.
+    /// Removes the earlier states of this vault made more than [`REPLACED_VAULT_DAYS`] ago
+    /// (by the date in their names). Returns how many went; one that cannot be removed stays.
     pub(crate) fn remove_old_replaced(&self, now_ms: i64) -> u32 {
         let (Some(parent), Some(name)) = (self.dir.parent(), self.dir.file_name()) else {
             return 0;
         };
-        let prefix = format!("{}.previous-", name.to_string_lossy());
+        let name = name.to_string_lossy();
+        let prefixes = EARLIER_STATES.map(|kind| format!("{name}.{kind}-"));
         let Ok(entries) = std::fs::read_dir(parent) else {
             return 0;
         };
@@ -60,11 +75,12 @@ impl VaultPaths {
         let mut removed = 0;
         for entry in entries.flatten() {
             let file_name = entry.file_name().to_string_lossy().into_owned();
-            let replaced_on = file_name
-                .strip_prefix(&prefix)
+            let replaced_on = prefixes
+                .iter()
+                .find_map(|prefix| file_name.strip_prefix(prefix.as_str()))
                 .and_then(crate::clock::date_of_file_stamp);
             if let (Some(day), Some(today)) = (replaced_on, today)
-                && (today - day).whole_days() > REPLACED_VAULT_DAYS
+                && (today - day).whole_days() > i64::from(REPLACED_VAULT_DAYS)
                 && std::fs::remove_dir_all(entry.path()).is_ok()
             {
                 removed += 1;

@@ -5,6 +5,7 @@
 mod check;
 #[cfg(feature = "bench-plaintext")]
 pub mod plaintext;
+mod upgrade;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID};
 use crate::store::recovery::RecoveryKey;
 use crate::store::{VaultPaths, header, lock};
 pub use check::{CheckReport, check, damaged_pages};
+pub use upgrade::Upgrade;
 
 /// What [`create`] needs. Its `Debug` leaves the password out.
 pub struct NewVault<'a> {
@@ -240,11 +242,14 @@ fn open_session(
     credentials: &Credentials<'_>,
 ) -> Result<Session> {
     let vault_id = header.vault_id;
-    let conn = database::open(
-        &paths.database(),
-        &crypto::derive_subkey(&data_key, &vault_id, Subkey::Database),
-        OpenMode::Existing,
-    )?;
+    let db_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Database);
+    let mut conn = database::open_unmigrated(&paths.database(), &db_key, OpenMode::Existing)?;
+    // The first sign-in after an upgrade keeps the vault as it was before changing it.
+    let upgrade = match database::older_schema(&conn)? {
+        Some(from) => Some(upgrade::keep_copy(&paths, &conn, &db_key, from)?),
+        None => None,
+    };
+    database::migrate(&mut conn)?;
     check_vault_id(&conn, &vault_id)?;
     let actor = actor_for(&conn, credentials, slot_id)?;
     let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
@@ -255,6 +260,15 @@ fn open_session(
     flush_auth_events(&mut session, header)?;
     // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
+    if let Some(upgrade) = &upgrade {
+        session.write(Action::SessionOpen, |w| {
+            w.record_as(
+                "vault.upgraded",
+                Change::new("vault", None).after(serde_json::json!(upgrade)),
+            )
+        })?;
+    }
+    session.upgrade = upgrade;
     let removed = session.paths.remove_old_replaced(clock::now_ms());
     if removed > 0 {
         session.write(Action::SessionOpen, |w| {
@@ -459,6 +473,7 @@ fn start_session(
         data_key,
         audit_key,
         anchor: Default::default(),
+        upgrade: None,
         _in_use: in_use,
     }
 }

@@ -52,6 +52,7 @@ pub fn open(session: &Session, dir: &Path) -> Result<Session> {
         audit_key: SecretKey::from_bytes(*session.audit_key.expose()),
         media: session.media.clone(),
         anchor: Default::default(),
+        upgrade: None,
         _in_use: in_use,
     })
 }

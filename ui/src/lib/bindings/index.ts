@@ -78,6 +78,7 @@ export type * from "./StaffAccount";
 export type * from "./SubjectExport";
 export type * from "./TableDifference";
 export type * from "./UiSettings";
+export type * from "./Upgrade";
 export type * from "./VaultCreated";
 export type * from "./Verification";
 export type * from "./VerifyReport";

@@ -8,6 +8,8 @@ export const en = {
   'app.skipToContent': 'Skip to main content',
   'app.signedInAs': '{user} ({role})',
   'app.lock': 'Lock',
+  'app.vaultUpgraded':
+    'Tessera was updated and converted this vault to its new format. A copy of the vault as it was is kept at {copy} for {days} days.',
   'app.draftsDiscarded':
     'An unsaved form left open by the previous user was discarded.||{count} unsaved forms left open by the previous user were discarded.',
 

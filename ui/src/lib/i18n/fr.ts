@@ -7,6 +7,8 @@ export const fr: Record<MessageKey, string> = {
   'app.skipToContent': 'Aller au contenu principal',
   'app.signedInAs': '{user} ({role})',
   'app.lock': 'Verrouiller',
+  'app.vaultUpgraded':
+    'Tessera a été mis à jour et a converti ce coffre à son nouveau format. Une copie du coffre tel qu’il était est conservée dans {copy} pendant {days} jours.',
   'app.draftsDiscarded':
     'Un formulaire non enregistré, laissé ouvert par l’utilisateur précédent, a été abandonné.||{count} formulaires non enregistrés, laissés ouverts par l’utilisateur précédent, ont été abandonnés.',
 

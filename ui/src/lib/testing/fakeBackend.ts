@@ -958,6 +958,7 @@ export function createFakeBackend(
         role: user.role,
         auto_lock_minutes: state.settings.auto_lock_minutes,
         permissions: [...POLICY[user.role]],
+        upgrade: null,
       };
       audit('session.open', 'session', null);
       return state.session;
