@@ -102,6 +102,22 @@ pub enum Command {
     /// Developer tools: generated test data.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Check a release folder (a USB stick) before installing: both signatures over
+    /// SHA256SUMS, then every file it lists.
+    VerifyInstall(VerifyInstallArgs),
+}
+
+/// `tessera verify-install DIR`.
+#[derive(Debug, Args)]
+pub struct VerifyInstallArgs {
+    /// The folder holding SHA256SUMS, its signatures and the packages.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The folder of the release public keys to trust: `tessera-release.gpg` (an OpenPGP
+    /// keyring) and `tessera-release.minisign.pub`. Default: the keys the installed
+    /// package brought.
+    #[arg(long, value_name = "DIR", default_value = "/usr/share/tessera/keys")]
+    pub keys: PathBuf,
 }
 
 /// `--limit N` of listings and searches.

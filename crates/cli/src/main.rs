@@ -48,6 +48,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     if err.chain().any(|c| c.is::<secrets::UsageError>()) {
         return 2;
     }
+    if err
+        .chain()
+        .any(|c| c.is::<commands::verify_install::NotVerified>())
+    {
+        return 4;
+    }
     match err
         .chain()
         .find_map(|c| c.downcast_ref::<tessera_core::Error>())

@@ -17,6 +17,7 @@ mod photo;
 mod retention;
 mod user;
 mod vault;
+pub mod verify_install;
 
 use std::path::PathBuf;
 
@@ -46,6 +47,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Access(command) => access::run(cli, command),
         Command::Export(args) => export::run(cli, args),
         Command::Dev(command) => dev::run(cli, command),
+        Command::VerifyInstall(args) => verify_install::run(cli, args),
     }
 }
 
