@@ -43,6 +43,10 @@ cargo build --locked -p tessera-app --features custom-protocol
 export TESSERA_APP_BIN="$CARGO_TARGET_DIR/debug/tessera-app"
 cargo test --locked -p tessera-e2e --test app --test retention_erasure --test access --test exports -- --test-threads=1
 
+# Needs root (or sudo) for dpkg and the network namespace.
+echo "== the release: signed, checked, installed, run offline, upgraded, removed" >&2
+scripts/test-install.sh
+
 # A short run in CI from the committed seeds (a JPEG, PNG and WebP with EXIF, and the
 # regressions found so far); longer by hand (`scripts/fuzz.sh 600`).
 echo "== fuzz: the photo import path and the QR decoder (30 s each)" >&2
