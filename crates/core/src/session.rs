@@ -52,7 +52,7 @@ pub struct Session {
     pub(crate) anchor: AnchorState,
     /// What this sign-in did to upgrade the vault's format, if it was the first after an
     /// upgrade.
-    pub(crate) upgrade: Option<crate::vault::Upgrade>,
+    pub(crate) upgrade: Option<crate::store::upgrade::Upgrade>,
     /// Tells a restore in another process that this vault is open.
     pub(crate) _in_use: InUseLock,
 }
@@ -84,7 +84,7 @@ impl Session {
 
     /// The upgrade this sign-in made (a newer Tessera's first), to tell the user where the
     /// copy of the vault as it was is kept.
-    pub fn upgrade(&self) -> Option<&crate::vault::Upgrade> {
+    pub fn upgrade(&self) -> Option<&crate::store::upgrade::Upgrade> {
         self.upgrade.as_ref()
     }
 

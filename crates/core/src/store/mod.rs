@@ -8,6 +8,8 @@
 //! <vault>/media/ab/<id> sealed photo files (originals, previews, thumbnails)
 //! <vault>/.lock         cross-process lock for header updates
 //! <vault>/.in-use       locked shared by every open session (a restore refuses to swap it)
+//! <vault>.previous-<t>/ beside it: the vault a restore replaced
+//! <vault>.pre-upgrade-<t>/ beside it: the vault as it was before an upgrade migrated it
 //! ```
 
 pub mod blobs;
@@ -17,6 +19,7 @@ pub mod header;
 pub mod keyslot;
 pub(crate) mod lock;
 pub mod recovery;
+pub mod upgrade;
 
 use std::path::PathBuf;
 

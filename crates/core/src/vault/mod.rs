@@ -5,7 +5,6 @@
 mod check;
 #[cfg(feature = "bench-plaintext")]
 pub mod plaintext;
-mod upgrade;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,9 +27,9 @@ use crate::store::database::{self, OpenMode};
 use crate::store::header::{AuthEvent, AuthEventKind, Header};
 use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID};
 use crate::store::recovery::RecoveryKey;
-use crate::store::{VaultPaths, header, lock};
+pub use crate::store::upgrade::Upgrade;
+use crate::store::{self, VaultPaths, header, lock};
 pub use check::{CheckReport, check, damaged_pages};
-pub use upgrade::Upgrade;
 
 /// What [`create`] needs. Its `Debug` leaves the password out.
 pub struct NewVault<'a> {
@@ -246,7 +245,7 @@ fn open_session(
     let mut conn = database::open_unmigrated(&paths.database(), &db_key, OpenMode::Existing)?;
     // The first sign-in after an upgrade keeps the vault as it was before changing it.
     let upgrade = match database::older_schema(&conn)? {
-        Some(from) => Some(upgrade::keep_copy(&paths, &conn, &db_key, from)?),
+        Some(from) => Some(store::upgrade::keep_copy(&paths, &conn, &db_key, from)?),
         None => None,
     };
     database::migrate(&mut conn)?;

@@ -3,7 +3,7 @@
 //! beside it, then migrates. The copy is a whole vault (header, database, photos) that opens
 //! with the same passwords, so a site whose upgrade went wrong puts it back in place (or
 //! reinstalls the older package and opens it). It is removed with the other earlier states
-//! after [`crate::store::REPLACED_VAULT_DAYS`].
+//! after [`REPLACED_VAULT_DAYS`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,12 +13,12 @@ use rusqlite::Connection;
 use rusqlite::backup::Backup;
 use serde::Serialize;
 
+use super::database::{self, SCHEMA_VERSION};
+use super::{REPLACED_VAULT_DAYS, VaultPaths, lock};
 use crate::clock;
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::store::database::{self, SCHEMA_VERSION};
-use crate::store::{REPLACED_VAULT_DAYS, VaultPaths, lock};
 
 /// What the first sign-in after an upgrade did, for the app and the CLI to say.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
