@@ -9,6 +9,8 @@
  * /media/usb/zoe-summary.pdf: Verify finds it genuine (and any PNG or JPEG path holds its
  * seal), a path with "forged" in it not; `tesseraDemo.sealFor(id)` is the text a camera reads
  * on its printed pages (set it as `.scanText` to check it on the Verify screen).
+ * `tesseraDemo.state.vaultDamaged = true` refuses sign-in as a damaged vault does; a backup
+ * made before then can be restored from the sign-in screen.
  */
 import { mount } from 'svelte';
 

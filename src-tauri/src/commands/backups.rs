@@ -159,15 +159,18 @@ pub async fn backup_verify(
 }
 
 /// Restores a backup into the app's vault directory. A dry run checks everything and
-/// reports what would change, signed in. A real run signs out first (no session may hold
-/// the vault being replaced) and the UI returns to sign-in whatever the outcome; the
-/// replaced vault is kept beside the restored one.
+/// reports what would change. A real run signs out first (no session may hold the vault
+/// being replaced) and the UI returns to sign-in whatever the outcome; the replaced vault is
+/// kept beside the restored one. Signed in, it acts as the signed-in user; signed out (a
+/// vault too damaged to open), as `username`, whose password must open the backup: the
+/// same authority `tessera backup restore` asks for.
 #[command]
 pub async fn backup_restore(
     state: State<'_, AppState>,
     file: String,
     passphrase: Option<String>,
     identity_file: Option<String>,
+    username: Option<String>,
     password: String,
     dry_run: bool,
 ) -> Result<RestoreReport, ApiError> {
@@ -176,7 +179,12 @@ pub async fn backup_restore(
         target: state.vault_dir.clone(),
         dry_run,
     };
-    let username = state.username()?;
+    let signed_in = state.username().ok();
+    let username = match (signed_in, username) {
+        (Some(signed_in), _) => signed_in,
+        (None, Some(typed)) if !typed.trim().is_empty() => typed,
+        (None, _) => return Err(ApiError::no_session()),
+    };
     // Read the key before signing out, so a mistyped identity file path keeps the session.
     let key = blocking(move || decryption(passphrase, identity_file)).await?;
     if dry_run {
@@ -200,11 +208,9 @@ pub async fn backup_restore(
     let running = Arc::clone(&state.backup_running);
     blocking(move || {
         let _no_backup = running.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(open) = state::lock(&unlocked).take() else {
-            return Err(ApiError::no_session());
-        };
-        // Anchors the audit log, closes the database, wipes the keys, releases the vault.
-        drop(open);
+        // Anchors the audit log, closes the database, wipes the keys, releases the vault
+        // (when a session was open: a damaged vault is restored signed out).
+        drop(state::lock(&unlocked).take());
         let credentials = Credentials::Password {
             username: &username,
             password: &password,

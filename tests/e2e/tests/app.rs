@@ -455,6 +455,33 @@ async fn the_gallery_and_viewer_reflow_at_200_percent(app: &App) -> Result<()> {
     Ok(())
 }
 
+/// Makes the first backup of the vault into `folder` from the Backups screen, and checks
+/// its row in the history and that the folder holds that one file and nothing else.
+async fn back_up_to(app: &App, folder: &std::path::Path, passphrase: &str) -> Result<String> {
+    app.click("nav-backups").await?;
+    app.by_id("screen-backups").await?;
+    app.by_id("backup-history-empty").await?;
+    app.fill("backup-destination", &folder.display().to_string())
+        .await?;
+    app.fill("backup-passphrase", passphrase).await?;
+    app.fill("backup-passphrase-repeat", passphrase).await?;
+    app.screenshot("form").await;
+    app.click("backup-start").await?;
+    app.wait_text("backup-now-done", "Backup written").await?;
+    app.wait_text("backup-row-status", "Good").await?;
+    let row = app.by_id("backup-row").await?;
+    assert_eq!(row.attr("data-status").await?.as_deref(), Some("ok"));
+    let file = app.by_id("backup-row-file").await?.text().await?;
+    assert!(
+        file.starts_with(&folder.display().to_string()) && file.ends_with("-full.age"),
+        "{file}"
+    );
+    let written: Vec<_> = std::fs::read_dir(folder)?.collect::<std::io::Result<_>>()?;
+    assert_eq!(written.len(), 1, "one file, no partial left: {written:?}");
+    assert_eq!(written[0].path().display().to_string(), file.trim());
+    Ok(file.trim().to_owned())
+}
+
 /// Backups: the overdue warning before the first one, a backup to a folder typed by path
 /// with its row in the history, the Backups screen at 200% zoom, then a restore checked
 /// first (the patient registered since the backup shows as a difference) and run, which
@@ -467,27 +494,7 @@ async fn a_backup_is_made_listed_and_restored() -> Result<()> {
     let folder = app.dir.path().join("usb");
     std::fs::create_dir(&folder)?;
 
-    app.click("nav-backups").await?;
-    app.by_id("screen-backups").await?;
-    app.by_id("backup-history-empty").await?;
-    app.fill("backup-destination", &folder.display().to_string())
-        .await?;
-    app.fill("backup-passphrase", PASSPHRASE).await?;
-    app.fill("backup-passphrase-repeat", PASSPHRASE).await?;
-    app.screenshot("form").await;
-    app.click("backup-start").await?;
-    app.wait_text("backup-now-done", "Backup written").await?;
-    app.wait_text("backup-row-status", "Good").await?;
-    let row = app.by_id("backup-row").await?;
-    assert_eq!(row.attr("data-status").await?.as_deref(), Some("ok"));
-    let file = app.by_id("backup-row-file").await?.text().await?;
-    assert!(
-        file.starts_with(&folder.display().to_string()) && file.ends_with("-full.age"),
-        "{file}"
-    );
-    let written: Vec<_> = std::fs::read_dir(&folder)?.collect::<std::io::Result<_>>()?;
-    assert_eq!(written.len(), 1, "one file, no partial left: {written:?}");
-    assert_eq!(written[0].path().display().to_string(), file.trim());
+    back_up_to(&app, &folder, PASSPHRASE).await?;
     // The warning goes once there is a good backup.
     app.wait_for(
         "no overdue warning",
@@ -548,5 +555,50 @@ async fn a_backup_is_made_listed_and_restored() -> Result<()> {
     // The patient registered after the backup is not in the restored vault.
     app.fill("patient-search", "Lima").await?;
     app.wait_text("patient-count", "No patient matches").await?;
+    app.close().await
+}
+
+/// A vault whose files were damaged while it was locked: signing in says so in words, and the
+/// sign-in screen restores the last backup without anyone signed in (the administrator's
+/// password as it was in the backup), after which the vault opens again with its patients.
+#[tokio::test]
+async fn a_damaged_vault_is_restored_from_a_backup_at_sign_in() -> Result<()> {
+    const PASSPHRASE: &str = "a long backup passphrase";
+    let app = App::start_signed_in("damaged-restore", Options::default()).await?;
+    app.register_patient("Rosa", "Lima").await?;
+    let folder = app.dir.path().join("usb");
+    std::fs::create_dir(&folder)?;
+    let file = back_up_to(&app, &folder, PASSPHRASE).await?;
+    app.click("lock-button").await?;
+    app.by_id("screen-unlock").await?;
+
+    // Bytes of the first page changed on disk: SQLCipher's page check fails at the next open.
+    let database = app.vault().join("vault.db");
+    let mut bytes = std::fs::read(&database)?;
+    for byte in &mut bytes[200..216] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&database, bytes)?;
+
+    app.sign_in(PASSWORD).await?;
+    app.wait_text("unlock-damaged", "backup").await?;
+    app.painted_screenshot("damaged").await;
+    app.click("unlock-restore-damaged").await?;
+    app.by_id("backup-restore-dialog").await?;
+    app.fill("backup-restore-file", &file).await?;
+    app.fill("backup-restore-passphrase", PASSPHRASE).await?;
+    let username = app.by_id("restore-username").await?;
+    assert_eq!(username.prop("value").await?.as_deref(), Some(ADMIN));
+    app.fill("backup-restore-password", PASSWORD).await?;
+    app.click("backup-restore-check").await?;
+    app.by_id("backup-restore-unreadable").await?;
+    app.painted_screenshot("restore-check").await;
+    app.click("backup-restore-confirm").await?;
+    app.wait_text("unlock-restored", "was restored").await?;
+
+    app.sign_in(PASSWORD).await?;
+    app.by_id("screen-patients").await?;
+    app.fill("patient-search", "Lima").await?;
+    app.wait_text("patient-count", "1 patient").await?;
     app.close().await
 }

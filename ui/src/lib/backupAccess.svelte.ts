@@ -1,8 +1,9 @@
 /**
  * What the verify and restore dialogs ask to open a backup: the file, its key (the
  * passphrase, or an age identity file for a backup made to a public key) and the signed-in
- * user's password, typed again. Holds the fields, the checks made before anything is sent,
- * and the backend's word on a wrong key or password; `BackupAccessFields` shows them.
+ * user's password, typed again, or, signed out (a vault too damaged to open), a user name
+ * and that user's password. Holds the fields, the checks made before anything is sent, and
+ * the backend's word on a wrong key or password; `BackupAccessFields` shows them.
  */
 import type { BackupKeyArgs } from './backend';
 import { keyErrors, pathProblem, type KeyErrors } from './backups';
@@ -15,6 +16,9 @@ export class BackupAccess {
   mode = $state<KeyMode>('passphrase');
   passphrase = $state('');
   identityFile = $state('');
+  /** Nobody is signed in: the user to act as is asked, with their password. */
+  readonly signedOut: boolean = false;
+  username = $state('');
   password = $state('');
   /** Whether sending was tried: the fields then tell what is missing. */
   tried = $state(false);
@@ -29,30 +33,47 @@ export class BackupAccess {
         ? ('backups.error.passphraseMissing' as const)
         : null,
     identity: this.mode === 'identity' ? pathProblem(this.identityFile) : null,
+    username:
+      this.signedOut && !this.username.trim() ? ('backups.error.usernameMissing' as const) : null,
     password: !this.password ? ('backups.error.passwordMissing' as const) : null,
   });
   readonly complete = $derived(
     !this.problems.file &&
       !this.problems.passphrase &&
       !this.problems.identity &&
+      !this.problems.username &&
       !this.problems.password,
   );
   /** What each field shows: its problem once sending was tried, else the backend's word. */
-  readonly shown: KeyErrors & { file?: MessageKey } = $derived({
+  readonly shown: KeyErrors & { file?: MessageKey; username?: MessageKey } = $derived({
     file: (this.tried && this.problems.file) || undefined,
+    username: (this.tried && this.problems.username) || undefined,
     passphrase: (this.tried && this.problems.passphrase) || this.refused.passphrase,
     identity: (this.tried && this.problems.identity) || this.refused.identity,
     password: (this.tried && this.problems.password) || this.refused.password,
   });
   /** Every field as typed: a check made with other inputs does not hold. */
   readonly inputs = $derived(
-    JSON.stringify([this.file, this.mode, this.passphrase, this.identityFile, this.password]),
+    JSON.stringify([
+      this.file,
+      this.mode,
+      this.passphrase,
+      this.identityFile,
+      this.username,
+      this.password,
+    ]),
   );
 
-  /** `encryption` is how the backup was encrypted, when the history knows. */
-  constructor(file: string, encryption: string | null) {
+  /**
+   * `encryption` is how the backup was encrypted, when the history knows (else a passphrase
+   * is asked first, and an identity file can be chosen); `username`, given when nobody is
+   * signed in, the user name to offer.
+   */
+  constructor(file: string, encryption: string | null, username: string | null = null) {
     this.file = file;
     this.mode = encryption === 'recipient' ? 'identity' : 'passphrase';
+    this.signedOut = username !== null;
+    this.username = username ?? '';
   }
 
   /** A try at sending: forgets the backend's last word; true when nothing is missing. */

@@ -199,11 +199,13 @@ export interface Commands {
   backupVerify(args: { file: string; passphrase?: string | null; identity_file?: string | null; password: string }): Promise<BackupVerifyReport>;
   /**
    * Restores a backup into the app's vault directory. A dry run checks everything and
-   * reports what would change, signed in. A real run signs out first (no session may hold
-   * the vault being replaced) and the UI returns to sign-in whatever the outcome; the
-   * replaced vault is kept beside the restored one.
+   * reports what would change. A real run signs out first (no session may hold the vault
+   * being replaced) and the UI returns to sign-in whatever the outcome; the replaced vault is
+   * kept beside the restored one. Signed in, it acts as the signed-in user; signed out (a
+   * vault too damaged to open), as `username`, whose password must open the backup: the
+   * same authority `tessera backup restore` asks for.
    */
-  backupRestore(args: { file: string; passphrase?: string | null; identity_file?: string | null; password: string; dry_run: boolean }): Promise<BackupRestoreReport>;
+  backupRestore(args: { file: string; passphrase?: string | null; identity_file?: string | null; username?: string | null; password: string; dry_run: boolean }): Promise<BackupRestoreReport>;
   /**
    * Removes old backups in `destination`: beyond the newest `keep_last` and older than
    * `keep_days`, never one a kept backup needs. A dry run only lists them.

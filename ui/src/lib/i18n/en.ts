@@ -95,6 +95,9 @@ export const en = {
     'Sign in again with the password you had when the backup was made. Remove the old vault once you are sure you no longer need it.',
   'unlock.restoreFailed': 'The restore failed; the vault was not changed.',
   'unlock.restoreFailedSignIn': 'Sign in again to go on working.',
+  'unlock.damaged':
+    'The vault’s files on this computer were changed or damaged, so Tessera will not open them. Nothing has been changed. Restore the vault from your most recent backup: an administrator’s user name and password as they were when the backup was made are needed. The damaged vault is kept beside the restored one.',
+  'unlock.restoreDamaged': 'Restore from a backup…',
   'unlock.draftsKept':
     'An unsaved form by {user} is kept until they sign in again.||{count} unsaved forms by {user} are kept until they sign in again.',
 
@@ -545,6 +548,7 @@ export const en = {
   'backups.key.password': 'Your password ({user})',
   'backups.key.passwordHint':
     'Asked again to open the backup. If you changed it since the backup was made, give the one you had then.',
+  'backups.key.passwordThen': 'Password, as it was when the backup was made',
 
   'backups.verify.title': 'Verify a backup',
   'backups.verify.intro':
@@ -572,13 +576,18 @@ export const en = {
   'backups.restore.now': 'Now',
   'backups.restore.noDifferences':
     'The backup holds as many records of each kind as the vault now.',
+  'backups.restore.currentUnreadable':
+    'The current vault cannot be read, so what the restore would change cannot be shown.',
   'backups.restore.newerEntries':
     '1 audit entry newer than the backup will be set aside with the current vault.||{count} audit entries newer than the backup will be set aside with the current vault.',
   'backups.restore.warningTitle': 'Restoring replaces the whole vault with this backup.',
   'backups.restore.warning':
     'Work done since the backup will not be in the restored vault. Tessera signs you out; sign in again afterwards.',
+  'backups.restore.warningSignedOut':
+    'Work done since the backup will not be in the restored vault. Sign in afterwards.',
   'backups.restore.keptAt': 'The current vault is kept, unchanged, until someone removes it, at:',
   'backups.restore.confirm': 'Restore and sign out',
+  'backups.restore.confirmSignedOut': 'Restore the vault',
   'backups.restore.restoring': 'Restoring…',
   'backups.restore.restoringHint': 'Writing the restored vault; do not close Tessera.',
 
@@ -644,6 +653,7 @@ export const en = {
   'backups.error.warnAfter': 'Enter a whole number of hours, at least 1.',
   'backups.error.noDestination': 'Add at least one folder, or turn the schedule off.',
   'backups.error.passwordMissing': 'Type your password.',
+  'backups.error.usernameMissing': 'Type the user name.',
   'backups.error.wrongPassword': 'This password does not open the backup.',
   'backups.error.wrongPassphrase': 'This passphrase does not open the backup.',
   'backups.error.wrongIdentity': 'This identity file does not open the backup.',

@@ -94,6 +94,9 @@ export const fr: Record<MessageKey, string> = {
     'Reconnectez-vous avec le mot de passe que vous aviez lors de la sauvegarde. Supprimez l’ancien coffre quand vous êtes sûr de ne plus en avoir besoin.',
   'unlock.restoreFailed': 'La restauration a échoué ; le coffre n’a pas été modifié.',
   'unlock.restoreFailedSignIn': 'Reconnectez-vous pour continuer à travailler.',
+  'unlock.damaged':
+    'Les fichiers du coffre sur cet ordinateur ont été modifiés ou endommagés, Tessera ne les ouvrira donc pas. Rien n’a été modifié. Restaurez le coffre à partir de votre sauvegarde la plus récente : il faut le nom d’utilisateur et le mot de passe d’un administrateur, tels qu’ils étaient lors de la sauvegarde. Le coffre endommagé est conservé à côté du coffre restauré.',
+  'unlock.restoreDamaged': 'Restaurer à partir d’une sauvegarde…',
   'unlock.draftsKept':
     'Un formulaire non enregistré de {user} est conservé jusqu’à sa prochaine connexion.||{count} formulaires non enregistrés de {user} sont conservés jusqu’à sa prochaine connexion.',
 
@@ -550,6 +553,7 @@ export const fr: Record<MessageKey, string> = {
   'backups.key.password': 'Votre mot de passe ({user})',
   'backups.key.passwordHint':
     'Demandé à nouveau pour ouvrir la sauvegarde. Si vous l’avez changé depuis, donnez celui que vous aviez alors.',
+  'backups.key.passwordThen': 'Mot de passe, tel qu’il était lors de la sauvegarde',
 
   'backups.verify.title': 'Vérifier une sauvegarde',
   'backups.verify.intro':
@@ -580,14 +584,19 @@ export const fr: Record<MessageKey, string> = {
   'backups.restore.now': 'Maintenant',
   'backups.restore.noDifferences':
     'La sauvegarde contient autant d’enregistrements de chaque sorte que le coffre actuel.',
+  'backups.restore.currentUnreadable':
+    'Le coffre actuel ne peut pas être lu : ce que changerait la restauration ne peut donc pas être affiché.',
   'backups.restore.newerEntries':
     '{count} entrée d’audit plus récente que la sauvegarde sera mise de côté avec le coffre actuel.||{count} entrées d’audit plus récentes que la sauvegarde seront mises de côté avec le coffre actuel.',
   'backups.restore.warningTitle': 'La restauration remplace tout le coffre par cette sauvegarde.',
   'backups.restore.warning':
     'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Tessera vous déconnecte ; reconnectez-vous ensuite.',
+  'backups.restore.warningSignedOut':
+    'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Connectez-vous ensuite.',
   'backups.restore.keptAt':
     'Le coffre actuel est conservé, inchangé, jusqu’à ce que quelqu’un le supprime, ici :',
   'backups.restore.confirm': 'Restaurer et se déconnecter',
+  'backups.restore.confirmSignedOut': 'Restaurer le coffre',
   'backups.restore.restoring': 'Restauration…',
   'backups.restore.restoringHint': 'Écriture du coffre restauré ; ne fermez pas Tessera.',
 
@@ -659,6 +668,7 @@ export const fr: Record<MessageKey, string> = {
   'backups.error.warnAfter': 'Saisissez un nombre entier d’heures, au moins 1.',
   'backups.error.noDestination': 'Ajoutez au moins un dossier, ou désactivez la programmation.',
   'backups.error.passwordMissing': 'Saisissez votre mot de passe.',
+  'backups.error.usernameMissing': 'Saisissez le nom d’utilisateur.',
   'backups.error.wrongPassword': 'Ce mot de passe n’ouvre pas la sauvegarde.',
   'backups.error.wrongPassphrase': 'Cette phrase secrète n’ouvre pas la sauvegarde.',
   'backups.error.wrongIdentity': 'Ce fichier d’identité n’ouvre pas la sauvegarde.',

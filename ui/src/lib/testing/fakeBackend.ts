@@ -84,6 +84,11 @@ export type FakeBackend = Backend & {
   calls: string[];
   state: {
     vaultExists: boolean;
+    /**
+     * The vault's files failed their check: a sign-in with the right password is refused
+     * with `integrity` until a restore replaces them.
+     */
+    vaultDamaged: boolean;
     session: SessionInfo | null;
     settings: UiSettings;
     users: FakeUser[];
@@ -294,6 +299,7 @@ export function createFakeBackend(
   });
   const state: FakeBackend['state'] = {
     vaultExists: options.vaultExists ?? true,
+    vaultDamaged: false,
     session: null,
     settings: {
       auto_lock_minutes: 5,
@@ -380,10 +386,13 @@ export function createFakeBackend(
       reason: null,
     });
   };
-  // Like core: the signed-in role's permissions, from core's own (generated) policy table.
+  // Like core: a role's permissions, from core's own (generated) policy table.
+  const permit = (role: Role, action: Action) => {
+    if (!POLICY[role].includes(action)) fail('denied', `${role} may not ${action}`);
+  };
   const authorize = (action: Action) => {
     const s = session();
-    if (!POLICY[s.role].includes(action)) fail('denied', `${s.role} may not ${action}`);
+    permit(s.role, action);
     return s;
   };
   const findPatient = (key: string) => {
@@ -477,6 +486,7 @@ export function createFakeBackend(
     file: string,
     passphrase: string | null | undefined,
     identity_file: string | null | undefined,
+    username: string,
     password: string,
   ) => {
     const path = fullPath('file', file);
@@ -497,7 +507,7 @@ export function createFakeBackend(
         message: `the backup ${path} cannot be decrypted: wrong passphrase or key (or its encryption header is damaged)`,
       } satisfies ApiError;
     }
-    const user = state.users.find((u) => u.username === session().username);
+    const user = state.users.find((u) => u.username === username);
     if (!user || user.password !== password) fail('bad_credentials', 'wrong user name or password');
     const report: BackupVerifyReport = {
       file: path,
@@ -513,7 +523,7 @@ export function createFakeBackend(
       audit_head: { count: stored.auditEntries, mac: '00'.repeat(32) },
       missing_blobs: 0,
     };
-    return { report, record };
+    return { report, record, user };
   };
   const scheduleProblem = (s: BackupSchedule, passphrase: string | null) => {
     if (s.interval_hours < 1 || s.interval_hours > 720) {
@@ -953,6 +963,10 @@ export function createFakeBackend(
         fail('bad_credentials', 'wrong user name or password');
       }
       failures.delete(name);
+      // Like core: the password opens the key, then the database fails its check.
+      if (state.vaultDamaged) {
+        fail('integrity', 'the vault database is damaged: a page failed authentication');
+      }
       state.session = {
         username: user.username,
         role: user.role,
@@ -1487,36 +1501,48 @@ export function createFakeBackend(
     async backupVerify({ file, passphrase, identity_file, password }) {
       calls.push('backup_verify');
       authorize('backup.list');
-      const { report, record } = openBackup(file, passphrase, identity_file, password);
+      const { report, record } = openBackup(
+        file,
+        passphrase,
+        identity_file,
+        session().username,
+        password,
+      );
       if (record) record.verified_at = now();
       audit('backup.verify', 'backup', report.backup_id);
       return report;
     },
-    async backupRestore({ file, passphrase, identity_file, password, dry_run }) {
+    async backupRestore({ file, passphrase, identity_file, username, password, dry_run }) {
       calls.push('backup_restore');
-      const { report } = openBackup(file, passphrase, identity_file, password);
-      authorize('backup.restore');
-      const current = rowCounts();
-      const tables = [...new Set([...Object.keys(current), ...Object.keys(report.row_counts)])];
+      // Like the shell: signed in, as the signed-in user; signed out (a vault too damaged to
+      // open), as `username`; with neither, `session()` refuses.
+      const actor = state.session?.username || username?.trim().toLowerCase() || session().username;
+      const { report, user } = openBackup(file, passphrase, identity_file, actor, password);
+      permit(user.role, 'backup.restore');
+      // Like core: a damaged vault cannot be read, so nothing is compared with the backup.
+      const current = state.vaultDamaged ? null : rowCounts();
+      const tables = Object.keys({ ...current, ...report.row_counts }).sort();
       const result: BackupRestoreReport = {
         backup: report,
         target: '/home/demo/.local/share/tessera',
         dry_run,
         replaces_vault: true,
-        differences: tables
-          .sort()
-          .map((table) => ({
-            table,
-            in_backup: report.row_counts[table] ?? 0,
-            current: current[table] ?? 0,
-          }))
-          .filter((d) => d.in_backup !== d.current),
-        current_audit_entries: state.audit.length,
+        differences: current
+          ? tables
+              .map((table) => ({
+                table,
+                in_backup: report.row_counts[table] ?? 0,
+                current: current[table] ?? 0,
+              }))
+              .filter((d) => d.in_backup !== d.current)
+          : [],
+        current_audit_entries: current ? state.audit.length : null,
         previous_vault: null,
       };
       if (dry_run) return result;
-      // Like the shell: a real restore signs out first.
+      // Like the shell: a real restore signs out first; the restored vault is sound.
       state.session = null;
+      state.vaultDamaged = false;
       return {
         ...result,
         previous_vault: `/home/demo/.local/share/tessera.previous-${stamp(now())}`,
