@@ -46,10 +46,14 @@ mkdir -p "$apt_dir/lists/partial" "$apt_dir/sources.list.d"
 sed "s|file:/media/usb/tessera/apt|file:$out/apt|; s|/usr/share/keyrings/tessera-archive-keyring.gpg|$out/apt/tessera-archive-keyring.gpg|" \
   "$out/apt/tessera.sources" > "$apt_dir/sources.list.d/tessera.sources"
 apt_opts=(-o "Dir::Etc::sourcelist=/dev/null" -o "Dir::Etc::sourceparts=$apt_dir/sources.list.d"
-  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=")
+  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+  -o "APT::Sandbox::User=root")
 as_root apt-get "${apt_opts[@]}" update -qq 2>&1 | tee "$work/apt-update" >&2
 grep -qiE "not signed|NO_PUBKEY|BADSIG|is not valid" "$work/apt-update" && fail "apt did not verify the repository"
-apt-cache "${apt_opts[@]}" policy tessera | grep -q "file:$out/apt" || fail "apt does not see the package"
+# Read whole before matching: `grep -q` would stop reading early, and pipefail would then
+# count apt-cache's broken pipe as a failure.
+policy="$(apt-cache "${apt_opts[@]}" policy tessera)"
+grep -q "file:$out/apt" <<<"$policy" || fail "apt does not see the package: $policy"
 
 echo "== an older package first, with a vault made by it; then the new one over it" >&2
 as_root dpkg -r tessera >/dev/null 2>&1 || true
