@@ -321,7 +321,7 @@ fn incremental_backups_refer_to_earlier_files_and_restore_as_a_chain() {
     drop(admin);
 
     let second_file = PathBuf::from(second.file.unwrap());
-    let report = backup::verify(&second_file, &keys.decryption, &ADMIN).unwrap();
+    let report = backup::verify(&second_file, &keys.decryption, &ADMIN, None).unwrap();
     assert_eq!(report.blobs, 6);
     assert_eq!(report.chain, vec![first.file_name.clone().unwrap()]);
 
@@ -336,7 +336,7 @@ fn incremental_backups_refer_to_earlier_files_and_restore_as_a_chain() {
 
     // Without the file it refers to, the chain is refused, naming what is missing.
     fs::remove_file(first.file.unwrap()).unwrap();
-    let err = backup::verify(&second_file, &keys.decryption, &ADMIN).unwrap_err();
+    let err = backup::verify(&second_file, &keys.decryption, &ADMIN, None).unwrap_err();
     assert!(matches!(err, Error::BackupDamaged { .. }), "{err}");
     assert!(err.to_string().contains(&first.file_name.unwrap()), "{err}");
     // The next backup to that destination no longer counts on the missing file.
@@ -547,7 +547,7 @@ fn only_admins_restore_and_front_desk_cannot_back_up() {
         password: common::STAFF_PW,
     };
     let file = PathBuf::from(record.file.unwrap());
-    backup::verify(&file, &keys.decryption, &cleo).unwrap();
+    backup::verify(&file, &keys.decryption, &cleo, None).unwrap();
     let restore = RestoreOptions {
         file,
         target: out.path().join("restored"),
@@ -560,7 +560,8 @@ fn only_admins_restore_and_front_desk_cannot_back_up() {
         username: "cleo",
         password: "not the password",
     };
-    let err = backup::verify(&PathBuf::from(&restore.file), &keys.decryption, &bad).unwrap_err();
+    let err =
+        backup::verify(&PathBuf::from(&restore.file), &keys.decryption, &bad, None).unwrap_err();
     assert!(matches!(err, Error::BadCredentials), "{err}");
 }
 
@@ -606,7 +607,7 @@ fn pruning_keeps_the_newest_and_what_they_depend_on() {
     // What remains still restores.
     drop(admin);
     let file = PathBuf::from(incrementals[2].file.clone().unwrap());
-    backup::verify(&file, &keys.decryption, &ADMIN).unwrap();
+    backup::verify(&file, &keys.decryption, &ADMIN, None).unwrap();
 }
 
 #[test]
@@ -912,7 +913,7 @@ fn a_backup_with_a_link_or_sparse_member_is_refused_and_cannot_fill_the_disk() {
             "{name}: {err}"
         );
         assert!(!target.exists(), "{name}: nothing is restored");
-        let err = backup::verify(&crafted, &keys.decryption, &ADMIN).unwrap_err();
+        let err = backup::verify(&crafted, &keys.decryption, &ADMIN, None).unwrap_err();
         assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
     }
 }
@@ -958,4 +959,115 @@ fn a_replaced_vault_is_removed_after_thirty_days_and_not_before() {
     )
     .unwrap();
     assert_eq!(entries.len(), 1);
+}
+
+/// A signed-in user holding a backup of the vault tries a colleague's password against it
+/// (in the app, through the restore dialog at the locked screen, or `tessera backup verify
+/// --user`): each wrong try counts on the colleague's live account as a sign-in would, the
+/// sixth is refused for the lock-out even with the right password, and the audit log says
+/// the guesses came through a backup.
+#[test]
+fn guessing_a_colleagues_password_through_a_backup_of_the_live_vault_is_locked_out_and_audited() {
+    let vault = Vault::new();
+    drop(vault.staff("cleo", Role::Clinician));
+    let keys = x25519();
+    let dest = vault.dir.with_file_name("usb");
+    let record = backup_to(&mut vault.admin(), &dest, encryption_of(&keys), true);
+    let file = PathBuf::from(record.file.unwrap());
+    let guess = Credentials::Password {
+        username: "cleo",
+        password: "is it summer2026",
+    };
+    for _ in 0..5 {
+        let err = backup::verify(&file, &keys.decryption, &guess, Some(&vault.dir)).unwrap_err();
+        assert!(matches!(err, Error::BadCredentials), "{err}");
+    }
+    let right = Credentials::Password {
+        username: "cleo",
+        password: common::STAFF_PW,
+    };
+    let err = backup::verify(&file, &keys.decryption, &right, Some(&vault.dir)).unwrap_err();
+    assert!(matches!(err, Error::LockedOut { .. }), "{err}");
+    // The same account, so the same lock-out at the sign-in, and through a restore.
+    let err = tessera_core::vault::unlock(&vault.dir, &right).unwrap_err();
+    assert!(matches!(err, Error::LockedOut { .. }), "{err}");
+    let over_live = RestoreOptions {
+        file: file.clone(),
+        target: vault.dir.clone(),
+        dry_run: true,
+    };
+    let err = backup::restore(&over_live, &keys.decryption, &right).unwrap_err();
+    assert!(matches!(err, Error::LockedOut { .. }), "{err}");
+    // A backup checked with no live vault beside it has nothing to count against.
+    backup::verify(&file, &keys.decryption, &right, None).unwrap();
+
+    let mut admin = vault.admin();
+    let entries = audit::list(
+        &mut admin,
+        &audit::AuditFilter {
+            action: Some("auth".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            vec!["auth.backup_password_failed"; 5],
+            vec!["auth.login_refused_locked"; 3],
+        ]
+        .concat()
+    );
+}
+
+/// Someone types wrong recovery keys, at the sign-in or against a backup, to lock the admins
+/// out of recovery: the recovery key (256 random bits) is never locked, and each wrong key
+/// is still audited.
+#[test]
+fn the_recovery_slot_cannot_be_locked_by_wrong_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let recovery = tessera_core::vault::create(
+        &dir,
+        &tessera_core::vault::NewVault {
+            admin_username: "ana",
+            admin_display_name: "Ana",
+            admin_password: ADMIN_PW,
+            kdf: tessera_core::crypto::Argon2Params::MINIMUM,
+        },
+    )
+    .unwrap()
+    .recovery_key;
+    let keys = x25519();
+    let record = backup_to(
+        &mut common::login(&dir, "ana", ADMIN_PW),
+        &tmp.path().join("usb"),
+        encryption_of(&keys),
+        true,
+    );
+    let file = PathBuf::from(record.file.unwrap());
+    let wrong = tessera_core::store::recovery::RecoveryKey::generate().unwrap();
+    for _ in 0..12 {
+        let err = tessera_core::vault::unlock(&dir, &Credentials::Recovery(&wrong)).unwrap_err();
+        assert!(matches!(err, Error::BadRecoveryKey), "{err}");
+        let err = backup::verify(
+            &file,
+            &keys.decryption,
+            &Credentials::Recovery(&wrong),
+            Some(&dir),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::BadRecoveryKey), "{err}");
+    }
+    let mut rescue = tessera_core::vault::unlock(&dir, &Credentials::Recovery(&recovery)).unwrap();
+    let failed = audit::list(
+        &mut rescue,
+        &audit::AuditFilter {
+            action: Some("auth".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(failed.len(), 24);
 }

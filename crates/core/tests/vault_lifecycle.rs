@@ -247,7 +247,7 @@ fn the_recovery_key_restores_access_when_every_password_is_lost() {
 }
 
 #[test]
-fn a_wrong_recovery_key_is_refused_and_counted() {
+fn a_wrong_recovery_key_is_refused_and_queued_for_the_audit_but_never_locks() {
     let f = fixture();
     let other = RecoveryKey::generate().unwrap();
     assert!(matches!(
@@ -255,7 +255,8 @@ fn a_wrong_recovery_key_is_refused_and_counted() {
         Err(Error::BadRecoveryKey)
     ));
     let header = Header::read(&f.dir.join("header.json")).unwrap();
-    assert_eq!(header.slot("recovery").unwrap().failed_attempts, 1);
+    assert_eq!(header.slot("recovery").unwrap().failed_attempts, 0);
+    assert_eq!(header.pending_auth_events.len(), 1);
 }
 
 #[test]

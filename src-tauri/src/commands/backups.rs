@@ -141,6 +141,7 @@ pub async fn backup_verify(
 ) -> Result<VerifyReport, ApiError> {
     let username = state.username()?;
     let file = typed_path("file", &file)?;
+    let live = state.vault_dir.clone();
     touch(&state);
     let report = blocking(move || {
         let key = decryption(passphrase, identity_file)?;
@@ -148,7 +149,7 @@ pub async fn backup_verify(
             username: &username,
             password: &password,
         };
-        Ok(backup::verify(&file, &key, &credentials)?)
+        Ok(backup::verify(&file, &key, &credentials, Some(&live))?)
     })
     .await?;
     let verified = report.clone();

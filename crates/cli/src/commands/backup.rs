@@ -40,8 +40,10 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> Result<()> {
 
 fn verify(cli: &Cli, file: &Path, identity: Option<&Path>) -> Result<()> {
     let key = decryption(identity)?;
+    // A backup of the vault in use: a wrong password counts against the account there.
+    let live = super::vault_dir(cli).ok();
     let report = super::with_credentials(cli, |credentials| {
-        Ok(backup::verify(file, &key, credentials)?)
+        Ok(backup::verify(file, &key, credentials, live.as_deref())?)
     })?;
     output::emit(cli.json, &report, |r| {
         println!("{}: ok", r.file);

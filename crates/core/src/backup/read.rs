@@ -85,17 +85,19 @@ pub(crate) struct Inspected {
 
 /// Checks everything in a backup (and the earlier backups it refers to) without restoring
 /// it. `credentials` are an account's in the backed-up vault (or its recovery key): they
-/// unwrap the key the snapshot and blobs are checked with. Any account may verify.
+/// unwrap the key the snapshot and blobs are checked with. Any account may verify. When the
+/// backup is of the vault at `live`, a wrong password counts against that vault's account
+/// as a sign-in would (lock-out and audit).
 pub fn verify(
     file: &Path,
     key: &Decryption,
     credentials: &Credentials<'_>,
+    live: Option<&Path>,
 ) -> Result<VerifyReport> {
     let work = TempDir::new()?;
     let db_path = work.0.join(format::DATABASE);
-    let inspected = inspect(file, key, credentials, &db_path, BlobSink::Check, &|_| {
-        Ok(())
-    })?;
+    let opener = Opener { credentials, live };
+    let inspected = inspect(file, key, &opener, &db_path, BlobSink::Check, &|_| Ok(()))?;
     authorize(&inspected.actor, Action::BackupList)?;
     Ok(inspected.report)
 }
@@ -128,12 +130,18 @@ impl Drop for TempDir {
     }
 }
 
+/// Who opens a backup's key slot, and the live vault their attempt counts against.
+pub(crate) struct Opener<'a> {
+    pub(crate) credentials: &'a Credentials<'a>,
+    pub(crate) live: Option<&'a Path>,
+}
+
 /// Reads and checks the backup `file`, writing its snapshot to `db_path` and its blobs to
 /// `sink`.
 pub(crate) fn inspect(
     file: &Path,
     key: &Decryption,
-    credentials: &Credentials<'_>,
+    opener: &Opener<'_>,
     db_path: &Path,
     sink: BlobSink<'_>,
     check_marker: &dyn Fn(&Marker) -> Result<()>,
@@ -155,7 +163,7 @@ pub(crate) fn inspect(
     };
 
     let mut members: Vec<Member> = Vec::new();
-    let head = read_head(&mut next, &shown, check_marker, credentials, &mut members)?;
+    let head = read_head(&mut next, &shown, check_marker, opener, &mut members)?;
     let vault_id = head.header.vault_id;
     let blobs = BlobStore::new(
         PathBuf::new(),
@@ -197,7 +205,7 @@ pub(crate) fn inspect(
     compare_facts(&facts, &rest.manifest, &rest.stored).map_err(|r| damaged(&shown, r))?;
     let conn =
         open_snapshot(db_path, &head.data_key, &vault_id).map_err(|e| damaged_inside(&shown, e))?;
-    let actor = vault::actor_for(&conn, credentials, &head.slot_id)?;
+    let actor = vault::actor_for(&conn, opener.credentials, &head.slot_id)?;
     drop(conn);
 
     let manifest = rest.manifest;
@@ -261,7 +269,7 @@ fn read_head<'a>(
     next: &mut impl FnMut(&str) -> Result<tar::Entry<'a, Plain>>,
     shown: &str,
     check_marker: &dyn Fn(&Marker) -> Result<()>,
-    credentials: &Credentials<'_>,
+    opener: &Opener<'_>,
     members: &mut Vec<Member>,
 ) -> Result<Head> {
     let (marker_bytes, member) = read_small(&mut next(format::MARKER)?, format::MARKER, shown)?;
@@ -277,7 +285,7 @@ fn read_head<'a>(
         let reason = "its header belongs to another vault than its marker";
         return Err(damaged(shown, reason.into()));
     }
-    let (data_key, slot_id) = vault::open_detached_slot(&header, credentials)?;
+    let (data_key, slot_id) = vault::open_backup_slot(opener.live, &header, opener.credentials)?;
     Ok(Head {
         marker,
         header,

@@ -23,7 +23,7 @@ use crate::store::{VaultPaths, database, header::Header, lock::InUseLock};
 use crate::vault::{self, Credentials};
 
 use super::format::{self, Marker};
-use super::read::{self, BlobSink, Inspected, TempDir, VerifyReport};
+use super::read::{self, BlobSink, Inspected, Opener, TempDir, VerifyReport};
 use super::snapshot;
 use crate::archive::Decryption;
 
@@ -109,7 +109,9 @@ fn examine(target: &Path) -> Result<Target> {
 }
 
 /// Restores (or with `dry_run`, checks and describes restoring) a backup. Only an admin of
-/// the backed-up vault, or its recovery key, may. On any failure the target is untouched.
+/// the backed-up vault, or its recovery key, may. On any failure the target is untouched,
+/// but for a wrong password over a vault of the same id: that counts against the account
+/// there, as a sign-in would.
 pub fn restore(
     options: &RestoreOptions,
     key: &Decryption,
@@ -130,10 +132,14 @@ pub fn restore(
     if options.dry_run {
         let work = TempDir::new()?;
         let db_path = work.0.join(format::DATABASE);
+        let opener = Opener {
+            credentials,
+            live: Some(target),
+        };
         let inspected = read::inspect(
             &options.file,
             key,
-            credentials,
+            &opener,
             &db_path,
             BlobSink::Check,
             &foreign,
@@ -176,10 +182,14 @@ fn stage(
     foreign: &dyn Fn(&Marker) -> Result<()>,
 ) -> Result<Inspected> {
     let paths = VaultPaths::new(staging);
+    let opener = Opener {
+        credentials,
+        live: Some(&options.target),
+    };
     let mut inspected = read::inspect(
         &options.file,
         key,
-        credentials,
+        &opener,
         &paths.database(),
         BlobSink::Write(staging),
         foreign,

@@ -82,6 +82,8 @@ pub enum AuthEventKind {
     LoginFailed,
     /// An attempt refused because the slot is locked out.
     LoginWhileLocked,
+    /// A wrong password or recovery key given to open a backup of this vault.
+    BackupAttemptFailed,
 }
 
 impl AuthEventKind {
@@ -90,6 +92,7 @@ impl AuthEventKind {
         match self {
             AuthEventKind::LoginFailed => "auth.login_failed",
             AuthEventKind::LoginWhileLocked => "auth.login_refused_locked",
+            AuthEventKind::BackupAttemptFailed => "auth.backup_password_failed",
         }
     }
 }

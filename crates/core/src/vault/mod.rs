@@ -308,12 +308,46 @@ fn open_slot(
     paths: &VaultPaths,
     credentials: &Credentials<'_>,
 ) -> Result<(Header, SecretKey, String)> {
+    counted_attempt(paths, None, credentials)
+}
+
+/// Unwraps the data key from a backup's `header` with `credentials`. When the backup is of
+/// the vault at `live` (the same vault id), the attempt is one more try at that vault's
+/// account: refused while the account is locked out, counted when wrong, and audited by the
+/// next sign-in, so a backup is no way around the lock-out. A backup of any other vault has
+/// nothing to count against (and whoever holds the file can try it with any program).
+pub(crate) fn open_backup_slot(
+    live: Option<&Path>,
+    header: &Header,
+    credentials: &Credentials<'_>,
+) -> Result<(SecretKey, String)> {
+    let paths = live.map(VaultPaths::new).filter(|paths| {
+        Header::read(&paths.header()).is_ok_and(|live| live.vault_id == header.vault_id)
+    });
+    match paths {
+        Some(paths) => counted_attempt(&paths, Some(header), credentials)
+            .map(|(_, data_key, slot_id)| (data_key, slot_id)),
+        None => open_detached_slot(header, credentials),
+    }
+}
+
+/// One attempt at the live vault's slot for `credentials`, with the key unwrapped from
+/// `backup`'s copy of the slot when given (its password is the one of that day), else from
+/// the live header. The live slot's failure count decides the lock-out and counts a
+/// failure; the recovery slot (a 256-bit secret, not guessable) is never locked, so nobody
+/// can lock an admin out of recovery by typing wrong keys. Every failure is queued for the
+/// audit log.
+fn counted_attempt(
+    paths: &VaultPaths,
+    backup: Option<&Header>,
+    credentials: &Credentials<'_>,
+) -> Result<(Header, SecretKey, String)> {
     let _lock = lock::HeaderLock::acquire(&paths.lock_file())?;
     let mut header = Header::read(&paths.header())?;
     let vault_id = header.vault_id;
     let slot_id = slot_id_for(&vault_id, credentials);
     let now = clock::now_ms();
-    let Some(slot) = header.slot(&slot_id).cloned() else {
+    let Some(slot) = backup.unwrap_or(&header).slot(&slot_id).cloned() else {
         return match credentials {
             Credentials::Password { password, .. } => {
                 // Spend the same time as a real attempt, so timing does not reveal which
@@ -326,6 +360,7 @@ fn open_slot(
             }
         };
     };
+    let lockable = slot_id != RECOVERY_SLOT_ID;
     let event = |kind, failures| AuthEvent {
         id: Uuid::now_v7(),
         slot_id: slot_id.clone(),
@@ -333,8 +368,14 @@ fn open_slot(
         at: now,
         failures,
     };
-    if let Some(retry_after_secs) = slot.locked_for_secs(now) {
-        header.push_auth_event(event(AuthEventKind::LoginWhileLocked, slot.failed_attempts));
+    let live_failures = |header: &Header| header.slot(&slot_id).map_or(0, |s| s.failed_attempts);
+    let locked = header
+        .slot(&slot_id)
+        .filter(|_| lockable)
+        .and_then(|live| live.locked_for_secs(now));
+    if let Some(retry_after_secs) = locked {
+        let failures = live_failures(&header);
+        header.push_auth_event(event(AuthEventKind::LoginWhileLocked, failures));
         header.write(&paths.header())?;
         return Err(Error::LockedOut { retry_after_secs });
     }
@@ -342,14 +383,17 @@ fn open_slot(
         Credentials::Password { password, .. } => slot.open_with_password(&vault_id, password)?,
         Credentials::Recovery(key) => slot.open_with_recovery(&vault_id, key)?,
     };
-    let slot_mut = header
-        .slot_mut(&slot_id)
-        .ok_or(Error::Internal("slot vanished"))?;
     match opened {
         None => {
-            slot_mut.record_failure(now);
-            let failures = slot_mut.failed_attempts;
-            header.push_auth_event(event(AuthEventKind::LoginFailed, failures));
+            if let Some(live) = header.slot_mut(&slot_id).filter(|_| lockable) {
+                live.record_failure(now);
+            }
+            let kind = match backup {
+                Some(_) => AuthEventKind::BackupAttemptFailed,
+                None => AuthEventKind::LoginFailed,
+            };
+            let failures = live_failures(&header);
+            header.push_auth_event(event(kind, failures));
             header.write(&paths.header())?;
             Err(match credentials {
                 Credentials::Password { .. } => Error::BadCredentials,
@@ -357,7 +401,13 @@ fn open_slot(
             })
         }
         Some(data_key) => {
-            if slot_mut.clear_failures() {
+            // A backup's slot holds the password of its day: opening it proves nothing
+            // about today's, so it clears no failures.
+            let cleared = backup.is_none()
+                && header
+                    .slot_mut(&slot_id)
+                    .is_some_and(keyslot::KeySlot::clear_failures);
+            if cleared {
                 header.write(&paths.header())?;
             }
             Ok((header, data_key, slot_id))
@@ -388,9 +438,10 @@ fn slot_id_for(vault_id: &Uuid, credentials: &Credentials<'_>) -> String {
     }
 }
 
-/// Unwraps the data key from a header that is not a live vault's (one inside a backup):
-/// nothing is written, so failures are not counted. Returns the key and the slot's id.
-pub(crate) fn open_detached_slot(
+/// Unwraps the data key from a header that is not a live vault's (one inside a backup of
+/// another vault): nothing is written, so failures are not counted. Returns the key and the
+/// slot's id.
+fn open_detached_slot(
     header: &Header,
     credentials: &Credentials<'_>,
 ) -> Result<(SecretKey, String)> {
