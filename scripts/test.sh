@@ -10,10 +10,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # One target directory outside the clone, shared by every checkout, so CI builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
 # No incremental caches: CI builds each version once, and they only fill the disk. The
-# shared directory keeps every version's artefacts, so past 40 GiB it starts again empty.
+# shared directory keeps every version's artefacts (debug; release for the packages; fuzz),
+# so past 60 GiB it starts again empty; not sooner, as a cold run is the slow one.
 export CARGO_INCREMENTAL=0
-if [ -d "$CARGO_TARGET_DIR" ] && [ "$(du -sm "$CARGO_TARGET_DIR" | cut -f1)" -gt 40960 ]; then
-  echo "== $CARGO_TARGET_DIR is over 40 GiB: emptying it" >&2
+if [ -d "$CARGO_TARGET_DIR" ] && [ "$(du -sm "$CARGO_TARGET_DIR" | cut -f1)" -gt 61440 ]; then
+  echo "== $CARGO_TARGET_DIR is over 60 GiB: emptying it" >&2
   rm -rf "$CARGO_TARGET_DIR"
 fi
 # The Python with pycose that setup.sh installed, for the QR token interop test.
