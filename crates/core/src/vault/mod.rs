@@ -243,13 +243,13 @@ fn open_session(
     let vault_id = header.vault_id;
     let db_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Database);
     let mut conn = database::open_unmigrated(&paths.database(), &db_key, OpenMode::Existing)?;
+    check_vault_id(&conn, &vault_id)?;
     // The first sign-in after an upgrade keeps the vault as it was before changing it.
     let upgrade = match database::older_schema(&conn)? {
         Some(from) => Some(store::upgrade::keep_copy(&paths, &conn, &db_key, from)?),
         None => None,
     };
     database::migrate(&mut conn)?;
-    check_vault_id(&conn, &vault_id)?;
     let actor = actor_for(&conn, credentials, slot_id)?;
     let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
     // A vault written before redaction existed gets its chain converted once. A failure
