@@ -14,8 +14,8 @@ pub(crate) fn invalid(field: &str, message: &str) -> ApiError {
 }
 
 /// A secret typed in a form: an empty field is none. Not trimmed (spaces may be part of it).
-pub(crate) fn given(secret: Option<String>) -> Option<String> {
-    secret.filter(|s| !s.is_empty())
+pub(crate) fn given<T: AsRef<str>>(value: Option<T>) -> Option<T> {
+    value.filter(|s| !s.as_ref().is_empty())
 }
 
 /// A path typed by the user: `~` is the home directory, and anything else must be absolute

@@ -21,6 +21,7 @@ mod media_protocol;
 mod navigation;
 mod scanning;
 mod scheduler;
+mod secret;
 mod state;
 
 use std::path::PathBuf;

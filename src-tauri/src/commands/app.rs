@@ -11,6 +11,7 @@ use tessera_core::vault::{self, NewVault};
 use ts_rs::TS;
 
 use crate::api_error::{ApiError, ErrorCode};
+use crate::secret::Secret;
 use crate::state::{self, AppState, SessionInfo, blocking};
 
 /// UI languages.
@@ -81,7 +82,7 @@ pub async fn vault_create(
     state: State<'_, AppState>,
     admin_username: String,
     admin_display_name: String,
-    password: String,
+    password: Secret,
 ) -> Result<VaultCreated, ApiError> {
     let dir = state.vault_dir.clone();
     blocking(move || {

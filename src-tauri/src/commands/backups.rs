@@ -26,6 +26,7 @@ use tessera_core::vault::Credentials;
 use crate::api_error::ApiError;
 use crate::boot_clock::BootInstant;
 use crate::input::{given, invalid, typed_path};
+use crate::secret::Secret;
 use crate::state::{self, AppState, blocking};
 
 /// Whether backups are current (for the overdue warning). Not counted as activity.
@@ -53,7 +54,7 @@ pub async fn backup_schedule_get(state: State<'_, AppState>) -> Result<BackupSch
 pub async fn backup_schedule_set(
     state: State<'_, AppState>,
     schedule: BackupSchedule,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
 ) -> Result<BackupSchedule, ApiError> {
     let destinations = schedule
         .destinations
@@ -84,7 +85,7 @@ pub async fn backup_schedule_set(
 pub async fn backup_create(
     state: State<'_, AppState>,
     destination: String,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     recipient: Option<String>,
     full: bool,
     on_progress: Channel<Progress>,
@@ -135,9 +136,9 @@ pub async fn backup_cancel(state: State<'_, AppState>) -> Result<(), ApiError> {
 pub async fn backup_verify(
     state: State<'_, AppState>,
     file: String,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     identity_file: Option<String>,
-    password: String,
+    password: Secret,
 ) -> Result<VerifyReport, ApiError> {
     let username = state.username()?;
     let file = typed_path("file", &file)?;
@@ -169,10 +170,10 @@ pub async fn backup_verify(
 pub async fn backup_restore(
     state: State<'_, AppState>,
     file: String,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     identity_file: Option<String>,
     username: Option<String>,
-    password: String,
+    password: Secret,
     dry_run: bool,
 ) -> Result<RestoreReport, ApiError> {
     let options = RestoreOptions {
@@ -274,7 +275,7 @@ impl Throttle {
 
 /// How a new backup is encrypted: a passphrase or an age public key, exactly one.
 pub(crate) fn encryption(
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     recipient: Option<String>,
 ) -> Result<Encryption, ApiError> {
     let recipient = recipient.filter(|r| !r.trim().is_empty());
@@ -297,7 +298,7 @@ pub(crate) fn encryption(
 
 /// What opens a backup: its passphrase or an age identity file, exactly one.
 pub(crate) fn decryption(
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     identity_file: Option<String>,
 ) -> Result<Decryption, ApiError> {
     let identity_file = identity_file.filter(|f| !f.trim().is_empty());
@@ -330,8 +331,9 @@ mod tests {
     #[test]
     fn a_new_backup_takes_one_passphrase_of_twelve_characters_or_one_age_key() {
         let some = |s: &str| Some(s.to_owned());
+        let secret = |s: &str| Some(Secret::from(s.to_owned()));
         assert!(matches!(
-            encryption(some("twelve chars"), None),
+            encryption(secret("twelve chars"), None),
             Ok(Encryption::Passphrase(_))
         ));
         assert!(matches!(
@@ -340,19 +342,19 @@ mod tests {
         ));
         // Empty fields count as not given.
         assert!(matches!(
-            encryption(some(""), some(RECIPIENT)),
+            encryption(secret(""), some(RECIPIENT)),
             Ok(Encryption::Recipients(_))
         ));
-        let refused = |p: Option<String>, r: Option<String>| match encryption(p, r) {
+        let refused = |p: Option<Secret>, r: Option<String>| match encryption(p, r) {
             Err(e) => field(e),
             Ok(e) => panic!("accepted {e:?}"),
         };
         let passphrase = (ErrorCode::Invalid, some("passphrase"));
-        assert_eq!(refused(some("eleven char"), None), passphrase);
+        assert_eq!(refused(secret("eleven char"), None), passphrase);
         assert_eq!(refused(None, None), passphrase);
-        assert_eq!(refused(some(""), some("  ")), passphrase);
+        assert_eq!(refused(secret(""), some("  ")), passphrase);
         assert_eq!(
-            refused(some("twelve chars"), some(RECIPIENT)),
+            refused(secret("twelve chars"), some(RECIPIENT)),
             passphrase,
             "not both"
         );
@@ -365,7 +367,7 @@ mod tests {
     #[test]
     fn a_backup_opens_with_its_passphrase_or_an_identity_file() {
         assert!(matches!(
-            decryption(Some("short is fine".into()), None),
+            decryption(Some(Secret::from("short is fine".to_owned())), None),
             Ok(Decryption::Passphrase(_))
         ));
         let missing = decryption(None, Some("/nonexistent/key.txt".into())).unwrap_err();

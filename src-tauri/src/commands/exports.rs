@@ -18,6 +18,7 @@ use tessera_core::export::{
 use crate::api_error::ApiError;
 use crate::commands::backups::encryption;
 use crate::input::{given, invalid, typed_path};
+use crate::secret::Secret;
 use crate::state::AppState;
 
 /// Writes `patient`'s record to a new file at `out` (a typed path; `~` is the home
@@ -37,13 +38,13 @@ pub async fn export_write(
     to: Option<String>,
     referral: Option<Referral>,
     csv_bom: bool,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
     recipient: Option<String>,
     unencrypted: bool,
     on_progress: Channel<ExportStage>,
 ) -> Result<ExportEntry, ApiError> {
     let out = typed_path("out", &out)?;
-    let encryption = match (given(passphrase.clone()), given(recipient.clone())) {
+    let encryption = match (given(passphrase), given(recipient)) {
         (None, None) if unencrypted => None,
         (None, None) => {
             return Err(invalid(
@@ -51,7 +52,7 @@ pub async fn export_write(
                 "give a passphrase or an age public key, or choose to write the file unencrypted",
             ));
         }
-        _ => Some(encryption(passphrase, recipient)?),
+        (passphrase, recipient) => Some(encryption(passphrase, recipient)?),
     };
     let request = ExportRequest {
         patient,

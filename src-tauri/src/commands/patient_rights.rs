@@ -9,6 +9,7 @@ use tessera_core::subject_export::{self, SubjectExport};
 
 use crate::api_error::ApiError;
 use crate::input::{given, typed_path};
+use crate::secret::Secret;
 use crate::state::AppState;
 
 /// Erases `patient` (id or human id): every row removed, or the record anonymised. The admin
@@ -34,7 +35,7 @@ pub async fn patient_subject_export(
     state: State<'_, AppState>,
     patient: String,
     out: String,
-    passphrase: Option<String>,
+    passphrase: Option<Secret>,
 ) -> Result<SubjectExport, ApiError> {
     let out = typed_path("out", &out)?;
     let encryption = given(passphrase).map(|p| Encryption::Passphrase(p.into()));

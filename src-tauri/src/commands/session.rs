@@ -12,6 +12,7 @@ use tessera_core::vault::{self, Credentials};
 use crate::api_error::{ApiError, ErrorCode};
 use crate::autolock::{self, LockReason};
 use crate::boot_clock::BootInstant;
+use crate::secret::Secret;
 use crate::state::{self, AppState, SessionInfo, Unlocked, blocking};
 
 /// Signs in; a wrong password or a locked-out account is refused with why.
@@ -19,7 +20,7 @@ use crate::state::{self, AppState, SessionInfo, Unlocked, blocking};
 pub async fn session_unlock(
     state: State<'_, AppState>,
     username: String,
-    password: String,
+    password: Secret,
 ) -> Result<SessionInfo, ApiError> {
     let dir = state.vault_dir.clone();
     let override_secs = state.auto_lock_override;

@@ -6,6 +6,7 @@ use tessera_core::accounts::{self, NewStaff, StaffAccount};
 use tessera_core::policy::Role;
 
 use crate::api_error::ApiError;
+use crate::secret::Secret;
 use crate::state::AppState;
 
 /// Every staff account (admins).
@@ -21,7 +22,7 @@ pub async fn staff_add(
     username: String,
     display_name: String,
     role: Role,
-    password: String,
+    password: Secret,
 ) -> Result<StaffAccount, ApiError> {
     state
         .with_session(move |s| {

@@ -36,6 +36,7 @@ import type { RetentionReport } from './RetentionReport';
 import type { Revision } from './Revision';
 import type { Role } from './Role';
 import type { ScanEvent } from './ScanEvent';
+import type { Secret } from './Secret';
 import type { SessionInfo } from './SessionInfo';
 import type { SharedView } from './SharedView';
 import type { StaffAccount } from './StaffAccount';
@@ -54,7 +55,7 @@ export interface Commands {
   /**
    * Creates the vault with its first admin; answers the recovery key, shown once.
    */
-  vaultCreate(args: { admin_username: string; admin_display_name: string; password: string }): Promise<VaultCreated>;
+  vaultCreate(args: { admin_username: string; admin_display_name: string; password: Secret }): Promise<VaultCreated>;
   /**
    * Works without a session too (the language; the auto-lock delay then reads its default).
    */
@@ -66,7 +67,7 @@ export interface Commands {
   /**
    * Signs in; a wrong password or a locked-out account is refused with why.
    */
-  sessionUnlock(args: { username: string; password: string }): Promise<SessionInfo>;
+  sessionUnlock(args: { username: string; password: Secret }): Promise<SessionInfo>;
   /**
    * Locks at the user's request: a backup under way is stopped, the session's keys are
    * wiped, the UI is told.
@@ -107,7 +108,7 @@ export interface Commands {
    * the user (`~` is the home directory; an existing file is refused); with a `passphrase`,
    * inside an age file (core wants 12 characters).
    */
-  patientSubjectExport(args: { patient: string; out: string; passphrase?: string | null }): Promise<SubjectExport>;
+  patientSubjectExport(args: { patient: string; out: string; passphrase?: Secret | null }): Promise<SubjectExport>;
   /**
    * The patient's narratives, each at its newest revision. Audited.
    */
@@ -152,7 +153,7 @@ export interface Commands {
   /**
    * Adds a staff account with its first password (admins).
    */
-  staffAdd(args: { username: string; display_name: string; role: Role; password: string }): Promise<StaffAccount>;
+  staffAdd(args: { username: string; display_name: string; role: Role; password: Secret }): Promise<StaffAccount>;
   /**
    * Disables an account and removes its key slot (admins).
    */
@@ -181,12 +182,12 @@ export interface Commands {
    * Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
    * stored one (if any) is kept.
    */
-  backupScheduleSet(args: { schedule: BackupSchedule; passphrase?: string | null }): Promise<BackupSchedule>;
+  backupScheduleSet(args: { schedule: BackupSchedule; passphrase?: Secret | null }): Promise<BackupSchedule>;
   /**
    * Writes a backup into `destination` now, encrypted to `passphrase` or to the age public
    * key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it.
    */
-  backupCreate(args: { destination: string; passphrase?: string | null; recipient?: string | null; full: boolean; on_progress: (message: Progress) => void }): Promise<BackupRecord>;
+  backupCreate(args: { destination: string; passphrase?: Secret | null; recipient?: string | null; full: boolean; on_progress: (message: Progress) => void }): Promise<BackupRecord>;
   /**
    * Stops the backup under way, made now or by the schedule. It ends with `cancelled` and
    * leaves no file behind.
@@ -196,7 +197,7 @@ export interface Commands {
    * Checks a backup file completely, with its passphrase (or an age identity file) and the
    * signed-in user's password, then records in the history that it was verified.
    */
-  backupVerify(args: { file: string; passphrase?: string | null; identity_file?: string | null; password: string }): Promise<BackupVerifyReport>;
+  backupVerify(args: { file: string; passphrase?: Secret | null; identity_file?: string | null; password: Secret }): Promise<BackupVerifyReport>;
   /**
    * Restores a backup into the app's vault directory. A dry run checks everything and
    * reports what would change. A real run signs out first (no session may hold the vault
@@ -205,7 +206,7 @@ export interface Commands {
    * vault too damaged to open), as `username`, whose password must open the backup: the
    * same authority `tessera backup restore` asks for.
    */
-  backupRestore(args: { file: string; passphrase?: string | null; identity_file?: string | null; username?: string | null; password: string; dry_run: boolean }): Promise<BackupRestoreReport>;
+  backupRestore(args: { file: string; passphrase?: Secret | null; identity_file?: string | null; username?: string | null; password: Secret; dry_run: boolean }): Promise<BackupRestoreReport>;
   /**
    * Removes old backups in `destination`: beyond the newest `keep_last` and older than
    * `keep_days`, never one a kept backup needs. A dry run only lists them.
@@ -277,7 +278,7 @@ export interface Commands {
    * Without either, `unencrypted` must say the user chose a plain file. The stages arrive
    * on `on_progress`; `export_cancel` stops it and leaves no file.
    */
-  exportWrite(args: { patient: string; kind: ExportKind; format: ExportFormat; out: string; from?: string | null; to?: string | null; referral?: Referral | null; csv_bom: boolean; passphrase?: string | null; recipient?: string | null; unencrypted: boolean; on_progress: (message: ExportStage) => void }): Promise<ExportEntry>;
+  exportWrite(args: { patient: string; kind: ExportKind; format: ExportFormat; out: string; from?: string | null; to?: string | null; referral?: Referral | null; csv_bom: boolean; passphrase?: Secret | null; recipient?: string | null; unencrypted: boolean; on_progress: (message: ExportStage) => void }): Promise<ExportEntry>;
   /**
    * Stops the export under way; it ends with `cancelled` and leaves no file behind.
    */

@@ -69,6 +69,7 @@ export type * from "./RuleReport";
 export type * from "./ScanEvent";
 export type * from "./ScheduledBackupEvent";
 export type * from "./ScheduledRun";
+export type * from "./Secret";
 export type * from "./SessionInfo";
 export type * from "./SessionLocked";
 export type * from "./Severity";
