@@ -142,14 +142,21 @@ impl fmt::Debug for Decryption {
     }
 }
 /// Passes bytes through, hashing them with SHA-256 and counting them.
-pub(crate) struct Hashing<R> {
+pub struct Hashing<R> {
     pub(crate) inner: R,
     sha: Sha256,
     pub(crate) count: u64,
 }
 
+impl<R> fmt::Debug for Hashing<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hashing({} bytes)", self.count)
+    }
+}
+
 impl<R> Hashing<R> {
-    pub(crate) fn new(inner: R) -> Self {
+    /// Hashes what passes through `inner`.
+    pub fn new(inner: R) -> Self {
         Hashing {
             inner,
             sha: Sha256::new(),
@@ -163,7 +170,7 @@ impl<R> Hashing<R> {
     }
 
     /// The inner reader or writer, the byte count and the hash (lowercase hex).
-    pub(crate) fn into_parts(self) -> (R, u64, String) {
+    pub fn into_parts(self) -> (R, u64, String) {
         let hex = data_encoding::HEXLOWER.encode(&self.sha.finalize());
         (self.inner, self.count, hex)
     }

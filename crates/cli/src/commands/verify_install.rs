@@ -12,13 +12,13 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Read};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use tessera_core::archive::Hashing;
 
 use crate::args::{Cli, VerifyInstallArgs};
 use crate::output;
@@ -238,19 +238,10 @@ fn parse_sums(text: &[u8]) -> Result<Vec<(String, String)>, NotVerified> {
 }
 
 fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-        bytes += n as u64;
-    }
-    Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), bytes))
+    let mut hashing = Hashing::new(File::open(path)?);
+    io::copy(&mut hashing, &mut io::sink())?;
+    let (_, bytes, sha256) = hashing.into_parts();
+    Ok((sha256, bytes))
 }
 
 /// Every regular file under `dir`, as `/`-separated names relative to the folder.
