@@ -167,7 +167,6 @@ mod tests {
                 recipient: Some(RECIPIENT.into()),
                 ..BackupSchedule::default()
             },
-            None,
         )
         .unwrap();
     }

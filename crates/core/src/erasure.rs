@@ -7,9 +7,9 @@
 //! files (the connection runs with `secure_delete`, and the search index with FTS5's
 //! `secure-delete`, so deleted content is overwritten, not only unlinked).
 //!
-//! What anonymising keeps: the patient row with a new human id, sex, birth year, blood
-//! type, organ donor flag and status; every visit's date, kind, recording staff member and
-//! vital signs. Everything else goes: names, birth date (but its year), phone, location,
+//! What anonymising keeps: the patient row with a new id and human id, sex, birth year,
+//! blood type, organ donor flag and status; every visit, under a new id, with its month,
+//! kind, recording staff member and vital signs (every time kept is cut to its month). Everything else goes: names, birth date (but its year), phone, location,
 //! language, allergies, conditions, medications, contacts, insurance, alerts, communication
 //! preferences; visits' reasons, notes, diagnoses and treatments; narratives with every
 //! revision; consents; photos and their files.
@@ -52,7 +52,8 @@ impl ErasureMode {
     }
 }
 
-/// What an erasure did. Counts only: it is also what the tombstone records.
+/// What an erasure did. Counts only (but for `anonymised_as`): it is also what the
+/// tombstone records.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ErasureReport {
@@ -84,6 +85,9 @@ pub struct ErasureReport {
     /// Whether the WAL was checkpointed and truncated (false if another connection was
     /// reading; the next checkpoint finishes the job).
     pub wal_truncated: bool,
+    /// The new human id an anonymised record is kept under. Told to the admin who asked,
+    /// never written to the tombstone, which would link the two.
+    pub anonymised_as: Option<String>,
 }
 
 /// Erases a patient (by id or human id), in the bin or not. Admins only.
@@ -141,7 +145,8 @@ fn check_confirmation(typed: &str, human_id: &str) -> Result<()> {
 /// Erases one patient inside the caller's transaction and writes the tombstone. Returns
 /// the report and the blob ids to delete once the transaction has committed (deleting them
 /// before would lose photos if it rolled back; a crash in between leaves orphans that the
-/// sweep at the next unlock removes). `origin` says who asked: `request` or `retention`.
+/// sweep at the next unlock removes). `origin` says who asked: `request`, `retention`, or `restore` (an erasure
+/// re-applied over a restored backup made before it).
 pub(crate) fn erase_in(
     w: &mut WriteTx<'_>,
     found: &PatientRef,
@@ -167,7 +172,7 @@ pub(crate) fn erase_in(
     let count = |sql: &str| -> Result<u64> {
         Ok(conn.query_row(sql, [id], |r| r.get::<_, i64>(0))? as u64)
     };
-    let report = ErasureReport {
+    let mut report = ErasureReport {
         patient_id: id.to_owned(),
         mode,
         encounters: count("SELECT count(*) FROM encounters WHERE patient_id = ?1")?,
@@ -200,12 +205,37 @@ pub(crate) fn erase_in(
             conn.execute("DELETE FROM patients WHERE rowid = ?1", [found.rowid])?;
         }
         ErasureMode::Anonymise => {
-            conn.execute(
-                "UPDATE encounters SET reason = '', notes = NULL, diagnoses = '[]', \
-                 treatments = '[]', version = version + 1, updated_at = ?2 WHERE patient_id = ?1",
-                params![id, now],
-            )?;
-            anonymise_patient(w, found.rowid, &patient.profile, now)?;
+            let new_id = Uuid::new_v4().to_string();
+            // The patient and each visit take a new id, and every date is cut to its month:
+            // the old ids stay in the redacted audit trail and the tombstone, and exact times
+            // would match those entries' times, either of which would link the statistics
+            // kept back to the person.
+            conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            let visits: Vec<String> = conn
+                .prepare("SELECT id FROM encounters WHERE patient_id = ?1")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for visit in visits {
+                conn.execute(
+                    &format!(
+                        "UPDATE encounters SET id = ?2, patient_id = ?3, reason = '', \
+                         notes = NULL, diagnoses = '[]', treatments = '[]', \
+                         version = version + 1, occurred_at = {occurred}, \
+                         created_at = {created}, updated_at = {updated} WHERE id = ?1",
+                        occurred = month_of("occurred_at"),
+                        created = month_of("created_at"),
+                        updated = month_of("?4"),
+                    ),
+                    params![visit, Uuid::new_v4().to_string(), new_id, now],
+                )?;
+            }
+            report.anonymised_as = Some(anonymise_patient(
+                w,
+                found.rowid,
+                &new_id,
+                &patient.profile,
+                now,
+            )?);
         }
     }
     w.record_as(
@@ -229,6 +259,80 @@ pub(crate) fn erase_in(
     Ok((report, blobs))
 }
 
+/// An erasure as its tombstone in a vault's audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tombstone {
+    /// The erased patient's id as it was.
+    pub(crate) patient_id: String,
+    /// Delete or anonymise.
+    pub(crate) mode: ErasureMode,
+}
+
+/// Every erasure `conn`'s audit log records, oldest first. Tombstones are never redacted.
+pub(crate) fn tombstones(conn: &Connection) -> Result<Vec<Tombstone>> {
+    let mut stmt = conn.prepare(
+        "SELECT resource_id, after_json FROM audit_log WHERE action = ?1 AND resource_id IS NOT NULL \
+         ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([redact::TOMBSTONE_ACTION], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (patient_id, after) = row?;
+        let mode = after
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+            .and_then(|a| serde_json::from_value::<ErasureMode>(a["mode"].clone()).ok())
+            .unwrap_or(ErasureMode::Delete);
+        out.push(Tombstone { patient_id, mode });
+    }
+    Ok(out)
+}
+
+/// The erasures of `recorded` (another copy of the vault's) that `conn`'s vault has not
+/// applied: the patient is still there and no tombstone of its own says so.
+pub(crate) fn unapplied(conn: &Connection, recorded: &[Tombstone]) -> Result<Vec<Tombstone>> {
+    let applied = tombstones(conn)?;
+    let mut exists = conn.prepare("SELECT 1 FROM patients WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for t in recorded {
+        if !applied.contains(t) && !out.contains(t) && exists.exists([&t.patient_id])? {
+            out.push(t.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Applies `erasures` again (a restored backup older than them), in one transaction allowed
+/// by `action`, each with a tombstone of its own that says so. Returns how many erased a
+/// patient still there.
+pub(crate) fn reapply(
+    session: &mut Session,
+    action: Action,
+    erasures: &[Tombstone],
+) -> Result<u64> {
+    if erasures.is_empty() {
+        return Ok(0);
+    }
+    let (applied, blobs) = session.write(action, |w| {
+        let mut applied = 0;
+        let mut blobs = Vec::new();
+        for t in erasures {
+            let found = match patients::resolve(w.conn(), &t.patient_id) {
+                Ok(found) => found,
+                Err(Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            blobs.extend(erase_in(w, &found, t.mode, "restore")?.1);
+            applied += 1;
+        }
+        Ok((applied, blobs))
+    })?;
+    delete_blobs(session, &blobs);
+    scrub(session)?;
+    Ok(applied)
+}
+
 /// Every blob of the photos whose `column` (`id` or `patient_id`) is `value`: originals
 /// (the photo's id), thumbnails, previews.
 pub(crate) fn photo_blobs(conn: &Connection, column: &str, value: &str) -> Result<Vec<Uuid>> {
@@ -247,8 +351,21 @@ pub(crate) fn photo_blobs(conn: &Connection, column: &str, value: &str) -> Resul
     Ok(out)
 }
 
-/// Keeps the patient row for statistics, with nothing left that identifies the person.
-fn anonymise_patient(w: &WriteTx<'_>, rowid: i64, old: &Profile, now: i64) -> Result<()> {
+/// SQL for the first instant of the UTC month of `ms` (a column or parameter in unix
+/// milliseconds).
+fn month_of(ms: &str) -> String {
+    format!("(CAST(strftime('%s', {ms} / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000)")
+}
+
+/// Keeps the patient row for statistics under `new_id`, with nothing left that identifies
+/// the person.
+fn anonymise_patient(
+    w: &WriteTx<'_>,
+    rowid: i64,
+    new_id: &str,
+    old: &Profile,
+    now: i64,
+) -> Result<String> {
     let mut profile = Profile::named("Anonymised", "patient");
     profile.sex = old.sex;
     profile.blood_type = old.blood_type;
@@ -276,9 +393,15 @@ fn anonymise_patient(w: &WriteTx<'_>, rowid: i64, old: &Profile, now: i64) -> Re
         .sex
         .and_then(|s| json!(s).as_str().map(str::to_owned));
     w.conn().execute(
-        "UPDATE patients SET human_id = ?2, version = version + 1, given_name = ?3, \
-         family_name = ?4, date_of_birth = ?5, sex = ?6, phone = NULL, status = ?7, \
-         profile_json = ?8, updated_at = ?9, updated_by = ?10 WHERE rowid = ?1",
+        &format!(
+            "UPDATE patients SET id = ?11, human_id = ?2, version = version + 1, \
+             given_name = ?3, family_name = ?4, date_of_birth = ?5, sex = ?6, phone = NULL, \
+             status = ?7, profile_json = ?8, created_at = {created}, updated_at = {updated}, \
+             updated_by = ?10, deleted_at = {deleted} WHERE rowid = ?1",
+            created = month_of("created_at"),
+            updated = month_of("?9"),
+            deleted = month_of("deleted_at"),
+        ),
         params![
             rowid,
             new_human_id,
@@ -290,9 +413,10 @@ fn anonymise_patient(w: &WriteTx<'_>, rowid: i64, old: &Profile, now: i64) -> Re
             profile_json,
             now,
             w.actor_name(),
+            new_id,
         ],
     )?;
-    Ok(())
+    Ok(new_human_id)
 }
 
 /// Deletes blobs after their rows are gone; one that cannot go is left for the sweep.

@@ -153,8 +153,13 @@ pub enum Action {
     DevSeed,
     /// Changing vault-wide settings (auto-lock).
     SettingsManage,
-    /// Writing a backup of the whole vault (by hand or on the schedule).
+    /// Writing a backup of the whole vault to any folder, encrypted as the admin chooses. A
+    /// backup carries every key slot and the database, so a clinician's own password would
+    /// open all of it offline: only admins choose where one goes and how it is locked.
     BackupCreate,
+    /// Running the backup an admin configured (its folders, its public key), now or on the
+    /// schedule.
+    BackupRun,
     /// Reading the backup history and schedule, and verifying a backup file.
     BackupList,
     /// Replacing the vault with a backup.
@@ -188,7 +193,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -221,6 +226,7 @@ impl Action {
         Action::DevSeed,
         Action::SettingsManage,
         Action::BackupCreate,
+        Action::BackupRun,
         Action::BackupList,
         Action::BackupRestore,
         Action::BackupManage,
@@ -272,6 +278,7 @@ impl Action {
             Action::DevSeed => "dev.seed",
             Action::SettingsManage => "settings.manage",
             Action::BackupCreate => "backup.create",
+            Action::BackupRun => "backup.run",
             Action::BackupList => "backup.list",
             Action::BackupRestore => "backup.restore",
             Action::BackupManage => "backup.manage",
@@ -323,7 +330,8 @@ impl Action {
             Action::PhotoDelete => "delete or restore photos",
             Action::DevSeed => "generate test data",
             Action::SettingsManage => "change vault settings",
-            Action::BackupCreate => "back up the vault",
+            Action::BackupCreate => "back up the vault to a folder of your choice",
+            Action::BackupRun => "run the backup an admin configured",
             Action::BackupList => "see or verify backups",
             Action::BackupRestore => "restore the vault from a backup",
             Action::BackupManage => "change the backup schedule or prune backups",
@@ -441,7 +449,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::PhotoView
         | Action::PhotoEdit
         | Action::PhotoDelete
-        | Action::BackupCreate
+        | Action::BackupRun
         | Action::BackupList
         | Action::AccessGrant
         | Action::AccessList
@@ -467,6 +475,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::CredentialManage
         | Action::DevSeed
         | Action::SettingsManage
+        | Action::BackupCreate
         | Action::BackupRestore
         | Action::BackupManage => admin,
         Action::PatientErase | Action::PatientSubjectExport | Action::RetentionManage => admin,
@@ -531,7 +540,8 @@ mod tests {
             (Action::PhotoDelete, [true, true, true, false, false]),
             (Action::DevSeed, [true, false, false, false, false]),
             (Action::SettingsManage, [true, false, false, false, false]),
-            (Action::BackupCreate, [true, true, true, false, false]),
+            (Action::BackupCreate, [true, false, false, false, false]),
+            (Action::BackupRun, [true, true, true, false, false]),
             (Action::BackupList, [true, true, true, false, true]),
             (Action::BackupRestore, [true, false, false, false, true]),
             (Action::BackupManage, [true, false, false, false, false]),

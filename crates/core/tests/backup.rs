@@ -16,6 +16,7 @@ use image::{ImageEncoder, RgbImage};
 use rusqlite::Connection;
 use tessera_core::archive::{Decryption, Encryption};
 use tessera_core::backup::{self, BackupSchedule, CreateOptions, RestoreOptions, Trigger};
+use tessera_core::erasure::{self, ErasureMode};
 use tessera_core::media::{self, ImportOptions, ImportSource, Privacy};
 use tessera_core::narratives::{self, NewNarrative};
 use tessera_core::patients::{self, Profile};
@@ -215,6 +216,7 @@ fn a_populated_vault_round_trips_table_by_table_and_blob_by_blob() {
         file: file.clone(),
         target: target.clone(),
         dry_run: false,
+        override_reason: None,
     };
     let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
     assert!(!report.replaces_vault);
@@ -330,6 +332,7 @@ fn incremental_backups_refer_to_earlier_files_and_restore_as_a_chain() {
         file: second_file.clone(),
         target: target.clone(),
         dry_run: false,
+        override_reason: None,
     };
     backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
     assert_eq!(blobs(&target), blobs(&vault.dir));
@@ -379,6 +382,7 @@ fn damaged_truncated_wrong_key_and_foreign_backups_are_refused_and_the_vault_is_
             file: file.to_path_buf(),
             target: vault.dir.clone(),
             dry_run: false,
+            override_reason: None,
         };
         backup::restore(&options, key, &ADMIN).unwrap_err()
     };
@@ -465,6 +469,7 @@ fn restoring_over_the_same_vault_reports_first_then_swaps_and_keeps_the_old_one(
         file,
         target: vault.dir.clone(),
         dry_run: true,
+        override_reason: None,
     };
     let dry = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
     assert!(dry.replaces_vault && dry.dry_run);
@@ -518,40 +523,83 @@ fn restoring_over_the_same_vault_reports_first_then_swaps_and_keeps_the_old_one(
 }
 
 #[test]
-fn only_admins_restore_and_front_desk_cannot_back_up() {
+fn a_clinician_cannot_back_up_the_whole_vault_to_a_folder_of_their_choice() {
     let vault = Vault::new();
     let keys = x25519();
     let out = tempfile::tempdir().unwrap();
-    let mut desk = vault.staff("desk", Role::FrontDesk);
-    let options = CreateOptions {
-        destination: out.path().to_path_buf(),
-        encryption: encryption_of(&keys),
+    let stick = out.path().join("their stick");
+    fs::create_dir(&stick).unwrap();
+    let configured = out.path().join("configured");
+    fs::create_dir(&configured).unwrap();
+    let to_their_stick = CreateOptions {
+        destination: stick.clone(),
+        encryption: Encryption::Passphrase("one they chose themselves".into()),
         full: false,
         trigger: Trigger::Manual,
     };
-    let err =
-        backup::create(&mut desk, &options, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
-    assert!(matches!(err, Error::Denied { .. }), "{err}");
-    drop(desk);
-    let mut clinician = vault.staff("cleo", Role::Clinician);
-    let record = backup::create(
-        &mut clinician,
-        &options,
-        &mut |_| {},
-        &AtomicBool::new(false),
+    for (name, role) in [("desk", Role::FrontDesk), ("cleo", Role::Clinician)] {
+        let mut user = vault.staff(name, role);
+        let err = backup::create(
+            &mut user,
+            &to_their_stick,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Denied { .. }), "{name}: {err}");
+        // Nothing configured yet: "back up now" has nowhere to go.
+        let err = backup::run_now(&mut user, &mut |_, _| {}, &AtomicBool::new(false)).unwrap_err();
+        assert!(
+            matches!(err, Error::Denied { .. } | Error::Invalid { .. }),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(fs::read_dir(&stick).unwrap().count(), 0);
+
+    // An admin configures a folder and a public key; the clinician may then back up now,
+    // only there and only to that key, and the desk still may not.
+    let mut admin = vault.admin();
+    let Encryption::Recipients(public) = &keys.encryption else {
+        unreachable!()
+    };
+    let keys_public = public[0].to_string();
+    backup::set_schedule(
+        &mut admin,
+        BackupSchedule {
+            destinations: vec![configured.display().to_string()],
+            recipient: Some(keys_public),
+            ..BackupSchedule::default()
+        },
     )
     .unwrap();
+    drop(admin);
+    let mut desk = common::login(&vault.dir, "desk", common::STAFF_PW);
+    let err = backup::run_now(&mut desk, &mut |_, _| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err}");
+    drop(desk);
+    let mut clinician = common::login(&vault.dir, "cleo", common::STAFF_PW);
+    let runs = backup::run_now(&mut clinician, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
+    assert_eq!(runs.len(), 1);
+    let record = runs[0].backup.clone().unwrap();
+    assert_eq!(record.trigger, "manual");
+    assert_eq!(record.encryption, "recipient");
     drop(clinician);
+    let file = PathBuf::from(record.file.unwrap());
+    assert!(file.starts_with(configured.canonicalize().unwrap()));
+    // Only the private key the vault never held opens it.
     let cleo = Credentials::Password {
         username: "cleo",
         password: common::STAFF_PW,
     };
-    let file = PathBuf::from(record.file.unwrap());
+    let by_passphrase = Decryption::Passphrase("one they chose themselves".into());
+    let err = backup::verify(&file, &by_passphrase, &cleo, None).unwrap_err();
+    assert!(!matches!(err, Error::BadCredentials), "{err}");
     backup::verify(&file, &keys.decryption, &cleo, None).unwrap();
     let restore = RestoreOptions {
         file,
         target: out.path().join("restored"),
         dry_run: false,
+        override_reason: None,
     };
     let err = backup::restore(&restore, &keys.decryption, &cleo).unwrap_err();
     assert!(matches!(err, Error::Denied { .. }), "{err}");
@@ -563,6 +611,53 @@ fn only_admins_restore_and_front_desk_cannot_back_up() {
     let err =
         backup::verify(&PathBuf::from(&restore.file), &keys.decryption, &bad, None).unwrap_err();
     assert!(matches!(err, Error::BadCredentials), "{err}");
+}
+
+#[test]
+fn the_vault_holds_no_secret_that_opens_its_backups() {
+    let vault = Vault::new();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    let schedule = BackupSchedule {
+        enabled: true,
+        destinations: vec![out.path().display().to_string()],
+        ..BackupSchedule::default()
+    };
+    let err = backup::set_schedule(&mut admin, schedule.clone()).unwrap_err();
+    assert!(err.to_string().contains("public key"), "{err}");
+    let identity = age::x25519::Identity::generate();
+    backup::set_schedule(
+        &mut admin,
+        BackupSchedule {
+            recipient: Some(identity.to_public().to_string()),
+            ..schedule
+        },
+    )
+    .unwrap();
+    let runs = backup::run_due(&mut admin, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
+    let file = runs[0].backup.as_ref().unwrap().file.clone().unwrap();
+    // Everything the vault's database holds about its backups: none of it decrypts one.
+    drop(admin);
+    let meta: Vec<String> = vault
+        .raw()
+        .prepare("SELECT value FROM vault_meta")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for value in meta {
+        let err = backup::verify(
+            Path::new(&file),
+            &Decryption::Passphrase(value.clone().into()),
+            &ADMIN,
+            None,
+        )
+        .unwrap_err();
+        assert!(!matches!(err, Error::BadCredentials), "{value}: {err}");
+    }
+    let identity = Decryption::Identities(vec![Box::new(identity)]);
+    backup::verify(Path::new(&file), &identity, &ADMIN, None).unwrap();
 }
 
 #[test]
@@ -626,10 +721,8 @@ fn the_schedule_backs_up_when_due_records_failures_and_warns_when_stale() {
         destinations: vec![drive.display().to_string(), unplugged.display().to_string()],
         ..BackupSchedule::default()
     };
-    let err = backup::set_schedule(&mut admin, schedule.clone(), None).unwrap_err();
-    assert!(err.to_string().contains("passphrase"), "{err}");
     schedule.recipient = Some(age::x25519::Identity::generate().to_public().to_string());
-    let saved = backup::set_schedule(&mut admin, schedule, None).unwrap();
+    let saved = backup::set_schedule(&mut admin, schedule).unwrap();
     assert_eq!(backup::schedule(&mut admin).unwrap(), saved);
 
     let runs = backup::run_due(&mut admin, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
@@ -751,6 +844,7 @@ fn restore_into(file: &Path, target: &Path, keys: &Keys) -> BTreeMap<String, Vec
         file: file.to_path_buf(),
         target: target.to_path_buf(),
         dry_run: false,
+        override_reason: None,
     };
     backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
     dump(&Vault::at(target).raw())
@@ -905,6 +999,7 @@ fn a_backup_with_a_link_or_sparse_member_is_refused_and_cannot_fill_the_disk() {
             file: crafted.clone(),
             target: target.clone(),
             dry_run: false,
+            override_reason: None,
         };
         let err = backup::restore(&options, &keys.decryption, &ADMIN).unwrap_err();
         assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
@@ -995,6 +1090,7 @@ fn guessing_a_colleagues_password_through_a_backup_of_the_live_vault_is_locked_o
         file: file.clone(),
         target: vault.dir.clone(),
         dry_run: true,
+        override_reason: None,
     };
     let err = backup::restore(&over_live, &keys.decryption, &right).unwrap_err();
     assert!(matches!(err, Error::LockedOut { .. }), "{err}");
@@ -1070,4 +1166,149 @@ fn the_recovery_slot_cannot_be_locked_by_wrong_keys() {
     )
     .unwrap();
     assert_eq!(failed.len(), 24);
+}
+
+/// Photo files in a vault's `media/`, by name.
+fn media_files(vault_dir: &Path) -> Vec<PathBuf> {
+    blobs(vault_dir).into_keys().collect()
+}
+
+#[test]
+fn restore_of_an_older_backup_keeps_erased_patients_erased() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let (file, erased, anonymised) = {
+        let mut admin = vault.admin();
+        let erased = populate(&mut admin, "Ngozi", 2);
+        let anonymised = populate(&mut admin, "Tunde", 0);
+        populate(&mut admin, "Kept", 1);
+        let record = backup_to(&mut admin, out.path(), encryption_of(&keys), false);
+        erasure::erase(&mut admin, &erased, ErasureMode::Delete).unwrap();
+        erasure::erase(&mut admin, &anonymised, ErasureMode::Anonymise).unwrap();
+        (PathBuf::from(record.file.unwrap()), erased, anonymised)
+    };
+    let media_before = media_files(&vault.dir);
+    let mut options = RestoreOptions {
+        file,
+        target: vault.dir.clone(),
+        dry_run: true,
+        override_reason: None,
+    };
+    let dry = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!((dry.erasures_reapplied, dry.erasures_unknown), (2, false));
+
+    options.dry_run = false;
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!(
+        (report.erasures_reapplied, report.erasures_unknown),
+        (2, false)
+    );
+    let mut restored = vault.admin();
+    for name in ["Ngozi", "Tunde", "Okafor Ngozi"] {
+        let found = patients::search(&mut restored, name, 10).unwrap();
+        assert!(
+            found.is_empty(),
+            "{name} found after the restore: {found:?}"
+        );
+    }
+    assert_eq!(
+        patients::search(&mut restored, "Kept", 10).unwrap().len(),
+        1
+    );
+    assert!(patients::get(&mut restored, &erased).is_err());
+    // The erased patient's photo files, which the backup brought back, are gone again.
+    assert_eq!(media_files(&vault.dir), media_before);
+    let verified = audit::verify(&mut restored).unwrap();
+    assert!(verified.ok, "{verified:?}");
+    let tombstones = audit::list(
+        &mut restored,
+        &audit::AuditFilter {
+            action: Some("patient.erase".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let again: Vec<_> = tombstones
+        .iter()
+        .filter(|t| t.after.as_ref().unwrap()["by"] == "restore")
+        .map(|t| t.resource_id.clone().unwrap())
+        .collect();
+    assert_eq!(again.len(), 2);
+    assert!(again.contains(&erased) && again.contains(&anonymised));
+    drop(restored);
+
+    // Restoring the same backup again (over a vault that re-applied them) keeps them erased.
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!(report.erasures_reapplied, 2);
+    let mut restored = vault.admin();
+    assert!(
+        patients::search(&mut restored, "Ngozi", 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_restore_over_an_unreadable_vault_needs_a_reason_and_records_it() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let file = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Chidi", 0);
+        PathBuf::from(
+            backup_to(&mut admin, out.path(), encryption_of(&keys), false)
+                .file
+                .unwrap(),
+        )
+    };
+    // The first page damaged: nothing in the database can be read.
+    let database = vault.dir.join("vault.db");
+    let mut bytes = fs::read(&database).unwrap();
+    for byte in &mut bytes[200..216] {
+        *byte ^= 0x5a;
+    }
+    fs::write(&database, &bytes).unwrap();
+    let mut options = RestoreOptions {
+        file,
+        target: vault.dir.clone(),
+        dry_run: true,
+        override_reason: None,
+    };
+    let dry = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert!(dry.erasures_unknown);
+    options.dry_run = false;
+    for reason in [None, Some("   ".to_owned())] {
+        options.override_reason = reason;
+        let err = backup::restore(&options, &keys.decryption, &ADMIN).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Invalid {
+                    field: "override_reason",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(fs::read(&database).unwrap(), bytes, "the vault was touched");
+    }
+    options.override_reason = Some("the laptop's disk failed; nobody was erased".into());
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert!(report.erasures_unknown);
+    let mut restored = vault.admin();
+    let entry = &audit::list(
+        &mut restored,
+        &audit::AuditFilter {
+            action: Some("backup.restore".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()[0];
+    assert_eq!(
+        entry.reason.as_deref(),
+        Some("the laptop's disk failed; nobody was erased")
+    );
+    assert_eq!(entry.after.as_ref().unwrap()["erasures_unknown"], true);
 }

@@ -214,24 +214,29 @@ fn anonymising_keeps_the_numbers_and_nothing_that_identifies() {
         (ErasureMode::Anonymise, 1, 1)
     );
 
-    let kept = patients::get(&mut s, &p.id).unwrap();
+    assert!(patients::get(&mut s, &p.id).is_err(), "the old id is gone");
+    let kept = patients::get(&mut s, report.anonymised_as.as_deref().unwrap()).unwrap();
     assert_ne!(kept.human_id, p.human_id, "a new human id");
+    assert_ne!(kept.id, p.id, "a new id");
     assert_eq!(kept.profile.given_name, "Anonymised");
     assert_eq!(kept.profile.date_of_birth.as_deref(), Some("1984"));
     assert_eq!(kept.profile.sex, p.profile.sex);
     assert_eq!(kept.profile.phone, None);
-    let visits = encounters::list(&mut s, &p.id, 10).unwrap();
+    let visits = encounters::list(&mut s, &kept.id, 10).unwrap();
     assert_eq!(visits.len(), 1);
     assert_eq!(visits[0].vitals.pulse, Some(72));
-    assert_eq!(visits[0].occurred_at, "2025-02-03T00:00:00Z");
+    assert_eq!(
+        visits[0].occurred_at, "2025-02-01T00:00:00Z",
+        "cut to its month"
+    );
     assert_eq!(
         (visits[0].reason.as_str(), visits[0].notes.as_deref()),
         ("", None)
     );
     assert!(visits[0].diagnoses.is_empty());
-    assert!(narratives::list(&mut s, &p.id).unwrap().is_empty());
+    assert!(narratives::list(&mut s, &kept.id).unwrap().is_empty());
     assert!(
-        media::list(&mut s, &p.id, tessera_core::listing::Listing::Current)
+        media::list(&mut s, &kept.id, tessera_core::listing::Listing::Current)
             .unwrap()
             .is_empty()
     );
@@ -249,6 +254,46 @@ fn anonymising_keeps_the_numbers_and_nothing_that_identifies() {
     let key = *v.db_key().expose();
     let left = find_in_vault(&v.dir, &key, &[GIVEN, FAMILY, PHRASE, &p.human_id]);
     assert!(left.is_empty(), "{left:#?}");
+    // Nothing links the statistics kept back to the redacted trail: the old ids are in no
+    // kept row, the new ones in no entry before the erasure, and no kept time is exact.
+    let raw = v.raw();
+    let old_ids: i64 = raw
+        .query_row(
+            "SELECT (SELECT count(*) FROM patients WHERE id = ?1) \
+                  + (SELECT count(*) FROM encounters WHERE patient_id = ?1 OR id IN \
+                     (SELECT resource_id FROM audit_log WHERE resource_type = 'encounter'))",
+            [&p.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old_ids, 0);
+    let tombstone: i64 = raw
+        .query_row(
+            "SELECT seq FROM audit_log WHERE action = 'patient.erase'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let earlier_mentions: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE seq <= ?1 AND (resource_id = ?2 \
+             OR instr(coalesce(after_json, ''), ?2) > 0)",
+            rusqlite::params![tombstone, kept.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(earlier_mentions, 0);
+    let exact_times: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM (SELECT occurred_at AS t FROM encounters UNION ALL \
+             SELECT created_at FROM encounters UNION ALL SELECT updated_at FROM encounters \
+             UNION ALL SELECT created_at FROM patients UNION ALL SELECT updated_at FROM patients) \
+             WHERE strftime('%d %H:%M:%f', t / 1000.0, 'unixepoch') != '01 00:00:00.000'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(exact_times, 0);
     let mut s = v.admin();
     assert!(audit::verify(&mut s).unwrap().ok);
 }

@@ -223,17 +223,19 @@ impl AgedRecords {
             b.difference(a).cloned().collect()
         };
         let patient_ids = |st: &State| st.patients.iter().map(|(id, _)| id.clone()).collect();
+        // The binned patient is deleted; the inactive one is anonymised, which keeps the
+        // record under a new id.
         assert_eq!(
             gone(&patient_ids(before), &patient_ids(after)),
-            BTreeSet::from([self.binned_long.id.clone()])
+            BTreeSet::from([self.binned_long.id.clone(), self.inactive.id.clone()])
         );
-        let renamed: BTreeSet<String> = after
+        let renamed: Vec<String> = after
             .patients
             .iter()
             .filter(|p| !before.patients.contains(p))
-            .map(|(id, _)| id.clone())
+            .map(|(_, name)| name.clone())
             .collect();
-        assert_eq!(renamed, BTreeSet::from([self.inactive.id.clone()]));
+        assert_eq!(renamed, ["Anonymised"]);
         let binned_long_photo: Vec<String> = before
             .photos
             .iter()
@@ -262,6 +264,13 @@ impl AgedRecords {
         assert_eq!(
             changed_visits,
             BTreeSet::from([self.old_visit.clone(), self.inactive_visit.clone()])
+        );
+        assert!(
+            after
+                .encounters
+                .iter()
+                .all(|(id, _)| *id != self.inactive_visit),
+            "the anonymised patient's visit has a new id"
         );
         assert!(
             after

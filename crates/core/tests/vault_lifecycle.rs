@@ -505,6 +505,7 @@ fn a_session_alongside_acts_for_the_same_person_in_the_same_session_and_keeps_th
                 file: f.dir.join("none.age"),
                 target: f.dir.clone(),
                 dry_run: false,
+                override_reason: None,
             },
             &tessera_core::archive::Decryption::Passphrase("unused passphrase".to_owned().into()),
             &Credentials::Password {

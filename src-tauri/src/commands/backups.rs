@@ -8,20 +8,20 @@
 //! dialog (the session never keeps it). A real restore replaces the vault directory, which
 //! no session may hold open, so it signs out first.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use tauri::State;
 use tauri::ipc::Channel;
 use tessera_app_macros::command;
-use tessera_core::Error;
 use tessera_core::archive::{self, Decryption, Encryption};
 use tessera_core::backup::{
     self, BackupRecord, BackupSchedule, BackupStatus, CreateOptions, Progress, PruneReport,
-    RestoreOptions, RestoreReport, Trigger, VerifyReport,
+    RestoreOptions, RestoreReport, ScheduledRun, Trigger, VerifyReport,
 };
 use tessera_core::vault::Credentials;
+use tessera_core::{Error, Session};
 
 use crate::api_error::ApiError;
 use crate::boot_clock::BootInstant;
@@ -48,13 +48,11 @@ pub async fn backup_schedule_get(state: State<'_, AppState>) -> Result<BackupSch
     state.with_session(backup::schedule).await
 }
 
-/// Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
-/// stored one (if any) is kept.
+/// Saves the schedule: its folders and the age public key its backups are encrypted to.
 #[command]
 pub async fn backup_schedule_set(
     state: State<'_, AppState>,
     schedule: BackupSchedule,
-    passphrase: Option<Secret>,
 ) -> Result<BackupSchedule, ApiError> {
     let destinations = schedule
         .destinations
@@ -62,10 +60,6 @@ pub async fn backup_schedule_set(
         .filter(|d| !d.trim().is_empty())
         .map(|d| typed_path("destination", d).map(|p| p.display().to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let passphrase = given(passphrase);
-    if let Some(p) = &passphrase {
-        archive::check_new_passphrase(p)?;
-    }
     let schedule = BackupSchedule {
         destinations,
         recipient: schedule
@@ -75,12 +69,12 @@ pub async fn backup_schedule_set(
         ..schedule
     };
     state
-        .with_session(move |s| backup::set_schedule(s, schedule, passphrase.map(Into::into)))
+        .with_session(move |s| backup::set_schedule(s, schedule))
         .await
 }
 
 /// Writes a backup into `destination` now, encrypted to `passphrase` or to the age public
-/// key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it.
+/// key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it. Admins.
 #[command]
 pub async fn backup_create(
     state: State<'_, AppState>,
@@ -96,6 +90,34 @@ pub async fn backup_create(
         full,
         trigger: Trigger::Manual,
     };
+    with_backup_slot(&state, on_progress, move |s, progress, cancel| {
+        backup::create(s, &options, progress, cancel)
+    })
+    .await
+}
+
+/// Runs the backup an admin configured, now, to each of its folders and encrypted to its
+/// public key, reporting progress on `on_progress`. For everyone who may not choose a folder.
+#[command]
+pub async fn backup_run_now(
+    state: State<'_, AppState>,
+    on_progress: Channel<Progress>,
+) -> Result<Vec<ScheduledRun>, ApiError> {
+    with_backup_slot(&state, on_progress, |s, progress, cancel| {
+        backup::run_now(s, &mut |_, p| progress(p), cancel)
+    })
+    .await
+}
+
+/// Runs `work` on the session while holding the one backup slot (a scheduled backup may be
+/// under way), with progress throttled onto `on_progress` and the shared cancel flag.
+async fn with_backup_slot<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    on_progress: Channel<Progress>,
+    work: impl FnOnce(&mut Session, &mut dyn FnMut(Progress), &AtomicBool) -> tessera_core::Result<T>
+    + Send
+    + 'static,
+) -> Result<T, ApiError> {
     let cancel = Arc::clone(&state.backup_cancel);
     let running = Arc::clone(&state.backup_running);
     state
@@ -107,9 +129,8 @@ pub async fn backup_create(
             })?;
             cancel.store(false, Ordering::SeqCst);
             let mut throttle = Throttle::default();
-            backup::create(
+            work(
                 s,
-                &options,
                 &mut |p| {
                     if throttle.due(&p) {
                         // A closed window only stops the progress, not the backup.
@@ -165,8 +186,10 @@ pub async fn backup_verify(
 /// being replaced) and the UI returns to sign-in whatever the outcome; the replaced vault is
 /// kept beside the restored one. Signed in, it acts as the signed-in user; signed out (a
 /// vault too damaged to open), as `username`, whose password must open the backup: the
-/// same authority `tessera backup restore` asks for.
+/// same authority `tessera backup restore` asks for. Patients erased since the backup are
+/// erased again; when the vault being replaced cannot be read, that needs `override_reason`.
 #[command]
+#[allow(clippy::too_many_arguments)]
 pub async fn backup_restore(
     state: State<'_, AppState>,
     file: String,
@@ -175,11 +198,13 @@ pub async fn backup_restore(
     username: Option<String>,
     password: Secret,
     dry_run: bool,
+    override_reason: Option<String>,
 ) -> Result<RestoreReport, ApiError> {
     let options = RestoreOptions {
         file: typed_path("file", &file)?,
         target: state.vault_dir.clone(),
         dry_run,
+        override_reason,
     };
     let signed_in = state.username().ok();
     let username = match (signed_in, username) {

@@ -54,6 +54,7 @@ macro_rules! with_commands {
             crate::commands::backups::backup_schedule_get,
             crate::commands::backups::backup_schedule_set,
             crate::commands::backups::backup_create,
+            crate::commands::backups::backup_run_now,
             crate::commands::backups::backup_cancel,
             crate::commands::backups::backup_verify,
             crate::commands::backups::backup_restore,

@@ -271,6 +271,18 @@ async fn photos_are_imported_viewed_and_written_about() -> Result<()> {
         "photo locations are off by default"
     );
     app.painted_screenshot("settings").await;
+    // The photos shown were decrypted in memory only: the webview keeps its cache and
+    // storage in a folder of the runtime directory (memory), removed at exit, and nothing
+    // under the user's data or cache homes (a stolen laptop's disk holds no thumbnail).
+    let kept = app.webview_files();
+    assert!(kept.is_empty(), "the webview wrote {kept:#?}");
+    let in_memory: Vec<String> = std::fs::read_dir(app.runtime_dir())?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<_>>()?;
+    assert!(
+        in_memory.iter().any(|d| d.starts_with("tessera-webview-")),
+        "{in_memory:?}"
+    );
     app.close().await
 }
 
@@ -592,7 +604,16 @@ async fn a_damaged_vault_is_restored_from_a_backup_at_sign_in() -> Result<()> {
     app.fill("backup-restore-password", PASSWORD).await?;
     app.click("backup-restore-check").await?;
     app.by_id("backup-restore-unreadable").await?;
+    // The damaged vault's erasures cannot be read: restoring needs a reason, recorded.
+    app.by_id("backup-restore-erasures-unknown").await?;
     app.painted_screenshot("restore-check").await;
+    app.click("backup-restore-confirm").await?;
+    app.by_css("#backup-restore-override-reason-error").await?;
+    app.fill(
+        "backup-restore-override-reason",
+        "the laptop's disk failed; nobody was erased since",
+    )
+    .await?;
     app.click("backup-restore-confirm").await?;
     app.wait_text("unlock-restored", "was restored").await?;
 

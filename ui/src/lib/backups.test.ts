@@ -10,13 +10,17 @@ import {
   pathProblem,
   percent,
   recipientProblem,
+  runnable,
+  runOutcome,
   scheduleForm,
   scheduleFrom,
   scheduleProblems,
+  unconfiguredError,
   wholeNumber,
 } from './backups';
 
 const HOUR = 3_600_000;
+const KEY = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 
 function record(startedAt: string): BackupRecord {
@@ -121,7 +125,7 @@ describe('form checks', () => {
     expect(wholeNumber('721', 1, 720)).toBeNull();
   });
 
-  it('checks the schedule field by field and builds what is saved', () => {
+  it('checks the schedule field by field and builds what is saved, with no passphrase', () => {
     const form = scheduleForm({
       enabled: false,
       interval_hours: 24,
@@ -130,37 +134,94 @@ describe('form checks', () => {
       keep_days: 30,
       warn_after_hours: 72,
       recipient: null,
-      has_passphrase: false,
     });
     expect(form.destinations).toEqual(['']);
-    expect(scheduleProblems(form, '', '', false)).toEqual({});
+    expect(form).not.toHaveProperty('passphrase');
+    expect(scheduleProblems(form)).toEqual({});
 
     form.enabled = true;
     form.interval_hours = '0';
     form.destinations = ['/media/usb', 'relative'];
-    const problems = scheduleProblems(form, '', '', false);
+    const problems = scheduleProblems(form);
     expect(problems.interval_hours).toBe('backups.error.interval');
     expect(problems.destination).toEqual({ 1: 'backups.error.pathNotFull' });
-    expect(problems.passphrase).toBe('backups.error.passphraseMissing');
-    // A stored passphrase is kept when none is typed.
-    expect(scheduleProblems(form, '', '', true).passphrase).toBeUndefined();
+    expect(problems).not.toHaveProperty('passphrase');
 
     form.interval_hours = '12';
     form.destinations = [' /media/usb ', ''];
-    expect(scheduleProblems(form, '', '', true)).toEqual({});
-    expect(scheduleFrom(form, true)).toEqual({
+    form.recipient = ` ${KEY} `;
+    expect(scheduleProblems(form)).toEqual({});
+    expect(scheduleFrom(form)).toEqual({
       enabled: true,
       interval_hours: 12,
       destinations: ['/media/usb'],
       keep_last: 7,
       keep_days: 30,
       warn_after_hours: 72,
-      recipient: null,
-      has_passphrase: true,
+      recipient: KEY,
     });
 
     form.destinations = [''];
-    expect(scheduleProblems(form, '', '', true).destinations).toBe('backups.error.noDestination');
+    expect(scheduleProblems(form).destinations).toBe('backups.error.noDestination');
+  });
+
+  it('requires the public key once the schedule is on, and checks any key typed', () => {
+    const form = scheduleForm({
+      enabled: false,
+      interval_hours: 24,
+      destinations: ['/media/usb'],
+      keep_last: 7,
+      keep_days: 30,
+      warn_after_hours: 72,
+      recipient: null,
+    });
+    expect(form.recipient).toBe('');
+    expect(scheduleProblems(form).recipient).toBeUndefined();
+    expect(scheduleFrom(form).recipient).toBeNull();
+
+    form.enabled = true;
+    expect(scheduleProblems(form).recipient).toBe('backups.error.scheduleRecipientMissing');
+    form.recipient = '   ';
+    expect(scheduleProblems(form).recipient).toBe('backups.error.scheduleRecipientMissing');
+    form.recipient = 'AGE-SECRET-KEY-1QQQQ';
+    expect(scheduleProblems(form).recipient).toBe('backups.error.recipient');
+    form.enabled = false;
+    expect(scheduleProblems(form).recipient).toBe('backups.error.recipient');
+    form.recipient = KEY;
+    form.enabled = true;
+    expect(scheduleProblems(form)).toEqual({});
+  });
+
+  it('tells when the configured backup can run, and how a run went', () => {
+    const schedule = {
+      enabled: false,
+      interval_hours: 24,
+      destinations: ['/media/usb'],
+      keep_last: 7,
+      keep_days: 30,
+      warn_after_hours: 72,
+      recipient: KEY,
+    };
+    // Whether or not the schedule is on.
+    expect(runnable(schedule)).toBe(true);
+    expect(runnable({ ...schedule, destinations: [] })).toBe(false);
+    expect(runnable({ ...schedule, recipient: null })).toBe(false);
+
+    const good = { destination: '/media/usb', backup: record(new Date(NOW).toISOString()) };
+    const bad = { destination: '/media/unplugged', backup: null, error: 'not available' };
+    expect(runOutcome([{ ...good, error: null, pruned: 0 }])).toBe('done');
+    expect(
+      runOutcome([
+        { ...good, error: null, pruned: 1 },
+        { ...bad, pruned: 0 },
+      ]),
+    ).toBe('partial');
+    expect(runOutcome([{ ...bad, pruned: 0 }])).toBe('failed');
+
+    expect(unconfiguredError({ code: 'invalid', field: 'destination' })).toBe(true);
+    expect(unconfiguredError({ code: 'invalid', field: 'recipient' })).toBe(true);
+    expect(unconfiguredError({ code: 'invalid', field: 'interval' })).toBe(false);
+    expect(unconfiguredError({ code: 'denied' })).toBe(false);
   });
 
   it('puts a wrong key or password on its field', () => {

@@ -3,7 +3,7 @@
  * recomputed as time passes so no polling is needed), sizes and ages in words, progress,
  * and the form checks made before anything is sent.
  */
-import type { BackupSchedule, BackupStatus, Language, Progress } from './bindings';
+import type { BackupSchedule, BackupStatus, Language, Progress, ScheduledRun } from './bindings';
 import type { MessageKey } from './i18n';
 import { locale } from './i18n';
 
@@ -100,7 +100,7 @@ export type ScheduleForm = {
   keep_last: string;
   keep_days: string;
   warn_after_hours: string;
-  useRecipient: boolean;
+  /** The age public key the backups are locked with (empty: none yet). */
   recipient: string;
 };
 
@@ -112,7 +112,6 @@ export function scheduleForm(s: BackupSchedule): ScheduleForm {
     keep_last: String(s.keep_last),
     keep_days: String(s.keep_days),
     warn_after_hours: String(s.warn_after_hours),
-    useRecipient: s.recipient !== null,
     recipient: s.recipient ?? '',
   };
 }
@@ -125,22 +124,16 @@ export type ScheduleProblems = Partial<
     | 'keep_days'
     | 'warn_after_hours'
     | 'destinations'
-    | 'passphrase'
     | 'recipient',
     MessageKey
   >
 > & { destination?: Record<number, MessageKey> };
 
 /**
- * Checks the form; `passphrase`/`repeat` are the new passphrase (empty keeps the stored
- * one, if `hasPassphrase`).
+ * Checks the form. A schedule that is on needs a folder and the public key its backups are
+ * locked with (the vault keeps nothing that opens them); one that is off may lack either.
  */
-export function scheduleProblems(
-  form: ScheduleForm,
-  passphrase: string,
-  repeat: string,
-  hasPassphrase: boolean,
-): ScheduleProblems {
+export function scheduleProblems(form: ScheduleForm): ScheduleProblems {
   const problems: ScheduleProblems = {};
   if (wholeNumber(form.interval_hours, 1, 720) === null) {
     problems.interval_hours = 'backups.error.interval';
@@ -162,12 +155,11 @@ export function scheduleProblems(
   if (form.enabled && !form.destinations.some((d) => d.trim())) {
     problems.destinations = 'backups.error.noDestination';
   }
-  if (form.useRecipient) {
+  if (form.recipient.trim()) {
     const problem = recipientProblem(form.recipient);
     if (problem) problems.recipient = problem;
-  } else if (passphrase || repeat || (form.enabled && !hasPassphrase)) {
-    const problem = passphraseProblem(passphrase, repeat);
-    if (problem) problems.passphrase = problem;
+  } else if (form.enabled) {
+    problems.recipient = 'backups.error.scheduleRecipientMissing';
   }
   return problems;
 }
@@ -177,7 +169,7 @@ export function hasProblems(problems: ScheduleProblems): boolean {
 }
 
 /** The schedule to save from a checked form. */
-export function scheduleFrom(form: ScheduleForm, hasPassphrase: boolean): BackupSchedule {
+export function scheduleFrom(form: ScheduleForm): BackupSchedule {
   return {
     enabled: form.enabled,
     interval_hours: Number(form.interval_hours.trim()),
@@ -185,9 +177,42 @@ export function scheduleFrom(form: ScheduleForm, hasPassphrase: boolean): Backup
     keep_last: Number(form.keep_last.trim()),
     keep_days: Number(form.keep_days.trim()),
     warn_after_hours: Number(form.warn_after_hours.trim()),
-    recipient: form.useRecipient ? form.recipient.trim() : null,
-    has_passphrase: hasPassphrase,
+    recipient: form.recipient.trim() || null,
   };
+}
+
+/**
+ * Whether the backup an admin configured can run now (`backup_run_now`): it has at least one
+ * folder and a public key to lock its backups with, whether or not the schedule is on.
+ */
+export function runnable(schedule: BackupSchedule): boolean {
+  return schedule.destinations.length > 0 && !!schedule.recipient?.trim();
+}
+
+/** How each folder of a run of the configured backup ended, in all. */
+export type RunOutcome = 'done' | 'partial' | 'failed';
+
+export function runOutcome(runs: readonly ScheduledRun[]): RunOutcome {
+  const good = runs.filter((r) => r.backup !== null && r.error === null).length;
+  if (good === runs.length) return 'done';
+  return good > 0 ? 'partial' : 'failed';
+}
+
+/**
+ * Whether `backup_run_now` refused because nothing (or not enough) is configured: no folder
+ * or no public key. Any other refusal is shown as it came.
+ */
+export function unconfiguredError(error: { code: string; field?: string }): boolean {
+  return error.code === 'invalid' && (error.field === 'destination' || error.field === 'recipient');
+}
+
+/**
+ * Whether `backup_restore` refused for want of a reason: the vault being replaced cannot be
+ * read, so patients erased since the backup cannot be erased again after the restore, and
+ * going on anyway needs a reason (it is recorded). Nothing was restored.
+ */
+export function reasonRefused(error: { code: string; field?: string }): boolean {
+  return error.code === 'invalid' && error.field === 'override_reason';
 }
 
 /** Tables named in a restore report, in words; others are shown by their name. */

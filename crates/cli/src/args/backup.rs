@@ -20,7 +20,9 @@ pub enum BackupCommand {
         identity: Option<PathBuf>,
     },
     /// Restore a backup into DIR: a new directory, or the same vault's directory (then the
-    /// current vault is kept beside it as DIR.previous-<time>). Only admins (or --recovery).
+    /// current vault is kept beside it as DIR.previous-<time> for 30 days). Patients erased
+    /// in the current vault after the backup was made are erased again. Only admins (or
+    /// --recovery).
     Restore {
         /// The backup file (an incremental one needs its earlier backups beside it).
         file: PathBuf,
@@ -33,6 +35,10 @@ pub enum BackupCommand {
         /// Open it with the age secret key in FILE instead of a passphrase.
         #[arg(long, value_name = "FILE")]
         identity: Option<PathBuf>,
+        /// Restore although the current vault cannot be read (so the erasures made since the
+        /// backup cannot be re-applied), for this reason, which is recorded.
+        #[arg(long, value_name = "REASON")]
+        override_erasures: Option<String>,
     },
     /// The backup history, newest first.
     List,

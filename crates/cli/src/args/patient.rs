@@ -58,7 +58,7 @@ pub enum PatientCommand {
     Erase {
         /// The patient's id or human id.
         patient: String,
-        /// Keep an anonymised record (sex, birth year, visit dates and vitals) instead.
+        /// Keep an anonymised record (sex, birth year, visit months and vitals) instead.
         #[arg(long)]
         anonymise: bool,
         /// Do not ask for confirmation (needed when not run in a terminal).

@@ -20,11 +20,13 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> Result<()> {
             to,
             dry_run,
             identity,
+            override_erasures,
         } => {
             let options = RestoreOptions {
                 file: file.clone(),
                 target: to.clone(),
                 dry_run: *dry_run,
+                override_reason: override_erasures.clone(),
             };
             restore(cli, &options, identity.as_deref())
         }
@@ -113,10 +115,22 @@ fn print_restore(r: &RestoreReport) {
             }
         );
     }
+    match (r.erasures_reapplied, r.dry_run) {
+        (0, _) => {}
+        (n, true) => println!("{n} patient(s) erased since the backup would be erased again."),
+        (n, false) => println!("{n} patient(s) erased since the backup were erased again."),
+    }
+    if r.erasures_unknown {
+        println!(
+            "The current vault could not be read: patients erased since the backup may be \
+             back, and must be erased again by hand."
+        );
+    }
     match (&r.previous_vault, r.dry_run) {
-        (Some(previous), false) => {
-            println!("The replaced vault is kept at {previous}; remove it when sure.")
-        }
+        (Some(previous), false) => println!(
+            "The replaced vault is kept at {previous} for {} days, then removed.",
+            tessera_core::store::REPLACED_VAULT_DAYS
+        ),
         (None, false) => println!("Restored into {}.", r.target),
         (_, true) => println!("Nothing was changed (--dry-run)."),
     }

@@ -41,7 +41,10 @@ pub fn erase(cli: &Cli, patient: &str, anonymise: bool, yes: bool) -> Result<()>
             r.photos,
             r.photo_files_deleted,
             r.audit_entries_redacted
-        )
+        );
+        if let Some(kept) = &r.anonymised_as {
+            eprintln!("The anonymised record is kept, for statistics only, as {kept}.");
+        }
     })
 }
 

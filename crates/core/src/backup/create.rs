@@ -80,21 +80,41 @@ pub struct Progress {
 }
 
 /// Writes a backup of the session's vault into `options.destination` and records it in the
-/// history (a failure is recorded too, with its reason).
+/// history (a failure is recorded too, with its reason). Admins only: where a backup goes and
+/// how it is locked is theirs to choose; others run what they configured ([`super::run_now`]).
 pub fn create(
     session: &mut Session,
     options: &CreateOptions,
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
 ) -> Result<BackupRecord> {
-    session.authorize(Action::BackupCreate)?;
+    create_as(session, Action::BackupCreate, options, progress, cancel)
+}
+
+/// [`create`], allowed and recorded under `action`.
+pub(crate) fn create_as(
+    session: &mut Session,
+    action: Action,
+    options: &CreateOptions,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<BackupRecord> {
+    session.authorize(action)?;
     options.encryption.check()?;
     let id = Uuid::now_v7();
     let started = clock::now_ms();
     let destination = match existing_dir(&options.destination) {
         Ok(dir) => dir,
         Err(e) => {
-            history::record_failure(session, id, started, &options.destination, options, &e)?;
+            history::record_failure(
+                session,
+                action,
+                id,
+                started,
+                &options.destination,
+                options,
+                &e,
+            )?;
             return Err(e);
         }
     };
@@ -107,9 +127,9 @@ pub fn create(
         progress,
         cancel,
     ) {
-        Ok(written) => history::record_success(session, &written, options),
+        Ok(written) => history::record_success(session, action, &written, options),
         Err(e) => {
-            history::record_failure(session, id, started, &destination, options, &e)?;
+            history::record_failure(session, action, id, started, &destination, options, &e)?;
             Err(e)
         }
     }

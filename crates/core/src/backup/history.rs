@@ -162,11 +162,12 @@ pub(crate) fn blobs_at(conn: &Connection, destination: &Path) -> Result<HashMap<
 
 pub(crate) fn record_success(
     session: &mut Session,
+    action: Action,
     written: &Written,
     options: &CreateOptions,
 ) -> Result<BackupRecord> {
     let id = written.id.to_string();
-    session.write(Action::BackupCreate, |w| {
+    session.write(action, |w| {
         let depends: Vec<String> = written.depends_on.iter().map(Uuid::to_string).collect();
         w.conn().execute(
             "INSERT INTO backups (id, started_at, finished_at, destination, file_name, kind, \
@@ -214,6 +215,7 @@ pub(crate) fn record_success(
 
 pub(crate) fn record_failure(
     session: &mut Session,
+    action: Action,
     id: Uuid,
     started: i64,
     destination: &Path,
@@ -222,7 +224,7 @@ pub(crate) fn record_failure(
 ) -> Result<()> {
     let id = id.to_string();
     let message = error.to_string();
-    session.write(Action::BackupCreate, |w| {
+    session.write(action, |w| {
         w.conn().execute(
             "INSERT INTO backups (id, started_at, finished_at, destination, kind, trigger_kind, \
              status, error, encryption, created_by) \

@@ -20,5 +20,5 @@ pub use history::{BackupRecord, PruneReport, list, mark_verified, prune};
 pub use read::{VerifyReport, verify};
 pub use restore::{RestoreOptions, RestoreReport, TableDifference, restore};
 pub use schedule::{
-    BackupSchedule, BackupStatus, ScheduledRun, run_due, schedule, set_schedule, status,
+    BackupSchedule, BackupStatus, ScheduledRun, run_due, run_now, schedule, set_schedule, status,
 };

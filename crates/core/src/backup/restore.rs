@@ -1,8 +1,14 @@
 //! Restoring a backup: always into a new directory beside the target, fully checked, opened
-//! once (which upgrades an older schema and records the restore in the restored vault's own
-//! audit log), then swapped in atomically. The vault it replaces is kept beside it, renamed,
-//! until someone removes it. A dry run does every check and reports what would change,
-//! writing nothing but a temp copy of the snapshot.
+//! once (which upgrades an older schema, re-applies the erasures the vault it replaces
+//! recorded after the backup, and records the restore in the restored vault's own audit
+//! log), then swapped in atomically. The vault it replaces is kept beside it, renamed, and
+//! removed after [`crate::store::REPLACED_VAULT_DAYS`]. A dry run does every check and
+//! reports what would change, writing nothing but a temp copy of the snapshot.
+//!
+//! Erasures are re-applied because a right to be forgotten that a restore could undo would
+//! be no right at all: a patient erased after the backup was made stays erased. When the
+//! vault being replaced cannot be read (it is damaged), its erasures are unknown and the
+//! restore is refused unless an admin gives a reason to go on, which is audited.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -16,6 +22,7 @@ use uuid::Uuid;
 use crate::audit_chain::{self, ChainHead, Change};
 use crate::clock;
 use crate::crypto::{self, SecretKey, Subkey};
+use crate::erasure;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::policy::Action;
@@ -37,6 +44,10 @@ pub struct RestoreOptions {
     pub target: PathBuf,
     /// Check and report only.
     pub dry_run: bool,
+    /// Restore even though the vault being replaced cannot be read, so the erasures it
+    /// recorded after the backup cannot be re-applied: why (audited). Without it, such a
+    /// restore is refused.
+    pub override_reason: Option<String>,
 }
 
 /// One table's rows in the backup and in the vault it would replace.
@@ -73,6 +84,13 @@ pub struct RestoreReport {
     pub current_audit_entries: Option<u64>,
     /// Where the replaced vault was kept (after a real restore).
     pub previous_vault: Option<String>,
+    /// Patients erased in the current vault after the backup was made, whom the restore
+    /// erases again (in a dry run: would erase).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub erasures_reapplied: u64,
+    /// The current vault could not be read, so erasures made since the backup are unknown
+    /// (a real restore then needs an override reason).
+    pub erasures_unknown: bool,
 }
 
 /// What is at the target now.
@@ -145,7 +163,23 @@ pub fn restore(
             &foreign,
         )?;
         read::authorize(&inspected.actor, Action::BackupRestore)?;
-        return Ok(report(inspected, target, true, replaces_vault, None));
+        let erasures = recorded_erasures(&current, target, &inspected);
+        let pending = match &erasures {
+            Some(recorded) => {
+                let conn = open_read_only(
+                    &db_path,
+                    false,
+                    &inspected.data_key,
+                    &inspected.header.vault_id,
+                )?;
+                erasure::unapplied(&conn, recorded)?.len() as u64
+            }
+            None => 0,
+        };
+        let mut report = report(inspected, target, true, replaces_vault, None);
+        report.erasures_reapplied = pending;
+        report.erasures_unknown = erasures.is_none();
+        return Ok(report);
     }
 
     // Held to the end: no session may open the vault while it is being replaced.
@@ -162,10 +196,13 @@ pub fn restore(
     fs::create_dir_all(parent).map_err(Error::io(format!("cannot create {}", parent.display())))?;
     let staging = parent.join(format!(".tessera-restoring-{}", Uuid::now_v7().simple()));
     fsutil::create_private_dir(&staging)?;
-    let staged = stage(options, key, credentials, &staging, &foreign);
-    let result = staged.and_then(|inspected| {
+    let staged = stage(options, key, credentials, &current, &staging, &foreign);
+    let result = staged.and_then(|(inspected, reapplied, unknown)| {
         let previous = swap(&staging, target, replaces_vault)?;
-        Ok(report(inspected, target, false, replaces_vault, previous))
+        let mut report = report(inspected, target, false, replaces_vault, previous);
+        report.erasures_reapplied = reapplied;
+        report.erasures_unknown = unknown;
+        Ok(report)
     });
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
@@ -173,14 +210,17 @@ pub fn restore(
     result
 }
 
-/// Writes the backup into `staging` as a complete vault and opens it once.
+/// Writes the backup into `staging` as a complete vault, opens it once and re-applies the
+/// erasures the vault it replaces recorded since. Returns how many it re-applied, and
+/// whether they were unknown (the vault it replaces could not be read).
 fn stage(
     options: &RestoreOptions,
     key: &Decryption,
     credentials: &Credentials<'_>,
+    current: &Target,
     staging: &Path,
     foreign: &dyn Fn(&Marker) -> Result<()>,
-) -> Result<Inspected> {
+) -> Result<(Inspected, u64, bool)> {
     let paths = VaultPaths::new(staging);
     let opener = Opener {
         credentials,
@@ -195,6 +235,23 @@ fn stage(
         foreign,
     )?;
     read::authorize(&inspected.actor, Action::BackupRestore)?;
+    let erasures = recorded_erasures(current, &options.target, &inspected);
+    let override_reason = options
+        .override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if erasures.is_none() && override_reason.is_none() {
+        return Err(Error::invalid(
+            "override_reason",
+            format!(
+                "the vault at {} cannot be read, so patients erased since this backup was made \
+                 cannot be erased again after the restore; to restore anyway, give a reason \
+                 (it is recorded), then erase those patients again by hand",
+                options.target.display()
+            ),
+        ));
+    }
     // The header was copied after the snapshot, so its anchor may be ahead of the chain in
     // the snapshot: anchor it at the head the backup recorded (and the check just verified).
     let head = ChainHead {
@@ -214,20 +271,47 @@ fn stage(
 
     let data_key = SecretKey::from_bytes(*inspected.data_key.expose());
     let mut session = vault::unlock_with_key(staging, data_key, &inspected.slot_id, credentials)?;
+    let pending = match &erasures {
+        Some(recorded) => erasure::unapplied(&session.conn, recorded)?,
+        None => Vec::new(),
+    };
+    let reapplied = erasure::reapply(&mut session, Action::BackupRestore, &pending)?;
     let backup = &inspected.manifest;
     session.write(Action::BackupRestore, |w| {
-        w.record(
-            Change::new("backup", Some(&backup.backup_id.to_string())).after(json!({
-                "file": options.file,
-                "created_at": backup.created_at,
-                "created_by": backup.created_by,
-                "audit_head": backup.audit_head.count,
-                "restored_at": clock::to_rfc3339(clock::now_ms()),
-            })),
-        )
+        let change = Change::new("backup", Some(&backup.backup_id.to_string())).after(json!({
+            "file": options.file,
+            "created_at": backup.created_at,
+            "created_by": backup.created_by,
+            "audit_head": backup.audit_head.count,
+            "restored_at": clock::to_rfc3339(clock::now_ms()),
+            "erasures_reapplied": reapplied,
+            "erasures_unknown": erasures.is_none(),
+        }));
+        w.record(change.reason(override_reason.filter(|_| erasures.is_none())))
     })?;
     session.lock();
-    Ok(inspected)
+    Ok((inspected, reapplied, erasures.is_none()))
+}
+
+/// The erasures the vault being replaced recorded (none when there is no vault there), or
+/// `None` when it cannot be read.
+fn recorded_erasures(
+    current: &Target,
+    target: &Path,
+    inspected: &Inspected,
+) -> Option<Vec<erasure::Tombstone>> {
+    if matches!(current, Target::Empty) {
+        return Some(Vec::new());
+    }
+    let live = VaultPaths::new(target);
+    let conn = open_read_only(
+        &live.database(),
+        live.wal().exists(),
+        &inspected.data_key,
+        &inspected.header.vault_id,
+    )
+    .ok()?;
+    erasure::tombstones(&conn).ok()
 }
 
 /// Puts the staged vault at `target`. Replacing a vault is one atomic exchange of the two
@@ -337,6 +421,8 @@ fn report(
         differences,
         current_audit_entries: current.map(|(_, audit)| audit),
         previous_vault,
+        erasures_reapplied: 0,
+        erasures_unknown: false,
     }
 }
 
@@ -365,9 +451,21 @@ fn current_counts(
     data_key: &SecretKey,
     vault_id: &Uuid,
 ) -> Result<(BTreeMap<String, u64>, u64)> {
-    // With no -wal file (no session open, the usual case) the file is opened immutable, so
-    // SQLite creates no -wal or -shm beside it: a dry run leaves the vault byte for byte.
-    let db = vault.database();
+    let conn = open_read_only(&vault.database(), vault.wal().exists(), data_key, vault_id)?;
+    let counts = snapshot::row_counts(&conn)?;
+    let audit = ChainHead::load(&conn)?.count;
+    Ok((counts, audit))
+}
+
+/// A vault database opened read-only with its key. Without a -wal file (no session open,
+/// the usual case) it is opened immutable, so SQLite creates no -wal or -shm beside it: a
+/// dry run leaves the vault byte for byte.
+fn open_read_only(
+    db: &Path,
+    has_wal: bool,
+    data_key: &SecretKey,
+    vault_id: &Uuid,
+) -> Result<Connection> {
     let uri = format!(
         "file:{}{}",
         db.display()
@@ -375,18 +473,12 @@ fn current_counts(
             .replace('%', "%25")
             .replace('?', "%3f")
             .replace('#', "%23"),
-        if vault.wal().exists() {
-            ""
-        } else {
-            "?immutable=1"
-        }
+        if has_wal { "" } else { "?immutable=1" }
     );
     let conn = Connection::open_with_flags(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
     )?;
     database::apply_data_key(&conn, data_key, vault_id)?;
-    let counts = snapshot::row_counts(&conn)?;
-    let audit = ChainHead::load(&conn)?.count;
-    Ok((counts, audit))
+    Ok(conn)
 }

@@ -1,12 +1,15 @@
-//! The backup schedule the app runs while it is open: an interval, one or more destinations
-//! (a removable drive that is not plugged in is recorded as a failed attempt and tried
-//! again later), pruning after each backup, and a warning when the last good backup is
-//! older than the configured age.
+//! The backup an admin configures, which the app runs on its schedule while it is open and
+//! anyone allowed [`Action::BackupRun`] may run now: an interval, one or more destinations (a
+//! removable drive that is not plugged in is recorded as a failed attempt and tried again
+//! later), pruning after each backup, and a warning when the last good backup is older than
+//! the configured age.
+//!
+//! It encrypts only to an age public key. The vault holds no secret that opens its backups:
+//! whoever can unlock the vault could otherwise open every copy that left the building.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use age::secrecy::SecretString;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,10 +22,9 @@ use crate::session::Session;
 
 use super::create::{self, CreateOptions, Progress, Trigger};
 use super::history::{self, BackupRecord};
-use crate::archive::{Encryption, check_new_passphrase, parse_recipient};
+use crate::archive::{Encryption, parse_recipient};
 
 const SCHEDULE_KEY: &str = "backup_schedule";
-const PASSPHRASE_KEY: &str = "backup_passphrase";
 const HOUR_MS: i64 = 3_600_000;
 
 /// The schedule, as an admin set it.
@@ -41,11 +43,9 @@ pub struct BackupSchedule {
     pub keep_days: u32,
     /// Warn when the newest good backup is older than this many hours.
     pub warn_after_hours: u32,
-    /// Encrypt to this age public key instead of the stored passphrase.
+    /// The age public key the backups are encrypted to. Its private half is kept away from
+    /// the vault (on paper, or on the machine that restores).
     pub recipient: Option<String>,
-    /// Whether a passphrase is stored for scheduled backups (it is never shown again).
-    #[serde(default)]
-    pub has_passphrase: bool,
 }
 
 impl Default for BackupSchedule {
@@ -58,7 +58,6 @@ impl Default for BackupSchedule {
             keep_days: 30,
             warn_after_hours: 72,
             recipient: None,
-            has_passphrase: false,
         }
     }
 }
@@ -76,31 +75,13 @@ fn stored(conn: &Connection) -> Result<BackupSchedule> {
             |r| r.get(0),
         )
         .optional()?;
-    let mut schedule: BackupSchedule = text
+    Ok(text
         .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    schedule.has_passphrase = passphrase(conn)?.is_some();
-    Ok(schedule)
+        .unwrap_or_default())
 }
 
-fn passphrase(conn: &Connection) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT value FROM vault_meta WHERE key = ?1",
-            [PASSPHRASE_KEY],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Changes the schedule (admins). `passphrase`, when given, replaces the stored one; it is
-/// kept in the encrypted database, which anyone able to read already holds the vault's key.
-pub fn set_schedule(
-    session: &mut Session,
-    schedule: BackupSchedule,
-    new_passphrase: Option<SecretString>,
-) -> Result<BackupSchedule> {
-    use age::secrecy::ExposeSecret;
+/// Changes the schedule (admins).
+pub fn set_schedule(session: &mut Session, schedule: BackupSchedule) -> Result<BackupSchedule> {
     if !(1..=720).contains(&schedule.interval_hours) {
         return Err(Error::invalid(
             "interval",
@@ -124,47 +105,38 @@ pub fn set_schedule(
     if let Some(key) = &schedule.recipient {
         parse_recipient(key)?;
     }
-    if let Some(p) = &new_passphrase {
-        check_new_passphrase(p.expose_secret())?;
-    }
-    let before = schedule_for_audit(&stored(&session.conn)?);
-    let has_passphrase = new_passphrase.is_some() || passphrase(&session.conn)?.is_some();
     if schedule.enabled {
-        if schedule.destinations.is_empty() {
-            return Err(Error::invalid(
-                "destination",
-                "add at least one destination",
-            ));
-        }
-        if schedule.recipient.is_none() && !has_passphrase {
-            return Err(Error::invalid(
-                "passphrase",
-                "scheduled backups need a passphrase or an age public key",
-            ));
-        }
+        runnable(&schedule)?;
     }
-    let mut saved = BackupSchedule {
-        has_passphrase,
-        ..schedule
-    };
+    let before = json!(stored(&session.conn)?);
     session.write(Action::BackupManage, |w| {
-        let text = serde_json::to_string(&saved).map_err(|_| Error::Internal("schedule JSON"))?;
+        let text =
+            serde_json::to_string(&schedule).map_err(|_| Error::Internal("schedule JSON"))?;
         put(w.conn(), SCHEDULE_KEY, &text)?;
-        if let Some(p) = &new_passphrase {
-            put(w.conn(), PASSPHRASE_KEY, p.expose_secret())?;
-        }
         w.record(
             Change::new("backup_schedule", None)
                 .before(before)
-                .after(schedule_for_audit(&saved)),
+                .after(json!(schedule)),
         )
     })?;
-    saved.has_passphrase = has_passphrase;
-    Ok(saved)
+    Ok(schedule)
 }
 
-fn schedule_for_audit(s: &BackupSchedule) -> serde_json::Value {
-    json!(s)
+/// The public key a configured backup encrypts to, or why it cannot run.
+fn runnable(schedule: &BackupSchedule) -> Result<Encryption> {
+    if schedule.destinations.is_empty() {
+        return Err(Error::invalid(
+            "destination",
+            "add at least one destination",
+        ));
+    }
+    match &schedule.recipient {
+        Some(key) => Ok(Encryption::Recipients(vec![parse_recipient(key)?])),
+        None => Err(Error::invalid(
+            "recipient",
+            "the configured backup needs an age public key to encrypt to",
+        )),
+    }
 }
 
 fn put(conn: &Connection, key: &str, value: &str) -> Result<()> {
@@ -229,19 +201,43 @@ pub struct ScheduledRun {
 /// Runs the backups that are due now: each destination whose newest good backup is older
 /// than the interval, and whose newest attempt is older than an hour (so an unplugged drive
 /// is retried hourly, not every minute). Nothing runs when the schedule is off or the
-/// signed-in user may not make backups.
+/// signed-in user may not run it.
 pub fn run_due(
     session: &mut Session,
     progress: &mut dyn FnMut(&str, Progress),
     cancel: &AtomicBool,
 ) -> Result<Vec<ScheduledRun>> {
-    if !policy::allows(session.actor.principal, Action::BackupCreate) {
+    if !policy::allows(session.actor.principal, Action::BackupRun) {
         return Ok(Vec::new());
     }
     let schedule = stored(&session.conn)?;
     if !schedule.enabled {
         return Ok(Vec::new());
     }
+    run(session, &schedule, Trigger::Scheduled, progress, cancel)
+}
+
+/// Runs the configured backup now to every destination, whether or not the schedule is on
+/// or due ("back up now" for those who may not choose a folder of their own).
+pub fn run_now(
+    session: &mut Session,
+    progress: &mut dyn FnMut(&str, Progress),
+    cancel: &AtomicBool,
+) -> Result<Vec<ScheduledRun>> {
+    session.authorize(Action::BackupRun)?;
+    let schedule = stored(&session.conn)?;
+    runnable(&schedule)?;
+    run(session, &schedule, Trigger::Manual, progress, cancel)
+}
+
+fn run(
+    session: &mut Session,
+    schedule: &BackupSchedule,
+    trigger: Trigger,
+    progress: &mut dyn FnMut(&str, Progress),
+    cancel: &AtomicBool,
+) -> Result<Vec<ScheduledRun>> {
+    runnable(schedule)?;
     let now = clock::now_ms();
     let interval = i64::from(schedule.interval_hours) * HOUR_MS;
     let mut runs = Vec::new();
@@ -256,32 +252,27 @@ pub fn run_due(
         let last_try = all.iter().find(mine).map(at);
         let due = last_ok.is_none_or(|t| now - t >= interval)
             && last_try.is_none_or(|t| now - t >= interval.min(HOUR_MS));
-        if !due {
+        if trigger == Trigger::Scheduled && !due {
             continue;
         }
-        let encryption = match &schedule.recipient {
-            Some(key) => Encryption::Recipients(vec![parse_recipient(key)?]),
-            None => match passphrase(&session.conn)? {
-                Some(p) => Encryption::Passphrase(SecretString::from(p)),
-                None => {
-                    return Err(Error::invalid(
-                        "passphrase",
-                        "no passphrase is stored for scheduled backups",
-                    ));
-                }
-            },
-        };
         let options = CreateOptions {
             destination: path.clone(),
-            encryption,
+            encryption: runnable(schedule)?,
             full: false,
-            trigger: Trigger::Scheduled,
+            trigger,
         };
-        let run = match create::create(session, &options, &mut |p| progress(dest, p), cancel) {
+        let made = create::create_as(
+            session,
+            Action::BackupRun,
+            &options,
+            &mut |p| progress(dest, p),
+            cancel,
+        );
+        let run = match made {
             Ok(record) => {
                 let pruned = history::prune_as(
                     session,
-                    Action::BackupCreate,
+                    Action::BackupRun,
                     &canonical,
                     schedule.keep_last,
                     schedule.keep_days,

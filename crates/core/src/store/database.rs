@@ -65,6 +65,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0007_exports.sql"
         )),
     ),
+    (
+        8,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0008_no_backup_secret.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.
@@ -249,6 +256,41 @@ mod tests {
                 "migrations are numbered from 1 without gaps"
             );
         }
+    }
+
+    #[test]
+    fn upgrading_deletes_a_stored_backup_passphrase_and_stops_the_schedule_that_used_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO vault_meta (key, value) VALUES ('backup_passphrase', 'kept in the vault'); \
+             INSERT INTO vault_meta (key, value) VALUES ('backup_schedule', \
+               '{\"enabled\":true,\"interval_hours\":24,\"destinations\":[\"/media/usb\"],\
+                 \"keep_last\":7,\"keep_days\":30,\"warn_after_hours\":72,\
+                 \"recipient\":null,\"has_passphrase\":true}');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let meta: Vec<(String, String)> = conn
+            .prepare("SELECT key, value FROM vault_meta")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            meta.iter()
+                .all(|(k, v)| k != "backup_passphrase" && !v.contains("kept in the vault")),
+            "{meta:?}"
+        );
+        let (_, schedule) = meta.iter().find(|(k, _)| k == "backup_schedule").unwrap();
+        let schedule: serde_json::Value = serde_json::from_str(schedule).unwrap();
+        assert_eq!(schedule["enabled"], false);
+        assert_eq!(schedule["destinations"][0], "/media/usb");
+        assert!(schedule.get("has_passphrase").is_none());
     }
 
     #[test]

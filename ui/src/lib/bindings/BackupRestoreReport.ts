@@ -34,4 +34,14 @@ current_audit_entries: number | null,
 /**
  * Where the replaced vault was kept (after a real restore).
  */
-previous_vault: string | null, };
+previous_vault: string | null, 
+/**
+ * Patients erased in the current vault after the backup was made, whom the restore
+ * erases again (in a dry run: would erase).
+ */
+erasures_reapplied: number, 
+/**
+ * The current vault could not be read, so erasures made since the backup are unknown
+ * (a real restore then needs an override reason).
+ */
+erasures_unknown: boolean, };

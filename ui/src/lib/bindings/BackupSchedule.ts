@@ -29,10 +29,7 @@ keep_days: number,
  */
 warn_after_hours: number, 
 /**
- * Encrypt to this age public key instead of the stored passphrase.
+ * The age public key the backups are encrypted to. Its private half is kept away from
+ * the vault (on paper, or on the machine that restores).
  */
-recipient: string | null, 
-/**
- * Whether a passphrase is stored for scheduled backups (it is never shown again).
- */
-has_passphrase: boolean, };
+recipient: string | null, };

@@ -2,7 +2,8 @@
 import type { ErasureMode } from "./ErasureMode";
 
 /**
- * What an erasure did. Counts only: it is also what the tombstone records.
+ * What an erasure did. Counts only (but for `anonymised_as`): it is also what the
+ * tombstone records.
  */
 export type ErasureReport = { 
 /**
@@ -58,4 +59,9 @@ export_log_entries: number,
  * Whether the WAL was checkpointed and truncated (false if another connection was
  * reading; the next checkpoint finishes the job).
  */
-wal_truncated: boolean, };
+wal_truncated: boolean, 
+/**
+ * The new human id an anonymised record is kept under. Told to the admin who asked,
+ * never written to the tombstone, which would link the two.
+ */
+anonymised_as: string | null, };

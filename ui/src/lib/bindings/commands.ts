@@ -36,6 +36,7 @@ import type { RetentionReport } from './RetentionReport';
 import type { Revision } from './Revision';
 import type { Role } from './Role';
 import type { ScanEvent } from './ScanEvent';
+import type { ScheduledRun } from './ScheduledRun';
 import type { Secret } from './Secret';
 import type { SessionInfo } from './SessionInfo';
 import type { SharedView } from './SharedView';
@@ -179,15 +180,19 @@ export interface Commands {
    */
   backupScheduleGet(): Promise<BackupSchedule>;
   /**
-   * Saves the schedule. `passphrase`, when given, replaces the stored one; otherwise the
-   * stored one (if any) is kept.
+   * Saves the schedule: its folders and the age public key its backups are encrypted to.
    */
-  backupScheduleSet(args: { schedule: BackupSchedule; passphrase?: Secret | null }): Promise<BackupSchedule>;
+  backupScheduleSet(args: { schedule: BackupSchedule }): Promise<BackupSchedule>;
   /**
    * Writes a backup into `destination` now, encrypted to `passphrase` or to the age public
-   * key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it.
+   * key `recipient`, reporting progress on `on_progress`. `backup_cancel` stops it. Admins.
    */
   backupCreate(args: { destination: string; passphrase?: Secret | null; recipient?: string | null; full: boolean; on_progress: (message: Progress) => void }): Promise<BackupRecord>;
+  /**
+   * Runs the backup an admin configured, now, to each of its folders and encrypted to its
+   * public key, reporting progress on `on_progress`. For everyone who may not choose a folder.
+   */
+  backupRunNow(args: { on_progress: (message: Progress) => void }): Promise<Array<ScheduledRun>>;
   /**
    * Stops the backup under way, made now or by the schedule. It ends with `cancelled` and
    * leaves no file behind.
@@ -204,9 +209,10 @@ export interface Commands {
    * being replaced) and the UI returns to sign-in whatever the outcome; the replaced vault is
    * kept beside the restored one. Signed in, it acts as the signed-in user; signed out (a
    * vault too damaged to open), as `username`, whose password must open the backup: the
-   * same authority `tessera backup restore` asks for.
+   * same authority `tessera backup restore` asks for. Patients erased since the backup are
+   * erased again; when the vault being replaced cannot be read, that needs `override_reason`.
    */
-  backupRestore(args: { file: string; passphrase?: Secret | null; identity_file?: string | null; username?: string | null; password: Secret; dry_run: boolean }): Promise<BackupRestoreReport>;
+  backupRestore(args: { file: string; passphrase?: Secret | null; identity_file?: string | null; username?: string | null; password: Secret; dry_run: boolean; override_reason?: string | null }): Promise<BackupRestoreReport>;
   /**
    * Removes old backups in `destination`: beyond the newest `keep_last` and older than
    * `keep_days`, never one a kept backup needs. A dry run only lists them.
@@ -335,6 +341,7 @@ export const COMMANDS = {
   backupScheduleGet: 'backup_schedule_get',
   backupScheduleSet: 'backup_schedule_set',
   backupCreate: 'backup_create',
+  backupRunNow: 'backup_run_now',
   backupCancel: 'backup_cancel',
   backupVerify: 'backup_verify',
   backupRestore: 'backup_restore',
@@ -361,3 +368,6 @@ export const COMMANDS = {
 
 /** The header that carries a photo's `PhotoImportMeta` (the body is the file). */
 export const PHOTO_IMPORT_META_HEADER = 'tessera-photo';
+
+/** Days a vault replaced by a restore is kept beside the restored one. */
+export const REPLACED_VAULT_DAYS = 30;

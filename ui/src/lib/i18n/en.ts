@@ -93,6 +93,10 @@ export const en = {
   'unlock.restoredPrevious': 'The vault it replaced is kept, unchanged, at:',
   'unlock.restoredSignIn':
     'Sign in again with the password you had when the backup was made. Remove the old vault once you are sure you no longer need it.',
+  'unlock.restoredErasures':
+    '1 patient erased since the backup was made was erased again.||{count} patients erased since the backup was made were erased again.',
+  'unlock.restoredErasuresUnknown':
+    'Patients erased since the backup was made could not be erased again: if anyone was erased since, erase them again by hand before going on.',
   'unlock.restoreFailed': 'The restore failed; the vault was not changed.',
   'unlock.restoreFailedSignIn': 'Sign in again to go on working.',
   'unlock.damaged':
@@ -511,6 +515,24 @@ export const en = {
   'backups.now.done': 'Backup written: {file} ({size}).',
   'backups.now.cancelled': 'Backup cancelled; no file was left behind.',
 
+  'backups.runNow.title': 'Run the configured backup now',
+  'backups.runNow.intro':
+    'Backs up the vault now to the folder an administrator set up, locked with the key they chose:||Backs up the vault now to the {count} folders an administrator set up, locked with the key they chose:',
+  'backups.runNow.submit': 'Back up now',
+  'backups.runNow.unconfigured':
+    'An administrator must first set up where backups go. Once that is done, you can back up from here.',
+  'backups.runNow.done': 'Backup done.||Backup done in all {count} folders.',
+  'backups.runNow.partial':
+    'Backup done in some folders only. Check that each drive is plugged in, then back up again.',
+  'backups.runNow.failed':
+    'No backup was written. Check that the drive is plugged in, then try again; if it keeps failing, tell an administrator.',
+  'backups.runNow.ok': 'Backed up to {destination} ({size}).',
+  'backups.runNow.pruned':
+    '1 older backup there was removed.||{count} older backups there were removed.',
+  'backups.runNow.runFailed': 'Not backed up to {destination}: {reason}',
+  'backups.runNow.cancelled':
+    'Backup cancelled; no file was left behind.||Backup cancelled. Folders already finished keep their new backup; the others got nothing.',
+
   'backups.history.title': 'History',
   'backups.history.none': 'No backup has been made yet.',
   'backups.history.date': 'Started',
@@ -580,12 +602,22 @@ export const en = {
     'The current vault cannot be read, so what the restore would change cannot be shown.',
   'backups.restore.newerEntries':
     '1 audit entry newer than the backup will be set aside with the current vault.||{count} audit entries newer than the backup will be set aside with the current vault.',
+  'backups.restore.erasures':
+    '1 patient erased since this backup was made will be erased again after the restore.||{count} patients erased since this backup was made will be erased again after the restore.',
+  'backups.restore.erasuresUnknownTitle':
+    'Patients erased since this backup cannot be erased again automatically.',
+  'backups.restore.erasuresUnknown':
+    'The current vault cannot be read, so Tessera cannot tell who was erased after this backup was made. If anyone was erased since, they will be back in the restored vault: erase them again by hand after the restore.',
+  'backups.restore.reason': 'Why restore anyway?',
+  'backups.restore.reasonHint': 'Required. It is recorded in the audit log with the restore.',
+  'backups.restore.reasonMissing': 'Say why the vault should be restored anyway.',
   'backups.restore.warningTitle': 'Restoring replaces the whole vault with this backup.',
   'backups.restore.warning':
     'Work done since the backup will not be in the restored vault. Tessera signs you out; sign in again afterwards.',
   'backups.restore.warningSignedOut':
     'Work done since the backup will not be in the restored vault. Sign in afterwards.',
-  'backups.restore.keptAt': 'The current vault is kept, unchanged, until someone removes it, at:',
+  'backups.restore.keptAt':
+    'The current vault is kept, unchanged, for {days} days (then removed), at:',
   'backups.restore.confirm': 'Restore and sign out',
   'backups.restore.confirmSignedOut': 'Restore the vault',
   'backups.restore.restoring': 'Restoring…',
@@ -615,13 +647,12 @@ export const en = {
   'backups.schedule.keepLastHint': 'Per folder, at least 1.',
   'backups.schedule.keepDays': 'Also keep backups younger than (days)',
   'backups.schedule.keepDaysHint':
-    'Older backups beyond the newest ones kept are removed after each scheduled backup.',
+    'Older backups beyond the newest ones kept are removed after each of these backups, scheduled or run now.',
   'backups.schedule.warnAfter': 'Warn when the last good backup is older than (hours)',
   'backups.schedule.warnAfterHint': 'Everyone who may see backups sees the warning.',
-  'backups.schedule.passphrase': 'Passphrase for scheduled backups',
-  'backups.schedule.passphraseHint':
-    'At least {min} characters. It is stored in the encrypted vault and never shown again.',
-  'backups.schedule.passphraseKept': 'A passphrase is stored. Leave these empty to keep it.',
+  'backups.schedule.recipient': 'Public key that locks the backups',
+  'backups.schedule.recipientHint':
+    'The backups are locked with this key, which starts with age1. Only the matching private key can open them: keep that one away from this computer, for example printed on paper or on the computer used to restore. Tessera never stores anything that opens the backups.',
   'backups.schedule.save': 'Save the schedule',
   'backups.schedule.saved': 'Schedule saved.',
   'backups.schedule.readonlyOn':
@@ -651,6 +682,8 @@ export const en = {
   'backups.error.keepLast': 'Enter a whole number, at least 1.',
   'backups.error.keepDays': 'Enter a whole number of days, 0 or more.',
   'backups.error.warnAfter': 'Enter a whole number of hours, at least 1.',
+  'backups.error.scheduleRecipientMissing':
+    'Paste the public key the backups are to be locked with, or turn the schedule off.',
   'backups.error.noDestination': 'Add at least one folder, or turn the schedule off.',
   'backups.error.passwordMissing': 'Type your password.',
   'backups.error.usernameMissing': 'Type the user name.',

@@ -89,10 +89,14 @@ export const fr: Record<MessageKey, string> = {
   'unlock.lockedInactivity': 'Tessera s’est verrouillé après une période d’inactivité.',
   'unlock.lockedManual': 'Tessera est verrouillé.',
   'unlock.restored': 'La sauvegarde faite le {date} par {user} a été restaurée.',
-  'unlock.restoredPrevious': 'Le coffre qu’elle a remplacé est conservé, inchangé, ici :',
+  'unlock.restoredPrevious': 'Le coffre qu’elle a remplacé est conservé, inchangé, ici :',
   'unlock.restoredSignIn':
     'Reconnectez-vous avec le mot de passe que vous aviez lors de la sauvegarde. Supprimez l’ancien coffre quand vous êtes sûr de ne plus en avoir besoin.',
-  'unlock.restoreFailed': 'La restauration a échoué ; le coffre n’a pas été modifié.',
+  'unlock.restoredErasures':
+    '{count} patient effacé depuis la sauvegarde a de nouveau été effacé.||{count} patients effacés depuis la sauvegarde ont de nouveau été effacés.',
+  'unlock.restoredErasuresUnknown':
+    'Les patients effacés depuis la sauvegarde n’ont pas pu être effacés de nouveau : si quelqu’un a été effacé depuis, effacez-le de nouveau à la main avant de continuer.',
+  'unlock.restoreFailed': 'La restauration a échoué ; le coffre n’a pas été modifié.',
   'unlock.restoreFailedSignIn': 'Reconnectez-vous pour continuer à travailler.',
   'unlock.damaged':
     'Les fichiers du coffre sur cet ordinateur ont été modifiés ou endommagés, Tessera ne les ouvrira donc pas. Rien n’a été modifié. Restaurez le coffre à partir de votre sauvegarde la plus récente : il faut le nom d’utilisateur et le mot de passe d’un administrateur, tels qu’ils étaient lors de la sauvegarde. Le coffre endommagé est conservé à côté du coffre restauré.',
@@ -516,6 +520,24 @@ export const fr: Record<MessageKey, string> = {
   'backups.now.done': 'Sauvegarde écrite : {file} ({size}).',
   'backups.now.cancelled': 'Sauvegarde annulée ; aucun fichier n’a été laissé.',
 
+  'backups.runNow.title': 'Lancer maintenant la sauvegarde configurée',
+  'backups.runNow.intro':
+    'Fait maintenant une sauvegarde du coffre dans le dossier choisi par un administrateur, verrouillée par la clé qu’il a choisie :||Fait maintenant une sauvegarde du coffre dans chacun des {count} dossiers choisis par un administrateur, verrouillée par la clé qu’il a choisie :',
+  'backups.runNow.submit': 'Sauvegarder maintenant',
+  'backups.runNow.unconfigured':
+    'Un administrateur doit d’abord choisir où vont les sauvegardes. Vous pourrez ensuite sauvegarder depuis cet écran.',
+  'backups.runNow.done': 'Sauvegarde terminée.||Sauvegarde terminée dans les {count} dossiers.',
+  'backups.runNow.partial':
+    'Sauvegarde faite dans une partie des dossiers seulement. Vérifiez que chaque disque est branché, puis sauvegardez de nouveau.',
+  'backups.runNow.failed':
+    'Aucune sauvegarde n’a été écrite. Vérifiez que le disque est branché, puis réessayez ; si l’échec se répète, prévenez un administrateur.',
+  'backups.runNow.ok': 'Sauvegardé dans {destination} ({size}).',
+  'backups.runNow.pruned':
+    'Une sauvegarde plus ancienne y a été supprimée.||{count} sauvegardes plus anciennes y ont été supprimées.',
+  'backups.runNow.runFailed': 'Pas de sauvegarde dans {destination} : {reason}',
+  'backups.runNow.cancelled':
+    'Sauvegarde annulée ; aucun fichier n’a été laissé.||Sauvegarde annulée. Les dossiers déjà terminés gardent leur nouvelle sauvegarde ; les autres n’ont rien reçu.',
+
   'backups.history.title': 'Historique',
   'backups.history.none': 'Aucune sauvegarde n’a encore été faite.',
   'backups.history.date': 'Début',
@@ -573,7 +595,7 @@ export const fr: Record<MessageKey, string> = {
 
   'backups.restore.title': 'Restaurer une sauvegarde',
   'backups.restore.intro':
-    'Vérifiez d’abord la sauvegarde : rien ne change tant que vous ne confirmez pas la restauration après la vérification.',
+    'Vérifiez d’abord la sauvegarde : rien ne change tant que vous ne confirmez pas la restauration après la vérification.',
   'backups.restore.check': 'Vérifier la sauvegarde',
   'backups.restore.checking': 'Vérification…',
   'backups.restore.reportTitle': 'Ce que ferait la restauration',
@@ -585,20 +607,30 @@ export const fr: Record<MessageKey, string> = {
   'backups.restore.noDifferences':
     'La sauvegarde contient autant d’enregistrements de chaque sorte que le coffre actuel.',
   'backups.restore.currentUnreadable':
-    'Le coffre actuel ne peut pas être lu : ce que changerait la restauration ne peut donc pas être affiché.',
+    'Le coffre actuel ne peut pas être lu : ce que changerait la restauration ne peut donc pas être affiché.',
   'backups.restore.newerEntries':
     '{count} entrée d’audit plus récente que la sauvegarde sera mise de côté avec le coffre actuel.||{count} entrées d’audit plus récentes que la sauvegarde seront mises de côté avec le coffre actuel.',
+  'backups.restore.erasures':
+    '{count} patient effacé depuis cette sauvegarde sera de nouveau effacé après la restauration.||{count} patients effacés depuis cette sauvegarde seront de nouveau effacés après la restauration.',
+  'backups.restore.erasuresUnknownTitle':
+    'Les patients effacés depuis cette sauvegarde ne peuvent pas être effacés de nouveau automatiquement.',
+  'backups.restore.erasuresUnknown':
+    'Le coffre actuel ne peut pas être lu : Tessera ne peut donc pas savoir qui a été effacé après cette sauvegarde. Si quelqu’un a été effacé depuis, il sera de nouveau dans le coffre restauré : effacez-le de nouveau à la main après la restauration.',
+  'backups.restore.reason': 'Pourquoi restaurer quand même ?',
+  'backups.restore.reasonHint':
+    'Obligatoire. Le motif est consigné dans le journal d’audit avec la restauration.',
+  'backups.restore.reasonMissing': 'Indiquez pourquoi restaurer le coffre quand même.',
   'backups.restore.warningTitle': 'La restauration remplace tout le coffre par cette sauvegarde.',
   'backups.restore.warning':
-    'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Tessera vous déconnecte ; reconnectez-vous ensuite.',
+    'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Tessera vous déconnecte ; reconnectez-vous ensuite.',
   'backups.restore.warningSignedOut':
     'Le travail fait depuis la sauvegarde ne sera pas dans le coffre restauré. Connectez-vous ensuite.',
   'backups.restore.keptAt':
-    'Le coffre actuel est conservé, inchangé, jusqu’à ce que quelqu’un le supprime, ici :',
+    'Le coffre actuel est conservé, inchangé, pendant {days} jours (puis supprimé), ici :',
   'backups.restore.confirm': 'Restaurer et se déconnecter',
   'backups.restore.confirmSignedOut': 'Restaurer le coffre',
   'backups.restore.restoring': 'Restauration…',
-  'backups.restore.restoringHint': 'Écriture du coffre restauré ; ne fermez pas Tessera.',
+  'backups.restore.restoringHint': 'Écriture du coffre restauré ; ne fermez pas Tessera.',
 
   'backups.table.audit_log': 'Entrées d’audit',
   'backups.table.consents': 'Consentements',
@@ -624,16 +656,14 @@ export const fr: Record<MessageKey, string> = {
   'backups.schedule.keepLastHint': 'Par dossier, au moins 1.',
   'backups.schedule.keepDays': 'Garder aussi les sauvegardes de moins de (jours)',
   'backups.schedule.keepDaysHint':
-    'Les sauvegardes plus anciennes, au-delà des plus récentes gardées, sont supprimées après chaque sauvegarde programmée.',
+    'Les sauvegardes plus anciennes, au-delà des plus récentes gardées, sont supprimées après chacune de ces sauvegardes, programmée ou lancée maintenant.',
   'backups.schedule.warnAfter':
     'Avertir quand la dernière sauvegarde réussie date de plus de (heures)',
   'backups.schedule.warnAfterHint':
     'Toute personne autorisée à voir les sauvegardes voit l’avertissement.',
-  'backups.schedule.passphrase': 'Phrase secrète des sauvegardes programmées',
-  'backups.schedule.passphraseHint':
-    'Au moins {min} caractères. Elle est conservée dans le coffre chiffré et n’est plus jamais affichée.',
-  'backups.schedule.passphraseKept':
-    'Une phrase secrète est enregistrée. Laissez ces champs vides pour la garder.',
+  'backups.schedule.recipient': 'Clé publique qui verrouille les sauvegardes',
+  'backups.schedule.recipientHint':
+    'Les sauvegardes sont verrouillées par cette clé, qui commence par age1. Seule la clé privée correspondante peut les ouvrir : gardez-la loin de cet ordinateur, par exemple imprimée sur papier ou sur l’ordinateur qui sert à restaurer. Tessera ne conserve jamais rien qui ouvre les sauvegardes.',
   'backups.schedule.save': 'Enregistrer la programmation',
   'backups.schedule.saved': 'Programmation enregistrée.',
   'backups.schedule.readonlyOn':
@@ -666,6 +696,8 @@ export const fr: Record<MessageKey, string> = {
   'backups.error.keepLast': 'Saisissez un nombre entier, au moins 1.',
   'backups.error.keepDays': 'Saisissez un nombre entier de jours, 0 ou plus.',
   'backups.error.warnAfter': 'Saisissez un nombre entier d’heures, au moins 1.',
+  'backups.error.scheduleRecipientMissing':
+    'Collez la clé publique qui doit verrouiller les sauvegardes, ou désactivez la programmation.',
   'backups.error.noDestination': 'Ajoutez au moins un dossier, ou désactivez la programmation.',
   'backups.error.passwordMissing': 'Saisissez votre mot de passe.',
   'backups.error.usernameMissing': 'Saisissez le nom d’utilisateur.',

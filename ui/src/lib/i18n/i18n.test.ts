@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { en } from './en';
 import { fr } from './fr';
+import { translate } from './index';
 
 const placeholders = (text: string) =>
   [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
@@ -16,6 +17,43 @@ describe('message catalogs', () => {
       expect(placeholders(fr[key]), key).toEqual(placeholders(en[key]));
       expect(fr[key].includes('||'), key).toBe(en[key].includes('||'));
     }
+  });
+
+  it('space French punctuation with non-breaking spaces in the messages of the configured backup', () => {
+    const keys = (Object.keys(fr) as (keyof typeof fr)[]).filter(
+      (key) =>
+        key.startsWith('backups.runNow.') ||
+        key.startsWith('backups.schedule.recipient') ||
+        key === 'backups.error.scheduleRecipientMissing',
+    );
+    expect(keys.length).toBeGreaterThan(10);
+    for (const key of keys) {
+      expect(fr[key], key).not.toMatch(/ [:;?!»]|« /);
+      expect(fr[key], key).not.toMatch(/\S[:;?!»]|«\S/);
+    }
+    expect(
+      translate('fr', 'backups.runNow.runFailed', { destination: '/media/usb', reason: 'x' }),
+    ).toBe('Pas de sauvegarde dans /media/usb\u00a0: x');
+  });
+
+  it('space French punctuation with non-breaking spaces in the messages of a restore', () => {
+    const keys = (Object.keys(fr) as (keyof typeof fr)[]).filter(
+      (key) => key.startsWith('backups.restore.') || key.startsWith('unlock.restore'),
+    );
+    expect(keys.length).toBeGreaterThan(20);
+    for (const key of keys) {
+      expect(fr[key], key).not.toMatch(/ [:;?!»]|« /);
+      expect(fr[key], key).not.toMatch(/\S[:;?!»]|«\S/);
+      // A full non-breaking space before a colon, a narrow one before ; ? and !.
+      expect(fr[key], key).not.toMatch(/\u202f:|\u00a0[;?!]/);
+    }
+    expect(translate('fr', 'backups.restore.reason')).toBe('Pourquoi restaurer quand même\u202f?');
+    expect(translate('fr', 'backups.restore.erasures', { count: 1 })).toBe(
+      '1 patient effacé depuis cette sauvegarde sera de nouveau effacé après la restauration.',
+    );
+    expect(translate('fr', 'backups.restore.erasures', { count: 3 })).toBe(
+      '3 patients effacés depuis cette sauvegarde seront de nouveau effacés après la restauration.',
+    );
   });
 
   it('have no empty message', () => {

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import BackupBanner from '../components/BackupBanner.svelte';
 import { BackupStore } from '../stores/backups.svelte';
@@ -23,6 +23,7 @@ afterEach(unmountAll);
 
 const PASSPHRASE = 'a long backup passphrase';
 const PASSWORD = 'correct horse battery';
+const KEY = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
 async function backupsScreen(user = 'ana', prepare?: (fake: FakeBackend) => Promise<void>) {
   const context = await signedIn(user);
@@ -46,21 +47,36 @@ function gateSteps(fake: FakeBackend) {
   };
 }
 
-/** A good backup made through the stand-in, as if earlier. */
+/**
+ * A good backup made through the stand-in, as if earlier: by an admin, whoever is signed in,
+ * since only admins back up to a folder of their choice.
+ */
 async function existingBackup(fake: FakeBackend, daysAgo = 0) {
-  const record = await fake.backupCreate({
-    destination: '/media/usb',
-    passphrase: PASSPHRASE,
-    recipient: null,
-    full: false,
-    on_progress: () => {},
-  });
+  const signedIn = fake.state.session;
+  if (signedIn) fake.state.session = { ...signedIn, username: 'ana', role: 'admin' };
+  const record = await fake
+    .backupCreate({
+      destination: '/media/usb',
+      passphrase: PASSPHRASE,
+      recipient: null,
+      full: false,
+      on_progress: () => {},
+    })
+    .finally(() => (fake.state.session = signedIn));
   const stored = fake.state.backups.find((r) => r.id === record.id);
   if (stored && daysAgo > 0) {
     stored.started_at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
   }
   return record;
 }
+
+/** The backup an admin set up: its folders, locked with the public key `KEY`; off by default. */
+function configure(fake: FakeBackend, destinations = ['/media/usb'], enabled = false) {
+  fake.state.schedule = { ...fake.state.schedule, enabled, destinations, recipient: KEY };
+}
+
+const absent = (root: ParentNode, testid: string) =>
+  root.querySelector(`[data-testid="${testid}"]`) === null;
 
 /** The text of an element as read: runs of white space as one space. */
 const text = (el: Element) => (el.textContent ?? '').replace(/\s+/g, ' ').trim();
@@ -111,7 +127,7 @@ describe('backing up now', () => {
   });
 
   it('cancels a backup under way and says nothing was left behind', async () => {
-    const { target, fake } = await backupsScreen('rui');
+    const { target, fake } = await backupsScreen('ana');
     const gate = gateSteps(fake);
     typeInto(target, 'backup-destination', '/media/usb');
     typeInto(target, 'backup-passphrase', PASSPHRASE);
@@ -125,6 +141,8 @@ describe('backing up now', () => {
     await until(() =>
       expect(byTestId(target, 'backup-now-cancelled').textContent).toContain('cancelled'),
     );
+    // Cancel is gone with the backup: focus goes to how it ended.
+    expect(document.activeElement).toBe(byTestId(target, 'backup-now-cancelled'));
     expect(target.querySelector('[data-testid="backup-now-error"]')).toBeNull();
     await until(() => expect(byTestId(target, 'backup-row').dataset.status).toBe('failed'));
   });
@@ -173,6 +191,162 @@ describe('backing up now', () => {
     );
     await until(() => expect(byTestId(target, 'backup-row').dataset.status).toBe('failed'));
     expect(byTestId(target, 'backup-row').textContent).toContain('is not available');
+  });
+});
+
+describe('backing up what an administrator set up', () => {
+  const FORM = [
+    'backup-destination',
+    'backup-passphrase',
+    'backup-passphrase-repeat',
+    'backup-encryption-passphrase',
+    'backup-encryption-recipient',
+    'backup-full',
+    'backup-start',
+  ];
+
+  it('lets a clinician back up now to the configured folders, never choosing a folder or passphrase', async () => {
+    const { target, fake, store } = await backupsScreen('rui', async (fake) =>
+      configure(fake, ['/media/usb', '/mnt/nas']),
+    );
+    for (const id of FORM) expect(absent(target, id), id).toBe(true);
+    expect(target.querySelector('input[type="password"]')).toBeNull();
+    const folders = byTestId(target, 'backup-run-now-destinations');
+    expect([...folders.querySelectorAll('li')].map(text)).toEqual(['/media/usb', '/mnt/nas']);
+    const button = byTestId<HTMLButtonElement>(target, 'backup-run-now');
+    expect(text(button)).toBe('Back up now');
+    expect(text(document.getElementById(button.getAttribute('aria-describedby') ?? '')!)).toBe(
+      'Backs up the vault now to the 2 folders an administrator set up, locked with the key they chose:',
+    );
+
+    // The schedule is off: the configured backup runs all the same.
+    const gate = gateSteps(fake);
+    button.click();
+    await settle();
+    expect(button.disabled).toBe(true);
+    expect(byTestId(target, 'backup-run-now-progress-text').textContent).toContain('Preparing');
+    await gate.release();
+    await gate.release();
+    expect(byTestId(target, 'backup-run-now-progress-text').textContent).toContain(
+      '2 MB of 4 MB (50%)',
+    );
+    for (let step = 0; step < 6; step++) await gate.release();
+
+    await until(() =>
+      expect(text(byTestId(target, 'backup-run-now-done'))).toBe('Backup done in all 2 folders.'),
+    );
+    const result = byTestId(target, 'backup-run-now-result');
+    expect(result.dataset.outcome).toBe('done');
+    expect(allByTestId(result, 'backup-run-now-outcome').map(text)).toEqual([
+      'Backed up to /media/usb (4 MB).',
+      'Backed up to /mnt/nas (4 MB).',
+    ]);
+    expect(document.activeElement).toBe(result);
+    expect(absent(target, 'backup-run-now-progress')).toBe(true);
+    expect(button.disabled).toBe(false);
+
+    expect(fake.calls).toContain('backup_run_now');
+    expect(fake.calls).not.toContain('backup_create');
+    // Locked with the configured public key: nothing the vault holds opens them.
+    expect(fake.state.backups.map((r) => [r.destination, r.encryption, r.created_by])).toEqual([
+      ['/mnt/nas', 'recipient', 'rui'],
+      ['/media/usb', 'recipient', 'rui'],
+    ]);
+    for (const file of fake.state.backupFiles.values()) {
+      expect(file).toMatchObject({ passphrase: null, recipient: KEY });
+    }
+    await until(() => expect(allByTestId(target, 'backup-row')).toHaveLength(2));
+    await until(() => expect(store.overdue).toBe(false));
+  });
+
+  it('tells a clinician calmly that an administrator must first set up where backups go', async () => {
+    const { target, fake } = await backupsScreen('rui', async (fake) => {
+      // Folders without a public key are not enough: the backup could not be locked.
+      fake.state.schedule = { ...fake.state.schedule, destinations: ['/media/usb'] };
+    });
+    expect(text(byTestId(target, 'backup-run-now-unconfigured'))).toBe(
+      'An administrator must first set up where backups go. Once that is done, you can back up from here.',
+    );
+    expect(byTestId(target, 'backup-run-now-unconfigured').closest('.alert')).toBeNull();
+    for (const id of [...FORM, 'backup-run-now', 'backup-run-now-destinations']) {
+      expect(absent(target, id), id).toBe(true);
+    }
+    expect(fake.calls).not.toContain('backup_run_now');
+  });
+
+  it('shows the sentence too when the backend finds nothing configured any more', async () => {
+    const { target, fake } = await backupsScreen('rui', async (fake) => configure(fake));
+    fake.state.schedule = { ...fake.state.schedule, destinations: [] };
+    byTestId(target, 'backup-run-now').click();
+    await until(() => byTestId(target, 'backup-run-now-unconfigured'));
+    expect(document.activeElement).toBe(byTestId(target, 'backup-run-now-unconfigured'));
+    expect(absent(target, 'backup-run-now')).toBe(true);
+    expect(absent(target, 'backup-run-now-error')).toBe(true);
+  });
+
+  it('says which folders failed, and cancels a run under way', async () => {
+    const { target, fake } = await backupsScreen('rui', async (fake) => {
+      configure(fake, ['/media/usb', '/media/unplugged'], true);
+      fake.state.schedule.keep_last = 1;
+      await existingBackup(fake, 40);
+      await existingBackup(fake, 35);
+    });
+    byTestId(target, 'backup-run-now').click();
+    await until(() => byTestId(target, 'backup-run-now-partial'));
+    const result = byTestId(target, 'backup-run-now-result');
+    expect(result.classList.contains('alert-warning')).toBe(true);
+    expect(text(byTestId(result, 'backup-run-now-partial'))).toContain(
+      'Check that each drive is plugged in',
+    );
+    const outcomes = allByTestId(result, 'backup-run-now-outcome');
+    expect(outcomes.map((o) => o.dataset.status)).toEqual(['ok', 'failed']);
+    // Pruned after it, as the schedule says.
+    expect(text(outcomes[0] ?? result)).toBe(
+      'Backed up to /media/usb (4 MB). 2 older backups there were removed.',
+    );
+    expect(text(outcomes[1] ?? result)).toBe(
+      'Not backed up to /media/unplugged: the backup destination /media/unplugged is not available: No such file or directory (os error 2)',
+    );
+    expect(document.activeElement).toBe(result);
+
+    const gate = gateSteps(fake);
+    byTestId(target, 'backup-run-now').click();
+    await gate.release();
+    expect(absent(target, 'backup-run-now-result')).toBe(true);
+    byTestId(target, 'backup-run-now-cancel').click();
+    await settle();
+    expect(fake.calls).toContain('backup_cancel');
+    await gate.release();
+    await until(() => byTestId(target, 'backup-run-now-cancelled'));
+    expect(text(byTestId(target, 'backup-run-now-cancelled'))).toBe(
+      'Backup cancelled. Folders already finished keep their new backup; the others got nothing.',
+    );
+    expect(document.activeElement).toBe(byTestId(target, 'backup-run-now-cancelled'));
+    expect(absent(target, 'backup-run-now-error')).toBe(true);
+  });
+
+  it('offers an admin the configured backup too, once it is set up', async () => {
+    const { target, fake } = await backupsScreen('ana');
+    // Nothing set up: admins have their own folder form and the schedule, and no sentence.
+    expect(absent(target, 'backup-run-now')).toBe(true);
+    expect(absent(target, 'backup-run-now-unconfigured')).toBe(true);
+
+    const form = byTestId(target, 'backup-schedule-form');
+    typeInto(form, 'backup-schedule-destination-0', '/media/usb');
+    typeInto(form, 'backup-schedule-recipient', KEY);
+    byTestId(form, 'backup-schedule-save').click();
+    await until(() => byTestId(target, 'backup-run-now'));
+    const heading = document.getElementById('backup-run-now-heading');
+    expect(heading?.textContent).toBe('Run the configured backup now');
+    expect(byTestId(target, 'backup-destination')).toBeTruthy();
+
+    byTestId(target, 'backup-run-now').click();
+    await until(() => expect(text(byTestId(target, 'backup-run-now-done'))).toBe('Backup done.'));
+    expect(fake.state.backups[0]).toMatchObject({
+      destination: '/media/usb',
+      encryption: 'recipient',
+      trigger: 'manual',
+    });
   });
 });
 
@@ -286,10 +460,71 @@ describe('verifying and restoring', () => {
     expect(byTestId<HTMLInputElement>(rendered.target, 'unlock-username').value).toBe('ana');
   });
 
+  it('says how many patients erased since the backup the restore erases again', async () => {
+    const { target, fake, app } = await backupsScreen('ana', async (fake) => {
+      const patients = [];
+      for (const given_name of ['Zoë', 'Léo', 'Inès']) {
+        patients.push(
+          await fake.patientCreate({
+            profile: { given_name, family_name: 'Dubois', status: 'active' },
+          }),
+        );
+      }
+      await existingBackup(fake);
+      // Two of them erased since the backup.
+      for (const p of patients.slice(0, 2)) {
+        await fake.patientErase({ patient: p.id, mode: 'anonymise', confirmation: p.human_id });
+      }
+    });
+    const restore = vi.spyOn(fake, 'backupRestore');
+    byTestId(target, 'backup-row-restore').click();
+    await settle();
+    const dialog = byTestId(target, 'backup-restore-dialog');
+    typeInto(dialog, 'backup-restore-passphrase', PASSPHRASE);
+    typeInto(dialog, 'backup-restore-password', PASSWORD);
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() => byTestId(dialog, 'backup-restore-report'));
+    expect(byTestId(dialog, 'backup-restore-erasures').textContent?.trim()).toBe(
+      '2 patients erased since this backup was made will be erased again after the restore.',
+    );
+    // The vault can be read: who was erased is known, and no reason is asked.
+    expect(absent(dialog, 'backup-restore-erasures-unknown')).toBe(true);
+    expect(absent(dialog, 'backup-restore-override-reason')).toBe(true);
+
+    // One patient, in the singular.
+    fake.state.erasuresSinceBackup = 1;
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() =>
+      expect(byTestId(dialog, 'backup-restore-erasures').textContent?.trim()).toBe(
+        '1 patient erased since this backup was made will be erased again after the restore.',
+      ),
+    );
+    // None: nothing is said.
+    fake.state.erasuresSinceBackup = 0;
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() => expect(restore).toHaveBeenCalledTimes(3));
+    await until(() => byTestId(dialog, 'backup-restore-report'));
+    expect(absent(dialog, 'backup-restore-erasures')).toBe(true);
+
+    fake.state.erasuresSinceBackup = null;
+    byTestId(dialog, 'backup-restore-check').click();
+    await until(() => byTestId(dialog, 'backup-restore-erasures'));
+    byTestId(dialog, 'backup-restore-confirm').click();
+    await until(() => expect(app.session.phase).toBe('locked'));
+    expect(restore.mock.calls.at(-1)?.[0]).toMatchObject({ dry_run: false, override_reason: null });
+
+    // The unlock screen tells it with the outcome.
+    unmountAll();
+    const rendered = render(Unlock, {}, { fake, app });
+    expect(byTestId(rendered.target, 'unlock-restored-erasures').textContent?.trim()).toBe(
+      '2 patients erased since the backup was made were erased again.',
+    );
+    expect(absent(rendered.target, 'unlock-restored-erasures-unknown')).toBe(true);
+  });
+
   it('keeps restore, the schedule and pruning for admins', async () => {
     const { target, fake } = await backupsScreen('rui', async (fake) => {
-      fake.state.schedule = { ...fake.state.schedule, enabled: true, destinations: ['/media/usb'] };
-      fake.state.schedulePassphrase = PASSPHRASE;
+      configure(fake, ['/media/usb'], true);
       await existingBackup(fake);
     });
     expect(target.querySelector('[data-testid="backup-row-restore"]')).toBeNull();
@@ -304,33 +539,76 @@ describe('verifying and restoring', () => {
 });
 
 describe('the schedule and pruning', () => {
-  it('lets an admin turn the schedule on, refusing it without a folder or passphrase', async () => {
+  it('asks an admin for no passphrase, and for the public key once the schedule is on', async () => {
     const { target, fake } = await backupsScreen();
-    byTestId(target, 'backup-schedule-enabled').click();
-    await settle();
-    byTestId(target, 'backup-schedule-save').click();
-    await settle();
     const form = byTestId(target, 'backup-schedule-form');
+    expect(form.querySelector('input[type="password"]')).toBeNull();
+    for (const id of [
+      'backup-schedule-passphrase',
+      'backup-schedule-repeat',
+      'backup-schedule-passphrase-choice',
+      'backup-schedule-recipient-choice',
+    ]) {
+      expect(absent(form, id), id).toBe(true);
+    }
+    expect(form.textContent).not.toMatch(/passphrase/i);
+
+    // The public key, explained in plain words next to it; required only once it is on.
+    const key = byTestId<HTMLInputElement>(form, 'backup-schedule-recipient');
+    expect(key.getAttribute('aria-describedby')).toBe('backup-schedule-recipient-hint');
+    const hint = text(form.querySelector('#backup-schedule-recipient-hint') ?? form);
+    expect(hint).toContain('The backups are locked with this key');
+    expect(hint).toContain('Only the matching private key can open them');
+    expect(hint).toContain('printed on paper');
+    expect(hint).toContain('Tessera never stores anything that opens the backups.');
+    const required = () => key.closest('.field')?.querySelector('.required') ?? null;
+    expect(required()).toBeNull();
+
+    byTestId(form, 'backup-schedule-enabled').click();
+    await settle();
+    expect(required()).not.toBeNull();
+    byTestId(form, 'backup-schedule-save').click();
+    await settle();
     expect(form.textContent).toContain('Add at least one folder');
-    expect(errorOf(form, 'backup-schedule-passphrase')).toBe('Type the passphrase.');
+    expect(errorOf(form, 'backup-schedule-recipient')).toBe(
+      'Paste the public key the backups are to be locked with, or turn the schedule off.',
+    );
+    expect(key.getAttribute('aria-invalid')).toBe('true');
+    expect(key.getAttribute('aria-describedby')).toContain('backup-schedule-recipient-error');
     expect(fake.calls).not.toContain('backup_schedule_set');
 
+    typeInto(form, 'backup-schedule-recipient', 'AGE-SECRET-KEY-1XYZ');
+    await settle();
+    expect(errorOf(form, 'backup-schedule-recipient')).toContain('starts with age1');
+    expect(fake.calls).not.toContain('backup_schedule_set');
+  });
+
+  it('saves the schedule with its public key and no passphrase argument', async () => {
+    const { target, fake } = await backupsScreen();
+    const set = vi.spyOn(fake, 'backupScheduleSet');
+    const form = byTestId(target, 'backup-schedule-form');
+    byTestId(form, 'backup-schedule-enabled').click();
     typeInto(form, 'backup-schedule-destination-0', '/media/usb');
     typeInto(form, 'backup-schedule-interval', '12');
-    typeInto(form, 'backup-schedule-passphrase', PASSPHRASE);
-    typeInto(form, 'backup-schedule-repeat', PASSPHRASE);
+    typeInto(form, 'backup-schedule-recipient', ` ${KEY} `);
     byTestId(form, 'backup-schedule-save').click();
     await until(() => byTestId(form, 'backup-schedule-saved'));
-    expect(fake.state.schedule).toMatchObject({
+
+    expect(set).toHaveBeenCalledTimes(1);
+    const [args] = set.mock.calls[0] ?? [];
+    expect(Object.keys(args ?? {})).toEqual(['schedule']);
+    expect(args?.schedule).toEqual({
       enabled: true,
       interval_hours: 12,
       destinations: ['/media/usb'],
-      has_passphrase: true,
+      keep_last: 7,
+      keep_days: 30,
+      warn_after_hours: 72,
+      recipient: KEY,
     });
-    expect(fake.state.schedulePassphrase).toBe(PASSPHRASE);
-    expect(byTestId(target, 'backup-schedule-passphrase').closest('.field')?.textContent).toContain(
-      'A passphrase is stored',
-    );
+    expect(fake.state.schedule).toEqual(args?.schedule);
+    expect(byTestId<HTMLInputElement>(form, 'backup-schedule-recipient').value).toBe(KEY);
+    expect(text(byTestId(target, 'backup-schedule-summary'))).toContain('every 12 h to one folder');
   });
 
   it('previews what pruning removes before removing it', async () => {

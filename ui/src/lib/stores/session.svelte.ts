@@ -14,6 +14,7 @@ import type {
   UiSettings,
 } from '../backend';
 import { toApiError } from '../backend';
+import { reasonRefused } from '../backups';
 import type { DraftStore } from './drafts.svelte';
 import type { LanguageStore } from './language.svelte';
 import { isLanguage } from './language.svelte';
@@ -133,9 +134,12 @@ export class SessionStore {
    * replaces the vault, so the UI goes to the unlock screen with the outcome, success or
    * failure, and forgets drafts (the records they were typed for were replaced). When the
    * backend refused before signing out (a mistyped path), the session goes on and the
-   * error is thrown for the dialog to show.
+   * error is thrown for the dialog to show. So it is, signed out (a vault too damaged to
+   * open), when the restore wants a reason to go on without erasing patients again: the
+   * vault was not touched, and the reason can be typed in the dialog.
    */
   async restore(run: () => Promise<BackupRestoreReport>): Promise<void> {
+    const signedOut = this.info === null;
     this.restoring = true;
     let outcome: RestoreOutcome;
     try {
@@ -146,7 +150,7 @@ export class SessionStore {
         .appStatus()
         .then((status) => status.session !== null)
         .catch(() => false);
-      if (stillOpen) {
+      if (stillOpen || (signedOut && reasonRefused(failure))) {
         this.restoring = false;
         throw failure;
       }

@@ -255,6 +255,47 @@ describe('SessionStore', () => {
     expect(session.restoring).toBe(false);
   });
 
+  it('signed out, leaves a restore refused for want of a reason to the dialog', async () => {
+    const { session, fake, backend } = setup();
+    await session.load();
+    await session.unlock('ana', 'correct horse battery');
+    const record = await backend.backupCreate({
+      destination: '/media/usb',
+      passphrase: 'a long passphrase',
+      recipient: null,
+      full: false,
+      on_progress: () => {},
+    });
+    await session.lock();
+    fake.state.vaultDamaged = true;
+    const args = {
+      file: record.file ?? '',
+      passphrase: 'a long passphrase',
+      identity_file: null,
+      username: 'ana',
+      password: 'correct horse battery',
+      dry_run: false,
+    };
+
+    // Nothing was restored: no outcome to tell, the dialog asks for the reason.
+    await expect(session.restore(() => backend.backupRestore(args))).rejects.toMatchObject({
+      code: 'invalid',
+      field: 'override_reason',
+    });
+    expect(session.restoreOutcome).toBeNull();
+    expect(session.restoring).toBe(false);
+
+    // Any other refusal signed out is the restore's outcome, as before.
+    await session.restore(() => Promise.reject({ code: 'integrity', message: 'damaged' }));
+    expect(session.restoreOutcome).toEqual({ error: { code: 'integrity', message: 'damaged' } });
+
+    await session.restore(() =>
+      backend.backupRestore({ ...args, override_reason: 'the disk was damaged' }),
+    );
+    expect(session.restoreOutcome).toMatchObject({ report: { erasures_unknown: true } });
+    expect(session.lockReason).toBe('restored');
+  });
+
   it('reports a backend that cannot start', async () => {
     const { session, fake } = setup();
     fake.appStatus = () => Promise.reject({ code: 'integrity', message: 'corrupt header' });

@@ -28,6 +28,8 @@ import type {
   Permission,
   Photo,
   PhotoVariant,
+  Progress,
+  PruneReport,
   RetentionItem,
   RetentionPolicy,
   RuleReport,
@@ -35,6 +37,7 @@ import type {
   Role,
   ScanEvent,
   ScheduledBackupEvent,
+  ScheduledRun,
   SessionInfo,
   SessionLocked,
   SharedView,
@@ -69,8 +72,8 @@ export type FakeBackend = Backend & {
   /** Fires `scheduled-backup` as the shell's schedule would. */
   emitScheduled(event: ScheduledBackupEvent): void;
   /**
-   * Awaited between the progress steps of `backupCreate` (four of them): replace it to
-   * hold a backup half-way in a test.
+   * Awaited between the progress steps of `backupCreate` (four of them), and of each folder
+   * `backupRunNow` backs up to: replace it to hold a backup half-way in a test.
    */
   backupStep: () => Promise<void>;
   /**
@@ -86,9 +89,16 @@ export type FakeBackend = Backend & {
     vaultExists: boolean;
     /**
      * The vault's files failed their check: a sign-in with the right password is refused
-     * with `integrity` until a restore replaces them.
+     * with `integrity` until a restore replaces them. A restore cannot read them either, so
+     * erasures made since the backup are unknown: a real restore then needs an override reason.
      */
     vaultDamaged: boolean;
+    /**
+     * How many patients a restore finds erased since the backup was made, and erases again;
+     * null: counted from the audit log (patients with a `patient.erase` entry newer than the
+     * backup). Unknown, whatever it says, while `vaultDamaged`.
+     */
+    erasuresSinceBackup: number | null;
     session: SessionInfo | null;
     settings: UiSettings;
     users: FakeUser[];
@@ -104,7 +114,6 @@ export type FakeBackend = Backend & {
     /** By file path. */
     backupFiles: Map<string, FakeBackupFile>;
     schedule: BackupSchedule;
-    schedulePassphrase: string | null;
     /** Folders that do not exist (an unplugged drive); any other absolute path does. */
     missingFolders: string[];
     backupCancelled: boolean;
@@ -300,6 +309,7 @@ export function createFakeBackend(
   const state: FakeBackend['state'] = {
     vaultExists: options.vaultExists ?? true,
     vaultDamaged: false,
+    erasuresSinceBackup: null,
     session: null,
     settings: {
       auto_lock_minutes: 5,
@@ -324,9 +334,7 @@ export function createFakeBackend(
       keep_days: 30,
       warn_after_hours: 72,
       recipient: null,
-      has_passphrase: false,
     },
-    schedulePassphrase: null,
     missingFolders: ['/media/unplugged'],
     backupCancelled: false,
     retention: {
@@ -525,7 +533,15 @@ export function createFakeBackend(
     };
     return { report, record, user };
   };
-  const scheduleProblem = (s: BackupSchedule, passphrase: string | null) => {
+  // Like core: a schedule that is on needs a folder and the public key its backups are
+  // encrypted to (the vault stores no secret that opens them); so does running it now.
+  const runnableProblem = (s: BackupSchedule) => {
+    if (s.destinations.length === 0) invalid('destination', 'add at least one destination');
+    if (!s.recipient) {
+      invalid('recipient', 'the configured backup needs an age public key to encrypt to');
+    }
+  };
+  const scheduleProblem = (s: BackupSchedule) => {
     if (s.interval_hours < 1 || s.interval_hours > 720) {
       invalid('interval', 'must be between 1 and 720 hours');
     }
@@ -537,15 +553,106 @@ export function createFakeBackend(
     if (s.recipient && !s.recipient.startsWith('age1')) {
       invalid('recipient', `"${s.recipient}" is not an age public key (age1…)`);
     }
-    if (passphrase !== null && [...passphrase].length < 12) {
-      invalid('passphrase', 'use at least 12 characters');
+    if (s.enabled) runnableProblem(s);
+  };
+
+  // Writes a backup of the vault into `dest` as `username`, audited as `action` (a failed or
+  // cancelled attempt is recorded as failed), reporting four progress steps; the caller
+  // checked the arguments.
+  const writeBackup = async (
+    action: Action,
+    username: string,
+    dest: string,
+    key: string | null,
+    to: string | null,
+    full: boolean,
+    on_progress: (p: Progress) => void,
+  ): Promise<BackupRecord> => {
+    const started = now();
+    const record: BackupRecord = {
+      id: uuid(),
+      started_at: started,
+      finished_at: null,
+      destination: dest,
+      file_name: null,
+      file: null,
+      kind: 'full',
+      trigger: 'manual',
+      status: 'failed',
+      error: null,
+      byte_size: null,
+      blobs_stored: 0,
+      blobs_referred: 0,
+      depends_on: [],
+      encryption: key ? 'passphrase' : 'recipient',
+      verified_at: null,
+      created_by: username,
+    };
+    const failed = (error: ApiError): never => {
+      state.backups.unshift({ ...record, finished_at: now(), error: error.message });
+      audit('backup.failed', 'backup', record.id);
+      throw error;
+    };
+    if (state.missingFolders.some((m) => dest === m || dest.startsWith(`${m}/`))) {
+      failed({
+        code: 'internal',
+        message: `the backup destination ${dest} is not available: No such file or directory (os error 2)`,
+      });
     }
-    if (s.enabled && s.destinations.length === 0) {
-      invalid('destination', 'add at least one destination');
+    const total = 4_000_000;
+    for (let step = 1; step <= 4; step++) {
+      // `backend` becomes the FakeBackend below: a test may have replaced its step.
+      await (backend as FakeBackend).backupStep();
+      if (state.backupCancelled) failed({ code: 'cancelled', message: 'cancelled' });
+      on_progress({ done_bytes: step * 1_000_000, total_bytes: total });
     }
-    if (s.enabled && !s.recipient && passphrase === null && !state.schedulePassphrase) {
-      invalid('passphrase', 'scheduled backups need a passphrase or an age public key');
+    const earlier = state.backups.some((r) => r.destination === dest && r.status === 'ok');
+    const kind = earlier && !full ? 'incremental' : 'full';
+    const file_name = `tessera-backup-${stamp(started)}-${record.id.slice(-8)}-${kind}.age`;
+    const done: BackupRecord = {
+      ...record,
+      finished_at: now(),
+      file_name,
+      file: `${dest}/${file_name}`,
+      kind,
+      status: 'ok',
+      byte_size: total,
+      blobs_stored: state.photos.length * 2,
+    };
+    state.backups.unshift(done);
+    state.backupFiles.set(done.file ?? '', {
+      passphrase: key,
+      recipient: to,
+      rowCounts: rowCounts(),
+      auditEntries: state.audit.length,
+    });
+    audit(action, 'backup', done.id);
+    return { ...done };
+  };
+  // Removes the good backups of `dest` beyond the newest `keep_last` and older than
+  // `keep_days` (or, with `dry_run`, only says which).
+  const pruneFolder = (
+    dest: string,
+    keep_last: number,
+    keep_days: number,
+    dry_run: boolean,
+  ): PruneReport => {
+    const good = state.backups.filter((r) => r.destination === dest && r.status === 'ok');
+    const young = (r: BackupRecord) =>
+      Date.now() - Date.parse(r.started_at) < keep_days * 86_400_000;
+    const removed = good.filter((r, i) => i >= keep_last && !young(r)).reverse();
+    if (!dry_run) {
+      for (const r of removed) {
+        r.status = 'pruned';
+        audit('backup.prune', 'backup', r.id);
+      }
     }
+    return {
+      removed: removed.map((r) => ({ ...r })),
+      kept: good.length - removed.length,
+      freed_bytes: removed.reduce((sum, r) => sum + (r.byte_size ?? 0), 0),
+      dry_run,
+    };
   };
 
   // Erasure and retention, like core: admins only; a patient's trail is what the audit log
@@ -589,6 +696,7 @@ export function createFakeBackend(
       access_grants_revoked: state.grants.filter((x) => x.grant.patient_id === p.id).length,
       export_log_entries: state.exportLog.filter((e) => e.patient_id === p.id).length,
       wal_truncated: true,
+      anonymised_as: null,
     };
     // Like core: the export log's entries would name the patient (the files are elsewhere).
     state.exportLog = state.exportLog.filter((e) => e.patient_id !== p.id);
@@ -622,6 +730,8 @@ export function createFakeBackend(
         updated_at: now(),
       };
       state.patients = state.patients.map((x) => (x.id === p.id ? anonymised : x));
+      // Like core: told to the admin who asked, never written to the tombstone.
+      report.anonymised_as = anonymised.human_id;
     }
     audit('patient.erase', 'patient', p.id, {
       mode,
@@ -1402,22 +1512,25 @@ export function createFakeBackend(
     async backupScheduleGet() {
       calls.push('backup_schedule_get');
       authorize('backup.list');
-      return { ...state.schedule, has_passphrase: state.schedulePassphrase !== null };
+      return structuredClone(state.schedule);
     },
-    async backupScheduleSet({ schedule, passphrase }) {
+    async backupScheduleSet(args) {
       calls.push('backup_schedule_set');
       authorize('backup.manage');
-      const given = passphrase ? passphrase : null;
+      const { schedule } = args;
       const cleaned: BackupSchedule = {
-        ...schedule,
+        enabled: schedule.enabled,
+        interval_hours: schedule.interval_hours,
         destinations: schedule.destinations.map((d) => d.trim()).filter(Boolean),
+        keep_last: schedule.keep_last,
+        keep_days: schedule.keep_days,
+        warn_after_hours: schedule.warn_after_hours,
         recipient: schedule.recipient?.trim() || null,
       };
-      scheduleProblem(cleaned, given);
-      if (given !== null) state.schedulePassphrase = given;
-      state.schedule = { ...cleaned, has_passphrase: state.schedulePassphrase !== null };
+      scheduleProblem(cleaned);
+      state.schedule = cleaned;
       audit('backup.manage', 'backup_schedule', null);
-      return { ...state.schedule };
+      return structuredClone(state.schedule);
     },
     async backupCreate({ destination, passphrase, recipient, full, on_progress }) {
       calls.push('backup_create');
@@ -1431,67 +1544,42 @@ export function createFakeBackend(
       if (to && !/^age1[0-9a-z]{20,}$/.test(to)) {
         invalid('recipient', `"${to}" is not an age public key (age1…)`);
       }
-      const started = now();
-      const record: BackupRecord = {
-        id: uuid(),
-        started_at: started,
-        finished_at: null,
-        destination: dest,
-        file_name: null,
-        file: null,
-        kind: 'full',
-        trigger: 'manual',
-        status: 'failed',
-        error: null,
-        byte_size: null,
-        blobs_stored: 0,
-        blobs_referred: 0,
-        depends_on: [],
-        encryption: key ? 'passphrase' : 'recipient',
-        verified_at: null,
-        created_by: s.username,
-      };
-      const failed = (error: ApiError): never => {
-        state.backups.unshift({ ...record, finished_at: now(), error: error.message });
-        audit('backup.failed', 'backup', record.id);
-        throw error;
-      };
-      if (state.missingFolders.some((m) => dest === m || dest.startsWith(`${m}/`))) {
-        failed({
-          code: 'internal',
-          message: `the backup destination ${dest} is not available: No such file or directory (os error 2)`,
-        });
-      }
       state.backupCancelled = false;
-      const total = 4_000_000;
-      for (let step = 1; step <= 4; step++) {
-        // `backend` becomes the FakeBackend below: a test may have replaced its step.
-        await (backend as FakeBackend).backupStep();
-        if (state.backupCancelled) failed({ code: 'cancelled', message: 'cancelled' });
-        on_progress({ done_bytes: step * 1_000_000, total_bytes: total });
+      return writeBackup('backup.create', s.username, dest, key, to, full, on_progress);
+    },
+    async backupRunNow({ on_progress }) {
+      calls.push('backup_run_now');
+      const s = authorize('backup.run');
+      const schedule = structuredClone(state.schedule);
+      runnableProblem(schedule);
+      state.backupCancelled = false;
+      const runs: ScheduledRun[] = [];
+      for (const destination of schedule.destinations) {
+        try {
+          const backup = await writeBackup(
+            'backup.run',
+            s.username,
+            destination,
+            null,
+            schedule.recipient,
+            false,
+            on_progress,
+          );
+          const { removed } = pruneFolder(
+            destination,
+            schedule.keep_last,
+            schedule.keep_days,
+            false,
+          );
+          runs.push({ destination, backup, error: null, pruned: removed.length });
+        } catch (e) {
+          // Like core: a cancel stops the whole run; any other failure is that folder's.
+          const error = e as ApiError;
+          if (error.code === 'cancelled') throw error;
+          runs.push({ destination, backup: null, error: error.message, pruned: 0 });
+        }
       }
-      const earlier = state.backups.some((r) => r.destination === dest && r.status === 'ok');
-      const kind = earlier && !full ? 'incremental' : 'full';
-      const file_name = `tessera-backup-${stamp(started)}-${record.id.slice(-8)}-${kind}.age`;
-      const done: BackupRecord = {
-        ...record,
-        finished_at: now(),
-        file_name,
-        file: `${dest}/${file_name}`,
-        kind,
-        status: 'ok',
-        byte_size: total,
-        blobs_stored: state.photos.length * 2,
-      };
-      state.backups.unshift(done);
-      state.backupFiles.set(done.file ?? '', {
-        passphrase: key,
-        recipient: to,
-        rowCounts: rowCounts(),
-        auditEntries: state.audit.length,
-      });
-      audit('backup.create', 'backup', done.id);
-      return { ...done };
+      return runs;
     },
     async backupCancel() {
       calls.push('backup_cancel');
@@ -1512,15 +1600,34 @@ export function createFakeBackend(
       audit('backup.verify', 'backup', report.backup_id);
       return report;
     },
-    async backupRestore({ file, passphrase, identity_file, username, password, dry_run }) {
+    async backupRestore(args) {
+      const { file, passphrase, identity_file, username, password, dry_run } = args;
       calls.push('backup_restore');
       // Like the shell: signed in, as the signed-in user; signed out (a vault too damaged to
       // open), as `username`; with neither, `session()` refuses.
       const actor = state.session?.username || username?.trim().toLowerCase() || session().username;
       const { report, user } = openBackup(file, passphrase, identity_file, actor, password);
       permit(user.role, 'backup.restore');
-      // Like core: a damaged vault cannot be read, so nothing is compared with the backup.
+      // Like core: a damaged vault cannot be read, so nothing is compared with the backup,
+      // and who was erased since the backup is unknown.
       const current = state.vaultDamaged ? null : rowCounts();
+      const erasedSince = new Set(
+        state.audit
+          .slice(report.audit_head.count)
+          .filter((r) => r.action === 'patient.erase')
+          .map((r) => r.resource_id),
+      ).size;
+      const erasures = current ? (state.erasuresSinceBackup ?? erasedSince) : null;
+      // Like core: restoring over an unreadable vault without erasing those patients again
+      // needs a reason (recorded in the audit log), asked only for the real restore, which
+      // the shell begins by signing out.
+      if (!dry_run && erasures === null && !args.override_reason?.trim()) {
+        state.session = null;
+        invalid(
+          'override_reason',
+          'the vault at /home/demo/.local/share/tessera cannot be read, so patients erased since this backup was made cannot be erased again after the restore; to restore anyway, give a reason (it is recorded), then erase those patients again by hand',
+        );
+      }
       const tables = Object.keys({ ...current, ...report.row_counts }).sort();
       const result: BackupRestoreReport = {
         backup: report,
@@ -1538,6 +1645,8 @@ export function createFakeBackend(
           : [],
         current_audit_entries: current ? state.audit.length : null,
         previous_vault: null,
+        erasures_reapplied: erasures ?? 0,
+        erasures_unknown: erasures === null,
       };
       if (dry_run) return result;
       // Like the shell: a real restore signs out first; the restored vault is sound.
@@ -1553,22 +1662,7 @@ export function createFakeBackend(
       authorize('backup.manage');
       const dest = fullPath('destination', destination);
       if (keep_last < 1) invalid('keep-last', 'must keep at least one backup');
-      const good = state.backups.filter((r) => r.destination === dest && r.status === 'ok');
-      const young = (r: BackupRecord) =>
-        Date.now() - Date.parse(r.started_at) < keep_days * 86_400_000;
-      const removed = good.filter((r, i) => i >= keep_last && !young(r)).reverse();
-      if (!dry_run) {
-        for (const r of removed) {
-          r.status = 'pruned';
-          audit('backup.prune', 'backup', r.id);
-        }
-      }
-      return {
-        removed: removed.map((r) => ({ ...r })),
-        kept: good.length - removed.length,
-        freed_bytes: removed.reduce((sum, r) => sum + (r.byte_size ?? 0), 0),
-        dry_run,
-      };
+      return pruneFolder(dest, keep_last, keep_days, dry_run);
     },
     async retentionGet() {
       calls.push('retention_get');
