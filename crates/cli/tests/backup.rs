@@ -10,20 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
-use common::{ADMIN_PW, TestVault, age_keygen, output, stderr};
-use image::RgbImage;
+use common::{ADMIN_PW, TestVault, age_keygen, output, stderr, write_jpeg};
 use serde_json::Value;
 
 const PASSPHRASE: &str = "a long backup passphrase";
-
-fn write_jpeg(path: &Path, seed: u32) {
-    let img = RgbImage::from_fn(1200, 900, |x, y| {
-        let n = x.wrapping_mul(seed | 1) ^ y.wrapping_mul(31);
-        image::Rgb([(x / 4 + seed) as u8, (y / 3) as u8, (n % 64) as u8 + 96])
-    });
-    img.save_with_format(path, image::ImageFormat::Jpeg)
-        .unwrap();
-}
 
 /// A vault with two patients and `photos` photos.
 fn populated(photos: u32) -> TestVault {
@@ -41,7 +31,7 @@ fn populated(photos: u32) -> TestVault {
         let files: Vec<PathBuf> = (0..photos)
             .map(|i| {
                 let path = v.file(&format!("p{i}.jpg"));
-                write_jpeg(&path, i + 1);
+                write_jpeg(&path, 1200, 900, i + 1);
                 path
             })
             .collect();

@@ -4,7 +4,11 @@
 
 mod common;
 
-use common::{TestVault, age_keygen, stderr};
+use std::path::PathBuf;
+use std::process::{Command as Process, Stdio};
+use std::time::Duration;
+
+use common::{ADMIN_PW, TestVault, age_keygen, stderr, write_jpeg};
 
 fn add_patient(v: &TestVault) -> String {
     let out = v.json(v.admin().args([
@@ -56,10 +60,13 @@ fn anonymise_keeps_a_record_without_the_name() {
             .args(["patient", "erase", &hid, "--anonymise", "--yes"]),
     );
     assert_eq!(report["mode"], "anonymise");
-    let id = report["patient_id"].as_str().unwrap().to_owned();
-    let shown = v.json(v.admin().args(["patient", "show", &id]));
+    let old_id = report["patient_id"].as_str().unwrap().to_owned();
+    stderr(v.admin().args(["patient", "show", &old_id]), 1);
+    let kept = report["anonymised_as"].as_str().unwrap().to_owned();
+    let shown = v.json(v.admin().args(["patient", "show", &kept]));
     assert_eq!(shown["given_name"], "Anonymised");
     assert_ne!(shown["human_id"], hid.as_str());
+    assert_ne!(shown["id"], old_id.as_str());
 }
 
 #[test]
@@ -192,4 +199,75 @@ fn retention_show_set_and_run() {
             .args(["retention", "run", "--dry-run"]),
         3,
     );
+}
+
+/// `kill -9` during subject access exports written without encryption (a whole health
+/// record in plain text), until three left their partial file behind: each is removed at
+/// the next unlock, whatever command it is, though nobody exports into that folder again.
+#[test]
+fn a_killed_subject_exports_plain_text_is_swept_at_the_next_unlock() {
+    let v = TestVault::new();
+    let hid = add_patient(&v);
+    let photos: Vec<PathBuf> = (0..12)
+        .map(|i| {
+            let path = v.file(&format!("p{i}.jpg"));
+            write_jpeg(&path, 1600, 1200, i + 1);
+            path
+        })
+        .collect();
+    v.admin()
+        .args(["photo", "import", &hid])
+        .args(&photos)
+        .assert()
+        .success();
+    let dir = v.file("desktop");
+    std::fs::create_dir(&dir).unwrap();
+    let partials = || -> Vec<PathBuf> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".tessera-partial-")
+            })
+            .collect()
+    };
+    let binary = assert_cmd::cargo::cargo_bin("tessera");
+    let started = std::time::Instant::now();
+    v.admin()
+        .args(["patient", "subject-export", &hid, "--out"])
+        .arg(dir.join("whole.tar"))
+        .assert()
+        .success();
+    let whole = started.elapsed();
+    let mut rng = fastrand::Rng::with_seed(20_261_203);
+    let (mut rounds, mut left_behind) = (0, 0);
+    while left_behind < 3 {
+        assert!(
+            rounds < 60,
+            "only {left_behind} of {rounds} kills left a partial file"
+        );
+        rounds += 1;
+        let mut child = Process::new(&binary)
+            .env("TESSERA_VAULT", &v.dir)
+            .env("TESSERA_USER", "ana")
+            .env("TESSERA_PASSWORD", ADMIN_PW)
+            .args(["patient", "subject-export", &hid, "--out"])
+            .arg(dir.join(format!("round-{rounds}.tar")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.u64(0..whole.as_micros() as u64)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if partials().is_empty() {
+            continue;
+        }
+        left_behind += 1;
+        v.admin().args(["patient", "list"]).assert().success();
+        assert_eq!(partials(), Vec::<PathBuf>::new(), "round {rounds}");
+    }
 }

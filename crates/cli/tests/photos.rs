@@ -9,18 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
-use common::{ADMIN_PW, TestVault, stderr};
-use image::RgbImage;
+use common::{ADMIN_PW, TestVault, stderr, write_jpeg};
 use serde_json::Value;
-
-fn write_jpeg(path: &Path, width: u32, height: u32, seed: u32) {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        let n = x.wrapping_mul(seed | 1) ^ y.wrapping_mul(31);
-        image::Rgb([(x / 4 + seed) as u8, (y / 3) as u8, (n % 64) as u8 + 96])
-    });
-    img.save_with_format(path, image::ImageFormat::Jpeg)
-        .unwrap();
-}
 
 fn new_patient(v: &TestVault) -> String {
     let created = v.json(

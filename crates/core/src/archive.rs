@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
 pub use age::secrecy::SecretString;
@@ -222,43 +222,72 @@ pub(crate) struct Written {
     pub(crate) bytes: u64,
 }
 
-/// Writes a new file at `target` (which must not exist) through `body`, encrypted with
-/// `encryption` when given, hashing it on the way; `record` is called with the finished
-/// file's hash before it is published (it logs the export), and its failure discards the
-/// file.
-///
-/// The file is written under a [`PARTIAL_PREFIX`] name in the same directory, locked for
-/// as long as it is written, synced, and renamed into place only when complete: a failure
-/// or a kill leaves no file that could pass for an export, and the next write into that
-/// directory sweeps what a killed writer left (its lock died with it).
-pub(crate) fn write_new_file(
-    target: &Path,
-    encryption: Option<&Encryption>,
-    body: impl FnOnce(&mut dyn Write) -> Result<()>,
-    record: impl FnOnce(&Written) -> Result<()>,
-) -> Result<Written> {
-    if let Some(encryption) = encryption {
-        encryption.check()?;
+/// A new file being written beside its target, under a [`PARTIAL_PREFIX`] name, locked for as
+/// long as it is written, synced, and renamed into place only when complete: a failure or a
+/// kill leaves no file that could pass for an export. What a killed writer left (its lock
+/// died with it) is swept by the next write into that directory, and by the next unlock of
+/// the vault that noted it (`Session::write_outside`).
+#[derive(Debug)]
+pub(crate) struct PartialFile {
+    target: PathBuf,
+    dir: PathBuf,
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl PartialFile {
+    /// Creates and locks the partial file for a new file at `target` (which must not
+    /// exist), after sweeping the abandoned ones in its directory.
+    pub(crate) fn create(target: &Path) -> Result<PartialFile> {
+        if target.exists() {
+            return Err(Error::Conflict(format!(
+                "{} already exists; choose a new file name",
+                target.display()
+            )));
+        }
+        if target.file_name().is_none() {
+            return Err(Error::invalid("out", "must name a file"));
+        }
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        sweep_partial_files(&dir);
+        let path = dir.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::now_v7().simple()));
+        let file = crate::fsutil::create_private_file(&path)?;
+        let partial = PartialFile {
+            target: target.to_path_buf(),
+            dir,
+            path,
+            file: Some(file),
+        };
+        if let Some(file) = &partial.file {
+            lock_exclusive(file, false)
+                .map_err(Error::io(format!("cannot lock {}", partial.path.display())))?;
+        }
+        Ok(partial)
     }
-    if target.exists() {
-        return Err(Error::Conflict(format!(
-            "{} already exists; choose a new file name",
-            target.display()
-        )));
+
+    /// Where it is written.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if target.file_name().is_none() {
-        return Err(Error::invalid("out", "must name a file"));
-    }
-    sweep_partial_files(dir);
-    let partial = dir.join(format!("{PARTIAL_PREFIX}{}", uuid::Uuid::now_v7().simple()));
-    let result = (|| {
-        let file = crate::fsutil::create_private_file(&partial)?;
-        lock_exclusive(&file, false)
-            .map_err(Error::io(format!("cannot lock {}", partial.display())))?;
+
+    /// Writes the file through `body`, encrypted with `encryption` when given, hashing it on
+    /// the way; `record` is called with the finished file's hash before it is published (it
+    /// logs the export), and its failure discards the file.
+    pub(crate) fn finish(
+        mut self,
+        encryption: Option<&Encryption>,
+        body: impl FnOnce(&mut dyn Write) -> Result<()>,
+        record: impl FnOnce(&Written) -> Result<()>,
+    ) -> Result<Written> {
+        let file = self
+            .file
+            .take()
+            .ok_or(Error::Internal("a partial file written twice"))?;
+        let target = self.target.clone();
         let failed = || Error::io(format!("cannot write {}", target.display()));
         let mut out = Hashing::new(io::BufWriter::new(file));
         match encryption {
@@ -284,17 +313,20 @@ pub(crate) fn write_new_file(
                 target.display()
             )));
         }
-        std::fs::rename(&partial, target).map_err(Error::io(format!(
+        std::fs::rename(&self.path, &target).map_err(Error::io(format!(
             "cannot move the file to {}",
             target.display()
         )))?;
-        crate::fsutil::sync_dir(dir)?;
+        crate::fsutil::sync_dir(&self.dir)?;
         Ok(written)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
     }
-    result
+}
+
+impl Drop for PartialFile {
+    /// A partial file not renamed into place (a failure, a cancel) is removed.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Removes the partial files in `dir` that no live writer holds and nobody has written for
@@ -312,16 +344,25 @@ pub(crate) fn sweep_partial_files(dir: &Path) {
             continue;
         }
         let path = entry.path();
-        if !crate::fsutil::older_than(&path, std::time::Duration::from_secs(60)) {
-            continue;
+        if crate::fsutil::older_than(&path, std::time::Duration::from_secs(60)) {
+            remove_if_abandoned(&path);
         }
-        let unheld = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .is_ok_and(|f| lock_exclusive(&f, true).is_ok());
-        if unheld {
-            let _ = std::fs::remove_file(path);
-        }
+    }
+}
+
+/// Removes the partial file at `path` unless a live writer holds its lock. Returns whether
+/// it is gone (removed now, or already).
+pub(crate) fn remove_if_abandoned(path: &Path) -> bool {
+    let is_partial = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(PARTIAL_PREFIX));
+    if !is_partial {
+        return true;
+    }
+    match std::fs::OpenOptions::new().write(true).open(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(_) => false,
+        Ok(file) => lock_exclusive(&file, true).is_ok() && std::fs::remove_file(path).is_ok(),
     }
 }
 

@@ -48,6 +48,7 @@ mod fsutil;
 pub mod listing;
 pub mod media;
 pub mod narratives;
+mod outside;
 pub mod patients;
 pub mod policy;
 pub mod process;

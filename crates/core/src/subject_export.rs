@@ -25,6 +25,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::export::record::{self, ExportKind, Exporter, Record};
 use crate::media::blob_id;
+use crate::outside;
 use crate::patients;
 use crate::policy::{Action, Role};
 use crate::session::Session;
@@ -84,11 +85,12 @@ pub fn subject_export(
     let photos = record.photos.as_deref().unwrap_or_default();
     let audit_entries = record.audit_trail.as_ref().map_or(0, Vec::len) as u64;
     let media = session.media.clone();
-    let written = archive::write_new_file(
+    let written = outside::write_new_file(
+        session,
         out,
         encryption,
         |out| write_tar(&media.blobs, out, &record),
-        |written| {
+        |session, written| {
             session.write(Action::PatientSubjectExport, |w| {
                 w.record(Change::new("patient", Some(&patient_id)).after(json!({
                     "format": if encryption.is_some() { "tar.age" } else { "tar" },

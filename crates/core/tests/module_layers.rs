@@ -17,7 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the vault's files and keys", &["store"]),
     ("the audit chain", &["audit_chain"]),
-    ("a signed-in session", &["session"]),
+    ("a signed-in session", &["session", "outside"]),
     (
         "records",
         &[

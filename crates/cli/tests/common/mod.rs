@@ -9,6 +9,16 @@ use serde_json::Value;
 
 pub const ADMIN_PW: &str = "admin passphrase 1";
 
+/// A real JPEG photo, `width`×`height`, whose pixels depend on `seed`.
+pub fn write_jpeg(path: &Path, width: u32, height: u32, seed: u32) {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        let n = x.wrapping_mul(seed | 1) ^ y.wrapping_mul(31);
+        image::Rgb([(x / 4 + seed) as u8, (y / 3) as u8, (n % 64) as u8 + 96])
+    });
+    img.save_with_format(path, image::ImageFormat::Jpeg)
+        .unwrap();
+}
+
 pub struct TestVault {
     _tmp: tempfile::TempDir,
     pub dir: PathBuf,

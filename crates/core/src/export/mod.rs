@@ -5,7 +5,7 @@
 //! - What an export holds is decided by `record` from its kind and the exporting role;
 //!   every format is written from that one record.
 //! - The file is written under a temporary name, synced, logged, then renamed into place
-//!   (`archive::write_new_file`): a failure, a cancel or a kill leaves nothing that could
+//!   (`outside::write_new_file`): a failure, a cancel or a kill leaves nothing that could
 //!   pass for an export, and the next export into that folder sweeps what a killed one
 //!   left.
 //! - The export log (`exports` table) keeps who, of whom, what kind and format, the date
@@ -28,10 +28,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::archive::{self, Encryption};
+use crate::archive::Encryption;
 use crate::audit_chain::Change;
 use crate::credentials;
 use crate::error::{Error, Result};
+use crate::outside;
 use crate::patients;
 use crate::policy::{Action, Principal};
 use crate::session::Session;
@@ -203,11 +204,12 @@ pub fn export(
     stop()?;
     progress(ExportStage::Writing);
     let mut entry = None;
-    archive::write_new_file(
+    outside::write_new_file(
+        session,
         out,
         encryption,
         |out| body.write(out),
-        |written| {
+        |session, written| {
             stop()?;
             let logged = log::Logged {
                 id: &record.export_id,

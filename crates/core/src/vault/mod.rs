@@ -257,7 +257,9 @@ fn open_session(
     // side by side, and only redaction of the v1 ones is impossible.
     let _ = crate::audit::upgrade(&mut session);
     flush_auth_events(&mut session, header)?;
-    // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out.
+    // Crash leftovers cost disk, not data: a failed sweep must not keep anyone out. A
+    // killed export's partial file may hold a record in plain text: it goes first.
+    let _ = crate::outside::sweep(&session.conn);
     let _ = media::sweep(&session, media::SWEEP_MIN_AGE);
     if let Some(upgrade) = &upgrade {
         session.write(Action::SessionOpen, |w| {
