@@ -39,6 +39,11 @@ fn generate(dir: &Path) -> BTreeMap<String, String> {
          export const PHOTO_IMPORT_META_HEADER = '{}';\n",
         crate::commands::photos::IMPORT_META_HEADER
     ));
+    commands.push_str(&format!(
+        "\n/** Days a vault replaced by a restore is kept beside the restored one. */\n\
+         export const REPLACED_VAULT_DAYS = {};\n",
+        tessera_core::store::REPLACED_VAULT_DAYS
+    ));
     std::fs::write(dir.join("commands.ts"), commands).expect("write commands.ts");
     std::fs::write(dir.join("policy.ts"), policy_typescript()).expect("write policy.ts");
     let mut files = read_tree(dir);
@@ -115,6 +120,40 @@ fn generated_bindings_are_committed_and_current() {
             "ui/src/lib/bindings/{name} is stale; run UPDATE_BINDINGS=1 cargo test -p tessera-app bindings"
         );
     }
+}
+
+/// The app's permission set (written by `build.rs`) allows exactly the commands registered
+/// with Tauri: one missing would be refused at run time, one too many would be a command the
+/// window could call that the app does not mean to offer.
+#[test]
+fn the_permission_manifest_allows_exactly_the_registered_commands() {
+    let cfg = Config::new().with_out_dir(std::env::temp_dir());
+    let mut types = TypeCollector::new(&cfg);
+    macro_rules! names {
+        ($($command:path),* $(,)?) => {
+            vec![$( <$command as Command>::signature(&mut types).name ),*]
+        };
+    }
+    let mut registered: Vec<&str> = crate::commands::with_commands!(names);
+    registered.sort_unstable();
+    let set = include_str!(concat!(
+        env!("OUT_DIR"),
+        "/app-permissions/app-commands.toml"
+    ));
+    let allow = set
+        .split_once("commands.allow = [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(list, _)| list)
+        .expect("an allow list");
+    let mut allowed: Vec<&str> = allow
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .filter(|c| !c.is_empty())
+        .collect();
+    allowed.sort_unstable();
+    assert_eq!(allowed, registered);
+    let capability = include_str!("../capabilities/default.json");
+    assert!(capability.contains("\"app-commands\""), "{capability}");
 }
 
 /// Every file below `dir`, by path relative to it (with `/`), with its text.

@@ -19,6 +19,7 @@ mod input;
 mod ipc;
 mod media_protocol;
 mod navigation;
+mod webview_data;
 mod scanning;
 mod scheduler;
 mod secret;
@@ -56,6 +57,15 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .map(Duration::from_secs);
 
+    let webview_dir = match webview_data::create() {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("tessera: cannot make a private folder for the window: {e}");
+            std::process::exit(1);
+        }
+    };
+    let window_dir = webview_dir.clone();
+
     let result = tauri::Builder::default()
         .plugin(navigation::guard())
         .manage(AppState::new(vault_dir, config_dir, auto_lock_override))
@@ -70,13 +80,32 @@ fn main() {
                 });
             },
         )
-        .setup(|app| {
+        .setup(move |app| {
+            // The window is made here, not from the configuration alone: its data folder is
+            // an absolute path known only at run time.
+            let config = app
+                .config()
+                .app
+                .windows
+                .first()
+                .ok_or("no window in tauri.conf.json")?
+                .clone();
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .data_directory(window_dir.clone())
+                .build()?;
             autolock::start(app.handle().clone());
             scheduler::start(app.handle().clone());
             Ok(())
         })
         .invoke_handler(commands::with_commands!(generate_handler))
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(move |_, event| {
+                if let tauri::RunEvent::Exit = event {
+                    webview_data::remove(&webview_dir);
+                }
+            })
+        });
     if let Err(e) = result {
         eprintln!("tessera: the window could not start: {e}");
         std::process::exit(1);

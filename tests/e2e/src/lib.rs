@@ -64,6 +64,7 @@ impl App {
         let display = format!(":{}", 50 + slot);
         let port = 14_444 + slot * 2;
         let dir = tempfile::tempdir()?;
+        std::fs::create_dir(runtime_dir(&dir))?;
         let xvfb = Command::new("Xvfb")
             .args([
                 display.as_str(),
@@ -85,6 +86,10 @@ impl App {
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
             .env("TESSERA_VAULT", dir.path().join("vault"))
             .env("TESSERA_CONFIG_DIR", dir.path().join("config"))
+            // Where the webview would keep its data and cache, per test, to look at.
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", runtime_dir(&dir))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
@@ -202,6 +207,34 @@ impl App {
     }
 
     /// The vault directory the app works on.
+    /// Every file the webview left under the test's data and cache homes (what it kept on
+    /// disk of the pages and images it showed). Its own data folder is in the runtime
+    /// directory, which is not looked at here: see [`App::runtime_dir`]. The graphics
+    /// driver's compiled shaders (Mesa's cache) are left out: they hold no page content.
+    pub fn webview_files(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut pending = vec![self.dir.path().join("data"), self.dir.path().join("cache")];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.ends_with("mesa_shader_cache") {
+                    continue;
+                }
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
+    /// The test's `XDG_RUNTIME_DIR`, where the app keeps its webview's data while it runs.
+    pub fn runtime_dir(&self) -> PathBuf {
+        runtime_dir(&self.dir)
+    }
+
     pub fn vault(&self) -> PathBuf {
         self.dir.path().join("vault")
     }
@@ -344,4 +377,8 @@ fn screenshot_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
         .join("../../target/e2e-screenshots")
+}
+
+fn runtime_dir(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("run")
 }
