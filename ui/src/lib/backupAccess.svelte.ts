@@ -10,6 +10,7 @@ import { keyErrors, pathProblem, type KeyErrors } from './backups';
 import type { MessageKey } from './i18n';
 
 export type KeyMode = 'passphrase' | 'identity';
+type AccessField = 'file' | 'passphrase' | 'identity' | 'username' | 'password';
 
 export class BackupAccess {
   file = $state('');
@@ -20,8 +21,12 @@ export class BackupAccess {
   readonly signedOut: boolean = false;
   username = $state('');
   password = $state('');
-  /** Whether sending was tried: the fields then tell what is missing. */
-  tried = $state(false);
+  /**
+   * What was missing when sending was last tried, field by field: only those fields say so
+   * (until the next try), so a field emptied after a good try (the password, once a check
+   * passed) is not flagged.
+   */
+  flagged = $state<Partial<Record<AccessField, boolean>>>({});
   /** What the backend said of the last try: a wrong key or a wrong password. */
   refused = $state<KeyErrors>({});
 
@@ -44,13 +49,16 @@ export class BackupAccess {
       !this.problems.username &&
       !this.problems.password,
   );
-  /** What each field shows: its problem once sending was tried, else the backend's word. */
+  /**
+   * What each field shows: its problem, if it was missing or wrong when sending was tried,
+   * else the backend's word.
+   */
   readonly shown: KeyErrors & { file?: MessageKey; username?: MessageKey } = $derived({
-    file: (this.tried && this.problems.file) || undefined,
-    username: (this.tried && this.problems.username) || undefined,
-    passphrase: (this.tried && this.problems.passphrase) || this.refused.passphrase,
-    identity: (this.tried && this.problems.identity) || this.refused.identity,
-    password: (this.tried && this.problems.password) || this.refused.password,
+    file: (this.flagged.file && this.problems.file) || undefined,
+    username: (this.flagged.username && this.problems.username) || undefined,
+    passphrase: (this.flagged.passphrase && this.problems.passphrase) || this.refused.passphrase,
+    identity: (this.flagged.identity && this.problems.identity) || this.refused.identity,
+    password: (this.flagged.password && this.problems.password) || this.refused.password,
   });
   /** Every field as typed: a check made with other inputs does not hold. */
   readonly inputs = $derived(
@@ -76,9 +84,19 @@ export class BackupAccess {
     this.username = username ?? '';
   }
 
-  /** A try at sending: forgets the backend's last word; true when nothing is missing. */
+  /**
+   * A try at sending: flags the fields missing or wrong now (and only those), forgets the
+   * backend's last word; true when nothing is missing.
+   */
   attempt(): boolean {
-    this.tried = true;
+    const p = this.problems;
+    this.flagged = {
+      file: !!p.file,
+      passphrase: !!p.passphrase,
+      identity: !!p.identity,
+      username: !!p.username,
+      password: !!p.password,
+    };
     this.refused = {};
     return this.complete;
   }

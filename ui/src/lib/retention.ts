@@ -44,12 +44,20 @@ const OFFERED_YEARS: Record<YearRule, number> = {
   encounters: 10,
 };
 
+/**
+ * What a rule turned on does by default: anonymise where core allows it (it loses less: the
+ * record stays, without what identifies the person), else delete. A saved rule keeps its own.
+ */
+export function offeredAction(rule: YearRule): RetentionAction {
+  return anonymiseAllowed(rule) ? 'anonymise' : 'delete';
+}
+
 export function policyForm(policy: RetentionPolicy): RetentionForm {
   const rule = (name: YearRule): RuleForm => {
     const r = policy[name];
     return r
       ? { on: true, years: String(r.years), action: r.action }
-      : { on: false, years: String(OFFERED_YEARS[name]), action: 'delete' };
+      : { on: false, years: String(OFFERED_YEARS[name]), action: offeredAction(name) };
   };
   return {
     inactive_patients: rule('inactive_patients'),

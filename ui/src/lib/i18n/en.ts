@@ -69,10 +69,14 @@ export const en = {
   'recovery.title': 'Your recovery key',
   'recovery.intro':
     'This key opens the vault if every administrator password is lost. It is shown only once. Print it or write it down, and keep it somewhere safe, away from this computer.',
+  'recovery.use':
+    'How it is used: if every administrator password is lost, the key is typed into Tessera’s command-line tool (tessera --recovery) to set a new password for an administrator, or to restore a backup.',
   'recovery.keyLabel': 'Recovery key',
   'recovery.warning':
     'Anyone holding this key can reset passwords. Never store it on this computer.',
   'recovery.print': 'Print',
+  'recovery.printWarning':
+    'Print on paper. Do not choose “Print to file” or “Save as PDF”: that would store the key on this computer.',
   'recovery.printHeading': 'Tessera recovery key for the vault at {path}',
   'recovery.confirmLabel': 'Type the last group of the key',
   'recovery.confirmHint': 'This shows you have a copy of the whole key.',
@@ -86,7 +90,26 @@ export const en = {
   'unlock.opening': 'Unlocking…',
   'unlock.openingHint': 'Checking the password takes a moment.',
   'unlock.missing': 'Enter your user name and password.',
-  'unlock.wait': 'You can try again in {seconds} s.',
+  'unlock.wait': 'You can try again in {time}.',
+  'unlock.waitOver': 'You can sign in again now.',
+  'unlock.time.minutes': '{count} minute||{count} minutes',
+  'unlock.time.seconds': '{count} second||{count} seconds',
+  'unlock.time.both': '{minutes} and {seconds}',
+  'unlock.capsLock': 'Caps Lock is on.',
+  'unlock.error.title': 'Could not sign in.',
+  'unlock.error.badCredentials':
+    'The user name or the password is not right. Check both and try again.',
+  'unlock.error.lockedOut':
+    'There were too many failed sign-ins with this user name, so signing in is paused for a while.',
+  'unlock.error.notFound':
+    'Tessera cannot find its vault on this computer. Ask your administrator for help.',
+  'unlock.error.conflict':
+    'The vault is in use by another Tessera window or program. Close it, then try again.',
+  'unlock.error.denied': 'This account cannot sign in to Tessera. Ask your administrator.',
+  'unlock.error.invalid': 'Check the user name and the password, then try again.',
+  'unlock.error.other':
+    'Tessera could not open the vault because of a problem on this computer. Try again; if it happens again, tell your administrator and show them the details below.',
+  'unlock.error.details': 'Details for support',
   'unlock.lockedInactivity': 'Tessera locked itself after a period of inactivity.',
   'unlock.lockedManual': 'Tessera is locked.',
   'unlock.restored': 'The backup taken {date} by {user} was restored.',
@@ -697,7 +720,7 @@ export const en = {
     'Records past the periods set here are removed or anonymised. Nothing changes until an administrator applies the policy: preview first, then apply. Every change is recorded in the audit log. Backups and exports made earlier are not changed.',
   'retention.policy.title': 'Policy',
   'retention.policy.intro':
-    'Turn on each rule the practice follows. A rule that is off keeps those records for good.',
+    'Set periods that follow the law and your organisation’s records policy. Turn on only the rules you need: a rule that is off keeps those records for good.',
   'retention.on': 'Apply this rule',
   'retention.years': 'After how many years',
   'retention.whatHappens': 'What happens then',
@@ -705,7 +728,7 @@ export const en = {
   'retention.choice.delete': 'Delete',
   'retention.choice.anonymise': 'Anonymise',
   'retention.rule.inactive_patients.hint':
-    'Patients with no activity (profile change, visit, narrative or photo) for this many years. Delete erases the whole record; anonymise keeps it for statistics without anything that identifies the person.',
+    'Patients with no activity (profile change, visit, narrative or photo) for this many years. Anonymise keeps the record for statistics without anything that identifies the person; delete erases the whole record.',
   'retention.rule.photos.hint': 'Photos imported this many years ago, with their files.',
   'retention.rule.narratives.hint':
     'Narratives last changed this many years ago, with every earlier version.',
@@ -715,7 +738,7 @@ export const en = {
   'retention.audit.on': 'Remove old audit entries',
   'retention.audit.years': 'Keep them for how many years',
   'retention.audit.hint':
-    'At least {min} years: the longest of the usual legal minimums for keeping the access log of health records (HIPAA asks for six years). The log cannot be shortened below it, and what remains still verifies.',
+    'At least {min} years. The log cannot be shortened below that, and what remains still verifies.',
   'retention.bin.title': 'Items in the bin',
   'retention.bin.on': 'Purge the bin',
   'retention.bin.days': 'After how many days',
@@ -725,7 +748,7 @@ export const en = {
   'retention.saved': 'Policy saved.',
   'retention.error.years': 'Enter a whole number of years from 1 to {max}.',
   'retention.error.auditYears':
-    'Audit entries must be kept at least {min} years, the legal minimum (and at most {max}).',
+    'Audit entries must be kept at least {min} years (and at most {max}).',
   'retention.error.binDays': 'Enter a whole number of days from {min} to {max}.',
   'retention.run.title': 'Preview and apply',
   'retention.run.intro':

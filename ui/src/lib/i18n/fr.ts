@@ -68,10 +68,14 @@ export const fr: Record<MessageKey, string> = {
   'recovery.title': 'Votre clé de récupération',
   'recovery.intro':
     'Cette clé ouvre le coffre si tous les mots de passe administrateur sont perdus. Elle n’est affichée qu’une seule fois. Imprimez-la ou recopiez-la, et conservez-la en lieu sûr, loin de cet ordinateur.',
+  'recovery.use':
+    'À quoi elle sert : si tous les mots de passe administrateur sont perdus, la clé se saisit dans l’outil en ligne de commande de Tessera (tessera --recovery) pour donner un nouveau mot de passe à un administrateur, ou pour restaurer une sauvegarde.',
   'recovery.keyLabel': 'Clé de récupération',
   'recovery.warning':
     'Quiconque détient cette clé peut réinitialiser les mots de passe. Ne l’enregistrez jamais sur cet ordinateur.',
   'recovery.print': 'Imprimer',
+  'recovery.printWarning':
+    'Imprimez sur papier. Ne choisissez pas « Imprimer dans un fichier » ni « Enregistrer au format PDF » : la clé serait alors enregistrée sur cet ordinateur.',
   'recovery.printHeading': 'Clé de récupération Tessera du coffre situé dans {path}',
   'recovery.confirmLabel': 'Saisissez le dernier groupe de la clé',
   'recovery.confirmHint': 'Cela confirme que vous avez bien une copie de la clé entière.',
@@ -85,7 +89,27 @@ export const fr: Record<MessageKey, string> = {
   'unlock.opening': 'Déverrouillage…',
   'unlock.openingHint': 'La vérification du mot de passe prend un instant.',
   'unlock.missing': 'Saisissez votre nom d’utilisateur et votre mot de passe.',
-  'unlock.wait': 'Vous pourrez réessayer dans {seconds} s.',
+  'unlock.wait': 'Vous pourrez réessayer dans {time}.',
+  'unlock.waitOver': 'Vous pouvez de nouveau vous connecter.',
+  'unlock.time.minutes': '{count} minute||{count} minutes',
+  'unlock.time.seconds': '{count} seconde||{count} secondes',
+  'unlock.time.both': '{minutes} et {seconds}',
+  'unlock.capsLock': 'La touche Verr. Maj est activée.',
+  'unlock.error.title': 'Connexion impossible.',
+  'unlock.error.badCredentials':
+    'Le nom d’utilisateur ou le mot de passe n’est pas correct. Vérifiez-les et réessayez.',
+  'unlock.error.lockedOut':
+    'Il y a eu trop d’échecs de connexion avec ce nom d’utilisateur : la connexion est suspendue pour un moment.',
+  'unlock.error.notFound':
+    'Tessera ne trouve pas son coffre sur cet ordinateur. Demandez de l’aide à votre administrateur.',
+  'unlock.error.conflict':
+    'Le coffre est utilisé par une autre fenêtre ou un autre programme Tessera. Fermez-le, puis réessayez.',
+  'unlock.error.denied':
+    'Ce compte ne peut pas se connecter à Tessera. Adressez-vous à votre administrateur.',
+  'unlock.error.invalid': 'Vérifiez le nom d’utilisateur et le mot de passe, puis réessayez.',
+  'unlock.error.other':
+    'Tessera n’a pas pu ouvrir le coffre à cause d’un problème sur cet ordinateur. Réessayez ; si cela se reproduit, prévenez votre administrateur et montrez-lui les détails ci-dessous.',
+  'unlock.error.details': 'Détails pour l’assistance',
   'unlock.lockedInactivity': 'Tessera s’est verrouillé après une période d’inactivité.',
   'unlock.lockedManual': 'Tessera est verrouillé.',
   'unlock.restored': 'La sauvegarde faite le {date} par {user} a été restaurée.',
@@ -711,7 +735,7 @@ export const fr: Record<MessageKey, string> = {
     'Les dossiers qui ont dépassé les durées fixées ici sont supprimés ou anonymisés. Rien ne change tant qu’un administrateur n’applique pas la politique : d’abord l’aperçu, puis l’application. Chaque changement est inscrit au journal d’audit. Les sauvegardes et exports déjà faits ne sont pas modifiés.',
   'retention.policy.title': 'Politique',
   'retention.policy.intro':
-    'Activez chaque règle que suit le cabinet. Une règle désactivée conserve ces dossiers sans limite.',
+    'Fixez des durées conformes à la loi et à la politique de conservation des dossiers de votre organisation. N’activez que les règles nécessaires : une règle désactivée conserve ces dossiers sans limite.',
   'retention.on': 'Appliquer cette règle',
   'retention.years': 'Au bout de combien d’années',
   'retention.whatHappens': 'Ce qui se passe alors',
@@ -719,7 +743,7 @@ export const fr: Record<MessageKey, string> = {
   'retention.choice.delete': 'Supprimer',
   'retention.choice.anonymise': 'Anonymiser',
   'retention.rule.inactive_patients.hint':
-    'Patients sans aucune activité (modification du profil, consultation, récit ou photo) depuis ce nombre d’années. Supprimer efface tout le dossier ; anonymiser le garde pour les statistiques, sans rien qui identifie la personne.',
+    'Patients sans aucune activité (modification du profil, consultation, récit ou photo) depuis ce nombre d’années. Anonymiser garde le dossier pour les statistiques, sans rien qui identifie la personne ; supprimer efface tout le dossier.',
   'retention.rule.photos.hint': 'Photos importées il y a ce nombre d’années, avec leurs fichiers.',
   'retention.rule.narratives.hint':
     'Récits modifiés pour la dernière fois il y a ce nombre d’années, avec toutes leurs versions antérieures.',
@@ -729,7 +753,7 @@ export const fr: Record<MessageKey, string> = {
   'retention.audit.on': 'Retirer les anciennes entrées du journal',
   'retention.audit.years': 'Les garder combien d’années',
   'retention.audit.hint':
-    'Au moins {min} ans : la plus longue des durées légales habituelles de conservation du journal des accès aux dossiers de santé (HIPAA demande six ans). Le journal ne peut pas être raccourci en deçà, et ce qui reste se vérifie toujours.',
+    'Au moins {min} ans. Le journal ne peut pas être raccourci en deçà, et ce qui reste se vérifie toujours.',
   'retention.bin.title': 'Éléments dans la corbeille',
   'retention.bin.on': 'Vider la corbeille',
   'retention.bin.days': 'Au bout de combien de jours',
@@ -739,7 +763,7 @@ export const fr: Record<MessageKey, string> = {
   'retention.saved': 'Politique enregistrée.',
   'retention.error.years': 'Saisissez un nombre entier d’années de 1 à {max}.',
   'retention.error.auditYears':
-    'Les entrées du journal d’audit doivent être gardées au moins {min} ans, le minimum légal (et au plus {max}).',
+    'Les entrées du journal d’audit doivent être gardées au moins {min} ans (et au plus {max}).',
   'retention.error.binDays': 'Saisissez un nombre entier de jours de {min} à {max}.',
   'retention.run.title': 'Aperçu et application',
   'retention.run.intro':

@@ -56,6 +56,28 @@ describe('message catalogs', () => {
     );
   });
 
+  it('space French punctuation with non-breaking spaces in the sign-in, recovery and retention messages', () => {
+    const keys = (Object.keys(fr) as (keyof typeof fr)[]).filter(
+      (key) =>
+        key.startsWith('unlock.error.') ||
+        key.startsWith('unlock.time.') ||
+        key.startsWith('unlock.wait') ||
+        key === 'unlock.capsLock' ||
+        key === 'recovery.use' ||
+        key === 'recovery.printWarning' ||
+        key === 'retention.policy.intro' ||
+        key === 'retention.audit.hint' ||
+        key === 'retention.rule.inactive_patients.hint',
+    );
+    expect(keys.length).toBeGreaterThan(15);
+    for (const key of keys) {
+      expect(fr[key], key).not.toMatch(/ [:;?!»]|« /);
+      expect(fr[key], key).not.toMatch(/\S[:;?!»]|«\S/);
+      expect(fr[key], key).not.toMatch(/\u202f:|\u00a0[;?!]/);
+    }
+    expect(translate('fr', 'unlock.error.lockedOut')).toContain('utilisateur\u00a0: la connexion');
+  });
+
   it('have no empty message', () => {
     for (const [key, text] of [...Object.entries(en), ...Object.entries(fr)]) {
       expect(text.trim().length, key).toBeGreaterThan(0);

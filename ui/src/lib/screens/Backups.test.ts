@@ -393,6 +393,55 @@ describe('verifying and restoring', () => {
     expect(target.querySelector('[data-testid="backup-verify-dialog"]')).toBeNull();
   });
 
+  it('shows no field error beside a successful check, only after a try with the field empty', async () => {
+    const { target } = await backupsScreen(
+      'rui',
+      async (fake) => void (await existingBackup(fake)),
+    );
+    byTestId(target, 'backup-row-verify').click();
+    await settle();
+    const dialog = byTestId(target, 'backup-verify-dialog');
+
+    // Typed in full at the first try: nothing is flagged, and nothing once the check passed
+    // (the password field is emptied then, the dialog does not keep it).
+    typeInto(dialog, 'backup-verify-passphrase', PASSPHRASE);
+    typeInto(dialog, 'backup-verify-password', 'another long secret');
+    byTestId(dialog, 'backup-verify-submit').click();
+    await until(() => byTestId(dialog, 'backup-verify-result'));
+    expect(byTestId(dialog, 'backup-verify-result').textContent).toContain('The backup is intact.');
+    expect(byTestId<HTMLInputElement>(dialog, 'backup-verify-password').value).toBe('');
+    expect(errorOf(dialog, 'backup-verify-password')).toBeNull();
+    expect(errorOf(dialog, 'backup-verify-passphrase')).toBeNull();
+    expect(byTestId(dialog, 'backup-verify-password').getAttribute('aria-invalid')).toBeNull();
+
+    // Checked again with the password left empty: now it says so, and only there.
+    byTestId(dialog, 'backup-verify-submit').click();
+    await settle();
+    expect(errorOf(dialog, 'backup-verify-password')).toBe('Type your password.');
+    expect(errorOf(dialog, 'backup-verify-passphrase')).toBeNull();
+    expect(absent(dialog, 'backup-verify-result')).toBe(true);
+  });
+
+  it('flags only the fields that were empty at the try', async () => {
+    const { target } = await backupsScreen(
+      'rui',
+      async (fake) => void (await existingBackup(fake)),
+    );
+    byTestId(target, 'backup-row-verify').click();
+    await settle();
+    const dialog = byTestId(target, 'backup-verify-dialog');
+
+    typeInto(dialog, 'backup-verify-password', 'another long secret');
+    byTestId(dialog, 'backup-verify-submit').click();
+    await settle();
+    expect(errorOf(dialog, 'backup-verify-passphrase')).toBe('Type the passphrase.');
+    expect(errorOf(dialog, 'backup-verify-password')).toBeNull();
+    // Emptied after the try, the password is not flagged until the next try.
+    typeInto(dialog, 'backup-verify-password', '');
+    await settle();
+    expect(errorOf(dialog, 'backup-verify-password')).toBeNull();
+  });
+
   it('checks first and shows what a restore would change, then restores and signs out', async () => {
     const { target, fake, app } = await backupsScreen('ana', async (fake) => {
       await existingBackup(fake);

@@ -1,6 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { en } from '../i18n/en';
+import { fr } from '../i18n/fr';
+import { language } from '../stores/language.svelte';
 import type { FakeBackend } from '../testing/fakeBackend';
 import {
   allByTestId,
@@ -15,7 +18,10 @@ import {
 import Retention from './Retention.svelte';
 import Shell from './Shell.svelte';
 
-afterEach(unmountAll);
+afterEach(() => {
+  unmountAll();
+  language.set('en');
+});
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -193,6 +199,75 @@ describe('retention: the policy form', () => {
     expect(
       target.querySelector('[data-testid="retention-narratives-action-anonymise"]'),
     ).toBeNull();
+  });
+});
+
+describe('retention: what a rule does', () => {
+  const checked = (root: ParentNode, testid: string) =>
+    byTestId<HTMLInputElement>(root, testid).checked;
+
+  it('offers anonymise, first, for a new rule on patients or visits, and saves it so', async () => {
+    const { target, fake } = await retentionScreen();
+    for (const rule of ['inactive_patients', 'encounters']) {
+      byTestId(target, `retention-${rule}-on`).click();
+      await settle();
+      expect(checked(target, `retention-${rule}-action-anonymise`), rule).toBe(true);
+      expect(checked(target, `retention-${rule}-action-delete`), rule).toBe(false);
+      const choices = [
+        ...target.querySelectorAll<HTMLInputElement>(`input[name="retention-${rule}-action"]`),
+      ];
+      expect(choices.map((c) => c.value)).toEqual(['anonymise', 'delete']);
+    }
+    button(target, 'retention-save').click();
+    await until(() => byTestId(target, 'retention-saved'));
+    expect(fake.state.retention.inactive_patients).toEqual({ years: 10, action: 'anonymise' });
+    expect(fake.state.retention.encounters).toEqual({ years: 10, action: 'anonymise' });
+  });
+
+  it('leaves a saved rule that deletes as it is', async () => {
+    const { target, fake } = await retentionScreen(async (fake) => {
+      fake.state.retention = {
+        ...fake.state.retention,
+        inactive_patients: { years: 8, action: 'delete' },
+        encounters: { years: 12, action: 'delete' },
+      };
+    });
+    expect(checked(target, 'retention-inactive_patients-action-delete')).toBe(true);
+    expect(checked(target, 'retention-encounters-action-delete')).toBe(true);
+    expect(checked(target, 'retention-encounters-action-anonymise')).toBe(false);
+    // Nothing to save: the form stands for the saved policy.
+    expect(target.querySelector('[data-testid="retention-unsaved"]')).toBeNull();
+    button(target, 'retention-save').click();
+    await until(() => byTestId(target, 'retention-saved'));
+    expect(fake.state.retention.inactive_patients).toEqual({ years: 8, action: 'delete' });
+    expect(fake.state.retention.encounters).toEqual({ years: 12, action: 'delete' });
+  });
+});
+
+describe('retention: the law', () => {
+  const CITATION = /HIPAA|GDPR|RGPD|CNIL|legal minimum|minimum légal|durées? légales?/i;
+
+  it('cites no country’s law, and says to follow the law and the records policy', async () => {
+    for (const [key, text] of [...Object.entries(en), ...Object.entries(fr)]) {
+      if (key.startsWith('retention.')) expect(text, key).not.toMatch(CITATION);
+    }
+    const { target } = await retentionScreen();
+    byTestId(target, 'retention-audit-on').click();
+    await settle();
+    typeInto(target, 'retention-audit-years', '2');
+    button(target, 'retention-save').click();
+    await settle();
+    expect(text(target)).not.toMatch(CITATION);
+    expect(text(target)).toContain(
+      'Set periods that follow the law and your organisation’s records policy.',
+    );
+
+    language.set('fr');
+    await settle();
+    expect(text(target)).not.toMatch(CITATION);
+    expect(text(target)).toContain(
+      'Fixez des durées conformes à la loi et à la politique de conservation des dossiers de votre organisation.',
+    );
   });
 });
 

@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import type { ApiError } from '../backend';
+import { language } from '../stores/language.svelte';
 import {
   byTestId,
   press,
@@ -13,7 +15,11 @@ import {
 } from '../testing/screen';
 import Unlock from './Unlock.svelte';
 
-afterEach(unmountAll);
+afterEach(() => {
+  unmountAll();
+  vi.useRealTimers();
+  language.set('en');
+});
 
 const PASSPHRASE = 'a long backup passphrase';
 const PASSWORD = 'correct horse battery';
@@ -236,5 +242,217 @@ describe('signing in to a damaged vault', () => {
     const report = await fake.backupRestore({ ...args, override_reason: 'damaged disk' });
     expect(report).toMatchObject({ erasures_unknown: true, erasures_reapplied: 0 });
     expect(fake.state.vaultDamaged).toBe(false);
+  });
+});
+
+/** The sign-in screen after ana signed out (her user name offered), or with no name offered. */
+async function signInScreen(offered: string | null = 'ana') {
+  const context = await signedIn('ana');
+  await context.app.session.lock();
+  if (offered === null) context.app.session.lastUsername = '';
+  return render(Unlock, {}, context);
+}
+
+const alertOf = (target: HTMLElement) =>
+  byTestId(target, 'unlock-error').querySelector('[role="alert"]')?.textContent ?? '';
+const words = (el: Element | null | undefined) =>
+  (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+
+describe('where the sign-in screen puts the cursor', () => {
+  it('in the password when the user name is already filled in', async () => {
+    const { target } = await signInScreen('ana');
+    expect(byTestId<HTMLInputElement>(target, 'unlock-username').value).toBe('ana');
+    expect(document.activeElement).toBe(byTestId(target, 'unlock-password'));
+  });
+
+  it('in the user name when none is offered, and in the field left empty at a try', async () => {
+    const { target } = await signInScreen(null);
+    expect(document.activeElement).toBe(byTestId(target, 'unlock-username'));
+
+    typeInto(target, 'unlock-username', 'ana');
+    byTestId(target, 'unlock-submit').click();
+    await settle();
+    expect(words(byTestId(target, 'unlock-error'))).toBe('Enter your user name and password.');
+    expect(document.activeElement).toBe(byTestId(target, 'unlock-password'));
+  });
+});
+
+describe('a locked-out account', () => {
+  const lockedOut = (secs: number): ApiError => ({
+    code: 'locked_out',
+    message: `too many failed sign-ins: this account is locked for another ${secs} s`,
+    retry_after_secs: secs,
+  });
+
+  it('shows one countdown, in words, from the wait the backend reports, then allows a new try', async () => {
+    const { target, fake } = await signInScreen();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    vi.spyOn(fake, 'sessionUnlock').mockRejectedValueOnce(lockedOut(65));
+
+    await signIn(target, 'not my password');
+    const submit = byTestId<HTMLButtonElement>(target, 'unlock-submit');
+    expect(alertOf(target)).toContain('Account locked for now.');
+    expect(alertOf(target)).toContain('too many failed sign-ins with this user name');
+    // The backend's own "65 s" is not shown: the screen's countdown is the only one.
+    const error = words(byTestId(target, 'unlock-error'));
+    expect(error).not.toContain('locked for another');
+    expect(error).not.toMatch(/\d+ s\b/);
+    expect(error.match(/\d+/g)).toEqual(['1', '5']);
+    expect(words(byTestId(target, 'unlock-wait'))).toBe(
+      'You can try again in 1 minute and 5 seconds.',
+    );
+    expect(submit.disabled).toBe(true);
+    expect(submit.getAttribute('aria-describedby')).toBe('unlock-wait');
+
+    vi.advanceTimersByTime(5_000);
+    await settle();
+    expect(words(byTestId(target, 'unlock-wait'))).toBe('You can try again in 1 minute.');
+    vi.advanceTimersByTime(59_000);
+    await settle();
+    expect(words(byTestId(target, 'unlock-wait'))).toBe('You can try again in 1 second.');
+    expect(submit.disabled).toBe(true);
+
+    vi.advanceTimersByTime(1_000);
+    await settle();
+    expect(absent(target, 'unlock-wait')).toBe(true);
+    expect(absent(target, 'unlock-error')).toBe(true);
+    expect(submit.disabled).toBe(false);
+    const over = byTestId(target, 'unlock-wait-over');
+    expect(words(over)).toBe('You can sign in again now.');
+    expect(over.parentElement?.getAttribute('aria-live')).toBe('polite');
+  });
+
+  it('counts down in French too', async () => {
+    const { target, fake } = await signInScreen();
+    language.set('fr');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    vi.spyOn(fake, 'sessionUnlock').mockRejectedValueOnce(lockedOut(121));
+
+    await signIn(target, 'pas mon mot de passe');
+    expect(alertOf(target)).toContain('Compte bloqué pour le moment.');
+    expect(words(byTestId(target, 'unlock-wait'))).toBe(
+      'Vous pourrez réessayer dans 2 minutes et 1 seconde.',
+    );
+    vi.advanceTimersByTime(121_000);
+    await settle();
+    expect(byTestId<HTMLButtonElement>(target, 'unlock-submit').disabled).toBe(false);
+    expect(words(byTestId(target, 'unlock-wait-over'))).toBe(
+      'Vous pouvez de nouveau vous connecter.',
+    );
+  });
+});
+
+describe('sign-in refusals in plain words', () => {
+  const cases: [ApiError, string, string][] = [
+    [
+      { code: 'bad_credentials', message: 'wrong user name or password' },
+      'Sign-in refused.',
+      'The user name or the password is not right.',
+    ],
+    [
+      { code: 'internal', message: 'No such file or directory (os error 2)' },
+      'Could not sign in.',
+      'because of a problem on this computer',
+    ],
+    [
+      { code: 'internal', message: 'database error: file is not a database' },
+      'Could not sign in.',
+      'tell your administrator',
+    ],
+    [
+      { code: 'not_found', message: 'no vault at /home/demo/.local/share/tessera' },
+      'Could not sign in.',
+      'cannot find its vault',
+    ],
+    [
+      { code: 'conflict', message: 'the vault is in use by another process' },
+      'Could not sign in.',
+      'in use by another Tessera window or program',
+    ],
+    [
+      { code: 'denied', message: 'sign in as a staff member' },
+      'Could not sign in.',
+      'This account cannot sign in',
+    ],
+  ];
+
+  it.each(cases)('says %o plainly, its text only under Details', async (refusal, title, text) => {
+    const { target, fake } = await signInScreen();
+    vi.spyOn(fake, 'sessionUnlock').mockRejectedValueOnce(refusal);
+    await signIn(target, 'whatever it was');
+
+    const alert = alertOf(target);
+    expect(alert).toContain(title);
+    expect(alert).toContain(text);
+    expect(alert).not.toContain(refusal.message);
+    const details = target.querySelector<HTMLDetailsElement>(
+      '[data-testid="unlock-error-details"]',
+    );
+    if (refusal.code === 'bad_credentials') {
+      // Nothing in the backend's words that the sentence does not say.
+      expect(details).toBeNull();
+      expect(words(byTestId(target, 'unlock-error'))).not.toContain(refusal.message);
+    } else {
+      expect(details?.open).toBe(false);
+      expect(words(details?.querySelector('summary'))).toBe('Details for support');
+      expect(words(details)).toContain(refusal.message);
+    }
+  });
+
+  it('says them in French', async () => {
+    const { target, fake } = await signInScreen();
+    language.set('fr');
+    vi.spyOn(fake, 'sessionUnlock').mockRejectedValueOnce({
+      code: 'internal',
+      message: 'No such file or directory (os error 2)',
+    });
+    await signIn(target, 'pas le bon');
+    expect(alertOf(target)).toContain('Connexion impossible.');
+    expect(alertOf(target)).toContain('à cause d’un problème sur cet ordinateur');
+    expect(alertOf(target)).not.toContain('os error');
+    expect(words(target.querySelector('[data-testid="unlock-error-details"] summary'))).toBe(
+      'Détails pour l’assistance',
+    );
+  });
+});
+
+describe('the Caps Lock hint', () => {
+  /** A key press in `field` with Caps Lock `on` or off. */
+  function key(field: HTMLElement, type: 'keydown' | 'keyup', on: boolean) {
+    const event = new KeyboardEvent(type, { key: 'a', bubbles: true });
+    Object.defineProperty(event, 'getModifierState', {
+      value: (k: string) => k === 'CapsLock' && on,
+    });
+    field.dispatchEvent(event);
+  }
+
+  it('says Caps Lock is on below the password field while it has the keyboard', async () => {
+    const { target } = await signInScreen();
+    const field = byTestId(target, 'unlock-password');
+    expect(absent(target, 'unlock-capslock')).toBe(true);
+
+    key(field, 'keydown', true);
+    await settle();
+    const hint = byTestId(target, 'unlock-capslock');
+    expect(words(hint)).toBe('Caps Lock is on.');
+    expect(hint.parentElement?.getAttribute('aria-live')).toBe('polite');
+    // Below the field.
+    expect(field.compareDocumentPosition(hint) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    key(field, 'keyup', false);
+    await settle();
+    expect(absent(target, 'unlock-capslock')).toBe(true);
+
+    key(field, 'keyup', true);
+    await settle();
+    expect(absent(target, 'unlock-capslock')).toBe(false);
+    field.dispatchEvent(new FocusEvent('blur'));
+    await settle();
+    expect(absent(target, 'unlock-capslock')).toBe(true);
+
+    // Typing the user name says nothing of it.
+    key(byTestId(target, 'unlock-username'), 'keydown', true);
+    await settle();
+    expect(absent(target, 'unlock-capslock')).toBe(true);
   });
 });

@@ -27,6 +27,8 @@ describe('language', () => {
     expect(translate('en', 'patients.count', { count: 3 })).toBe('3 patients');
     expect(translate('fr', 'patients.count', { count: 0 })).toBe('0 patient');
     expect(translate('fr', 'patients.count', { count: 2 })).toBe('2 patients');
-    expect(translate('en', 'unlock.wait', { seconds: 30 })).toBe('You can try again in 30 s.');
+    expect(translate('en', 'unlock.wait', { time: '30 seconds' })).toBe(
+      'You can try again in 30 seconds.',
+    );
   });
 });
