@@ -19,7 +19,7 @@ set -euo pipefail
 APT_PACKAGES=(build-essential pkg-config perl make sqlite3 ca-certificates file libclang-dev
   libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
   nodejs xvfb webkit2gtk-driver strace libimage-exiftool-perl age tar util-linux
-  python3 python3-venv qpdf poppler-utils gnupg gpgv minisign apt-utils iproute2)
+  python3 python3-venv qpdf poppler-utils gnupg gpgv minisign apt-utils iproute2 dbus)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

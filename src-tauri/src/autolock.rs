@@ -18,6 +18,10 @@ pub enum LockReason {
     Inactivity,
     /// Someone pressed Lock.
     Manual,
+    /// The machine was about to sleep.
+    Sleep,
+    /// The desktop locked its screen.
+    ScreenLock,
 }
 
 /// The `session-locked` event's payload.

@@ -19,11 +19,13 @@ mod input;
 mod ipc;
 mod media_protocol;
 mod navigation;
-mod webview_data;
 mod scanning;
 mod scheduler;
 mod secret;
 mod state;
+#[cfg(target_os = "linux")]
+mod system_lock;
+mod webview_data;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,6 +96,8 @@ fn main() {
                 .data_directory(window_dir.clone())
                 .build()?;
             autolock::start(app.handle().clone());
+            #[cfg(target_os = "linux")]
+            system_lock::start(app.handle().clone());
             scheduler::start(app.handle().clone());
             Ok(())
         })

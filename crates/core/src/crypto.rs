@@ -24,18 +24,23 @@ const SEAL_VERSION: u8 = 1;
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
 
-/// A 256-bit secret key, wiped from memory when dropped.
-pub struct SecretKey(Zeroizing<[u8; KEY_LEN]>);
+/// A 256-bit secret key, wiped from memory when dropped. The key material lives on the heap:
+/// moving a key (or a `Session` holding keys) moves a pointer, and leaves no copy of the key
+/// behind on the stack.
+pub struct SecretKey(Box<Zeroizing<[u8; KEY_LEN]>>);
 
 impl SecretKey {
-    /// A fresh key from the operating system's CSPRNG.
+    /// A fresh key from the operating system's CSPRNG, written straight into its place.
     pub fn random() -> Result<Self> {
-        Ok(Self(Zeroizing::new(random_bytes::<KEY_LEN>()?)))
+        let mut key = Box::new(Zeroizing::new([0u8; KEY_LEN]));
+        getrandom::fill(&mut key[..])
+            .map_err(|_| Error::Crypto("the system random generator failed"))?;
+        Ok(Self(key))
     }
 
     /// Wraps existing key material (which the caller should zeroize).
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
-        Self(Zeroizing::new(bytes))
+        Self(Box::new(Zeroizing::new(bytes)))
     }
 
     /// The key material. Keep the borrow short.
@@ -88,7 +93,7 @@ impl Subkey {
 /// Derives a purpose-bound subkey: HKDF-SHA256 with the vault id as salt.
 pub fn derive_subkey(data_key: &SecretKey, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
     let hkdf = Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), data_key.expose());
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    let mut out = Box::new(Zeroizing::new([0u8; KEY_LEN]));
     let info = format!("tessera/v1/{}", purpose.label());
     // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
     hkdf.expand(info.as_bytes(), out.as_mut_slice())
@@ -99,7 +104,7 @@ pub fn derive_subkey(data_key: &SecretKey, vault_id: &Uuid, purpose: Subkey) -> 
 /// HKDF-SHA256 of high-entropy input key material into a key, for the recovery slot.
 pub fn hkdf_key(ikm: &[u8], salt: &[u8], info: &str) -> SecretKey {
     let hkdf = Hkdf::<Sha256>::new(Some(salt), ikm);
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    let mut out = Box::new(Zeroizing::new([0u8; KEY_LEN]));
     hkdf.expand(info.as_bytes(), out.as_mut_slice())
         .unwrap_or_else(|_| unreachable!("HKDF output length is fixed and valid"));
     SecretKey(out)
@@ -215,7 +220,7 @@ pub fn argon2id_key(password: &[u8], salt: &[u8], params: &Argon2Params) -> Resu
     )
     .map_err(|_| Error::invalid("argon2 parameters", "rejected by Argon2"))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
-    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    let mut out = Box::new(Zeroizing::new([0u8; KEY_LEN]));
     argon
         .hash_password_into(password, salt, out.as_mut_slice())
         .map_err(|_| Error::Crypto("Argon2id failed"))?;
@@ -260,6 +265,21 @@ mod tests {
 
     fn key(byte: u8) -> SecretKey {
         SecretKey::from_bytes([byte; KEY_LEN])
+    }
+
+    /// Someone reading a core file or swap for key bytes finds no stale copies left by moves:
+    /// a key (and so a `Session`, which holds its keys this way) is a pointer to one heap copy,
+    /// whose address a move keeps.
+    #[test]
+    fn moving_a_key_moves_a_pointer_and_leaves_no_copy_of_the_key() {
+        assert_eq!(
+            std::mem::size_of::<SecretKey>(),
+            std::mem::size_of::<usize>()
+        );
+        let k = SecretKey::random().unwrap();
+        let at = k.expose().as_ptr();
+        let moved = Box::new(k);
+        assert_eq!(moved.expose().as_ptr(), at);
     }
 
     #[test]

@@ -3,4 +3,4 @@
 /**
  * Why the vault locked, sent with the `session-locked` event.
  */
-export type LockReason = "inactivity" | "manual";
+export type LockReason = "inactivity" | "manual" | "sleep" | "screen_lock";

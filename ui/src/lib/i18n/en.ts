@@ -112,6 +112,8 @@ export const en = {
   'unlock.error.details': 'Details for support',
   'unlock.lockedInactivity': 'Tessera locked itself after a period of inactivity.',
   'unlock.lockedManual': 'Tessera is locked.',
+  'unlock.lockedSleep': 'Tessera locked itself when the computer went to sleep.',
+  'unlock.lockedScreenLock': 'Tessera locked itself when the screen was locked.',
   'unlock.restored': 'The backup taken {date} by {user} was restored.',
   'unlock.restoredPrevious': 'The vault it replaced is kept, unchanged, at:',
   'unlock.restoredSignIn':

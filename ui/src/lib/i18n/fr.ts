@@ -112,6 +112,8 @@ export const fr: Record<MessageKey, string> = {
   'unlock.error.details': 'Détails pour l’assistance',
   'unlock.lockedInactivity': 'Tessera s’est verrouillé après une période d’inactivité.',
   'unlock.lockedManual': 'Tessera est verrouillé.',
+  'unlock.lockedSleep': 'Tessera s’est verrouillé quand l’ordinateur s’est mis en veille.',
+  'unlock.lockedScreenLock': 'Tessera s’est verrouillé quand l’écran a été verrouillé.',
   'unlock.restored': 'La sauvegarde faite le {date} par {user} a été restaurée.',
   'unlock.restoredPrevious': 'Le coffre qu’elle a remplacé est conservé, inchangé, ici :',
   'unlock.restoredSignIn':

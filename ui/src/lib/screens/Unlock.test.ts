@@ -456,3 +456,20 @@ describe('the Caps Lock hint', () => {
     expect(absent(target, 'unlock-capslock')).toBe(true);
   });
 });
+
+describe('why the vault locked', () => {
+  it('says the computer went to sleep, or the screen was locked', async () => {
+    for (const [reason, testid, words] of [
+      ['sleep', 'unlock-locked-sleep', 'when the computer went to sleep'],
+      ['screen_lock', 'unlock-locked-screen', 'when the screen was locked'],
+    ] as const) {
+      const context = await signedIn('ana');
+      await context.app.session.listen();
+      context.fake.emitLocked(reason);
+      const { target } = render(Unlock, {}, context);
+      await settle();
+      expect(byTestId(target, testid).textContent).toContain(words);
+      unmountAll();
+    }
+  });
+});
