@@ -5,12 +5,13 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
+use std::process::Command as Process;
 use std::time::Duration;
 
-use common::{ADMIN_PW, TestVault, age_keygen, output, stderr, write_jpeg};
+use common::{ADMIN_PW, TestVault, age_keygen, output, stderr};
 use serde_json::Value;
 
 const PASSPHRASE: &str = "a long backup passphrase";
@@ -28,13 +29,7 @@ fn populated(photos: u32) -> TestVault {
         .assert()
         .success();
     if photos > 0 {
-        let files: Vec<PathBuf> = (0..photos)
-            .map(|i| {
-                let path = v.file(&format!("p{i}.jpg"));
-                write_jpeg(&path, 1200, 900, i + 1);
-                path
-            })
-            .collect();
+        let files = v.jpegs("p", photos, 1200, 900);
         v.admin()
             .args(["photo", "import", &id])
             .args(&files)
@@ -225,7 +220,6 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
     let dest = v.file("drive");
     fs::create_dir(&dest).unwrap();
     let (key, public) = age_keygen(&v.file("key.txt"));
-    let binary = assert_cmd::cargo::cargo_bin("tessera");
     let create = [
         "backup",
         "create",
@@ -248,16 +242,7 @@ fn a_kill_9_during_a_backup_never_leaves_a_file_that_passes_for_a_backup() {
             "only {killed} of {rounds} rounds were killed before finishing"
         );
         let started = std::time::Instant::now();
-        let mut child = Process::new(&binary)
-            .env("TESSERA_VAULT", &v.dir)
-            .env("TESSERA_USER", "ana")
-            .env("TESSERA_PASSWORD", ADMIN_PW)
-            .args(create)
-            .arg(&dest)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = v.spawn_admin(create.iter().map(OsStr::new).chain([dest.as_os_str()]));
         std::thread::sleep(Duration::from_micros(rng.u64(0..whole.as_micros() as u64)));
         child.kill().unwrap();
         let status = child.wait().unwrap();

@@ -4,11 +4,11 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
-use common::{ADMIN_PW, TestVault, age_keygen, stderr, write_jpeg};
+use common::{TestVault, age_keygen, stderr};
 
 fn add_patient(v: &TestVault) -> String {
     let out = v.json(v.admin().args([
@@ -208,13 +208,7 @@ fn retention_show_set_and_run() {
 fn a_killed_subject_exports_plain_text_is_swept_at_the_next_unlock() {
     let v = TestVault::new();
     let hid = add_patient(&v);
-    let photos: Vec<PathBuf> = (0..12)
-        .map(|i| {
-            let path = v.file(&format!("p{i}.jpg"));
-            write_jpeg(&path, 1600, 1200, i + 1);
-            path
-        })
-        .collect();
+    let photos = v.jpegs("p", 12, 1600, 1200);
     v.admin()
         .args(["photo", "import", &hid])
         .args(&photos)
@@ -234,7 +228,6 @@ fn a_killed_subject_exports_plain_text_is_swept_at_the_next_unlock() {
             })
             .collect()
     };
-    let binary = assert_cmd::cargo::cargo_bin("tessera");
     let started = std::time::Instant::now();
     v.admin()
         .args(["patient", "subject-export", &hid, "--out"])
@@ -250,16 +243,13 @@ fn a_killed_subject_exports_plain_text_is_swept_at_the_next_unlock() {
             "only {left_behind} of {rounds} kills left a partial file"
         );
         rounds += 1;
-        let mut child = Process::new(&binary)
-            .env("TESSERA_VAULT", &v.dir)
-            .env("TESSERA_USER", "ana")
-            .env("TESSERA_PASSWORD", ADMIN_PW)
-            .args(["patient", "subject-export", &hid, "--out"])
-            .arg(dir.join(format!("round-{rounds}.tar")))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let out = dir.join(format!("round-{rounds}.tar"));
+        let mut child = v.spawn_admin(
+            ["patient", "subject-export", &hid, "--out"]
+                .map(OsStr::new)
+                .into_iter()
+                .chain([out.as_os_str()]),
+        );
         std::thread::sleep(Duration::from_micros(rng.u64(0..whole.as_micros() as u64)));
         child.kill().unwrap();
         child.wait().unwrap();

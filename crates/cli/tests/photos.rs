@@ -6,10 +6,9 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
-use common::{ADMIN_PW, TestVault, stderr, write_jpeg};
+use common::{TestVault, stderr, write_jpeg};
 use serde_json::Value;
 
 fn new_patient(v: &TestVault) -> String {
@@ -147,26 +146,12 @@ fn import_list_export_and_bin_from_the_command_line() {
 fn a_kill_9_during_a_batch_import_loses_nothing_committed_and_leaves_no_orphan() {
     let v = TestVault::new();
     let patient = new_patient(&v);
-    let files: Vec<PathBuf> = (0..24)
-        .map(|i| {
-            let path = v.file(&format!("batch-{i}.jpg"));
-            write_jpeg(&path, 1600, 1200, 100 + i);
-            path
-        })
-        .collect();
-    let binary = assert_cmd::cargo::cargo_bin("tessera");
+    let files = v.jpegs("batch", 24, 1600, 1200);
     let mut rng = fastrand::Rng::with_seed(20_261_123);
     for round in 0..6 {
-        let mut child = std::process::Command::new(&binary)
-            .env("TESSERA_VAULT", &v.dir)
-            .env("TESSERA_USER", "ana")
-            .env("TESSERA_PASSWORD", ADMIN_PW)
-            .args(["photo", "import", &patient])
-            .args(&files)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut args = vec!["photo".into(), "import".into(), PathBuf::from(&patient)];
+        args.extend(files.iter().cloned());
+        let mut child = v.spawn_admin(&args);
         // The unlock takes a moment; the import runs for about a second after it.
         std::thread::sleep(Duration::from_millis(150 + rng.u64(0..900)));
         child.kill().unwrap();

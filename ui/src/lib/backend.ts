@@ -64,7 +64,8 @@ export interface Backend extends Omit<Commands, 'photoImport' | 'accessScanImage
   onScheduledBackup(handler: (event: ScheduledBackupEvent) => void): Promise<() => void>;
 }
 
-const ERROR_CODES: readonly ErrorCode[] = [
+/** Every code an `ApiError` may carry. */
+export const ERROR_CODES: readonly ErrorCode[] = [
   'bad_credentials',
   'locked_out',
   'denied',

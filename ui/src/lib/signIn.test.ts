@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ErrorCode } from './backend';
+import { ERROR_CODES } from './backend';
 import { translate, type MessageKey, type Params } from './i18n';
 import { signInWords, waitInWords } from './signIn';
 
@@ -28,19 +28,7 @@ describe('a lock-out wait in words', () => {
 });
 
 describe('what the sign-in screen says of a refusal', () => {
-  const codes: ErrorCode[] = [
-    'bad_credentials',
-    'locked_out',
-    'denied',
-    'not_found',
-    'invalid',
-    'conflict',
-    'integrity',
-    'no_session',
-    'cancelled',
-    'access_refused',
-    'internal',
-  ];
+  const codes = ERROR_CODES;
 
   it('has a sentence of its own for every code, never the backend’s', () => {
     for (const code of codes) {

@@ -83,6 +83,17 @@ impl TestVault {
         }
     }
 
+    /// `count` JPEG photos of `width`×`height` written beside the vault as `<prefix>-<n>.jpg`.
+    pub fn jpegs(&self, prefix: &str, count: u32, width: u32, height: u32) -> Vec<PathBuf> {
+        (0..count)
+            .map(|i| {
+                let path = self.file(&format!("{prefix}-{i}.jpg"));
+                write_jpeg(&path, width, height, i + 1);
+                path
+            })
+            .collect()
+    }
+
     /// A path inside the vault's temp dir (beside the vault), for input files.
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.with_file_name(name)
@@ -97,6 +108,23 @@ impl TestVault {
 
     pub fn admin(&self) -> Command {
         self.as_user("ana", ADMIN_PW)
+    }
+
+    /// `tessera ARGS` as the admin, started in the background with its output discarded,
+    /// for tests that kill it part-way.
+    pub fn spawn_admin<A: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: impl IntoIterator<Item = A>,
+    ) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("tessera"))
+            .env("TESSERA_VAULT", &self.dir)
+            .env("TESSERA_USER", "ana")
+            .env("TESSERA_PASSWORD", ADMIN_PW)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
     }
 
     /// Runs `cmd --json`, expecting success, and parses stdout.
