@@ -351,7 +351,8 @@ pub(crate) fn sweep_partial_files(dir: &Path) {
 }
 
 /// Removes the partial file at `path` unless a live writer holds its lock. Returns whether
-/// it is gone (removed now, or already).
+/// it is gone (removed now, or already). A file whose folder is not there (a stick not
+/// plugged in) is not known to be gone.
 pub(crate) fn remove_if_abandoned(path: &Path) -> bool {
     let is_partial = path
         .file_name()
@@ -360,7 +361,7 @@ pub(crate) fn remove_if_abandoned(path: &Path) -> bool {
         return true;
     }
     match std::fs::OpenOptions::new().write(true).open(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => path.parent().is_some_and(Path::is_dir),
         Err(_) => false,
         Ok(file) => lock_exclusive(&file, true).is_ok() && std::fs::remove_file(path).is_ok(),
     }

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::archive::{self, Encryption, PartialFile, Written};
 use crate::error::{Error, Result};
@@ -49,7 +49,7 @@ pub(crate) fn sweep(conn: &Connection) -> Result<u32> {
         list.retain(|path| {
             let existed = path.exists();
             let gone = archive::remove_if_abandoned(path);
-            if gone && existed {
+            if gone && existed && !path.exists() {
                 removed += 1;
             }
             !gone
@@ -62,9 +62,11 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Reads, changes and stores the list of noted partial files, in one transaction.
+/// Reads, changes and stores the list of noted partial files, in one transaction that takes
+/// the write lock first (a read upgraded to a write would fail at once, not wait, while
+/// another session writes).
 fn change(conn: &Connection, edit: impl FnOnce(&mut Vec<PathBuf>)) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let text: Option<String> = tx
         .query_row(
             "SELECT value FROM vault_meta WHERE key = ?1",
@@ -88,4 +90,52 @@ fn change(conn: &Connection, edit: impl FnOnce(&mut Vec<PathBuf>)) -> Result<()>
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noted(conn: &Connection) -> Vec<PathBuf> {
+        let mut list = Vec::new();
+        change(conn, |l| list.clone_from(l)).unwrap();
+        list
+    }
+
+    #[test]
+    fn a_partial_file_on_a_stick_not_plugged_in_is_swept_once_it_is_back() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE vault_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+        )
+        .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let stick = tmp.path().join("stick");
+        let partial = stick.join(format!("{}0192c0ffee", archive::PARTIAL_PREFIX));
+        change(&conn, |l| l.push(partial.clone())).unwrap();
+        // The stick is not plugged in: the note stays for a later unlock.
+        assert_eq!(sweep(&conn).unwrap(), 0);
+        assert_eq!(noted(&conn), std::slice::from_ref(&partial));
+        std::fs::create_dir(&stick).unwrap();
+        std::fs::write(&partial, b"half a health record").unwrap();
+        assert_eq!(sweep(&conn).unwrap(), 1);
+        assert!(!partial.exists());
+        assert!(noted(&conn).is_empty());
+    }
+
+    #[test]
+    fn a_note_that_names_anything_but_a_partial_file_deletes_nothing() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE vault_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+        )
+        .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let precious = tmp.path().join("report.pdf");
+        std::fs::write(&precious, b"someone's file").unwrap();
+        change(&conn, |l| l.push(precious.clone())).unwrap();
+        assert_eq!(sweep(&conn).unwrap(), 0);
+        assert!(precious.exists());
+        assert!(noted(&conn).is_empty());
+    }
 }
