@@ -26,6 +26,18 @@ export function formatCalendarDate(date: string, lang: Language): string {
   }).format(new Date(`${date}T00:00:00Z`));
 }
 
+/** An instant (RFC 3339) as its local date alone: "3 May 2025". */
+export function formatLocalDate(instant: string, lang: Language, timeZone?: string): string {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) return instant;
+  return new Intl.DateTimeFormat(LOCALES[lang], {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone,
+  }).format(date);
+}
+
 /** An instant (RFC 3339) as local date and time. */
 export function formatDateTime(instant: string, lang: Language, timeZone?: string): string {
   const date = new Date(instant);

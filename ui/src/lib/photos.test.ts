@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Photo } from './bindings';
-import { cameraName, photoAlt } from './photos';
+import { cameraName, photoAlt, photoDateLabel } from './photos';
 
 const photo = (fields: Partial<Photo> = {}): Photo => ({
   id: 'p1',
@@ -35,6 +35,21 @@ describe('photo descriptions', () => {
       'Photo prise le 24 déc. 2025',
     );
     expect(photoAlt(photo(), 'en')).toBe('Photo imported 3 Feb 2026');
+  });
+
+  it('says which date it shows: when it was taken, or when it was imported', () => {
+    expect(photoDateLabel(photo({ taken_at: '2025-05-03T18:00:00' }), 'en')).toBe(
+      'Taken 3 May 2025',
+    );
+    expect(photoDateLabel(photo({ imported_at: '2025-05-04T12:00:00Z' }), 'en')).toBe(
+      'Imported 4 May 2025',
+    );
+    expect(photoDateLabel(photo({ taken_at: '2025-05-03T18:00:00' }), 'fr')).toBe(
+      'Prise le 3 mai 2025',
+    );
+    expect(photoDateLabel(photo({ imported_at: '2025-05-04T12:00:00Z' }), 'fr')).toBe(
+      'Importée le 4 mai 2025',
+    );
   });
 
   it('names the camera once', () => {

@@ -1,13 +1,24 @@
 /** How a photo is described in words: alt text, dates, camera. */
 import type { Language, Photo } from './bindings';
-import { formatCalendarDate, formatTakenAt } from './format';
+import { formatLocalDate, formatTakenAt } from './format';
 import { translate } from './i18n';
 
-/** The day it was taken (by the camera's clock), or else the day it was imported. */
+/**
+ * The day it was taken (by the camera's clock), or else the day it was imported (on this
+ * computer's calendar).
+ */
 export function photoDate(photo: Photo, lang: Language): string {
   return photo.taken_at
     ? formatTakenAt(photo.taken_at, lang, true)
-    : formatCalendarDate(photo.imported_at.slice(0, 10), lang);
+    : formatLocalDate(photo.imported_at, lang);
+}
+
+/** The day shown with a photo, saying which it is: "Taken 3 May 2025", "Imported 4 May 2025". */
+export function photoDateLabel(photo: Photo, lang: Language): string {
+  const date = photoDate(photo, lang);
+  return photo.taken_at
+    ? translate(lang, 'photos.takenOn', { date })
+    : translate(lang, 'photos.importedOn', { date });
 }
 
 /** Alt text: the caption, or when it was taken (or imported). */

@@ -7,11 +7,25 @@ export const fr: Record<MessageKey, string> = {
   'app.skipToContent': 'Aller au contenu principal',
   'app.signedInAs': '{user} ({role})',
   'app.lock': 'Verrouiller',
+  'app.lockHint': 'Verrouille Tessera en gardant votre nom ici, pour votre retour.',
+  'app.signOut': 'Déconnexion',
+  'app.signOutHint':
+    'Verrouille Tessera et oublie votre nom et les formulaires non enregistrés, pour que la personne suivante se connecte avec son propre nom.',
+  'app.signOutConfirmTitle': 'Se déconnecter ?',
+  'app.signOutConfirm':
+    'Un formulaire non enregistré est ouvert. La déconnexion l’abandonne.||{count} formulaires non enregistrés sont ouverts. La déconnexion les abandonne.',
+  'app.signOutDiscard': 'Abandonner et se déconnecter',
+  'app.signOutKeep': 'Ne pas se déconnecter',
+  'autolock.warning':
+    'Tessera se verrouillera dans {count} seconde. Appuyez sur une touche ou bougez la souris pour garder la session ouverte.||Tessera se verrouillera dans {count} secondes. Appuyez sur une touche ou bougez la souris pour garder la session ouverte.',
   'app.vaultUpgraded':
     'Tessera a été mis à jour et a converti ce coffre à son nouveau format. Une copie du coffre tel qu’il était est conservée dans {copy} pendant {days} jours.',
   'app.draftsDiscarded':
     'Un formulaire non enregistré, laissé ouvert par l’utilisateur précédent, a été abandonné.||{count} formulaires non enregistrés, laissés ouverts par l’utilisateur précédent, ont été abandonnés.',
 
+  'form.labelled': '{label} : {value}',
+  'form.labelColon': '{label} :',
+  'form.listSeparator': ' ; ',
   'action.retry': 'Réessayer',
   'action.cancel': 'Annuler',
   'action.save': 'Enregistrer',
@@ -44,7 +58,7 @@ export const fr: Record<MessageKey, string> = {
   'form.onePerLine': 'Un par ligne',
 
   'validation.username':
-    'Utilisez des minuscules a-z, des chiffres, « . », « _ » ou « - », en commençant par une lettre ou un chiffre (64 au plus).',
+    'Utilisez des minuscules a-z, des chiffres, « . », « _ » ou « - », en commençant par une lettre ou un chiffre (64 au plus).',
   'validation.usernameReserved': 'Ce nom d’utilisateur est réservé.',
   'validation.passwordShort': 'Utilisez au moins 10 caractères.',
   'validation.passwordLong': 'Ce mot de passe est trop long.',
@@ -55,7 +69,7 @@ export const fr: Record<MessageKey, string> = {
     'Aucun coffre n’existe encore sur cet ordinateur. Créez-le ainsi que son premier administrateur. Tout reste chiffré sur cet ordinateur.',
   'setup.location': 'Le coffre sera créé dans {path}.',
   'setup.username': 'Nom d’utilisateur',
-  'setup.usernameHint': 'Minuscules, chiffres, « . », « _ » ou « - ».',
+  'setup.usernameHint': 'Minuscules, chiffres, « . », « _ » ou « - ».',
   'setup.displayName': 'Nom complet',
   'setup.password': 'Mot de passe',
   'setup.passwordHint': 'Au moins 10 caractères, différent du nom d’utilisateur.',
@@ -114,6 +128,7 @@ export const fr: Record<MessageKey, string> = {
   'unlock.lockedManual': 'Tessera est verrouillé.',
   'unlock.lockedSleep': 'Tessera s’est verrouillé quand l’ordinateur s’est mis en veille.',
   'unlock.lockedScreenLock': 'Tessera s’est verrouillé quand l’écran a été verrouillé.',
+  'unlock.lockedSignedOut': 'Session fermée. Connectez-vous avec votre propre nom d’utilisateur.',
   'unlock.restored': 'La sauvegarde faite le {date} par {user} a été restaurée.',
   'unlock.restoredPrevious': 'Le coffre qu’elle a remplacé est conservé, inchangé, ici :',
   'unlock.restoredSignIn':
@@ -125,7 +140,7 @@ export const fr: Record<MessageKey, string> = {
   'unlock.restoreFailed': 'La restauration a échoué ; le coffre n’a pas été modifié.',
   'unlock.restoreFailedSignIn': 'Reconnectez-vous pour continuer à travailler.',
   'unlock.damaged':
-    'Les fichiers du coffre sur cet ordinateur ont été modifiés ou endommagés, Tessera ne les ouvrira donc pas. Rien n’a été modifié. Restaurez le coffre à partir de votre sauvegarde la plus récente : il faut le nom d’utilisateur et le mot de passe d’un administrateur, tels qu’ils étaient lors de la sauvegarde. Le coffre endommagé est conservé à côté du coffre restauré.',
+    'Les fichiers du coffre sur cet ordinateur ont été modifiés ou endommagés, Tessera ne les ouvrira donc pas. Rien n’a été modifié. Restaurez le coffre à partir de votre sauvegarde la plus récente : il faut le nom d’utilisateur et le mot de passe d’un administrateur, tels qu’ils étaient lors de la sauvegarde. Le coffre endommagé est conservé à côté du coffre restauré.',
   'unlock.restoreDamaged': 'Restaurer à partir d’une sauvegarde…',
   'unlock.draftsKept':
     'Un formulaire non enregistré de {user} est conservé jusqu’à sa prochaine connexion.||{count} formulaires non enregistrés de {user} sont conservés jusqu’à sa prochaine connexion.',
@@ -138,7 +153,7 @@ export const fr: Record<MessageKey, string> = {
   'nav.retention': 'Conservation',
   'nav.desk': 'Accueil',
   'nav.settings': 'Réglages',
-  'nav.verify': 'Vérifier un document',
+  'nav.verify': 'Vérifier',
   'nav.exports': 'Exports',
 
   'role.admin': 'Administrateur',
@@ -187,7 +202,7 @@ export const fr: Record<MessageKey, string> = {
   'patients.noBirthDate': 'Date de naissance non renseignée',
   'patients.bornWithAge': '{date} ({age} ans)',
   'patients.frontDeskNote':
-    'Votre rôle permet d’enregistrer et de rechercher des patients ; l’ouverture d’un dossier est réservée aux soignants et travailleurs sociaux.',
+    'Votre rôle permet d’enregistrer et de rechercher des patients ; l’ouverture d’un dossier est réservée aux soignants et travailleurs sociaux.',
   'patients.frontDeskExport':
     'Pour exporter l’identité et les informations d’urgence d’un patient, choisissez-le dans la liste.',
 
@@ -335,7 +350,7 @@ export const fr: Record<MessageKey, string> = {
   'narratives.submit': 'Enregistrer le récit',
   'narratives.none': 'Aucun récit pour l’instant.',
   'narratives.untitled': 'Sans titre',
-  'narratives.meta': 'Écrit par {author} au nom de : {as}, le {date}',
+  'narratives.meta': 'Écrit par {author} au nom de : {as}, le {date}',
   'narratives.edited': 'révision {revision}, le {date}',
   'narratives.edit': 'Modifier',
   'narratives.history': 'Voir l’historique',
@@ -343,7 +358,7 @@ export const fr: Record<MessageKey, string> = {
   'narratives.historyLabel': 'Versions précédentes',
   'narratives.revisionMeta': 'Révision {revision} par {user}, le {date}',
   'narratives.aboutPhoto': 'À propos de cette photo',
-  'narratives.photoLink': 'À propos d’une photo : l’ouvrir',
+  'narratives.photoLink': 'À propos d’une photo : l’ouvrir',
   'narratives.detachPhoto': 'Ne pas joindre la photo',
   'narratives.conflict':
     'Quelqu’un a modifié ce récit depuis que vous avez commencé. Copiez votre texte, annulez, puis modifiez la dernière version.',
@@ -353,18 +368,20 @@ export const fr: Record<MessageKey, string> = {
   'privacy.staffHint': 'Toute personne autorisée à lire ce dossier peut les voir.',
   'privacy.privateHint': 'Seuls vous et les administrateurs pouvez les voir.',
   'privacy.isStaff': 'Partagée avec le personnel',
-  'privacy.isPrivate': 'Privée : {user} et les administrateurs',
+  'privacy.isPrivate': 'Privée : {user} et les administrateurs',
 
   'photos.title': 'Photos',
   'photos.binTitle': 'Photos dans la corbeille',
   'photos.showBin': 'Voir la corbeille',
   'photos.showGallery': 'Retour aux photos',
   'photos.galleryLabel': 'Photos, les plus récentes d’abord',
-  'photos.galleryHint': 'Les flèches passent d’une photo à l’autre ; Entrée en ouvre une.',
+  'photos.galleryHint': 'Les flèches passent d’une photo à l’autre ; Entrée en ouvre une.',
   'photos.import.tooLarge':
-    'photo : le fichier fait {size} Mo ; les photos sont acceptées jusqu’à {limit} Mo',
+    'photo : le fichier fait {size} Mo ; les photos sont acceptées jusqu’à {limit} Mo',
   'photos.none': 'Aucune photo pour l’instant.',
   'photos.binEmpty': 'La corbeille est vide.',
+  'photos.takenOn': 'Prise le {date}',
+  'photos.importedOn': 'Importée le {date}',
   'photos.altTaken': 'Photo prise le {date}',
   'photos.altImported': 'Photo importée le {date}',
   'photos.private': 'Privée',
@@ -375,7 +392,7 @@ export const fr: Record<MessageKey, string> = {
   'photos.deleted':
     'La photo a été mise à la corbeille. Vous pouvez la restaurer depuis la corbeille.',
   'photos.notShown':
-    'Cette photo n’est pas dans la galerie : elle est peut-être dans la corbeille, ou privée pour un autre membre du personnel.',
+    'Cette photo n’est pas dans la galerie : elle est peut-être dans la corbeille, ou privée pour un autre membre du personnel.',
 
   'photos.import.heading': 'Ajouter des photos',
   'photos.import.privacy': 'Qui peut voir les photos',
@@ -389,9 +406,9 @@ export const fr: Record<MessageKey, string> = {
   'photos.import.sending': 'Envoi de {name}…',
   'photos.import.results': 'Résultat de l’import',
   'photos.import.summary':
-    'Importées : {imported}. Déjà importées : {duplicates}. Échecs : {failed}.',
+    'Importées : {imported}. Déjà importées : {duplicates}. Échecs : {failed}.',
   'photos.import.cancelled':
-    'Import annulé : les fichiers pas encore envoyés ont été laissés de côté.',
+    'Import annulé : les fichiers pas encore envoyés ont été laissés de côté.',
   'photos.import.clear': 'Effacer les résultats',
   'photos.status.waiting': 'En attente',
   'photos.status.sending': 'Envoi…',
@@ -402,7 +419,7 @@ export const fr: Record<MessageKey, string> = {
 
   'photos.viewer.title': 'Photo {index} sur {count}',
   'photos.viewer.keys':
-    'Les flèches gauche et droite affichent la photo précédente et la suivante ; Échap ferme.',
+    'Les flèches gauche et droite affichent la photo précédente et la suivante ; Échap ferme.',
   'photos.viewer.close': 'Fermer',
   'photos.viewer.previous': 'Photo précédente',
   'photos.viewer.next': 'Photo suivante',
@@ -426,7 +443,7 @@ export const fr: Record<MessageKey, string> = {
   'photos.share': 'La partager avec le personnel',
   'photos.delete': 'Mettre à la corbeille',
   'photos.deleteConfirm':
-    'Mettre cette photo à la corbeille ? Elle pourra être restaurée depuis la corbeille.',
+    'Mettre cette photo à la corbeille ? Elle pourra être restaurée depuis la corbeille.',
   'photos.writeNarrative': 'Écrire un récit sur cette photo',
 
   'staff.title': 'Personnel',
@@ -451,10 +468,10 @@ export const fr: Record<MessageKey, string> = {
   'audit.title': 'Journal d’audit',
   'audit.verify': 'Vérifier la chaîne',
   'audit.verifying': 'Vérification…',
-  'audit.intact': 'La chaîne d’audit est intacte : {count} entrées vérifiées.',
+  'audit.intact': 'La chaîne d’audit est intacte : {count} entrées vérifiées.',
   'audit.anchored': '{anchored} ancrées dans l’en-tête du coffre, {unanchored} plus récentes.',
   'audit.broken': 'La chaîne d’audit est rompue.',
-  'audit.brokenAt': 'Première entrée en cause : n° {seq} ({reason}).',
+  'audit.brokenAt': 'Première entrée en cause : n° {seq} ({reason}).',
   'audit.filters': 'Filtres',
   'audit.patient': 'Patient',
   'audit.patientHint': 'Identifiant patient (TS-…) ou identifiant du dossier',
@@ -468,15 +485,113 @@ export const fr: Record<MessageKey, string> = {
   'audit.clear': 'Effacer',
   'audit.count': '{count} entrée||{count} entrées, les plus récentes en premier',
   'audit.at': 'Date',
-  'audit.resource': 'Ressource',
   'audit.details': 'Détails',
   'audit.reason': 'Motif',
-  'audit.showChange': 'Voir la modification',
   'audit.before': 'Avant',
   'audit.after': 'Après',
-  'audit.error.since': 'La date « Du » doit être au format année-mois-jour.',
-  'audit.error.until': 'La date « Au » doit être au format année-mois-jour.',
+  'audit.error.since': 'La date « Du » doit être au format année-mois-jour.',
+  'audit.error.until': 'La date « Au » doit être au format année-mois-jour.',
   'audit.error.patient': 'Aucun patient n’a l’identifiant {id}.',
+  'audit.who': 'Qui',
+  'audit.what': 'Quoi',
+  'audit.about': 'Concerne',
+  'audit.showDetails': 'Détails',
+  'audit.ofEntry': 'de l’entrée {seq}',
+  'audit.code': 'Code de l’action',
+  'audit.username': 'Nom d’utilisateur',
+  'audit.staffId': 'Identifiant du compte',
+  'audit.session': 'Session',
+  'audit.resourceCode': 'Ressource',
+  'audit.redacted':
+    'Son contenu a été retiré le {date} : il contenait des données personnelles d’un patient effacé.',
+  'audit.refused': 'Refusé : {action}',
+  'audit.recoveryKey': 'Clé de récupération',
+  'audit.what.vault.create': 'A créé le coffre',
+  'audit.what.session.open': 'A ouvert une session',
+  'audit.what.vault.info': 'A consulté le résumé du coffre',
+  'audit.what.vault.check': 'A vérifié l’intégrité du coffre',
+  'audit.what.staff.list': 'A listé les comptes du personnel',
+  'audit.what.staff.add': 'A ajouté un compte du personnel',
+  'audit.what.staff.set_own_password': 'A changé son propre mot de passe',
+  'audit.what.staff.set_password': 'A défini le mot de passe d’un autre compte',
+  'audit.what.staff.disable': 'A désactivé un compte du personnel',
+  'audit.what.staff.enable': 'A réactivé un compte du personnel',
+  'audit.what.audit.list': 'A consulté le journal d’audit',
+  'audit.what.audit.verify': 'A vérifié la chaîne d’audit',
+  'audit.what.patient.create': 'A enregistré un patient',
+  'audit.what.patient.search': 'A recherché des patients',
+  'audit.what.patient.view': 'A consulté un dossier patient',
+  'audit.what.patient.edit': 'A modifié un dossier patient',
+  'audit.what.patient.delete': 'A mis un patient à la corbeille',
+  'audit.what.encounter.view': 'A consulté les consultations d’un patient',
+  'audit.what.encounter.record': 'A saisi une consultation',
+  'audit.what.narrative.view': 'A lu les récits d’un patient',
+  'audit.what.narrative.write': 'A écrit ou modifié un récit',
+  'audit.what.consent.view': 'A consulté les consentements d’un patient',
+  'audit.what.consent.record': 'A enregistré un consentement',
+  'audit.what.credential.view': 'A consulté des qualifications de soignant',
+  'audit.what.credential.manage': 'A modifié des qualifications de soignant',
+  'audit.what.photo.import': 'A importé une photo',
+  'audit.what.photo.view': 'A regardé une photo',
+  'audit.what.photo.edit': 'A modifié la légende ou la confidentialité d’une photo',
+  'audit.what.photo.delete': 'A mis une photo à la corbeille, ou l’en a sortie',
+  'audit.what.dev.seed': 'A généré des données de test',
+  'audit.what.settings.manage': 'A modifié les réglages du coffre',
+  'audit.what.backup.create': 'A sauvegardé le coffre dans un dossier choisi',
+  'audit.what.backup.run': 'A lancé la sauvegarde configurée',
+  'audit.what.backup.list': 'A consulté les sauvegardes',
+  'audit.what.backup.restore': 'A restauré le coffre à partir d’une sauvegarde',
+  'audit.what.backup.manage': 'A modifié la programmation des sauvegardes',
+  'audit.what.patient.erase': 'A effacé un patient',
+  'audit.what.patient.subject_export': 'A exporté tout ce qui est conservé sur un patient',
+  'audit.what.retention.manage': 'A géré la politique de conservation',
+  'audit.what.access.grant': 'A donné un code d’accès à un patient',
+  'audit.what.access.list': 'A listé les codes d’accès d’un patient',
+  'audit.what.access.revoke': 'A révoqué un code d’accès',
+  'audit.what.access.use': 'A ouvert un dossier avec un code d’accès',
+  'audit.what.export.emergency': 'A exporté des informations d’urgence',
+  'audit.what.export.record': 'A exporté un dossier patient',
+  'audit.what.export.list': 'A consulté le journal des exports',
+  'audit.what.export.verify': 'A vérifié un document exporté',
+  'audit.what.auth.login_failed': 'Échec de connexion : mauvais mot de passe',
+  'audit.what.auth.login_refused_locked': 'Connexion refusée : trop de mauvais mots de passe',
+  'audit.what.auth.backup_password_failed':
+    'Mauvais mot de passe ou clé de récupération pour ouvrir une sauvegarde',
+  'audit.what.auth.events_lost': 'Des échecs de connexion n’ont pas pu être inscrits',
+  'audit.what.access.denied': 'Action refusée : son rôle ne la permet pas',
+  'audit.what.access.verify': 'A vérifié la carte d’accès d’un patient',
+  'audit.what.access.photo': 'A vu une photo grâce à un code d’accès',
+  'audit.what.audit.upgraded': 'A converti le journal d’audit à son nouveau format',
+  'audit.what.backup.failed': 'Une sauvegarde a échoué',
+  'audit.what.backup.verify': 'A vérifié une sauvegarde',
+  'audit.what.backup.prune': 'A supprimé une ancienne sauvegarde',
+  'audit.what.patient.restore': 'A sorti un patient de la corbeille',
+  'audit.what.retention.run': 'A appliqué ou prévisualisé la politique de conservation',
+  'audit.what.retention.set': 'A modifié la politique de conservation',
+  'audit.what.retention.delete': 'A supprimé un dossier gardé au-delà de sa durée de conservation',
+  'audit.what.retention.anonymise':
+    'A anonymisé un dossier gardé au-delà de sa durée de conservation',
+  'audit.what.vault.upgraded': 'A converti le coffre à un nouveau format',
+  'audit.what.vault.replaced_removed': 'A supprimé d’anciennes copies de coffres remplacés',
+  'audit.kind.patient': 'Dossier patient',
+  'audit.kind.encounter': 'Consultation',
+  'audit.kind.narrative': 'Récit',
+  'audit.kind.consent': 'Consentement',
+  'audit.kind.photo': 'Photo',
+  'audit.kind.staff': 'Compte du personnel',
+  'audit.kind.session': 'Session',
+  'audit.kind.backup': 'Sauvegarde',
+  'audit.kind.backup_schedule': 'Programmation des sauvegardes',
+  'audit.kind.access_grant': 'Code d’accès',
+  'audit.kind.export': 'Export',
+  'audit.kind.credentials': 'Qualifications de soignant',
+  'audit.kind.settings': 'Réglages du coffre',
+  'audit.kind.vault': 'Coffre',
+  'audit.kind.retention_policy': 'Politique de conservation',
+  'audit.kind.audit_log': 'Journal d’audit',
+  'audit.kind.action': 'Action refusée',
+  'audit.kind.recovery_key': 'Clé de récupération',
+  'audit.kind.key_slot': 'Clé de connexion',
 
   'settings.title': 'Réglages',
   'settings.languageHeading': 'Langue',
@@ -489,20 +604,20 @@ export const fr: Record<MessageKey, string> = {
     'Tessera se verrouille après {minutes} minutes d’inactivité. Un administrateur peut modifier ce réglage.',
   'settings.keepLocation': 'Conserver la position (GPS) des photos dans le dossier',
   'settings.keepLocationHint':
-    'Désactivé par défaut : le lieu de la prise de vue est retiré à l’import. S’applique aux photos importées à partir de maintenant.',
+    'Désactivé par défaut : le lieu de la prise de vue est retiré à l’import. S’applique aux photos importées à partir de maintenant.',
   'settings.keepLocationOn':
     'La position (GPS) des photos est conservée dans le dossier. Un administrateur peut changer cela.',
   'settings.keepLocationOff':
     'La position (GPS) des photos est retirée à l’import. Un administrateur peut changer cela.',
   'settings.saved': 'Réglages enregistrés.',
   'settings.vaultHeading': 'Coffre',
-  'settings.vaultPath': 'Emplacement :',
+  'settings.vaultPath': 'Emplacement :',
   'backups.title': 'Sauvegardes',
   'backups.file': 'Fichier de sauvegarde',
   'backups.progress': '{done} sur {total} ({percent} %)',
 
   'backups.state.title': 'État des sauvegardes',
-  'backups.state.lastOk': 'Dernière sauvegarde réussie : {date} ({ago}).',
+  'backups.state.lastOk': 'Dernière sauvegarde réussie : {date} ({ago}).',
   'backups.state.none': 'Ce coffre n’a encore aucune sauvegarde.',
   'backups.state.scheduled':
     'Des sauvegardes programmées ont lieu toutes les {hours} h vers un dossier tant que Tessera est ouvert.||Des sauvegardes programmées ont lieu toutes les {hours} h vers {count} dossiers tant que Tessera est ouvert.',
@@ -510,16 +625,16 @@ export const fr: Record<MessageKey, string> = {
   'backups.state.warnAfter':
     'Un avertissement s’affiche quand la dernière sauvegarde réussie date de plus de {hours} h.',
 
-  'backups.banner.last': 'Dernière sauvegarde réussie : {ago}. Pensez à en faire une maintenant.',
+  'backups.banner.last': 'Dernière sauvegarde réussie : {ago}. Pensez à en faire une maintenant.',
   'backups.banner.none': 'Aucune sauvegarde pour l’instant. Pensez à en faire une maintenant.',
   'backups.banner.open': 'Ouvrir les sauvegardes',
 
-  'backups.scheduled.running': 'Sauvegarde programmée vers {destination} en cours :',
+  'backups.scheduled.running': 'Sauvegarde programmée vers {destination} en cours :',
   'backups.scheduled.finished':
     'Sauvegarde programmée terminée.||Sauvegardes programmées terminées ({count} dossiers).',
-  'backups.scheduled.runFailed': 'La sauvegarde programmée vers {destination} a échoué : {reason}',
-  'backups.scheduled.failed': 'La sauvegarde programmée a échoué : {reason}',
-  'backups.scheduled.cancelled': 'Sauvegarde programmée annulée ; rien n’a été écrit.',
+  'backups.scheduled.runFailed': 'La sauvegarde programmée vers {destination} a échoué : {reason}',
+  'backups.scheduled.failed': 'La sauvegarde programmée a échoué : {reason}',
+  'backups.scheduled.cancelled': 'Sauvegarde programmée annulée ; rien n’a été écrit.',
 
   'backups.now.title': 'Sauvegarder maintenant',
   'backups.now.destination': 'Dossier où écrire la sauvegarde',
@@ -530,7 +645,7 @@ export const fr: Record<MessageKey, string> = {
   'backups.now.useRecipient': 'Par une clé publique age',
   'backups.now.passphrase': 'Phrase secrète de la sauvegarde',
   'backups.now.passphraseHint':
-    'Au moins {min} caractères. Sans elle, la sauvegarde ne peut pas être ouverte : conservez-la en lieu sûr, loin de cet ordinateur.',
+    'Au moins {min} caractères. Sans elle, la sauvegarde ne peut pas être ouverte : conservez-la en lieu sûr, loin de cet ordinateur.',
   'backups.now.repeat': 'Répétez la phrase secrète',
   'backups.now.recipient': 'Clé publique age',
   'backups.now.recipientHint':
@@ -543,8 +658,8 @@ export const fr: Record<MessageKey, string> = {
   'backups.now.progressLabel': 'Sauvegarde écrite',
   'backups.now.preparing': 'Préparation…',
   'backups.now.cancelling': 'Annulation…',
-  'backups.now.done': 'Sauvegarde écrite : {file} ({size}).',
-  'backups.now.cancelled': 'Sauvegarde annulée ; aucun fichier n’a été laissé.',
+  'backups.now.done': 'Sauvegarde écrite : {file} ({size}).',
+  'backups.now.cancelled': 'Sauvegarde annulée ; aucun fichier n’a été laissé.',
 
   'backups.runNow.title': 'Lancer maintenant la sauvegarde configurée',
   'backups.runNow.intro':
@@ -609,15 +724,15 @@ export const fr: Record<MessageKey, string> = {
   'backups.verify.submit': 'Vérifier',
   'backups.verify.checking': 'Vérification…',
   'backups.verify.running':
-    'Lecture de toute la sauvegarde ; cela peut prendre un moment pour un gros coffre.',
+    'Lecture de toute la sauvegarde ; cela peut prendre un moment pour un gros coffre.',
   'backups.verify.ok': 'La sauvegarde est intacte.',
 
   'backups.report.taken': 'Sauvegarde faite le {date} par {user}.',
-  'backups.report.kind': 'Type : {kind}.',
+  'backups.report.kind': 'Type : {kind}.',
   'backups.report.checked':
-    '{members} parties et {blobs} fichiers photo contrôlés ; {entries} entrées d’audit vérifiées.',
+    '{members} parties et {blobs} fichiers photo contrôlés ; {entries} entrées d’audit vérifiées.',
   'backups.report.chain':
-    'Elle a aussi besoin de ces sauvegardes précédentes à côté d’elle : {files}.',
+    'Elle a aussi besoin de ces sauvegardes précédentes à côté d’elle : {files}.',
 
   'backups.restore.title': 'Restaurer une sauvegarde',
   'backups.restore.intro':
@@ -702,9 +817,9 @@ export const fr: Record<MessageKey, string> = {
     'Supprime les sauvegardes d’un dossier au-delà des plus récentes à garder et plus anciennes que le nombre de jours donné. Une sauvegarde dont une sauvegarde gardée a besoin n’est jamais supprimée.',
   'backups.prune.destination': 'Dossier',
   'backups.prune.preview': 'Voir ce qui serait supprimé',
-  'backups.prune.nothing': 'Rien à supprimer : les {kept} sauvegardes de ce dossier sont gardées.',
+  'backups.prune.nothing': 'Rien à supprimer : les {kept} sauvegardes de ce dossier sont gardées.',
   'backups.prune.wouldRemove':
-    '{count} sauvegarde serait supprimée, libérant {size} :||{count} sauvegardes seraient supprimées, libérant {size} :',
+    '{count} sauvegarde serait supprimée, libérant {size} :||{count} sauvegardes seraient supprimées, libérant {size} :',
   'backups.prune.confirm': 'Supprimer cette sauvegarde||Supprimer ces {count} sauvegardes',
   'backups.prune.done':
     '{count} sauvegarde supprimée, {size} libérés.||{count} sauvegardes supprimées, {size} libérés.',
@@ -734,14 +849,14 @@ export const fr: Record<MessageKey, string> = {
 
   'retention.title': 'Conservation',
   'retention.intro':
-    'Les dossiers qui ont dépassé les durées fixées ici sont supprimés ou anonymisés. Rien ne change tant qu’un administrateur n’applique pas la politique : d’abord l’aperçu, puis l’application. Chaque changement est inscrit au journal d’audit. Les sauvegardes et exports déjà faits ne sont pas modifiés.',
+    'Les dossiers qui ont dépassé les durées fixées ici sont supprimés ou anonymisés. Rien ne change tant qu’un administrateur n’applique pas la politique : d’abord l’aperçu, puis l’application. Chaque changement est inscrit au journal d’audit. Les sauvegardes et exports déjà faits ne sont pas modifiés.',
   'retention.policy.title': 'Politique',
   'retention.policy.intro':
     'Fixez des durées conformes à la loi et à la politique de conservation des dossiers de votre organisation. N’activez que les règles nécessaires : une règle désactivée conserve ces dossiers sans limite.',
   'retention.on': 'Appliquer cette règle',
   'retention.years': 'Au bout de combien d’années',
   'retention.whatHappens': 'Ce qui se passe alors',
-  'retention.deleteOnly': 'Elles ne peuvent qu’être supprimées : il ne resterait rien à garder.',
+  'retention.deleteOnly': 'Elles ne peuvent qu’être supprimées : il ne resterait rien à garder.',
   'retention.choice.delete': 'Supprimer',
   'retention.choice.anonymise': 'Anonymiser',
   'retention.rule.inactive_patients.hint':
@@ -760,7 +875,7 @@ export const fr: Record<MessageKey, string> = {
   'retention.bin.on': 'Vider la corbeille',
   'retention.bin.days': 'Au bout de combien de jours',
   'retention.bin.hint':
-    'Les patients et photos mis à la corbeille sont effacés au bout de ce nombre de jours : au moins {min}, le délai pendant lequel ils peuvent être restaurés. Par défaut : {min}.',
+    'Les patients et photos mis à la corbeille sont effacés au bout de ce nombre de jours : au moins {min}, le délai pendant lequel ils peuvent être restaurés. Par défaut : {min}.',
   'retention.save': 'Enregistrer la politique',
   'retention.saved': 'Politique enregistrée.',
   'retention.error.years': 'Saisissez un nombre entier d’années de 1 à {max}.',
@@ -771,16 +886,16 @@ export const fr: Record<MessageKey, string> = {
   'retention.run.intro':
     'L’aperçu liste ce que la politique enregistrée changerait aujourd’hui, sans rien modifier. Appliquer effectue ensuite exactement cette liste.',
   'retention.run.unsaved':
-    'Enregistrez d’abord la politique : l’aperçu et les changements utilisent la politique enregistrée.',
+    'Enregistrez d’abord la politique : l’aperçu et les changements utilisent la politique enregistrée.',
   'retention.preview': 'Aperçu',
   'retention.previewing': 'Recherche…',
   'retention.apply': 'Appliquer…',
   'retention.applyHint':
-    'Faites d’abord l’aperçu : l’application est proposée une fois que vous avez vu ce qui changerait.',
+    'Faites d’abord l’aperçu : l’application est proposée une fois que vous avez vu ce qui changerait.',
   'retention.report.preview': 'Ce que l’application changerait (au {date})',
   'retention.report.done': 'Ce qui a été changé (au {date})',
-  'retention.report.nothing': 'Rien à changer : aucun dossier n’a dépassé sa durée.',
-  'retention.report.files': 'Fichiers de photos supprimés du disque : {count}.',
+  'retention.report.nothing': 'Rien à changer : aucun dossier n’a dépassé sa durée.',
+  'retention.report.files': 'Fichiers de photos supprimés du disque : {count}.',
   'retention.report.throughSeq': 'Entrées jusqu’au numéro {seq}.',
   'retention.report.show': 'Afficher le dossier||Afficher les {count} dossiers',
   'retention.rule.binned_patients': 'Patients dans la corbeille',
@@ -807,11 +922,11 @@ export const fr: Record<MessageKey, string> = {
   'retention.cutoff.audit_entries': 'inscrites avant le {date}',
   'retention.item.patient': 'Patient {id}',
   'retention.item.ofPatient': 'du patient {id}',
-  'retention.confirm.title': 'Appliquer la politique de conservation ?',
-  'retention.confirm.intro': 'Comme l’a montré l’aperçu, cela va maintenant changer :',
-  'retention.confirm.line': '{rule} — {action} : {what}',
+  'retention.confirm.title': 'Appliquer la politique de conservation ?',
+  'retention.confirm.intro': 'Comme l’a montré l’aperçu, cela va maintenant changer :',
+  'retention.confirm.line': '{rule} — {action} : {what}',
   'retention.confirm.warning':
-    'C’est irréversible. Les dossiers effacés et supprimés sont écrasés dans le coffre ; les sauvegardes et exports déjà faits ne sont pas modifiés.',
+    'C’est irréversible. Les dossiers effacés et supprimés sont écrasés dans le coffre ; les sauvegardes et exports déjà faits ne sont pas modifiés.',
   'retention.confirm.apply': 'Appliquer maintenant',
   'retention.confirm.applying': 'Application…',
   'retention.confirm.moved':
@@ -831,9 +946,9 @@ export const fr: Record<MessageKey, string> = {
 
   'subjectExport.title': 'Exporter tout ce qui est conservé sur {id}',
   'subjectExport.intro':
-    'Écrit un fichier avec le profil, chaque consultation, chaque récit avec toutes ses versions, les consentements, chaque photo (privées comprises) et la piste d’audit du dossier : qui a lu ou modifié quoi, et quand. C’est une simple archive tar que tout ordinateur sait ouvrir.',
+    'Écrit un fichier avec le profil, chaque consultation, chaque récit avec toutes ses versions, les consentements, chaque photo (privées comprises) et la piste d’audit du dossier : qui a lu ou modifié quoi, et quand. C’est une simple archive tar que tout ordinateur sait ouvrir.',
   'subjectExport.warning':
-    'Le fichier n’est pas chiffré : conservez-le en lieu sûr et remettez-le de façon sécurisée. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
+    'Le fichier n’est pas chiffré : conservez-le en lieu sûr et remettez-le de façon sécurisée. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
   'subjectExport.warningEncrypted':
     'Le fichier est chiffré avec la phrase secrète saisie ci-dessous. L’export est inscrit au journal d’audit avec son empreinte SHA-256.',
   'subjectExport.path': 'Fichier à écrire',
@@ -843,7 +958,7 @@ export const fr: Record<MessageKey, string> = {
     'Le chemin complet d’un nouveau fichier (~ est votre dossier personnel), de préférence terminé par .tar.age puisqu’il est chiffré, par ex. {example}. Un fichier existant n’est jamais remplacé.',
   'subjectExport.encrypt': 'Chiffrer avec une phrase secrète',
   'subjectExport.encryptHint':
-    'Le patient aura besoin de la phrase secrète et de l’outil age (ou d’une application compatible avec age) pour ouvrir le fichier : donnez-lui la phrase secrète séparément du fichier.',
+    'Le patient aura besoin de la phrase secrète et de l’outil age (ou d’une application compatible avec age) pour ouvrir le fichier : donnez-lui la phrase secrète séparément du fichier.',
   'subjectExport.passphrase': 'Phrase secrète',
   'subjectExport.passphraseHint': 'Au moins {min} caractères.',
   'subjectExport.passphraseAgain': 'Saisissez de nouveau la phrase secrète',
@@ -851,21 +966,21 @@ export const fr: Record<MessageKey, string> = {
   'subjectExport.running': 'Écriture du fichier…',
   'subjectExport.done': 'Écrit dans {path}.',
   'subjectExport.doneEncrypted':
-    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète. Donnez la phrase secrète au patient séparément, pas avec le fichier.',
+    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète. Donnez la phrase secrète au patient séparément, pas avec le fichier.',
   'subjectExport.details':
-    '{size} ; {count} photo ; {entries} entrées du journal d’audit.||{size} ; {count} photos ; {entries} entrées du journal d’audit.',
-  'subjectExport.sha': 'Empreinte SHA-256 (telle qu’inscrite au journal d’audit) :',
+    '{size} ; {count} photo ; {entries} entrées du journal d’audit.||{size} ; {count} photos ; {entries} entrées du journal d’audit.',
+  'subjectExport.sha': 'Empreinte SHA-256 (telle qu’inscrite au journal d’audit) :',
 
   'erase.title': 'Effacer {id}',
   'erase.intro':
-    'L’effacement répond à la demande d’un patient d’être oublié. C’est irréversible. Les sauvegardes et exports déjà faits ne sont pas modifiés : ils disparaissent à mesure qu’ils sont élagués.',
+    'L’effacement répond à la demande d’un patient d’être oublié. C’est irréversible. Les sauvegardes et exports déjà faits ne sont pas modifiés : ils disparaissent à mesure qu’ils sont élagués.',
   'erase.mode': 'Que faire du dossier',
   'erase.mode.delete': 'Tout supprimer',
   'erase.mode.deleteHint':
-    'Toutes les lignes disparaissent : le profil, les consultations, les récits avec toutes leurs versions, les consentements, les photos et leurs fichiers. Le journal d’audit garde la trace qu’un effacement a eu lieu, avec des nombres seulement ; ce que ses entrées disaient du patient est caviardé.',
+    'Toutes les lignes disparaissent : le profil, les consultations, les récits avec toutes leurs versions, les consentements, les photos et leurs fichiers. Le journal d’audit garde la trace qu’un effacement a eu lieu, avec des nombres seulement ; ce que ses entrées disaient du patient est caviardé.',
   'erase.mode.anonymise': 'Anonymiser',
   'erase.mode.anonymiseHint':
-    'Le dossier reste pour les statistiques sous un nouvel identifiant, avec le sexe, l’année de naissance, le groupe sanguin, le choix de don d’organes et le statut ; chaque consultation garde sa date, son type, qui l’a saisie et les constantes. Les noms, la date de naissance, les coordonnées, les allergies, les pathologies, les traitements en cours, l’assurance, les motifs, notes, diagnostics et traitements des consultations, les récits, les consentements et les photos disparaissent. Le journal d’audit est caviardé comme pour une suppression.',
+    'Le dossier reste pour les statistiques sous un nouvel identifiant, avec le sexe, l’année de naissance, le groupe sanguin, le choix de don d’organes et le statut ; chaque consultation garde sa date, son type, qui l’a saisie et les constantes. Les noms, la date de naissance, les coordonnées, les allergies, les pathologies, les traitements en cours, l’assurance, les motifs, notes, diagnostics et traitements des consultations, les récits, les consentements et les photos disparaissent. Le journal d’audit est caviardé comme pour une suppression.',
   'erase.confirmation': 'Saisissez l’identifiant du patient, {id}, pour confirmer',
   'erase.confirmationHint':
     'Il figure sous le nom du patient. Les majuscules et les tirets n’ont pas d’importance.',
@@ -910,7 +1025,7 @@ export const fr: Record<MessageKey, string> = {
   'access.issued': 'Le code est prêt',
   'access.code': 'Code d’accès',
   'access.codeOnce':
-    'Ce code n’est affiché qu’une fois. Donnez-le au patient maintenant ou imprimez la carte : il ne pourra plus être affiché.',
+    'Ce code n’est affiché qu’une fois. Donnez-le au patient maintenant ou imprimez la carte : il ne pourra plus être affiché.',
   'access.qrAlt': 'QR code qui ouvre les parties partagées du dossier',
   'access.expires': 'Expire le {date} (dans {left})',
   'access.left.minutes': '{count} minute||{count} minutes',
@@ -923,9 +1038,9 @@ export const fr: Record<MessageKey, string> = {
   'access.card.sections': 'Partagé',
   'access.card.expires': 'Valable jusqu’au',
   'access.card.howTo':
-    'À l’accueil : scannez le QR code, ou saisissez le code avec l’identifiant du patient.',
+    'À l’accueil : scannez le QR code, ou saisissez le code avec l’identifiant du patient.',
   'access.card.noCode':
-    'Le code figurait sur la première carte et ne peut plus être affiché ; le QR code suffit à lui seul.',
+    'Le code figurait sur la première carte et ne peut plus être affiché ; le QR code suffit à lui seul.',
   'access.grants': 'Accès déjà donnés',
   'access.grants.none': 'Aucun accès n’a été donné pour ce patient.',
   'access.status.active': 'Actif',
@@ -940,21 +1055,21 @@ export const fr: Record<MessageKey, string> = {
     'Utilisé {count} fois, dernière fois le {date}||Utilisé {count} fois, dernière fois le {date}',
   'access.revoke': 'Révoquer',
   'access.revoke.question':
-    'Révoquer cet accès ? Le code et le QR code cessent aussitôt de fonctionner.',
+    'Révoquer cet accès ? Le code et le QR code cessent aussitôt de fonctionner.',
   'access.revoke.yes': 'Le révoquer',
   'access.revoke.no': 'Le garder',
-  'access.revoked': 'Accès révoqué : le code et le QR code n’ouvrent plus le dossier.',
+  'access.revoked': 'Accès révoqué : le code et le QR code n’ouvrent plus le dossier.',
   'access.reprint': 'Réimprimer',
-  'access.reprintFor': 'Réimprimer : la carte donnée le {date}',
+  'access.reprintFor': 'Réimprimer : la carte donnée le {date}',
   'desk.title': 'Accueil',
   'desk.intro':
-    'Ouvrez ce qu’un patient vous a partagé : scannez le QR code de sa carte, ou saisissez son code à 6 chiffres.',
+    'Ouvrez ce qu’un patient vous a partagé : scannez le QR code de sa carte, ou saisissez son code à 6 chiffres.',
   'desk.input': 'Code d’accès ou QR scanné',
   'desk.inputHint':
-    'Six chiffres (espaces permis), ou scannez la carte : le lecteur écrit ici et appuie sur Entrée.',
+    'Six chiffres (espaces permis), ou scannez la carte : le lecteur écrit ici et appuie sur Entrée.',
   'desk.patient': 'Identifiant du patient (facultatif)',
   'desk.patientHint':
-    'Avec un code saisi : l’identifiant imprimé sur la carte du patient, p. ex. TS-7K3M-9Q2X.',
+    'Avec un code saisi : l’identifiant imprimé sur la carte du patient, p. ex. TS-7K3M-9Q2X.',
   'desk.open': 'Ouvrir',
   'desk.opening': 'Ouverture…',
   'desk.error.empty': 'Saisissez le code, ou scannez la carte.',
@@ -965,7 +1080,7 @@ export const fr: Record<MessageKey, string> = {
   'desk.refused.expired': 'Ce code a expiré.',
   'desk.refused.revoked': 'Ce code a été révoqué.',
   'desk.refused.too_many_attempts':
-    'Trop de codes erronés : attendez {count} seconde.||Trop de codes erronés : attendez {count} secondes.',
+    'Trop de codes erronés : attendez {count} seconde.||Trop de codes erronés : attendez {count} secondes.',
   'desk.refused.unknown_key': 'Ce QR code a été créé par le coffre d’une autre clinique.',
   'desk.refused.bad_signature': 'Ce QR code a été modifié ou abîmé.',
   'desk.refused.malformed': 'Ce n’est pas un code Tessera.',
@@ -986,7 +1101,7 @@ export const fr: Record<MessageKey, string> = {
   'desk.camera.imageNone': 'Aucun code QR n’a été trouvé dans cette image.',
   'shared.banner': 'Accès par le code d’un patient — lecture seule — expire {time}',
   'shared.close': 'Fermer',
-  'shared.notShared': 'Non partagé : {sections}.',
+  'shared.notShared': 'Non partagé : {sections}.',
   'shared.emergency': 'Informations d’urgence',
   'shared.profile': 'Profil',
   'shared.medications': 'Traitements et allergies',
@@ -1006,9 +1121,9 @@ export const fr: Record<MessageKey, string> = {
   'exports.kind.summaryHint':
     'Les informations d’urgence, les alertes, les allergies et les traitements d’abord, en page 1, puis les consultations récentes.',
   'exports.kind.fullHint':
-    'Tout ce que votre rôle peut lire : le profil, chaque consultation, les récits avec leurs versions antérieures, les fiches des photos et les consentements.',
+    'Tout ce que votre rôle peut lire : le profil, chaque consultation, les récits avec leurs versions antérieures, les fiches des photos et les consentements.',
   'exports.kind.referralHint':
-    'Une lettre à un soignant : informations d’urgence, allergies et traitements, consultations et récits récents, avec son destinataire et son motif.',
+    'Une lettre à un soignant : informations d’urgence, allergies et traitements, consultations et récits récents, avec son destinataire et son motif.',
   'exports.format.pdf': 'Rapport PDF',
   'exports.format.json': 'JSON',
   'exports.format.csv': 'Tableaux CSV',
@@ -1023,7 +1138,7 @@ export const fr: Record<MessageKey, string> = {
   'exports.stage.writingEncrypted': 'Chiffrement et écriture du fichier…',
   'exports.dialog.title': 'Exporter le dossier de {name} ({id})',
   'exports.dialog.frontDesk':
-    'Votre rôle n’exporte que l’identité du patient et ses informations d’urgence (alertes, groupe sanguin, don d’organes, contacts d’urgence) : ni profil, ni allergies, ni traitements, ni consultations.',
+    'Votre rôle n’exporte que l’identité du patient et ses informations d’urgence (alertes, groupe sanguin, don d’organes, contacts d’urgence) : ni profil, ni allergies, ni traitements, ni consultations.',
   'exports.dialog.kind': 'Quoi exporter',
   'exports.dialog.format': 'Format',
   'exports.dialog.csvBom': 'Ajouter une marque d’ordre des octets pour Excel',
@@ -1040,7 +1155,7 @@ export const fr: Record<MessageKey, string> = {
   'exports.dialog.purpose': 'Motif de l’adressage',
   'exports.dialog.encrypt': 'Chiffrer le fichier',
   'exports.dialog.encryptHint':
-    'Recommandé. Le fichier devient un fichier age : son destinataire aura besoin de la phrase secrète (transmise séparément du fichier) ou de l’identité de la clé age.',
+    'Recommandé. Le fichier devient un fichier age : son destinataire aura besoin de la phrase secrète (transmise séparément du fichier) ou de l’identité de la clé age.',
   'exports.dialog.encryption': 'Comment le fichier est verrouillé',
   'exports.dialog.passphrase': 'Phrase secrète',
   'exports.dialog.passphraseHint': 'Au moins {min} caractères.',
@@ -1048,7 +1163,7 @@ export const fr: Record<MessageKey, string> = {
   'exports.dialog.recipient': 'Clé publique age',
   'exports.dialog.recipientHint':
     'Commence par age1. Seule l’identité age correspondante ouvre le fichier.',
-  'exports.dialog.unencrypted': 'Écrire un fichier non chiffré : je le garderai en lieu sûr',
+  'exports.dialog.unencrypted': 'Écrire un fichier non chiffré : je le garderai en lieu sûr',
   'exports.dialog.unencryptedHint':
     'Quiconque obtient le fichier peut le lire. Conservez-le en lieu sûr et remettez-le de façon sécurisée.',
   'exports.dialog.path': 'Fichier à écrire',
@@ -1057,19 +1172,19 @@ export const fr: Record<MessageKey, string> = {
   'exports.dialog.submit': 'Exporter',
   'exports.dialog.running': 'Export en cours…',
   'exports.dialog.submitHint':
-    'Pour exporter, choisissez « Chiffrer le fichier » ou cochez « Écrire un fichier non chiffré ».',
+    'Pour exporter, choisissez « Chiffrer le fichier » ou cochez « Écrire un fichier non chiffré ».',
   'exports.dialog.progress': 'Export en cours',
   'exports.dialog.cancelling': 'Annulation…',
-  'exports.dialog.cancelled': 'Export annulé ; aucun fichier n’a été laissé.',
+  'exports.dialog.cancelled': 'Export annulé ; aucun fichier n’a été laissé.',
   'exports.dialog.done': 'Export écrit',
   'exports.dialog.file': 'Fichier',
   'exports.dialog.size': 'Taille',
   'exports.dialog.sha256': 'SHA-256',
   'exports.dialog.id': 'Identifiant de l’export',
   'exports.dialog.doneEncrypted':
-    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète ou l’identité age. Transmettez la phrase secrète séparément du fichier.',
+    'Il est chiffré : il s’ouvre avec age -d (ou une application compatible avec age) et la phrase secrète ou l’identité age. Transmettez la phrase secrète séparément du fichier.',
   'exports.dialog.doneSeal':
-    'Chaque page porte un sceau de vérification : l’écran « Vérifier un document » le contrôle, sur papier comme en fichier.',
+    'Chaque page porte un sceau de vérification : l’écran « Vérifier un document » le contrôle, sur papier comme en fichier.',
   'exports.dialog.doneLogged':
     'L’export est inscrit au journal des exports et au journal d’audit avec son empreinte SHA-256.',
   'exports.error.date': 'Saisissez une date comme 2026-03-31.',
@@ -1077,7 +1192,7 @@ export const fr: Record<MessageKey, string> = {
   'exports.error.referralTo': 'Indiquez à qui la lettre est adressée.',
   'exports.error.purpose': 'Indiquez le motif de l’adressage.',
   'exports.error.chooseEncryption':
-    'Choisissez « Chiffrer le fichier » ci-dessus, ou cochez cette case pour écrire le fichier sans chiffrement.',
+    'Choisissez « Chiffrer le fichier » ci-dessus, ou cochez cette case pour écrire le fichier sans chiffrement.',
   'exports.title': 'Exports',
   'exports.intro':
     'Chaque export d’un dossier patient fait depuis ce coffre, du plus récent au plus ancien. Les fichiers eux-mêmes se trouvent là où ils ont été écrits.',
@@ -1100,9 +1215,9 @@ export const fr: Record<MessageKey, string> = {
 
   'verify.title': 'Vérifier un document',
   'verify.intro':
-    'Vérifiez qu’un document ou un fichier est exactement tel que ce coffre l’a exporté : un rapport PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON, CSV ou chiffré exporté.',
+    'Vérifiez qu’un document ou un fichier est exactement tel que ce coffre l’a exporté : un rapport PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON, CSV ou chiffré exporté.',
   'verify.path':
-    'Le chemin du fichier : un PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON/CSV/chiffré exporté',
+    'Le chemin du fichier : un PDF, une photo ou un scan d’une page imprimée, ou un fichier JSON/CSV/chiffré exporté',
   'verify.pathHint':
     'Le chemin complet, par ex. /media/usb/TS-7K3M-9Q2X-summary.pdf (~ est votre dossier personnel).',
   'verify.submit': 'Vérifier',
@@ -1115,22 +1230,22 @@ export const fr: Record<MessageKey, string> = {
   'verify.camera.none':
     'Aucune caméra trouvée. Ouvrez une image ou saisissez le chemin du fichier.',
   'verify.genuine.document':
-    'Authentique : ce document est exactement tel que le coffre l’a exporté.',
+    'Authentique : ce document est exactement tel que le coffre l’a exporté.',
   'verify.genuine.seal':
-    'Sceau authentique : cette page provient de l’export ci-dessous. Une photo ne peut pas prouver ce que dit la page ; comparez-la avec le fichier exporté.',
-  'verify.genuine.file': 'Authentique : ce fichier est exactement tel que le coffre l’a exporté.',
+    'Sceau authentique : cette page provient de l’export ci-dessous. Une photo ne peut pas prouver ce que dit la page ; comparez-la avec le fichier exporté.',
+  'verify.genuine.file': 'Authentique : ce fichier est exactement tel que le coffre l’a exporté.',
   'verify.notGenuine': 'Non authentique',
   'verify.notGenuineAdvice':
     'Ne vous fiez pas à son contenu. Si vous en avez besoin, demandez une nouvelle copie exportée du coffre.',
-  'verify.checkedPath': 'Vérifié : {path}',
-  'verify.checkedSeal': 'Vérifié : un sceau lu par la caméra ou dans une image.',
+  'verify.checkedPath': 'Vérifié : {path}',
+  'verify.checkedSeal': 'Vérifié : un sceau lu par la caméra ou dans une image.',
   'verify.exportId': 'Identifiant de l’export',
   'verify.patient': 'Patient',
   'verify.kind': 'Type',
   'verify.by': 'Fait par',
   'verify.on': 'Le',
   'verify.keyId': 'Clé de signature',
-  'verify.noKey': 'Aucune : vérifié dans le journal des exports',
+  'verify.noKey': 'Aucune : vérifié dans le journal des exports',
   'verify.logged': 'Au journal des exports',
   'verify.loggedAs': '{format}, {size}',
   'verify.loggedEncrypted': '{format}, {size}, chiffré',

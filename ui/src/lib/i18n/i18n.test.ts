@@ -78,6 +78,28 @@ describe('message catalogs', () => {
     expect(translate('fr', 'unlock.error.lockedOut')).toContain('utilisateur\u00a0: la connexion');
   });
 
+  it('space French punctuation with non-breaking spaces in every message', () => {
+    const problems: string[] = [];
+    for (const [key, text] of Object.entries(fr)) {
+      // Clock times (14:30) are not punctuation.
+      const words = text.replace(/\d:\d/g, '');
+      // No plain space, and no space at all, where a non-breaking one belongs.
+      if (/ [:;?!»]|« /.test(words))
+        problems.push(`${key}: plain space in ${JSON.stringify(text)}`);
+      if (/[^\s\u00a0\u202f][:;?!»]|«[^\s\u00a0\u202f]/.test(words)) {
+        problems.push(`${key}: no space in ${JSON.stringify(text)}`);
+      }
+      // A full non-breaking space before a colon and inside « », a narrow one before ; ? !
+      if (/\u202f:|\u00a0[;?!]|«\u202f|\u202f»/.test(words)) {
+        problems.push(`${key}: wrong kind of space in ${JSON.stringify(text)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(Object.keys(fr).length).toBeGreaterThan(900);
+    expect(translate('fr', 'app.signOutConfirmTitle')).toBe('Se déconnecter\u202f?');
+    expect(translate('fr', 'visits.timeHint')).toContain('14:30');
+  });
+
   it('have no empty message', () => {
     for (const [key, text] of [...Object.entries(en), ...Object.entries(fr)]) {
       expect(text.trim().length, key).toBeGreaterThan(0);

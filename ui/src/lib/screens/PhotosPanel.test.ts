@@ -190,6 +190,43 @@ describe('the gallery and the viewer', () => {
     expect(images[0]?.getAttribute('height')).toBe('240');
   });
 
+  it('orders by the date each photo shows, newest first, and says whether it was taken or imported', async () => {
+    const panel = await photosPanel();
+    const { fake, patient, target } = panel;
+    // Imported in this order; the backend lists by import, the grid by the date shown.
+    fake.addPhoto(patient.id, {
+      caption: 'Old scan',
+      taken_at: '2024-11-20T09:00:00',
+      imported_at: '2025-05-06T10:00:00Z',
+    });
+    fake.addPhoto(patient.id, { caption: 'From the desk', imported_at: '2025-05-04T10:00:00Z' });
+    fake.addPhoto(patient.id, {
+      caption: 'Heel',
+      taken_at: '2025-05-03T18:00:00',
+      imported_at: '2025-05-05T10:00:00Z',
+    });
+    byTestId(target, 'photo-bin-toggle').click();
+    await settle();
+    byTestId(target, 'photo-bin-toggle').click();
+    await until(() => expect(allByTestId(target, 'photo-thumb')).toHaveLength(3));
+    const tiles = allByTestId(target, 'photo-thumb');
+    expect(tiles.map((b) => b.querySelector('img')?.alt)).toEqual([
+      'From the desk',
+      'Heel',
+      'Old scan',
+    ]);
+    expect(allByTestId(target, 'photo-date').map((d) => d.textContent?.trim())).toEqual([
+      'Imported 4 May 2025',
+      'Taken 3 May 2025',
+      'Taken 20 Nov 2024',
+    ]);
+    // The viewer steps through them in the same order.
+    tiles[0]?.click();
+    await until(() => byTestId(document.body, 'photo-viewer'));
+    expect(document.getElementById('photo-viewer-title')?.textContent?.trim()).toBe('Photo 1 of 3');
+    expect(byTestId(document.body, 'photo-viewer').textContent).toContain('From the desk');
+  });
+
   it('moves with the arrow keys, opens with Enter, and the viewer follows the arrows', async () => {
     const { target } = await withPhotos(3);
     const thumbs = allByTestId<HTMLButtonElement>(target, 'photo-thumb');

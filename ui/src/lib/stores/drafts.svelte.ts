@@ -46,7 +46,10 @@ export class DraftStore {
     this.#entries.delete(key);
   }
 
-  /** Forgets every draft (the vault they were typed for was replaced by a restore). */
+  /**
+   * Forgets every draft: a restore replaced the vault they were typed for, or their author
+   * signed out.
+   */
   discardAll(): void {
     this.#entries.clear();
     this.discarded = 0;

@@ -22,8 +22,11 @@ import { isLanguage } from './language.svelte';
 /** `loading` until `app_status` answers; `unavailable` when it failed. */
 export type Phase = 'loading' | 'setup' | 'locked' | 'open' | 'unavailable';
 
-/** Why the unlock screen shows: the backend's reasons, or a restore (which signs out). */
-export type LockCause = LockReason | 'restored';
+/**
+ * Why the unlock screen shows: the backend's reasons, a restore (which signs out), or the
+ * user signing out (the next person types their own name).
+ */
+export type LockCause = LockReason | 'restored' | 'signed_out';
 
 /** How the last restore ended, shown on the unlock screen after it signed out. */
 export type RestoreOutcome = { report: BackupRestoreReport } | { error: ApiError };
@@ -54,6 +57,8 @@ export class SessionStore {
   #language: LanguageStore;
   #hooks: SessionHooks;
   #previousUser: string | null = null;
+  /** Signing out: the lock that follows forgets the user name and the drafts. */
+  #signingOut = false;
   /** A language chosen before signing in, stored once a session is open. */
   #pendingLanguage: Language | null = null;
 
@@ -118,11 +123,35 @@ export class SessionStore {
     }
   }
 
-  /** The session ended (event, manual lock, or a `no_session` answer). */
+  /**
+   * Signs out: locks as Lock does (the same backend command; the UI locks even if it
+   * fails), and forgets the user name, the drafts and the place in the app, so the next
+   * person starts afresh with their own name.
+   */
+  async signOut(): Promise<void> {
+    this.#signingOut = true;
+    try {
+      await this.#backend.sessionLock();
+    } finally {
+      this.locked('signed_out');
+      this.#signingOut = false;
+    }
+  }
+
+  /** The session ended (event, manual lock, sign-out, or a `no_session` answer). */
   locked(reason: LockCause): void {
     // During a restore the backend is signed out on purpose; `restore` ends the session.
     if (this.phase !== 'open' || this.restoring) return;
-    this.lastUsername = this.info?.username ?? this.lastUsername;
+    // The backend's own event for the sign-out's lock may come first: it is a sign-out too.
+    if (this.#signingOut) {
+      this.lastUsername = '';
+      this.#previousUser = null;
+      this.#drafts.discardAll();
+      this.#hooks.onUserChanged?.();
+      reason = 'signed_out';
+    } else {
+      this.lastUsername = this.info?.username ?? this.lastUsername;
+    }
     this.info = null;
     this.settings = null;
     this.lockReason = reason;

@@ -108,6 +108,55 @@ describe('SessionStore', () => {
     expect(session.lockReason).toBe('manual');
   });
 
+  it('signs out: locks with the same command, forgets the user name and the drafts', async () => {
+    const { session, fake, drafts, onUserChanged } = setup();
+    await session.load();
+    await session.unlock('rui', 'another long secret');
+    drafts.open('visit:p1', () => ({ reason: '' })).reason = 'chest pain';
+    await session.signOut();
+    expect(fake.calls).toContain('session_lock');
+    expect(fake.state.session).toBeNull();
+    expect(session.phase).toBe('locked');
+    expect(session.lockReason).toBe('signed_out');
+    expect(session.lastUsername).toBe('');
+    expect(drafts.keys()).toEqual([]);
+    expect(onUserChanged).toHaveBeenCalledOnce();
+    // The next person finds nothing of the last one's, and no warning about it.
+    await session.unlock('ana', 'correct horse battery');
+    expect(drafts.discarded).toBe(0);
+    expect(session.lastUsername).toBe('ana');
+  });
+
+  it('signs out even when the backend event of the lock comes first, or the command fails', async () => {
+    const { session, fake, drafts } = setup();
+    await session.load();
+    await session.listen();
+    await session.unlock('rui', 'another long secret');
+    drafts.open('visit:p1', () => ({ reason: '' })).reason = 'chest pain';
+    const realLock = fake.sessionLock;
+    fake.sessionLock = async () => {
+      await realLock();
+      fake.emitLocked('manual');
+      return null;
+    };
+    await session.signOut();
+    expect(session.lockReason).toBe('signed_out');
+    expect(session.lastUsername).toBe('');
+    expect(drafts.keys()).toEqual([]);
+
+    await session.unlock('rui', 'another long secret');
+    fake.sessionLock = () => Promise.reject({ code: 'internal', message: 'gone' });
+    await expect(session.signOut()).rejects.toMatchObject({ code: 'internal' });
+    expect(session.phase).toBe('locked');
+    expect(session.lastUsername).toBe('');
+
+    // Lock, unlike sign-out, keeps the name for the same user to come back.
+    fake.sessionLock = realLock;
+    await session.unlock('rui', 'another long secret');
+    await session.lock();
+    expect(session.lastUsername).toBe('rui');
+  });
+
   it('keeps drafts for the same user after an auto-lock', async () => {
     const { session, fake, drafts, onUserChanged } = setup();
     await session.load();
