@@ -28,26 +28,28 @@ export function formatCalendarDate(date: string, lang: Language): string {
 
 /** An instant (RFC 3339) as its local date alone: "3 May 2025". */
 export function formatLocalDate(instant: string, lang: Language, timeZone?: string): string {
-  const date = new Date(instant);
-  if (Number.isNaN(date.getTime())) return instant;
-  return new Intl.DateTimeFormat(LOCALES[lang], {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone,
-  }).format(date);
+  return formatInstant(instant, lang, {}, timeZone);
 }
 
 /** An instant (RFC 3339) as local date and time. */
 export function formatDateTime(instant: string, lang: Language, timeZone?: string): string {
+  return formatInstant(instant, lang, { hour: '2-digit', minute: '2-digit' }, timeZone);
+}
+
+/** An instant as its day, short month and year, with `more` (the time); itself if unreadable. */
+function formatInstant(
+  instant: string,
+  lang: Language,
+  more: Intl.DateTimeFormatOptions,
+  timeZone?: string,
+): string {
   const date = new Date(instant);
   if (Number.isNaN(date.getTime())) return instant;
   return new Intl.DateTimeFormat(LOCALES[lang], {
     day: 'numeric',
     month: 'short',
     year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
+    ...more,
     timeZone,
   }).format(date);
 }

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Photo } from './bindings';
+import { testPhoto } from './testing/photo';
 import { gridMove, newestFirst, shownTime } from './gallery';
 
-const photo = (id: string, fields: Partial<Photo> = {}): Photo => ({
-  id,
-  patient_id: 'x',
-  format: 'jpeg',
-  byte_size: 10,
-  width: 1200,
-  height: 900,
-  thumb_width: 320,
-  thumb_height: 240,
-  taken_at: null,
-  camera_make: null,
-  camera_model: null,
-  location: null,
-  caption: null,
-  source_name: null,
-  privacy: 'staff',
-  imported_by: 'ana',
-  imported_at: '2026-02-03T10:00:00Z',
-  deleted_at: null,
-  ...fields,
-});
+const photo = (id: string, fields: Partial<Photo> = {}): Photo => testPhoto({ id, ...fields });
 
 describe('the order of the photo grid', () => {
   it('goes by the date each photo shows, taken or else imported, newest first', () => {

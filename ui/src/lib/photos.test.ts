@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Photo } from './bindings';
+import { testPhoto } from './testing/photo';
 import { cameraName, photoAlt, photoDateLabel } from './photos';
 
-const photo = (fields: Partial<Photo> = {}): Photo => ({
-  id: 'p1',
-  patient_id: 'x',
-  format: 'jpeg',
-  byte_size: 10,
-  width: 1200,
-  height: 900,
-  thumb_width: 320,
-  thumb_height: 240,
-  taken_at: null,
-  camera_make: null,
-  camera_model: null,
-  location: null,
-  caption: null,
-  source_name: 'a.jpg',
-  privacy: 'staff',
-  imported_by: 'ana',
-  imported_at: '2026-02-03T10:00:00Z',
-  deleted_at: null,
-  ...fields,
-});
+const photo = (fields: Partial<Photo> = {}): Photo =>
+  testPhoto({ source_name: 'a.jpg', ...fields });
 
 describe('photo descriptions', () => {
   it('uses the caption as alt text, or else when the photo was taken or imported', () => {
