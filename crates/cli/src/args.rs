@@ -246,6 +246,11 @@ pub enum VaultCommand {
     /// Check the database and every photo file, and sweep crash leftovers; exit 4 if
     /// anything is damaged.
     Check,
+    /// Replace the vault's data key (admins): re-encrypt the database and every photo,
+    /// re-wrap every account's key slot, and print a new recovery key. Run it after
+    /// disabling an account or losing a copy of the vault: old copies stay locked to the
+    /// old key. Every other Tessera window and command must be closed on the vault.
+    Rekey,
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn raw_connection(v: &TestVault) -> Connection {
         .open_with_password(&header.vault_id, ADMIN_PW)
         .unwrap()
         .unwrap();
-    let db_key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
+    let db_key = crypto::VaultKeys::first(data_key).subkey(&header.vault_id, Subkey::Database);
     let conn = Connection::open(v.dir.join("vault.db")).unwrap();
     database::apply_key(&conn, &db_key).unwrap();
     conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
@@ -43,7 +43,7 @@ fn init_then_vault_info_reports_the_vault_without_secrets() {
     let v = TestVault::new();
     assert_eq!(v.recovery_key.split('-').count(), 11);
     let info = v.json(v.admin().args(["vault", "info"]));
-    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["format_version"], 2);
     assert_eq!(info["schema_version"], 8);
     assert_eq!(info["key_slots"], 2);
     assert_eq!(info["counts"]["staff"], 1);

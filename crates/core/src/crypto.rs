@@ -60,13 +60,15 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// The purposes a vault's data key is split into. Each gets an independent subkey.
+/// The purposes a vault's keys are split into. Each gets an independent subkey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subkey {
     /// SQLCipher's raw database key.
     Database,
     /// Encryption of media blobs.
     Media,
+    /// Sealing of the identity key in the header, once the data key has been replaced.
+    IdentityWrap,
     /// HMAC key of photo content fingerprints (duplicate detection).
     ContentMac,
     /// HMAC key of the audit chain and its header anchor.
@@ -82,17 +84,84 @@ impl Subkey {
         match self {
             Subkey::Database => "db",
             Subkey::Media => "media",
+            Subkey::IdentityWrap => "identity-wrap",
             Subkey::ContentMac => "content-mac",
             Subkey::Audit => "audit",
             Subkey::AccessCode => "access-code",
             Subkey::Signing => "signing",
         }
     }
+
+    /// Whether the subkey encrypts what is stored, and so is replaced with the data key.
+    /// The others authenticate what the vault has already issued or recorded (cards,
+    /// sealed documents, codes, the audit chain, fingerprints) and stay with the identity.
+    fn encrypts(self) -> bool {
+        matches!(
+            self,
+            Subkey::Database | Subkey::Media | Subkey::IdentityWrap
+        )
+    }
+}
+
+/// A vault's two root keys. The key slots wrap the data key, which `vault rekey` replaces;
+/// the subkeys that encrypt come from it. The identity key roots the subkeys that
+/// authenticate: it is the vault's first data key, kept (sealed under the current data key)
+/// when the data key is replaced, so cards, seals and the audit chain stay valid.
+pub struct VaultKeys {
+    data: SecretKey,
+    identity: SecretKey,
+}
+
+impl VaultKeys {
+    /// The keys of a vault whose data key was never replaced: one key is both roots.
+    pub fn first(data: SecretKey) -> VaultKeys {
+        let identity = SecretKey::from_bytes(*data.expose());
+        VaultKeys { data, identity }
+    }
+
+    /// A data key with the identity key it carries.
+    pub fn new(data: SecretKey, identity: SecretKey) -> VaultKeys {
+        VaultKeys { data, identity }
+    }
+
+    /// The key the slots wrap.
+    pub fn data(&self) -> &SecretKey {
+        &self.data
+    }
+
+    /// The identity root (see [`VaultKeys`]).
+    pub fn identity(&self) -> &SecretKey {
+        &self.identity
+    }
+
+    /// A second copy, for a second connection or a worker.
+    pub fn duplicate(&self) -> VaultKeys {
+        VaultKeys::new(
+            SecretKey::from_bytes(*self.data.expose()),
+            SecretKey::from_bytes(*self.identity.expose()),
+        )
+    }
+
+    /// The subkey for `purpose`, derived from the root it belongs to.
+    pub fn subkey(&self, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
+        let root = if purpose.encrypts() {
+            &self.data
+        } else {
+            &self.identity
+        };
+        derive_subkey(root, vault_id, purpose)
+    }
+}
+
+impl fmt::Debug for VaultKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VaultKeys(..)")
+    }
 }
 
 /// Derives a purpose-bound subkey: HKDF-SHA256 with the vault id as salt.
-pub fn derive_subkey(data_key: &SecretKey, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
-    let hkdf = Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), data_key.expose());
+fn derive_subkey(root: &SecretKey, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
+    let hkdf = Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), root.expose());
     let mut out = Box::new(Zeroizing::new([0u8; KEY_LEN]));
     let info = format!("tessera/v1/{}", purpose.label());
     // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
@@ -280,6 +349,32 @@ mod tests {
         let at = k.expose().as_ptr();
         let moved = Box::new(k);
         assert_eq!(moved.expose().as_ptr(), at);
+    }
+
+    /// A new data key changes every key that encrypts, and none that authenticates what the
+    /// vault issued before (cards, seals, the audit chain).
+    #[test]
+    fn a_new_data_key_changes_the_encrypting_subkeys_only() {
+        let vault = Uuid::from_u128(3);
+        let first = VaultKeys::first(key(1));
+        let rekeyed = VaultKeys::new(key(2), key(1));
+        for purpose in [Subkey::Database, Subkey::Media, Subkey::IdentityWrap] {
+            assert_ne!(
+                first.subkey(&vault, purpose).expose(),
+                rekeyed.subkey(&vault, purpose).expose()
+            );
+        }
+        for purpose in [
+            Subkey::ContentMac,
+            Subkey::Audit,
+            Subkey::AccessCode,
+            Subkey::Signing,
+        ] {
+            assert_eq!(
+                first.subkey(&vault, purpose).expose(),
+                rekeyed.subkey(&vault, purpose).expose()
+            );
+        }
     }
 
     #[test]

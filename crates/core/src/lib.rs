@@ -52,6 +52,7 @@ mod outside;
 pub mod patients;
 pub mod policy;
 pub mod process;
+pub mod progress;
 pub mod retention;
 pub mod seed;
 pub mod session;

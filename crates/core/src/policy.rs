@@ -99,6 +99,8 @@ pub enum Action {
     VaultInfo,
     /// Checking the database's and every photo file's integrity.
     VaultCheck,
+    /// Replacing the vault's data key (re-encrypting everything, re-wrapping every slot).
+    VaultRekey,
     /// Listing staff accounts.
     StaffList,
     /// Creating a staff account.
@@ -193,11 +195,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 48] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
         Action::VaultCheck,
+        Action::VaultRekey,
         Action::StaffList,
         Action::StaffAdd,
         Action::StaffSetOwnPassword,
@@ -250,6 +253,7 @@ impl Action {
             Action::SessionOpen => "session.open",
             Action::VaultInfo => "vault.info",
             Action::VaultCheck => "vault.check",
+            Action::VaultRekey => "vault.rekey",
             Action::StaffList => "staff.list",
             Action::StaffAdd => "staff.add",
             Action::StaffSetOwnPassword => "staff.set_own_password",
@@ -303,6 +307,7 @@ impl Action {
             Action::SessionOpen => "open a session",
             Action::VaultInfo => "read the vault summary",
             Action::VaultCheck => "check the vault's integrity",
+            Action::VaultRekey => "replace the vault's key",
             Action::StaffList => "list staff accounts",
             Action::StaffAdd => "add staff accounts",
             Action::StaffSetOwnPassword => "change their own password",
@@ -464,6 +469,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         Action::ExportEmergency | Action::ExportList | Action::ExportVerify => true,
         Action::VaultCreate
         | Action::VaultCheck
+        | Action::VaultRekey
         | Action::StaffList
         | Action::StaffAdd
         | Action::StaffSetPassword
@@ -513,6 +519,7 @@ mod tests {
             (Action::SessionOpen, [true, true, true, true, true]),
             (Action::VaultInfo, [true, true, true, true, true]),
             (Action::VaultCheck, [true, false, false, false, false]),
+            (Action::VaultRekey, [true, false, false, false, false]),
             (Action::StaffList, [true, false, false, false, true]),
             (Action::StaffAdd, [true, false, false, false, true]),
             (Action::StaffSetOwnPassword, [true, true, true, true, false]),

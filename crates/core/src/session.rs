@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit_chain::{self, Author, ChainHead, Change};
-use crate::crypto::SecretKey;
+use crate::crypto::{SecretKey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::policy::{self, Action, Principal};
 use crate::store::VaultPaths;
@@ -44,7 +44,7 @@ pub struct Session {
     pub(crate) conn: Connection,
     pub(crate) actor: Actor,
     pub(crate) session_id: Uuid,
-    pub(crate) data_key: SecretKey,
+    pub(crate) keys: VaultKeys,
     pub(crate) audit_key: SecretKey,
     /// The photo blob store, shared with import workers.
     pub(crate) media: Arc<MediaStore>,
@@ -110,11 +110,11 @@ impl Session {
 
     /// The vault's signing key (derived from the data key, never stored).
     pub(crate) fn signer(&self) -> crate::signing::Signer25519 {
-        crate::signing::Signer25519::from_seed(&crate::crypto::derive_subkey(
-            &self.data_key,
-            &self.vault_id,
-            crate::crypto::Subkey::Signing,
-        ))
+        crate::signing::Signer25519::from_seed(
+            &self
+                .keys
+                .subkey(&self.vault_id, crate::crypto::Subkey::Signing),
+        )
     }
 
     /// Every action the policy allows this actor, for a front end to offer.
@@ -179,7 +179,7 @@ impl Session {
             },
             paths: &self.paths,
             vault_id: self.vault_id,
-            data_key: &self.data_key,
+            keys: &self.keys,
             actor: &self.actor,
         };
         let value = f(&mut w)?;
@@ -262,7 +262,7 @@ pub struct WriteTx<'s> {
     author: Author<'s>,
     paths: &'s VaultPaths,
     vault_id: Uuid,
-    data_key: &'s SecretKey,
+    keys: &'s VaultKeys,
     actor: &'s Actor,
 }
 
@@ -323,8 +323,9 @@ impl WriteTx<'_> {
         self.vault_id
     }
 
+    /// The data key, which new key slots wrap.
     pub(crate) fn data_key(&self) -> &SecretKey {
-        self.data_key
+        self.keys.data()
     }
 
     /// Edits `header.json` under the header lock while the transaction is open. If the

@@ -1249,6 +1249,44 @@ fn restore_of_an_older_backup_keeps_erased_patients_erased() {
     );
 }
 
+/// A backup made before the vault's key was replaced still restores over it without an
+/// override, and what was erased since stays erased: the vault it replaces is read with its
+/// own, new key.
+#[test]
+fn a_backup_from_before_a_rekey_restores_and_keeps_erased_patients_erased() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let (file, erased) = {
+        let mut admin = vault.admin();
+        let erased = populate(&mut admin, "Ngozi", 1);
+        populate(&mut admin, "Kept", 1);
+        let record = backup_to(&mut admin, out.path(), encryption_of(&keys), false);
+        erasure::erase(&mut admin, &erased, ErasureMode::Delete).unwrap();
+        tessera_core::vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+        (PathBuf::from(record.file.unwrap()), erased)
+    };
+    let options = RestoreOptions {
+        file,
+        target: vault.dir.clone(),
+        dry_run: false,
+        override_reason: None,
+    };
+    let report = backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    assert_eq!(
+        (report.erasures_reapplied, report.erasures_unknown),
+        (1, false)
+    );
+    assert!(report.current_audit_entries.is_some());
+    let mut restored = vault.admin();
+    assert!(patients::get(&mut restored, &erased).is_err());
+    assert_eq!(
+        patients::search(&mut restored, "Kept", 10).unwrap().len(),
+        1
+    );
+    assert!(audit::verify(&mut restored).unwrap().ok);
+}
+
 #[test]
 fn a_restore_over_an_unreadable_vault_needs_a_reason_and_records_it() {
     let vault = Vault::new();

@@ -12,7 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "primitives",
         &[
             "error", "clock", "crypto", "fsutil", "policy", "listing", "archive", "process",
-            "signing",
+            "progress", "signing",
         ],
     ),
     ("the vault's files and keys", &["store"]),

@@ -47,6 +47,7 @@ macro_rules! with_commands {
             crate::commands::staff::staff_list,
             crate::commands::staff::staff_add,
             crate::commands::staff::staff_disable,
+            crate::commands::staff::vault_rekey,
             crate::commands::audit::audit_list,
             crate::commands::audit::audit_verify,
             crate::commands::backups::backup_status,

@@ -1,11 +1,18 @@
-//! Staff accounts (admins).
+//! Staff accounts, and replacing the vault key after one leaves (admins).
 
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
 use tauri::State;
+use tauri::ipc::Channel;
 use tessera_app_macros::command;
 use tessera_core::accounts::{self, NewStaff, StaffAccount};
 use tessera_core::policy::Role;
+use tessera_core::progress::Progress;
+use tessera_core::vault;
 
 use crate::api_error::ApiError;
+use crate::commands::backups::Throttle;
 use crate::secret::Secret;
 use crate::state::AppState;
 
@@ -45,5 +52,43 @@ pub async fn staff_disable(
 ) -> Result<StaffAccount, ApiError> {
     state
         .with_session(move |s| accounts::disable(s, &username, reason.as_deref()))
+        .await
+}
+
+/// What replacing the vault key did, and the new recovery key, shown once.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct VaultRekeyed {
+    /// Staff accounts whose sign-in now opens the new key.
+    pub accounts: u32,
+    /// Photo files re-encrypted.
+    #[ts(type = "number")]
+    pub photo_files: u64,
+    /// The new recovery key in groups of five; the old one no longer opens the vault.
+    pub recovery_key: String,
+}
+
+/// Replaces the vault's data key: the database and every photo re-encrypted, every
+/// account's key slot re-wrapped, a new recovery key (admins). Progress on `on_progress`.
+/// Refused while another window or command has the vault open.
+#[command]
+pub async fn vault_rekey(
+    state: State<'_, AppState>,
+    on_progress: Channel<Progress>,
+) -> Result<VaultRekeyed, ApiError> {
+    state
+        .with_session(move |s| {
+            let mut throttle = Throttle::default();
+            let mut progress = |p: Progress| {
+                if throttle.due(&p) {
+                    let _ = on_progress.send(p);
+                }
+            };
+            let done = vault::rekey(s, &mut progress, &AtomicBool::new(false))?;
+            Ok(VaultRekeyed {
+                accounts: done.accounts,
+                photo_files: done.photo_files,
+                recovery_key: done.recovery_key.display().to_string(),
+            })
+        })
         .await
 }

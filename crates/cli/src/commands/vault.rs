@@ -1,6 +1,11 @@
 //! `tessera vault ...`.
 
+use std::io::IsTerminal;
+use std::sync::atomic::AtomicBool;
+
 use anyhow::Result;
+use serde::Serialize;
+use tessera_core::progress::Progress;
 use tessera_core::vault;
 
 use crate::args::{Cli, VaultCommand};
@@ -92,7 +97,55 @@ pub fn run(cli: &Cli, command: &VaultCommand) -> Result<()> {
             }
             Ok(())
         }
+        VaultCommand::Rekey => rekey(cli, &mut session),
     }
+}
+
+#[derive(Serialize)]
+struct Rekeyed<'a> {
+    accounts: u32,
+    dropped_slots: u32,
+    photo_files: u64,
+    bytes: u64,
+    recovery_key: &'a str,
+}
+
+fn rekey(cli: &Cli, session: &mut tessera_core::Session) -> Result<()> {
+    let show_progress = std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if show_progress && p.total_bytes > 0 {
+            eprint!("\rRe-encrypting… {:3}%", p.done_bytes * 100 / p.total_bytes);
+        }
+    };
+    let done = vault::rekey(session, &mut progress, &AtomicBool::new(false));
+    if show_progress {
+        eprintln!();
+    }
+    let done = done?;
+    let recovery = done.recovery_key.display();
+    let report = Rekeyed {
+        accounts: done.accounts,
+        dropped_slots: done.dropped_slots,
+        photo_files: done.photo_files,
+        bytes: done.bytes,
+        recovery_key: &recovery,
+    };
+    output::emit(cli.json, &report, |r| {
+        eprintln!(
+            "Replaced the vault key: {} accounts re-wrapped, {} photo files and {} bytes re-encrypted.",
+            r.accounts, r.photo_files, r.bytes
+        );
+        if r.dropped_slots > 0 {
+            eprintln!(
+                "Dropped {} key slots of no active account.",
+                r.dropped_slots
+            );
+        }
+        eprintln!(
+            "New recovery key (the old one no longer opens this vault; shown only this once):"
+        );
+        println!("{}", r.recovery_key);
+    })
 }
 
 /// `vault check` on a vault whose damage keeps it from opening: the pages that fail

@@ -162,7 +162,7 @@ pub struct VerifiedToken {
 }
 
 fn code_key(session: &Session) -> crypto::SecretKey {
-    crypto::derive_subkey(&session.data_key, &session.vault_id, Subkey::AccessCode)
+    session.keys.subkey(&session.vault_id, Subkey::AccessCode)
 }
 
 /// The vault's public key and key id. Any signed-in staff member may read it: it is public.

@@ -13,6 +13,8 @@ use std::sync::mpsc::{channel, sync_channel};
 use std::time::Duration;
 
 use serde::Serialize;
+
+pub use crate::progress::Progress;
 use uuid::Uuid;
 
 use crate::clock;
@@ -65,18 +67,6 @@ pub struct CreateOptions {
     pub full: bool,
     /// Why it runs.
     pub trigger: Trigger,
-}
-
-/// How far a backup has got, in bytes of members written.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Progress {
-    /// Bytes written so far.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub done_bytes: u64,
-    /// Bytes to write in all.
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub total_bytes: u64,
 }
 
 /// Writes a backup of the session's vault into `options.destination` and records it in the

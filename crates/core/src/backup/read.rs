@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::crypto::{self, SecretKey, Subkey};
+use crate::crypto::{Subkey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::policy::{self, Action};
@@ -78,7 +78,7 @@ pub(crate) struct Inspected {
     pub(crate) report: VerifyReport,
     pub(crate) manifest: Manifest,
     pub(crate) header: Header,
-    pub(crate) data_key: SecretKey,
+    pub(crate) keys: VaultKeys,
     pub(crate) slot_id: String,
     pub(crate) actor: Actor,
 }
@@ -165,10 +165,7 @@ pub(crate) fn inspect(
     let mut members: Vec<Member> = Vec::new();
     let head = read_head(&mut next, &shown, check_marker, opener, &mut members)?;
     let vault_id = head.header.vault_id;
-    let blobs = BlobStore::new(
-        PathBuf::new(),
-        crypto::derive_subkey(&head.data_key, &vault_id, Subkey::Media),
-    );
+    let blobs = BlobStore::new(PathBuf::new(), head.keys.subkey(&vault_id, Subkey::Media));
     let mut entry = next(format::DATABASE)?;
     expect_name(&entry, format::DATABASE, &shown)?;
     members.push(copy_to_file(&mut entry, format::DATABASE, db_path, &shown)?);
@@ -178,8 +175,8 @@ pub(crate) fn inspect(
     // (and writes it, when restoring).
     let (rest, facts) = std::thread::scope(|scope| -> Result<_> {
         let examiner = scope.spawn(|| -> Result<snapshot::Facts> {
-            let conn = open_snapshot(db_path, &head.data_key, &vault_id)?;
-            let audit_key = crypto::derive_subkey(&head.data_key, &vault_id, Subkey::Audit);
+            let conn = open_snapshot(db_path, &head.keys, &vault_id)?;
+            let audit_key = head.keys.subkey(&vault_id, Subkey::Audit);
             snapshot::facts(&conn, Some((&audit_key, &vault_id)))
         });
         let (tx, rx) = sync_channel::<PendingBlob>(4);
@@ -204,7 +201,7 @@ pub(crate) fn inspect(
 
     compare_facts(&facts, &rest.manifest, &rest.stored).map_err(|r| damaged(&shown, r))?;
     let conn =
-        open_snapshot(db_path, &head.data_key, &vault_id).map_err(|e| damaged_inside(&shown, e))?;
+        open_snapshot(db_path, &head.keys, &vault_id).map_err(|e| damaged_inside(&shown, e))?;
     let actor = vault::actor_for(&conn, opener.credentials, &head.slot_id)?;
     drop(conn);
 
@@ -227,7 +224,7 @@ pub(crate) fn inspect(
         report,
         manifest,
         header: head.header,
-        data_key: head.data_key,
+        keys: head.keys,
         slot_id: head.slot_id,
         actor,
     })
@@ -259,7 +256,7 @@ fn damaged_inside(file: &str, error: Error) -> Error {
 struct Head {
     marker: Marker,
     header: Header,
-    data_key: SecretKey,
+    keys: VaultKeys,
     slot_id: String,
 }
 
@@ -288,8 +285,8 @@ fn read_head<'a>(
     let (data_key, slot_id) = vault::open_backup_slot(opener.live, &header, opener.credentials)?;
     Ok(Head {
         marker,
+        keys: header.vault_keys(data_key)?,
         header,
-        data_key,
         slot_id,
     })
 }
@@ -721,9 +718,9 @@ fn follow_references(
 }
 
 /// Opens a snapshot read from a backup, refusing a database that is not this vault's.
-fn open_snapshot(path: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Result<Connection> {
+fn open_snapshot(path: &Path, keys: &VaultKeys, vault_id: &Uuid) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    database::apply_data_key(&conn, data_key, vault_id)?;
+    database::apply_data_key(&conn, keys, vault_id)?;
     // The integrity check walks every index against its table: with the default 2 MB page
     // cache it decrypts the same pages over and over.
     conn.execute_batch("PRAGMA cache_size = -262144")?;

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit_chain::{self, ChainHead, Change};
 use crate::clock;
-use crate::crypto::{self, SecretKey, Subkey};
+use crate::crypto::{SecretKey, Subkey, VaultKeys};
 use crate::erasure;
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -163,20 +163,17 @@ pub fn restore(
             &foreign,
         )?;
         read::authorize(&inspected.actor, Action::BackupRestore)?;
-        let erasures = recorded_erasures(&current, target, &inspected);
+        let live_keys = live_keys(&current, target, &inspected, credentials);
+        let erasures = recorded_erasures(&current, target, live_keys.as_ref(), &inspected);
         let pending = match &erasures {
             Some(recorded) => {
-                let conn = open_read_only(
-                    &db_path,
-                    false,
-                    &inspected.data_key,
-                    &inspected.header.vault_id,
-                )?;
+                let conn =
+                    open_read_only(&db_path, false, &inspected.keys, &inspected.header.vault_id)?;
                 erasure::unapplied(&conn, recorded)?.len() as u64
             }
             None => 0,
         };
-        let mut report = report(inspected, target, true, replaces_vault, None);
+        let mut report = report(inspected, live_keys, target, true, replaces_vault, None);
         report.erasures_reapplied = pending;
         report.erasures_unknown = erasures.is_none();
         return Ok(report);
@@ -197,9 +194,16 @@ pub fn restore(
     let staging = parent.join(format!(".tessera-restoring-{}", Uuid::now_v7().simple()));
     fsutil::create_private_dir(&staging)?;
     let staged = stage(options, key, credentials, &current, &staging, &foreign);
-    let result = staged.and_then(|(inspected, reapplied, unknown)| {
+    let result = staged.and_then(|(inspected, live_keys, reapplied, unknown)| {
         let previous = swap(&staging, target, replaces_vault)?;
-        let mut report = report(inspected, target, false, replaces_vault, previous);
+        let mut report = report(
+            inspected,
+            live_keys,
+            target,
+            false,
+            replaces_vault,
+            previous,
+        );
         report.erasures_reapplied = reapplied;
         report.erasures_unknown = unknown;
         Ok(report)
@@ -220,7 +224,7 @@ fn stage(
     current: &Target,
     staging: &Path,
     foreign: &dyn Fn(&Marker) -> Result<()>,
-) -> Result<(Inspected, u64, bool)> {
+) -> Result<(Inspected, Option<VaultKeys>, u64, bool)> {
     let paths = VaultPaths::new(staging);
     let opener = Opener {
         credentials,
@@ -235,7 +239,8 @@ fn stage(
         foreign,
     )?;
     read::authorize(&inspected.actor, Action::BackupRestore)?;
-    let erasures = recorded_erasures(current, &options.target, &inspected);
+    let live_keys = live_keys(current, &options.target, &inspected, credentials);
+    let erasures = recorded_erasures(current, &options.target, live_keys.as_ref(), &inspected);
     let override_reason = options
         .override_reason
         .as_deref()
@@ -263,13 +268,13 @@ fn stage(
             .ok_or(Error::Internal("a verified audit head is not a MAC"))?,
     };
     let vault_id = inspected.header.vault_id;
-    let audit_key = crypto::derive_subkey(&inspected.data_key, &vault_id, Subkey::Audit);
+    let audit_key = inspected.keys.subkey(&vault_id, Subkey::Audit);
     inspected.header.audit_anchor =
         (head.count > 0).then(|| audit_chain::anchor_for(&audit_key, &vault_id, &head));
     inspected.header.write(&paths.header())?;
     sync_tree(staging)?;
 
-    let data_key = SecretKey::from_bytes(*inspected.data_key.expose());
+    let data_key = SecretKey::from_bytes(*inspected.keys.data().expose());
     let mut session = vault::unlock_with_key(staging, data_key, &inspected.slot_id, credentials)?;
     let pending = match &erasures {
         Some(recorded) => erasure::unapplied(&session.conn, recorded)?,
@@ -290,7 +295,38 @@ fn stage(
         w.record(change.reason(override_reason.filter(|_| erasures.is_none())))
     })?;
     session.lock();
-    Ok((inspected, reapplied, erasures.is_none()))
+    Ok((inspected, live_keys, reapplied, erasures.is_none()))
+}
+
+/// The keys of the vault a restore replaces: the backup's, when the vault still has that
+/// data key; else, after a rekey, what `credentials` unwrap from the vault's own header (one
+/// more sign-in attempt there). `None` when neither opens it.
+fn live_keys(
+    current: &Target,
+    target: &Path,
+    inspected: &Inspected,
+    credentials: &Credentials<'_>,
+) -> Option<VaultKeys> {
+    if matches!(current, Target::Empty) {
+        return None;
+    }
+    let live = VaultPaths::new(target);
+    let opens = |keys: &VaultKeys| {
+        open_read_only(
+            &live.database(),
+            live.wal().exists(),
+            keys,
+            &inspected.header.vault_id,
+        )
+        .and_then(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?)
+        })
+        .is_ok()
+    };
+    if opens(&inspected.keys) {
+        return Some(inspected.keys.duplicate());
+    }
+    vault::unwrap_keys(target, credentials).ok().filter(opens)
 }
 
 /// The erasures the vault being replaced recorded (none when there is no vault there), or
@@ -298,6 +334,7 @@ fn stage(
 fn recorded_erasures(
     current: &Target,
     target: &Path,
+    live_keys: Option<&VaultKeys>,
     inspected: &Inspected,
 ) -> Option<Vec<erasure::Tombstone>> {
     if matches!(current, Target::Empty) {
@@ -307,7 +344,7 @@ fn recorded_erasures(
     let conn = open_read_only(
         &live.database(),
         live.wal().exists(),
-        &inspected.data_key,
+        live_keys?,
         &inspected.header.vault_id,
     )
     .ok()?;
@@ -398,6 +435,7 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 
 fn report(
     inspected: Inspected,
+    live_keys: Option<VaultKeys>,
     target: &Path,
     dry_run: bool,
     replaces_vault: bool,
@@ -405,9 +443,9 @@ fn report(
 ) -> RestoreReport {
     let live = VaultPaths::new(previous_vault.as_deref().map_or(target, Path::new));
     let vault_id = inspected.header.vault_id;
-    let current = replaces_vault
-        .then(|| current_counts(&live, &inspected.data_key, &vault_id).ok())
-        .flatten();
+    let current = live_keys
+        .filter(|_| replaces_vault)
+        .and_then(|keys| current_counts(&live, &keys, &vault_id).ok());
     let backup_counts = &inspected.report.row_counts;
     let differences = current
         .as_ref()
@@ -448,10 +486,10 @@ fn differences(
 /// same key, so the backup's unwrapped key opens it).
 fn current_counts(
     vault: &VaultPaths,
-    data_key: &SecretKey,
+    keys: &VaultKeys,
     vault_id: &Uuid,
 ) -> Result<(BTreeMap<String, u64>, u64)> {
-    let conn = open_read_only(&vault.database(), vault.wal().exists(), data_key, vault_id)?;
+    let conn = open_read_only(&vault.database(), vault.wal().exists(), keys, vault_id)?;
     let counts = snapshot::row_counts(&conn)?;
     let audit = ChainHead::load(&conn)?.count;
     Ok((counts, audit))
@@ -463,7 +501,7 @@ fn current_counts(
 fn open_read_only(
     db: &Path,
     has_wal: bool,
-    data_key: &SecretKey,
+    keys: &VaultKeys,
     vault_id: &Uuid,
 ) -> Result<Connection> {
     let uri = format!(
@@ -479,6 +517,6 @@ fn open_read_only(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    database::apply_data_key(&conn, data_key, vault_id)?;
+    database::apply_data_key(&conn, keys, vault_id)?;
     Ok(conn)
 }

@@ -149,7 +149,7 @@ fn copy(session: &Session) -> Result<Snapshot<'_>> {
     fsutil::create_private_file(&path)?;
     let image = Image::Copy(path.clone());
     let mut copy = Connection::open(&path)?;
-    database::apply_data_key(&copy, &session.data_key, &session.vault_id)?;
+    database::apply_data_key(&copy, &session.keys, &session.vault_id)?;
     {
         use rusqlite::backup::{Backup, StepResult};
         let backup = Backup::new(&session.conn, &mut copy)?;

@@ -20,7 +20,7 @@ use chacha20poly1305::aead::{KeyInit, Payload};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, SecretKey, Subkey};
+use crate::crypto::{self, SecretKey, Subkey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
@@ -226,13 +226,13 @@ pub(crate) struct MediaStore {
 }
 
 impl MediaStore {
-    pub(crate) fn open(vault_dir: &Path, data_key: &SecretKey, vault_id: &Uuid) -> Arc<MediaStore> {
+    pub(crate) fn open(vault_dir: &Path, keys: &VaultKeys, vault_id: &Uuid) -> Arc<MediaStore> {
         Arc::new(MediaStore {
             blobs: BlobStore::new(
                 vault_dir.join("media"),
-                crypto::derive_subkey(data_key, vault_id, Subkey::Media),
+                keys.subkey(vault_id, Subkey::Media),
             ),
-            content_key: crypto::derive_subkey(data_key, vault_id, Subkey::ContentMac),
+            content_key: keys.subkey(vault_id, Subkey::ContentMac),
         })
     }
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, SecretKey, Subkey};
+use crate::crypto::{SecretKey, Subkey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::store::database_file::DatabaseFileReader;
@@ -159,15 +159,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 
 /// Keys a connection to vault `vault_id`'s database with the subkey derived from its data
 /// key (a snapshot or a copy of it has the same key).
-pub(crate) fn apply_data_key(
-    conn: &Connection,
-    data_key: &SecretKey,
-    vault_id: &Uuid,
-) -> Result<()> {
-    apply_key(
-        conn,
-        &crypto::derive_subkey(data_key, vault_id, Subkey::Database),
-    )
+pub(crate) fn apply_data_key(conn: &Connection, keys: &VaultKeys, vault_id: &Uuid) -> Result<()> {
+    apply_key(conn, &keys.subkey(vault_id, Subkey::Database))
 }
 
 /// Keys a connection. SQLCipher's raw-key form skips its own KDF: the key is already strong.

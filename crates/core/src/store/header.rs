@@ -5,18 +5,21 @@
 
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::keyslot::KeySlot;
-use crate::crypto::Argon2Params;
+use crate::crypto::{self, Argon2Params, KEY_LEN, SecretKey, Subkey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
 /// The `format` string every header carries.
 pub const FORMAT_NAME: &str = "tessera-vault";
-/// The newest header format this build reads and writes.
-pub const FORMAT_VERSION: u64 = 1;
+/// The newest header format this build reads and writes. Version 2 added key slots with
+/// key pairs and the sealed identity key; version 1 headers are read, and written back as 2.
+pub const FORMAT_VERSION: u64 = 2;
 /// How many sign-in events the header keeps per key slot while nobody unlocks the vault to
 /// record them. Per slot, so a flood of attempts on one (a decoy, locked out and cheap to
 /// try) cannot push out the events of guesses on another.
@@ -37,6 +40,10 @@ pub struct Header {
     pub kdf_defaults: Argon2Params,
     /// The data key, wrapped once per active account and once for the recovery key.
     pub slots: Vec<KeySlot>,
+    /// The identity key sealed under the data key (base64), once the data key has been
+    /// replaced; absent while the first data key is both roots (see [`VaultKeys`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_key: Option<String>,
     /// Count and newest MAC of the audit chain, MAC'd, so truncation is detected.
     #[serde(default)]
     pub audit_anchor: Option<AuditAnchor>,
@@ -107,6 +114,7 @@ impl Header {
             created_at,
             kdf_defaults,
             slots: Vec::new(),
+            identity_key: None,
             audit_anchor: None,
             pending_auth_events: Vec::new(),
             pending_auth_events_dropped: 0,
@@ -160,10 +168,43 @@ impl Header {
 
     /// Writes the header atomically.
     pub(crate) fn write(&self, path: &Path) -> Result<()> {
-        let mut bytes = serde_json::to_vec_pretty(self)
+        let mut value =
+            serde_json::to_value(self).map_err(|_| Error::Crypto("cannot serialise the header"))?;
+        value["format_version"] = FORMAT_VERSION.into();
+        let mut bytes = serde_json::to_vec_pretty(&value)
             .map_err(|_| Error::Crypto("cannot serialise the header"))?;
         bytes.push(b'\n');
         fsutil::write_atomic(path, &bytes)
+    }
+
+    /// The vault's keys, given the data key a slot unwrapped.
+    pub(crate) fn vault_keys(&self, data_key: SecretKey) -> Result<VaultKeys> {
+        let Some(sealed) = &self.identity_key else {
+            return Ok(VaultKeys::first(data_key));
+        };
+        let damaged = || Error::CorruptHeader("its sealed identity key does not open".into());
+        let sealed = B64.decode(sealed).map_err(|_| damaged())?;
+        let wrap = VaultKeys::first(SecretKey::from_bytes(*data_key.expose()))
+            .subkey(&self.vault_id, Subkey::IdentityWrap);
+        let plain = crypto::open(&wrap, &sealed, &self.identity_aad()).map_err(|_| damaged())?;
+        let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| damaged())?;
+        Ok(VaultKeys::new(data_key, SecretKey::from_bytes(bytes)))
+    }
+
+    /// Seals `keys`' identity key under its data key, for a header whose slots wrap that key.
+    pub(crate) fn seal_identity(&mut self, keys: &VaultKeys) -> Result<()> {
+        let wrap = keys.subkey(&self.vault_id, Subkey::IdentityWrap);
+        let sealed = crypto::seal(&wrap, keys.identity().expose(), &self.identity_aad())?;
+        self.identity_key = Some(B64.encode(sealed));
+        Ok(())
+    }
+
+    fn identity_aad(&self) -> Vec<u8> {
+        [
+            b"tessera-identity-key-v1\0".as_slice(),
+            self.vault_id.as_bytes(),
+        ]
+        .concat()
     }
 
     /// The slot with this id.
@@ -202,6 +243,35 @@ impl Header {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rekeyed header gives back the identity key under the new data key, and refuses
+    /// to under any other (an old data key, say).
+    #[test]
+    fn the_sealed_identity_key_opens_only_under_its_data_key() {
+        let mut header = Header::new(
+            Uuid::from_u128(8),
+            "2026-01-01T00:00:00Z".into(),
+            Argon2Params::MINIMUM,
+        );
+        let keys = VaultKeys::new(
+            SecretKey::from_bytes([2; KEY_LEN]),
+            SecretKey::from_bytes([1; KEY_LEN]),
+        );
+        header.seal_identity(&keys).unwrap();
+        let back = header
+            .vault_keys(SecretKey::from_bytes([2; KEY_LEN]))
+            .unwrap();
+        assert_eq!(back.identity().expose(), &[1; KEY_LEN]);
+        assert!(matches!(
+            header.vault_keys(SecretKey::from_bytes([1; KEY_LEN])),
+            Err(Error::CorruptHeader(_))
+        ));
+        header.identity_key = None;
+        let first = header
+            .vault_keys(SecretKey::from_bytes([2; KEY_LEN]))
+            .unwrap();
+        assert_eq!(first.identity().expose(), &[2; KEY_LEN]);
+    }
 
     fn sample() -> Header {
         let mut h = Header::new(

@@ -4,11 +4,20 @@
 //! 256-bit recovery key. The wrapping is XChaCha20-Poly1305 whose associated data binds the
 //! vault id, slot id, kind and KDF parameters, so a slot cannot be moved or weakened unseen.
 //! The AEAD tag is also the password check: Tessera keeps no separate password hash.
+//!
+//! A slot of the second form holds an age X25519 key pair of its own: the KEK seals its
+//! secret key, and the data key is encrypted to its public key. Replacing the data key
+//! (`vault rekey`) can then re-wrap every slot without anyone's password, while an old copy
+//! of a slot still yields only its own day's data key. Setting a password makes a new pair,
+//! so a password valid once but changed since opens nothing later. First-form slots (data
+//! key sealed straight under the KEK) are converted at their next successful sign-in.
 
+use age::secrecy::ExposeSecret;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use super::recovery::RecoveryKey;
 use crate::crypto::{self, Argon2Params, KEY_LEN, OpenError, SecretKey};
@@ -59,8 +68,15 @@ pub struct KeySlot {
     pub kind: SlotKind,
     /// How its KEK is derived.
     pub kdf: SlotKdf,
-    /// Base64 of the sealed data key.
+    /// Base64 of the wrapped data key: sealed under the KEK (first form), or age-encrypted
+    /// to [`KeySlot::public_key`].
     pub wrapped_key: String,
+    /// The slot's own age public key (`age1…`), in the second form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// Base64 of the slot's age secret key sealed under the KEK, in the second form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapped_secret: Option<String>,
     /// Consecutive failed attempts.
     #[serde(default)]
     pub failed_attempts: u32,
@@ -135,28 +151,68 @@ impl KeySlot {
         kek: &SecretKey,
         data_key: &SecretKey,
     ) -> Result<KeySlot> {
+        let pair = age::x25519::Identity::generate();
         let mut slot = KeySlot {
             id,
             kind,
             kdf,
             wrapped_key: String::new(),
+            public_key: Some(pair.to_public().to_string()),
+            wrapped_secret: None,
             failed_attempts: 0,
             last_failed_at: None,
         };
-        let sealed = crypto::seal(kek, data_key.expose(), &slot.associated_data(vault_id))?;
-        slot.wrapped_key = B64.encode(sealed);
+        let secret = pair.to_string();
+        let sealed = crypto::seal(
+            kek,
+            secret.expose_secret().as_bytes(),
+            &slot.associated_data(vault_id),
+        )?;
+        slot.wrapped_secret = Some(B64.encode(sealed));
+        slot.wrapped_key = slot.wrap_to_public(vault_id, data_key)?;
         Ok(slot)
+    }
+
+    /// This slot wrapping `data_key` instead, with no password: the data key is encrypted to
+    /// the slot's public key. A first-form slot has none and cannot be re-wrapped.
+    pub(crate) fn rewrapped(&self, vault_id: &Uuid, data_key: &SecretKey) -> Result<KeySlot> {
+        let mut slot = self.clone();
+        slot.wrapped_key = self.wrap_to_public(vault_id, data_key)?;
+        Ok(slot)
+    }
+
+    /// Whether the slot can be re-wrapped without its password.
+    pub fn has_public_key(&self) -> bool {
+        self.public_key.is_some()
+    }
+
+    fn wrap_to_public(&self, vault_id: &Uuid, data_key: &SecretKey) -> Result<String> {
+        let recipient = self.recipient()?;
+        let payload =
+            Zeroizing::new([self.binding(vault_id).as_slice(), data_key.expose()].concat());
+        let sealed = age::encrypt(&recipient, &payload)
+            .map_err(|_| Error::Crypto("wrapping the data key to a key slot failed"))?;
+        Ok(B64.encode(sealed))
+    }
+
+    fn recipient(&self) -> Result<age::x25519::Recipient> {
+        self.public_key
+            .as_deref()
+            .and_then(|k| k.parse().ok())
+            .ok_or_else(|| {
+                Error::CorruptHeader(format!("slot {} has no valid public key", self.id))
+            })
+    }
+
+    /// What the age payload starts with: a digest of the slot's identity, so a payload
+    /// moved between slots or vaults is refused.
+    fn binding(&self, vault_id: &Uuid) -> [u8; 32] {
+        crypto::sha256(&[&self.associated_data(vault_id)])
     }
 
     /// Unwraps the data key with a password. `Ok(None)` means the password is wrong.
     pub fn open_with_password(&self, vault_id: &Uuid, password: &str) -> Result<Option<SecretKey>> {
-        let SlotKdf::Argon2id { params, salt } = &self.kdf else {
-            return Err(Error::CorruptHeader(format!(
-                "slot {} is not a password slot",
-                self.id
-            )));
-        };
-        let kek = crypto::argon2id_key(password.as_bytes(), &decode_salt(salt)?, params)?;
+        let kek = self.password_kek(password)?;
         self.unwrap_with(vault_id, &kek)
     }
 
@@ -166,34 +222,101 @@ impl KeySlot {
         vault_id: &Uuid,
         recovery: &RecoveryKey,
     ) -> Result<Option<SecretKey>> {
+        let kek = self.recovery_kek(recovery)?;
+        self.unwrap_with(vault_id, &kek)
+    }
+
+    /// Unwraps the data key with the KEK of `secret` (a password or the recovery key), and
+    /// returns a first-form slot converted to the second form beside it.
+    pub(crate) fn open_and_convert(
+        &self,
+        vault_id: &Uuid,
+        secret: SlotSecret<'_>,
+    ) -> Result<Option<(SecretKey, Option<KeySlot>)>> {
+        let kek = match secret {
+            SlotSecret::Password(password) => self.password_kek(password)?,
+            SlotSecret::Recovery(key) => self.recovery_kek(key)?,
+        };
+        let Some(data_key) = self.unwrap_with(vault_id, &kek)? else {
+            return Ok(None);
+        };
+        let converted = match self.has_public_key() {
+            true => None,
+            false => {
+                let mut slot = Self::wrap(
+                    vault_id,
+                    self.id.clone(),
+                    self.kind,
+                    self.kdf.clone(),
+                    &kek,
+                    &data_key,
+                )?;
+                slot.failed_attempts = self.failed_attempts;
+                slot.last_failed_at = self.last_failed_at;
+                Some(slot)
+            }
+        };
+        Ok(Some((data_key, converted)))
+    }
+
+    fn password_kek(&self, password: &str) -> Result<SecretKey> {
+        let SlotKdf::Argon2id { params, salt } = &self.kdf else {
+            return Err(Error::CorruptHeader(format!(
+                "slot {} is not a password slot",
+                self.id
+            )));
+        };
+        crypto::argon2id_key(password.as_bytes(), &decode_salt(salt)?, params)
+    }
+
+    fn recovery_kek(&self, recovery: &RecoveryKey) -> Result<SecretKey> {
         let SlotKdf::HkdfSha256 { salt } = &self.kdf else {
             return Err(Error::CorruptHeader(
                 "the recovery slot has the wrong kind of KDF".into(),
             ));
         };
-        self.unwrap_with(vault_id, &recovery_kek(recovery, &decode_salt(salt)?))
+        Ok(recovery_kek(recovery, &decode_salt(salt)?))
     }
 
     fn unwrap_with(&self, vault_id: &Uuid, kek: &SecretKey) -> Result<Option<SecretKey>> {
-        let sealed = B64
-            .decode(&self.wrapped_key)
-            .map_err(|_| Error::CorruptHeader(format!("slot {} is not valid base64", self.id)))?;
-        match crypto::open(kek, &sealed, &self.associated_data(vault_id)) {
-            Ok(plain) => {
-                let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| {
-                    Error::CorruptHeader(format!(
-                        "slot {} holds a key of the wrong length",
-                        self.id
-                    ))
-                })?;
-                Ok(Some(SecretKey::from_bytes(bytes)))
+        let malformed =
+            || Error::CorruptHeader(format!("slot {} holds a malformed wrapped key", self.id));
+        let decode = |field: &str| {
+            B64.decode(field)
+                .map_err(|_| Error::CorruptHeader(format!("slot {} is not valid base64", self.id)))
+        };
+        let sealed = match &self.wrapped_secret {
+            Some(secret) => decode(secret)?,
+            None => decode(&self.wrapped_key)?,
+        };
+        let plain = match crypto::open(kek, &sealed, &self.associated_data(vault_id)) {
+            Ok(plain) => plain,
+            Err(OpenError::Forged) => return Ok(None),
+            Err(OpenError::Malformed) => return Err(malformed()),
+        };
+        let key = match &self.wrapped_secret {
+            None => plain,
+            Some(_) => {
+                let pair: age::x25519::Identity = std::str::from_utf8(&plain)
+                    .ok()
+                    .and_then(|text| text.parse().ok())
+                    .ok_or_else(malformed)?;
+                // The secret key opened under this password, so the slot is this account's:
+                // a payload that then fails is damage or tampering, not a wrong password.
+                let payload = Zeroizing::new(
+                    age::decrypt(&pair, &decode(&self.wrapped_key)?).map_err(|_| malformed())?,
+                );
+                let binding = self.binding(vault_id);
+                match payload.strip_prefix(binding.as_slice()) {
+                    Some(key) => Zeroizing::new(key.to_vec()),
+                    None => return Err(malformed()),
+                }
             }
-            Err(OpenError::Forged) => Ok(None),
-            Err(OpenError::Malformed) => Err(Error::CorruptHeader(format!(
-                "slot {} holds a malformed wrapped key",
-                self.id
-            ))),
-        }
+        };
+        let bytes: [u8; KEY_LEN] = key.as_slice().try_into().map_err(|_| {
+            Error::CorruptHeader(format!("slot {} holds a key of the wrong length", self.id))
+        })?;
+        Ok(Some(SecretKey::from_bytes(bytes)))
     }
 
     /// Seconds until this slot accepts another attempt, if it is locked out at `now_ms`.
@@ -221,13 +344,22 @@ impl KeySlot {
             SlotKind::Password => "password",
             SlotKind::Recovery => "recovery",
         };
-        let mut aad = b"tessera-keyslot-v1\0".to_vec();
-        for part in [
+        // The second form binds its public key too, so a slot's pair cannot be swapped.
+        let version: &[u8] = match self.public_key {
+            None => b"tessera-keyslot-v1\0",
+            Some(_) => b"tessera-keyslot-v2\0",
+        };
+        let mut aad = version.to_vec();
+        let parts = [
             vault_id.as_bytes().as_slice(),
             self.id.as_bytes(),
             kind.as_bytes(),
             kdf.as_bytes(),
-        ] {
+        ];
+        for part in parts
+            .into_iter()
+            .chain(self.public_key.as_deref().map(str::as_bytes))
+        {
             aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             aad.extend_from_slice(part);
         }
@@ -243,10 +375,21 @@ impl KeySlot {
                 salt: B64.encode([0u8; SALT_LEN]),
             },
             wrapped_key: String::new(),
+            public_key: None,
+            wrapped_secret: None,
             failed_attempts: 0,
             last_failed_at: None,
         }
     }
+}
+
+/// What opens a slot.
+#[derive(Clone, Copy)]
+pub(crate) enum SlotSecret<'a> {
+    /// A password slot's password.
+    Password(&'a str),
+    /// The recovery key.
+    Recovery(&'a RecoveryKey),
 }
 
 fn recovery_kek(recovery: &RecoveryKey, salt: &[u8]) -> SecretKey {
@@ -332,6 +475,99 @@ mod tests {
         ));
     }
 
+    /// A first-form slot (as Tessera wrote before slots had key pairs), for the conversion.
+    fn first_form(dek: &SecretKey, password: &str) -> KeySlot {
+        let salt = [7u8; SALT_LEN];
+        let mut slot = KeySlot {
+            id: password_slot_id(&VAULT, "bob"),
+            kind: SlotKind::Password,
+            kdf: SlotKdf::Argon2id {
+                params: Argon2Params::MINIMUM,
+                salt: B64.encode(salt),
+            },
+            wrapped_key: String::new(),
+            public_key: None,
+            wrapped_secret: None,
+            failed_attempts: 2,
+            last_failed_at: Some(5),
+        };
+        let kek = crypto::argon2id_key(password.as_bytes(), &salt, &Argon2Params::MINIMUM).unwrap();
+        let sealed = crypto::seal(&kek, dek.expose(), &slot.associated_data(&VAULT)).unwrap();
+        slot.wrapped_key = B64.encode(sealed);
+        slot
+    }
+
+    #[test]
+    fn a_first_form_slot_opens_and_is_converted_to_one_that_can_be_rewrapped() {
+        let dek = SecretKey::from_bytes([3; KEY_LEN]);
+        let old = first_form(&dek, "pw one two");
+        assert!(!old.has_public_key());
+        assert_eq!(
+            old.open_with_password(&VAULT, "pw one two")
+                .unwrap()
+                .unwrap()
+                .expose(),
+            dek.expose()
+        );
+        let (key, converted) = old
+            .open_and_convert(&VAULT, SlotSecret::Password("pw one two"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(key.expose(), dek.expose());
+        let converted = converted.unwrap();
+        assert!(converted.has_public_key());
+        assert_eq!(
+            (converted.failed_attempts, converted.last_failed_at),
+            (2, Some(5))
+        );
+        let opened = converted
+            .open_with_password(&VAULT, "pw one two")
+            .unwrap()
+            .unwrap();
+        assert_eq!(opened.expose(), dek.expose());
+        assert!(old.rewrapped(&VAULT, &dek).is_err());
+        let (_, again) = converted
+            .open_and_convert(&VAULT, SlotSecret::Password("pw one two"))
+            .unwrap()
+            .unwrap();
+        assert!(again.is_none(), "a second-form slot is not converted again");
+    }
+
+    /// Someone who can write `header.json` puts their own public key into a colleague's
+    /// slot, hoping the next rekey wraps the new key to it.
+    #[test]
+    fn a_slot_with_a_swapped_public_key_does_not_open() {
+        let dek = SecretKey::from_bytes([4; KEY_LEN]);
+        let mut slot =
+            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
+                .unwrap();
+        slot.public_key = Some(age::x25519::Identity::generate().to_public().to_string());
+        assert!(
+            slot.open_with_password(&VAULT, "correct horse")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    /// A payload wrapped for one slot, copied into another slot with the same key pair, is
+    /// refused rather than opened.
+    #[test]
+    fn a_wrapped_key_moved_to_another_slot_id_is_refused() {
+        let dek = SecretKey::from_bytes([5; KEY_LEN]);
+        let slot =
+            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
+                .unwrap();
+        let mut moved = slot.clone();
+        moved.wrapped_key = slot
+            .rewrapped(&Uuid::from_u128(99), &dek)
+            .unwrap()
+            .wrapped_key;
+        assert!(matches!(
+            moved.open_with_password(&VAULT, "correct horse"),
+            Err(Error::CorruptHeader(_))
+        ));
+    }
+
     proptest! {
         // Argon2 at its minimum cost is slow-ish: keep the case count modest.
         #![proptest_config(ProptestConfig::with_cases(12))]
@@ -344,6 +580,19 @@ mod tests {
             if wrong != pw {
                 prop_assert!(slot.open_with_password(&VAULT, &wrong).unwrap().is_none());
             }
+        }
+
+        /// Re-wrapping needs no password, and the password then opens the new key only.
+        #[test]
+        fn rewrapping_round_trips_without_the_password(old in any::<[u8; 32]>(), new in any::<[u8; 32]>(), pw in ".{1,40}") {
+            let old = SecretKey::from_bytes(old);
+            let new = SecretKey::from_bytes(new);
+            let slot = KeySlot::new_password(&VAULT, "ana", &pw, Argon2Params::MINIMUM, &old).unwrap();
+            let rewrapped = slot.rewrapped(&VAULT, &new).unwrap();
+            let opened = rewrapped.open_with_password(&VAULT, &pw).unwrap().unwrap();
+            prop_assert_eq!(opened.expose(), new.expose());
+            let opened = slot.open_with_password(&VAULT, &pw).unwrap().unwrap();
+            prop_assert_eq!(opened.expose(), old.expose());
         }
 
         #[test]

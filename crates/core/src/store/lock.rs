@@ -35,7 +35,7 @@ impl Drop for HeaderLock {
 /// is in use and refuse to swap it out from under a running app or command.
 #[derive(Debug)]
 pub(crate) struct InUseLock {
-    _file: File,
+    file: File,
 }
 
 impl InUseLock {
@@ -43,14 +43,27 @@ impl InUseLock {
     pub(crate) fn shared(path: &Path) -> Result<Self> {
         let file = open_lock_file(path)?;
         file.try_lock_shared().map_err(|_| Error::VaultInUse)?;
-        Ok(Self { _file: file })
+        Ok(Self { file })
     }
 
     /// Takes the vault for exclusive use, or fails with [`Error::VaultInUse`] if a session has it.
     pub(crate) fn exclusive(path: &Path) -> Result<Self> {
         let file = open_lock_file(path)?;
         file.try_lock().map_err(|_| Error::VaultInUse)?;
-        Ok(Self { _file: file })
+        Ok(Self { file })
+    }
+
+    /// Turns this session's shared hold into the only one, or fails with
+    /// [`Error::VaultInUse`] while another session has the vault open.
+    pub(crate) fn make_exclusive(&self) -> Result<()> {
+        self.file.try_lock().map_err(|_| Error::VaultInUse)
+    }
+
+    /// Turns an exclusive hold back into a shared one.
+    pub(crate) fn make_shared(&self) -> Result<()> {
+        self.file
+            .lock_shared()
+            .map_err(Error::io("cannot share the vault's in-use lock"))
     }
 }
 

@@ -116,6 +116,11 @@ impl VaultPaths {
         self.dir.join(".lock")
     }
 
+    /// What `vault rekey` builds beside `name` before switching to it.
+    pub(crate) fn rekeyed(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.rekey"))
+    }
+
     /// Locked shared by every open session; a restore needs it exclusively.
     pub(crate) fn in_use_file(&self) -> PathBuf {
         self.dir.join(".in-use")

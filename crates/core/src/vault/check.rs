@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Credentials;
 use crate::audit_chain::Change;
-use crate::crypto::{self, Subkey};
+use crate::crypto::Subkey;
 use crate::error::Result;
 use crate::media;
 use crate::policy::Action;
@@ -45,7 +45,9 @@ impl CheckReport {
 pub fn damaged_pages(dir: &std::path::Path, credentials: &Credentials<'_>) -> Result<Vec<String>> {
     let paths = super::locate(dir)?;
     let (header, data_key, _) = super::open_slot(&paths, credentials)?;
-    let key = crypto::derive_subkey(&data_key, &header.vault_id, Subkey::Database);
+    let key = header
+        .vault_keys(data_key)?
+        .subkey(&header.vault_id, Subkey::Database);
     let conn = database::open_to_check(&paths.database(), &key)?;
     Ok(findings(&conn, "PRAGMA cipher_integrity_check"))
 }

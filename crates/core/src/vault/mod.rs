@@ -5,6 +5,7 @@
 mod check;
 #[cfg(feature = "bench-plaintext")]
 pub mod plaintext;
+mod rekey;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use crate::accounts;
 use crate::audit_chain::Change;
 use crate::clock;
-use crate::crypto::{self, Argon2Params, SecretKey, Subkey};
+use crate::crypto::{self, Argon2Params, SecretKey, Subkey, VaultKeys};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::media;
@@ -25,11 +26,12 @@ use crate::session::{self, Actor, RECOVERY_ACTOR, Session};
 use crate::store::blobs::MediaStore;
 use crate::store::database::{self, OpenMode};
 use crate::store::header::{AuthEvent, AuthEventKind, Header};
-use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID};
+use crate::store::keyslot::{self, KeySlot, RECOVERY_SLOT_ID, SlotSecret};
 use crate::store::recovery::RecoveryKey;
 pub use crate::store::upgrade::Upgrade;
 use crate::store::{self, VaultPaths, header, lock};
 pub use check::{CheckReport, check, damaged_pages};
+pub use rekey::{Rekeyed, rekey};
 
 /// What [`create`] needs. Its `Debug` leaves the password out.
 pub struct NewVault<'a> {
@@ -104,21 +106,22 @@ fn build(
 ) -> Result<CreatedVault> {
     let paths = VaultPaths::new(dir);
     let vault_id = Uuid::now_v7();
-    let data_key = SecretKey::random()?;
+    let keys = VaultKeys::first(SecretKey::random()?);
+    let data_key = keys.data();
     let recovery_key = RecoveryKey::generate()?;
     let now = clock::now_ms();
 
     let mut header = Header::new(vault_id, clock::to_rfc3339(now), new.kdf);
-    header.put_slot(KeySlot::new_recovery(&vault_id, &recovery_key, &data_key)?);
+    header.put_slot(KeySlot::new_recovery(&vault_id, &recovery_key, data_key)?);
     let admin_slot =
-        KeySlot::new_password(&vault_id, username, new.admin_password, new.kdf, &data_key)?;
+        KeySlot::new_password(&vault_id, username, new.admin_password, new.kdf, data_key)?;
     let admin_slot_id = admin_slot.id.clone();
     header.put_slot(admin_slot);
     header.write(&paths.header())?;
 
     let conn = database::open(
         &paths.database(),
-        &crypto::derive_subkey(&data_key, &vault_id, Subkey::Database),
+        &keys.subkey(&vault_id, Subkey::Database),
         OpenMode::Create,
     )?;
     let admin_id = Uuid::now_v7().to_string();
@@ -127,7 +130,7 @@ fn build(
         paths,
         vault_id,
         conn,
-        data_key,
+        keys,
         Actor {
             staff_id: Some(admin_id.clone()),
             username: username.to_owned(),
@@ -241,7 +244,8 @@ fn open_session(
     credentials: &Credentials<'_>,
 ) -> Result<Session> {
     let vault_id = header.vault_id;
-    let db_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Database);
+    let keys = header.vault_keys(data_key)?;
+    let db_key = keys.subkey(&vault_id, Subkey::Database);
     let mut conn = database::open_unmigrated(&paths.database(), &db_key, OpenMode::Existing)?;
     check_vault_id(&conn, &vault_id)?;
     // The first sign-in after an upgrade keeps the vault as it was before changing it.
@@ -251,7 +255,7 @@ fn open_session(
     };
     database::migrate(&mut conn)?;
     let actor = actor_for(&conn, credentials, slot_id)?;
-    let mut session = start_session(paths, vault_id, conn, data_key, actor, in_use);
+    let mut session = start_session(paths, vault_id, conn, keys, actor, in_use);
     // A vault written before redaction existed gets its chain converted once. A failure
     // rolls back and is tried again at the next unlock; meanwhile v1 and v2 entries verify
     // side by side, and only redaction of the v1 ones is impossible.
@@ -287,6 +291,9 @@ fn open_session(
 
 fn locate(dir: &Path) -> Result<VaultPaths> {
     let paths = VaultPaths::new(dir);
+    if paths.header().exists() {
+        rekey::recover(&paths)?;
+    }
     if !paths.header().exists() {
         if paths.database().exists() {
             return Err(Error::CorruptHeader(format!(
@@ -311,6 +318,13 @@ fn open_slot(
     credentials: &Credentials<'_>,
 ) -> Result<(Header, SecretKey, String)> {
     counted_attempt(paths, None, credentials)
+}
+
+/// The keys of the vault at `dir`, unwrapped with `credentials` as a sign-in would (a wrong
+/// password counts), without opening it.
+pub(crate) fn unwrap_keys(dir: &Path, credentials: &Credentials<'_>) -> Result<VaultKeys> {
+    let (header, data_key, _) = open_slot(&VaultPaths::new(dir), credentials)?;
+    header.vault_keys(data_key)
 }
 
 /// Unwraps the data key from a backup's `header` with `credentials`. When the backup is of
@@ -381,11 +395,11 @@ fn counted_attempt(
         header.write(&paths.header())?;
         return Err(Error::LockedOut { retry_after_secs });
     }
-    let opened = match credentials {
-        Credentials::Password { password, .. } => slot.open_with_password(&vault_id, password)?,
-        Credentials::Recovery(key) => slot.open_with_recovery(&vault_id, key)?,
+    let secret = match credentials {
+        Credentials::Password { password, .. } => SlotSecret::Password(password),
+        Credentials::Recovery(key) => SlotSecret::Recovery(key),
     };
-    match opened {
+    match slot.open_and_convert(&vault_id, secret)? {
         None => {
             if let Some(live) = header.slot_mut(&slot_id).filter(|_| lockable) {
                 live.record_failure(now);
@@ -402,14 +416,20 @@ fn counted_attempt(
                 Credentials::Recovery(_) => Error::BadRecoveryKey,
             })
         }
-        Some(data_key) => {
+        Some((data_key, converted)) => {
             // A backup's slot holds the password of its day: opening it proves nothing
-            // about today's, so it clears no failures.
-            let cleared = backup.is_none()
-                && header
+            // about today's, so it clears no failures, and the live slot is not its to convert.
+            let mut changed = false;
+            if backup.is_none() {
+                if let Some(converted) = converted {
+                    header.put_slot(converted);
+                    changed = true;
+                }
+                changed |= header
                     .slot_mut(&slot_id)
                     .is_some_and(keyslot::KeySlot::clear_failures);
-            if cleared {
+            }
+            if changed {
                 header.write(&paths.header())?;
             }
             Ok((header, data_key, slot_id))
@@ -486,10 +506,10 @@ pub(crate) fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Re
 pub fn open_alongside(session: &Session) -> Result<Session> {
     let paths = session.paths.clone();
     let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
-    let data_key = SecretKey::from_bytes(*session.data_key.expose());
+    let keys = session.keys.duplicate();
     let conn = database::open(
         &paths.database(),
-        &crypto::derive_subkey(&data_key, &session.vault_id, Subkey::Database),
+        &keys.subkey(&session.vault_id, Subkey::Database),
         OpenMode::Existing,
     )?;
     check_vault_id(&conn, &session.vault_id)?;
@@ -497,7 +517,7 @@ pub fn open_alongside(session: &Session) -> Result<Session> {
         paths,
         session.vault_id,
         conn,
-        data_key,
+        keys,
         session.actor.clone(),
         in_use,
     );
@@ -509,12 +529,12 @@ fn start_session(
     paths: VaultPaths,
     vault_id: Uuid,
     conn: rusqlite::Connection,
-    data_key: SecretKey,
+    keys: VaultKeys,
     actor: Actor,
     in_use: lock::InUseLock,
 ) -> Session {
-    let audit_key = crypto::derive_subkey(&data_key, &vault_id, Subkey::Audit);
-    let media = MediaStore::open(&paths.dir, &data_key, &vault_id);
+    let audit_key = keys.subkey(&vault_id, Subkey::Audit);
+    let media = MediaStore::open(&paths.dir, &keys, &vault_id);
     Session {
         media,
         paths,
@@ -522,7 +542,7 @@ fn start_session(
         conn,
         actor,
         session_id: Uuid::now_v7(),
-        data_key,
+        keys,
         audit_key,
         anchor: Default::default(),
         upgrade: None,

@@ -48,7 +48,7 @@ pub fn open(session: &Session, dir: &Path) -> Result<Session> {
         conn,
         actor: session.actor.clone(),
         session_id: session.session_id,
-        data_key: SecretKey::from_bytes(*session.data_key.expose()),
+        keys: session.keys.duplicate(),
         audit_key: SecretKey::from_bytes(*session.audit_key.expose()),
         media: session.media.clone(),
         anchor: Default::default(),

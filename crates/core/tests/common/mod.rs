@@ -78,7 +78,7 @@ impl Vault {
             .open_with_password(&header.vault_id, ADMIN_PW)
             .unwrap()
             .unwrap();
-        crypto::derive_subkey(&dek, &header.vault_id, Subkey::Database)
+        crypto::VaultKeys::first(dek).subkey(&header.vault_id, Subkey::Database)
     }
 }
 

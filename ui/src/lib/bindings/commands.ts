@@ -44,6 +44,7 @@ import type { StaffAccount } from './StaffAccount';
 import type { SubjectExport } from './SubjectExport';
 import type { UiSettings } from './UiSettings';
 import type { VaultCreated } from './VaultCreated';
+import type { VaultRekeyed } from './VaultRekeyed';
 import type { Verification } from './Verification';
 import type { VerifyReport } from './VerifyReport';
 
@@ -159,6 +160,12 @@ export interface Commands {
    * Disables an account and removes its key slot (admins).
    */
   staffDisable(args: { username: string; reason?: string | null }): Promise<StaffAccount>;
+  /**
+   * Replaces the vault's data key: the database and every photo re-encrypted, every
+   * account's key slot re-wrapped, a new recovery key (admins). Progress on `on_progress`.
+   * Refused while another window or command has the vault open.
+   */
+  vaultRekey(args: { on_progress: (message: Progress) => void }): Promise<VaultRekeyed>;
   /**
    * Audit entries matching the filter, oldest first (admins).
    */
@@ -334,6 +341,7 @@ export const COMMANDS = {
   staffList: 'staff_list',
   staffAdd: 'staff_add',
   staffDisable: 'staff_disable',
+  vaultRekey: 'vault_rekey',
   auditList: 'audit_list',
   auditVerify: 'audit_verify',
   backupStatus: 'backup_status',

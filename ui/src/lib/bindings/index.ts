@@ -81,6 +81,7 @@ export type * from "./TableDifference";
 export type * from "./UiSettings";
 export type * from "./Upgrade";
 export type * from "./VaultCreated";
+export type * from "./VaultRekeyed";
 export type * from "./Verification";
 export type * from "./VerifyReport";
 export type * from "./Vitals";

@@ -1,0 +1,495 @@
+//! Replacing a vault's data key: `vault rekey`.
+//!
+//! An old `header.json` (in a backup, a replaced vault, a disk remnant) and a password valid
+//! on its day unwrap that day's data key. Rekeying makes that key open nothing written since:
+//! a new data key, the database copied under its subkey, every photo re-sealed, every
+//! account's slot re-wrapped to its own public key (no password needed, see
+//! [`crate::store::keyslot`]), and a new recovery key. The identity key, which authenticates
+//! what the vault has issued (cards, sealed documents, codes, the audit chain), is carried
+//! over sealed under the new data key.
+//!
+//! Crash safety: everything new is built beside the vault (`vault.db.rekey`, `media.rekey/`,
+//! `header.json.rekey`) while `.rekey.json` says `preparing`; a crash then is rolled back.
+//! Once all is synced the journal says `switching`, and the new files are renamed into
+//! place; a crash then is rolled forward. The next opening of the vault finishes either,
+//! so it always opens with one whole key set, and the passwords open both.
+
+use std::fs;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use rusqlite::backup::{Backup, StepResult};
+use serde::{Deserialize, Serialize};
+
+use super::check_vault_id;
+use crate::audit_chain::Change;
+use crate::crypto::{SecretKey, Subkey, VaultKeys};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::media;
+use crate::policy::Action;
+use crate::progress::Progress;
+use crate::session::Session;
+use crate::store::blobs::{BlobStore, MediaStore};
+use crate::store::database::{self, OpenMode};
+use crate::store::header::Header;
+use crate::store::keyslot::{KeySlot, RECOVERY_SLOT_ID};
+use crate::store::recovery::RecoveryKey;
+use crate::store::{VaultPaths, lock};
+
+const JOURNAL: &str = ".rekey.json";
+const MEDIA: &str = "media";
+/// Where the old photo files wait, during the switch, to be removed.
+const MEDIA_OLD: &str = "media.old-key";
+const PAGES_PER_STEP: i32 = 1024;
+
+/// The journal's states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum State {
+    /// New files are being built; the old ones are the vault. A crash rolls back.
+    Preparing,
+    /// The new files are complete and synced; a crash rolls forward.
+    Switching,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    state: State,
+}
+
+/// What a rekey did.
+#[derive(Debug)]
+pub struct Rekeyed {
+    /// Staff accounts whose slots now wrap the new key.
+    pub accounts: u32,
+    /// Key slots of no active account, which were dropped instead.
+    pub dropped_slots: u32,
+    /// Photo files re-sealed.
+    pub photo_files: u64,
+    /// Bytes re-encrypted.
+    pub bytes: u64,
+    /// The new recovery key: the old one opens only copies made before. Show it once.
+    pub recovery_key: RecoveryKey,
+}
+
+/// Replaces the vault's data key (admins). The session must be the vault's only one; it
+/// goes on with the new key. `cancel` is honoured until the switch begins; a cancelled or
+/// failed rekey leaves the vault as it was.
+pub fn rekey(
+    session: &mut Session,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<Rekeyed> {
+    session.authorize(Action::VaultRekey)?;
+    session._in_use.make_exclusive()?;
+    let result = run(session, progress, cancel);
+    // Other sessions may open again; a failure to share leaves the vault held, not broken.
+    let _ = session._in_use.make_shared();
+    result
+}
+
+fn run(
+    session: &mut Session,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<Rekeyed> {
+    let paths = session.paths.clone();
+    // Leftovers of an earlier attempt in this process (none survive an unlock).
+    roll_back(&paths)?;
+    let (slots, dropped_slots) = slots_to_rewrap(session)?;
+    let blobs = media::referenced_blobs(&session.conn)?;
+    let total_bytes = database_bytes(&session.conn)? + files_bytes(&session.media.blobs, &blobs);
+    session.write(Action::VaultRekey, |w| {
+        w.record_as(
+            "vault.rekey_started",
+            Change::new("vault", None).after(serde_json::json!({
+                "accounts": slots.len(),
+                "dropped_slots": dropped_slots,
+                "photo_files": blobs.len(),
+            })),
+        )
+    })?;
+    session.move_anchor()?;
+
+    let keys = VaultKeys::new(
+        SecretKey::random()?,
+        SecretKey::from_bytes(*session.keys.identity().expose()),
+    );
+    let recovery_key = RecoveryKey::generate()?;
+    write_journal(&paths, State::Preparing)?;
+    crash_point("journal");
+    let prepared = prepare(
+        session,
+        &keys,
+        &slots,
+        &recovery_key,
+        &blobs,
+        total_bytes,
+        progress,
+        cancel,
+    );
+    let bytes = match prepared {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let _ = roll_back(&paths);
+            return Err(e);
+        }
+    };
+    switch(session, keys)?;
+    let accounts = slots.len() as u32;
+    let photo_files = blobs.len() as u64;
+    session.write(Action::VaultRekey, |w| {
+        w.record_as(
+            "vault.rekeyed",
+            Change::new("vault", None).after(serde_json::json!({
+                "accounts": accounts,
+                "dropped_slots": dropped_slots,
+                "photo_files": photo_files,
+                "bytes": bytes,
+            })),
+        )
+    })?;
+    Ok(Rekeyed {
+        accounts,
+        dropped_slots,
+        photo_files,
+        bytes,
+        recovery_key,
+    })
+}
+
+/// The password slots to re-wrap: those of active accounts. A slot of no active account
+/// opens nothing today and must not open the new key: it is dropped. A slot that cannot be
+/// re-wrapped without its password (written before slots had key pairs) stops the rekey,
+/// naming its account.
+fn slots_to_rewrap(session: &Session) -> Result<(Vec<KeySlot>, u32)> {
+    let header = session.header()?;
+    let mut stmt = session.conn.prepare(
+        "SELECT slot_id, username FROM staff WHERE status = 'active' AND slot_id IS NOT NULL",
+    )?;
+    let active: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut slots = Vec::new();
+    let mut unconverted = Vec::new();
+    for (slot_id, username) in &active {
+        match header.slot(slot_id) {
+            Some(slot) if slot.has_public_key() => slots.push(slot.clone()),
+            Some(_) => unconverted.push(username.clone()),
+            None => {}
+        }
+    }
+    if !unconverted.is_empty() {
+        unconverted.sort();
+        return Err(Error::invalid(
+            "accounts",
+            format!(
+                "{} must sign in once (or be disabled) before the key can be replaced: their \
+                 sign-in moves them to key slots that can be re-wrapped without their password",
+                unconverted.join(", ")
+            ),
+        ));
+    }
+    let kept = slots.len() + 1;
+    let dropped = header.slots.len().saturating_sub(kept) as u32;
+    Ok((slots, dropped))
+}
+
+fn database_bytes(conn: &Connection) -> Result<u64> {
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    Ok(pages.max(0) as u64 * page_size(conn)?)
+}
+
+/// The page size. SQLCipher answers `PRAGMA page_size` as text, SQLite as a number.
+fn page_size(conn: &Connection) -> Result<u64> {
+    let value: rusqlite::types::Value = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    match value {
+        rusqlite::types::Value::Integer(n) => Ok(n.max(0) as u64),
+        rusqlite::types::Value::Text(text) => text
+            .parse()
+            .map_err(|_| Error::CorruptDatabase(format!("page size {text:?}"))),
+        _ => Err(Error::CorruptDatabase("no page size".into())),
+    }
+}
+
+fn files_bytes(blobs: &BlobStore, ids: &[uuid::Uuid]) -> u64 {
+    ids.iter()
+        .filter_map(|id| fs::metadata(blobs.path(id)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Builds the new database, photo files and header beside the vault, synced. Returns the
+/// bytes re-encrypted.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    session: &mut Session,
+    keys: &VaultKeys,
+    slots: &[KeySlot],
+    recovery_key: &RecoveryKey,
+    blobs: &[uuid::Uuid],
+    total_bytes: u64,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<u64> {
+    let paths = session.paths.clone();
+    let vault_id = session.vault_id;
+    let mut done = 0u64;
+    let stop = || match cancel.load(Ordering::Relaxed) {
+        true => Err(Error::Cancelled),
+        false => Ok(()),
+    };
+
+    // The database, page by page, into a file keyed with the new database subkey.
+    let new_db = paths.rekeyed("vault.db");
+    {
+        let mut dest = Connection::open(&new_db)?;
+        fsutil::restrict_to_owner(&new_db)?;
+        database::apply_key(&dest, &keys.subkey(&vault_id, Subkey::Database))?;
+        let page_size = page_size(&session.conn)?;
+        let copy = Backup::new(&session.conn, &mut dest)?;
+        loop {
+            stop()?;
+            let step = copy.step(PAGES_PER_STEP)?;
+            let p = copy.progress();
+            progress(Progress {
+                done_bytes: ((p.pagecount - p.remaining) as u64) * page_size,
+                total_bytes,
+            });
+            match step {
+                StepResult::Done => break,
+                StepResult::More => {}
+                // Only another connection writing could do this, and the vault is held
+                // exclusively; wait a moment as SQLite advises.
+                StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                _ => return Err(Error::Internal("unexpected database copy step")),
+            }
+        }
+        drop(copy);
+        done += database_bytes(&dest)?;
+        check_vault_id(&dest, &vault_id)?;
+        // Back to a single self-contained file, synced, before anything relies on it.
+        dest.execute_batch("PRAGMA journal_mode = DELETE")?;
+        dest.close().map_err(|(_, e)| Error::from(e))?;
+        fs::File::open(&new_db)
+            .and_then(|f| f.sync_all())
+            .map_err(Error::io(format!("cannot flush {}", new_db.display())))?;
+    }
+    crash_point("database");
+
+    // Every photo file, opened with the old media key and sealed with the new one.
+    let new_media = paths.rekeyed(MEDIA);
+    fsutil::create_private_dir(&new_media)?;
+    let sealer = BlobStore::new(&new_media, keys.subkey(&vault_id, Subkey::Media));
+    for (n, id) in blobs.iter().enumerate() {
+        stop()?;
+        let plain = session.media.blobs.get(id).map_err(|e| match e {
+            Error::NotFound { .. } | Error::CorruptBlob(_) => Error::invalid(
+                "photos",
+                format!(
+                    "photo file {id} is missing or damaged; run `tessera vault check` and \
+                     restore it from a backup before replacing the key"
+                ),
+            ),
+            other => other,
+        })?;
+        let shard = sealer.path(id);
+        if let Some(dir) = shard.parent()
+            && !dir.exists()
+        {
+            fsutil::create_private_dir(dir)?;
+            fsutil::sync_dir(&new_media)?;
+        }
+        sealer.put(id, &plain)?;
+        done += fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
+        progress(Progress {
+            done_bytes: done,
+            total_bytes,
+        });
+        if n == 0 {
+            crash_point("media-first-file");
+        }
+    }
+    fsutil::sync_dir(&new_media)?;
+    crash_point("media");
+
+    // The header: every kept slot re-wrapped, a new recovery slot, the identity sealed.
+    let mut header: Header = session.header()?;
+    header.slots = slots
+        .iter()
+        .map(|slot| slot.rewrapped(&vault_id, keys.data()))
+        .collect::<Result<_>>()?;
+    header.put_slot(KeySlot::new_recovery(&vault_id, recovery_key, keys.data())?);
+    header.seal_identity(keys)?;
+    header.write(&paths.rekeyed("header.json"))?;
+    debug_assert!(header.slot(RECOVERY_SLOT_ID).is_some());
+    crash_point("header");
+    Ok(done)
+}
+
+/// Closes the old database, marks the switch, renames the new files into place and opens
+/// them: from here the rekey only goes forward.
+fn switch(session: &mut Session, keys: VaultKeys) -> Result<()> {
+    let paths = session.paths.clone();
+    // The old database must be whole in `vault.db`, with no write-ahead log left beside it
+    // that the new file could be mistaken to own.
+    session
+        .conn
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let old = std::mem::replace(&mut session.conn, Connection::open_in_memory()?);
+    if let Err((conn, e)) = old.close() {
+        session.conn = conn;
+        let _ = roll_back(&paths);
+        return Err(e.into());
+    }
+    write_journal(&paths, State::Switching)?;
+    crash_point("switching");
+    finish_switch(&paths)?;
+    let conn = database::open(
+        &paths.database(),
+        &keys.subkey(&session.vault_id, Subkey::Database),
+        OpenMode::Existing,
+    )?;
+    session.media = MediaStore::open(&paths.dir, &keys, &session.vault_id);
+    session.keys = keys;
+    session.conn = conn;
+    Ok(())
+}
+
+/// Renames the new files into place, each step safe to repeat after a crash.
+fn finish_switch(paths: &VaultPaths) -> Result<()> {
+    let rename = |from: &Path, to: &Path| {
+        fs::rename(from, to).map_err(Error::io(format!(
+            "cannot move {} to {}",
+            from.display(),
+            to.display()
+        )))
+    };
+    let new_db = paths.rekeyed("vault.db");
+    if new_db.exists() {
+        // The old database was checkpointed whole before the switch began: its log and
+        // shared memory, if left, hold nothing and belong to the old key.
+        for stale in [paths.wal(), paths.dir.join("vault.db-shm")] {
+            remove_if_present(&stale)?;
+        }
+        rename(&new_db, &paths.database())?;
+        fsutil::sync_dir(&paths.dir)?;
+        crash_point("database-swapped");
+    }
+    let media = paths.dir.join(MEDIA);
+    let new_media = paths.rekeyed(MEDIA);
+    let old_media = paths.dir.join(MEDIA_OLD);
+    if new_media.exists() {
+        if media.exists() {
+            rename(&media, &old_media)?;
+            fsutil::sync_dir(&paths.dir)?;
+            crash_point("media-aside");
+        }
+        rename(&new_media, &media)?;
+        fsutil::sync_dir(&paths.dir)?;
+        crash_point("media-swapped");
+    }
+    let new_header = paths.rekeyed("header.json");
+    if new_header.exists() {
+        let _lock = lock::HeaderLock::acquire(&paths.lock_file())?;
+        carry_over(&Header::read(&paths.header())?, &new_header)?;
+        rename(&new_header, &paths.header())?;
+        fsutil::sync_dir(&paths.dir)?;
+        crash_point("header-swapped");
+    }
+    // The old photo files go before the journal, so a crash here is finished next time.
+    remove_tree(&old_media)?;
+    remove_if_present(&paths.dir.join(JOURNAL))?;
+    fsutil::sync_dir(&paths.dir)
+}
+
+/// Copies into the new header what may have changed in the live one since it was built:
+/// sign-in failures another process queued (a backup of this vault being verified counts
+/// them), and the audit anchor.
+fn carry_over(live: &Header, new_header: &Path) -> Result<()> {
+    let mut new = Header::read(new_header)?;
+    new.audit_anchor = live.audit_anchor.clone();
+    new.pending_auth_events = live.pending_auth_events.clone();
+    new.pending_auth_events_dropped = live.pending_auth_events_dropped;
+    for slot in &mut new.slots {
+        if let Some(old) = live.slot(&slot.id) {
+            slot.failed_attempts = old.failed_attempts;
+            slot.last_failed_at = old.last_failed_at;
+        }
+    }
+    new.write(new_header)
+}
+
+/// Removes what a rekey that did not reach its switch left beside the vault.
+fn roll_back(paths: &VaultPaths) -> Result<()> {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        remove_if_present(&paths.dir.join(format!("vault.db.rekey{suffix}")))?;
+    }
+    remove_if_present(&paths.rekeyed("header.json"))?;
+    remove_tree(&paths.rekeyed(MEDIA))?;
+    remove_tree(&paths.dir.join(MEDIA_OLD))?;
+    remove_if_present(&paths.dir.join(JOURNAL))?;
+    fsutil::sync_dir(&paths.dir)
+}
+
+/// Finishes or undoes a rekey a crash interrupted, before the vault is opened. Refuses
+/// while another session has the vault (its rekey may be running).
+pub(crate) fn recover(paths: &VaultPaths) -> Result<()> {
+    let journal = paths.dir.join(JOURNAL);
+    if !journal.exists() {
+        return Ok(());
+    }
+    let _only = lock::InUseLock::exclusive(&paths.in_use_file())?;
+    let bytes =
+        fs::read(&journal).map_err(Error::io(format!("cannot read {}", journal.display())))?;
+    match serde_json::from_slice::<Journal>(&bytes).map(|j| j.state) {
+        Ok(State::Switching) => finish_switch(paths),
+        // Preparing, or a journal cut short while being written (it is written before
+        // anything else): nothing of the vault was touched yet.
+        _ => roll_back(paths),
+    }
+}
+
+fn write_journal(paths: &VaultPaths, state: State) -> Result<()> {
+    let bytes = serde_json::to_vec(&Journal { state })
+        .map_err(|_| Error::Internal("cannot serialise the rekey journal"))?;
+    fsutil::write_atomic(&paths.dir.join(JOURNAL), &bytes)
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io(format!("cannot remove {}", path.display()))(e))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn remove_tree(path: &Path) -> Result<()> {
+    match fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io(format!("cannot remove {}", path.display()))(e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// In debug builds, stops at `step` when `TESSERA_CRASH_AT` names it: it says so on
+/// stderr and waits to be killed, so tests can `kill -9` a rekey at every step. Release
+/// builds have no such code.
+fn crash_point(step: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("TESSERA_CRASH_AT").is_ok_and(|at| at == step) {
+        eprintln!("crash point {step}");
+        loop {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = step;
+}
