@@ -10,16 +10,14 @@
 #              age -d -i K FILE | zstd -d | tar -xf - -C DIR
 #
 # Target: ours >= 0.8 x the reference's throughput, both ways. The vault: 100,000 patients
-# (BENCH_PATIENTS) and about 2 GB of photos (BENCH_PHOTO_GB). It is built once and kept under
-# the target directory (a few minutes the first time). A measurement, not a test: it prints
-# the figures and "target met" or "missed", and exits 0 either way. BENCH_RUNS (default 3)
+# (BENCH_PATIENTS) and about 2 GB of photos (BENCH_PHOTO_GB), built once by bench-vault.sh.
+# A measurement, not a test: it prints the figures and "target met" or "missed", and exits
+# 0 either way. BENCH_RUNS (default 3)
 # timed runs of each, after the vault is warm in the page cache for both sides alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${BENCH_RUNS:-3}"
-PATIENTS="${BENCH_PATIENTS:-100000}"
-PHOTO_GB="${BENCH_PHOTO_GB:-2}"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -34,32 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-export PATH="$HOME/.cargo/bin:$PATH"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
-echo "bench: building tessera and the photo generator (release)" >&2
-cargo build --release --locked -p tessera-cli -p tessera-media --bin tessera --example make_photos
-release="$CARGO_TARGET_DIR/release"
-tessera="$release/tessera"
-
-bench_dir="$CARGO_TARGET_DIR/bench-backup"
-vault="$bench_dir/vault-${PATIENTS}p-${PHOTO_GB}g"
-export TESSERA_VAULT="$vault" TESSERA_USER=admin TESSERA_PASSWORD="bench admin password"
-mkdir -p "$bench_dir"
-
-if [ ! -f "$vault/.complete" ]; then
-  rm -rf "$vault" "$bench_dir/photos"
-  echo "bench: building the vault: $PATIENTS patients, ~$PHOTO_GB GB of photos" >&2
-  "$tessera" init --admin admin >/dev/null
-  "$tessera" dev seed --patients "$PATIENTS" --encounters-per-patient 2 \
-    --narratives-per-patient 1 --revisions-per-narrative 1 >/dev/null
-  # 4000x3000 JPEGs at quality 90 are about 3.5 MB each.
-  count=$(( PHOTO_GB * 1024 / 3 ))
-  "$release/examples/make_photos" "$bench_dir/photos" --count "$count" --size 4000x3000 --quality 90
-  patient=$("$tessera" patient list --limit 1 --json | sed -n 's/.*"human_id": "\([^"]*\)".*/\1/p' | head -1)
-  "$tessera" photo import "$patient" "$bench_dir"/photos/*.jpg >/dev/null
-  rm -rf "$bench_dir/photos"
-  touch "$vault/.complete"
-fi
+. scripts/bench-vault.sh
 vault_bytes=$(du -sb --exclude=.complete "$vault" | cut -f1)
 
 work=$(mktemp -d "$bench_dir/run.XXXXXX")

@@ -179,3 +179,51 @@ fn a_copy_that_cannot_be_written_keeps_the_older_vault_unchanged() {
     assert_eq!(listed.as_array().unwrap().len(), 3);
     assert!(notice.contains("upgraded"), "{notice}");
 }
+
+/// The older vault's key slots seal the data key straight under the password: they cannot
+/// be re-wrapped without it. The first sign-in converts the admin's slot, so the key can
+/// then be replaced, and the old slots (kept in the fixture) open nothing afterwards.
+#[test]
+fn an_older_vaults_slots_are_converted_at_sign_in_so_its_key_can_be_replaced() {
+    let (_tmp, vault) = older_vault();
+    let old_header: Value =
+        serde_json::from_slice(&fs::read(fixture().join("header.json")).unwrap()).unwrap();
+    assert!(old_header["slots"][0].get("public_key").is_none());
+    patients(&vault);
+    let header: Value =
+        serde_json::from_slice(&fs::read(vault.join("header.json")).unwrap()).unwrap();
+    assert_eq!(header["format_version"], 2);
+    let ana = header["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "password")
+        .unwrap();
+    assert!(ana["public_key"].as_str().unwrap().starts_with("age1"));
+
+    let out = tessera(&vault)
+        .args(["--user", "ana", "--json", "vault", "rekey"])
+        .env("TESSERA_PASSWORD", ADMIN_PW)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (listed, _) = patients(&vault);
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    // The fixture's own header, put back, no longer opens the database.
+    fs::copy(fixture().join("header.json"), vault.join("header.json")).unwrap();
+    let refused = tessera(&vault)
+        .args(["--user", "ana", "patient", "list"])
+        .env("TESSERA_PASSWORD", ADMIN_PW)
+        .output()
+        .unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
