@@ -1287,6 +1287,38 @@ fn a_backup_from_before_a_rekey_restores_and_keeps_erased_patients_erased() {
     assert!(audit::verify(&mut restored).unwrap().ok);
 }
 
+/// Photo files held by backups made before a rekey are sealed under the old key: the next
+/// backup to the same folder holds its own, and restores whole with no earlier file.
+#[test]
+fn the_first_backup_after_a_rekey_refers_to_no_photo_sealed_under_the_old_key() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let mut admin = vault.admin();
+    populate(&mut admin, "Ngozi", 2);
+    let before = backup_to(&mut admin, out.path(), encryption_of(&keys), true);
+    tessera_core::vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let after = backup_to(&mut admin, out.path(), encryption_of(&keys), false);
+    assert_eq!((after.blobs_stored, after.blobs_referred), (4, 0));
+    drop(admin);
+    fs::remove_file(before.file.unwrap()).unwrap();
+    let target = out.path().join("restored");
+    let options = RestoreOptions {
+        file: PathBuf::from(after.file.unwrap()),
+        target: target.clone(),
+        dry_run: false,
+        override_reason: None,
+    };
+    backup::restore(&options, &keys.decryption, &ADMIN).unwrap();
+    let mut restored = common::login(&target, "ana", ADMIN_PW);
+    let found = patients::search(&mut restored, "Ngozi", 5).unwrap();
+    let photos = media::list(&mut restored, &found[0].id, Default::default()).unwrap();
+    assert_eq!(photos.len(), 2);
+    for photo in photos {
+        media::open(&mut restored, &photo.id, media::Variant::Original).unwrap();
+    }
+}
+
 #[test]
 fn a_restore_over_an_unreadable_vault_needs_a_reason_and_records_it() {
     let vault = Vault::new();

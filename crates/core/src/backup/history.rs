@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -131,12 +131,23 @@ pub(crate) fn blobs_at(conn: &Connection, destination: &Path) -> Result<HashMap<
         .filter(|r| r.destination == dest && r.status == "ok")
         .filter_map(|r| Some((r.id, r.file_name?)))
         .collect();
+    // Backups made before the data key was last replaced hold photo files sealed under the
+    // old key, which a restore of a newer backup could not open.
+    let key_since: i64 = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = ?1",
+            [crate::vault::DATA_KEY_SINCE],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(i64::MIN);
     let mut stmt = conn.prepare(
         "SELECT b.backup_id, b.blob_id, b.byte_size, b.sha256 FROM backup_blobs b \
          JOIN backups k ON k.id = b.backup_id WHERE k.destination = ?1 AND k.status = 'ok' \
-         ORDER BY k.started_at DESC",
+         AND k.started_at >= ?2 ORDER BY k.started_at DESC",
     )?;
-    let mut rows = stmt.query([&dest])?;
+    let mut rows = stmt.query(rusqlite::params![&dest, key_since])?;
     let mut held = HashMap::new();
     while let Some(row) = rows.next()? {
         let backup_id: String = row.get(0)?;

@@ -31,6 +31,7 @@ use crate::store::recovery::RecoveryKey;
 pub use crate::store::upgrade::Upgrade;
 use crate::store::{self, VaultPaths, header, lock};
 pub use check::{CheckReport, check, damaged_pages};
+pub(crate) use rekey::DATA_KEY_SINCE;
 pub use rekey::{Rekeyed, rekey};
 
 /// What [`create`] needs. Its `Debug` leaves the password out.

@@ -44,6 +44,8 @@ const MEDIA: &str = "media";
 /// Where the old photo files wait, during the switch, to be removed.
 const MEDIA_OLD: &str = "media.old-key";
 const PAGES_PER_STEP: i32 = 1024;
+/// `vault_meta` key: when the current data key was made (unix ms), absent for the first.
+pub(crate) const DATA_KEY_SINCE: &str = "data_key_since";
 
 /// The journal's states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +275,13 @@ fn prepare(
         drop(copy);
         done += database_bytes(&dest)?;
         check_vault_id(&dest, &vault_id)?;
+        // Photo files in earlier backups are sealed under the old key: from now on a backup
+        // may refer only to backups made since (`backup::history::blobs_at`).
+        dest.execute(
+            "INSERT INTO vault_meta (key, value) VALUES (?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![DATA_KEY_SINCE, crate::clock::now_ms().to_string()],
+        )?;
         // Back to a single self-contained file, synced, before anything relies on it.
         dest.execute_batch("PRAGMA journal_mode = DELETE")?;
         dest.close().map_err(|(_, e)| Error::from(e))?;
