@@ -623,3 +623,56 @@ async fn a_damaged_vault_is_restored_from_a_backup_at_sign_in() -> Result<()> {
     app.wait_text("patient-count", "1 patient").await?;
     app.close().await
 }
+
+/// An admin disables a colleague who is leaving, takes the screen's suggestion to replace
+/// the vault key, keeps the new recovery key, and signs in again with the same password: a
+/// copy of the header taken before no longer opens the database.
+#[tokio::test]
+async fn a_colleague_leaves_and_the_admin_replaces_the_vault_key() -> Result<()> {
+    let app = App::start_signed_in("rekey", Options::default()).await?;
+    app.register_patient("Rosa", "Lima").await?;
+    app.click("nav-staff").await?;
+    app.click("staff-new").await?;
+    app.fill("staff-username", "bob").await?;
+    app.fill("staff-display-name", "Bob Reis").await?;
+    app.fill("staff-password", "bob passphrase 22").await?;
+    app.fill("staff-confirm", "bob passphrase 22").await?;
+    app.click("staff-submit").await?;
+    app.wait_for(
+        "bob's row",
+        "return document.querySelectorAll('[data-testid=staff-disable]').length >= 1",
+    )
+    .await?;
+    let header_before = std::fs::read_to_string(app.vault().join("header.json"))?;
+
+    app.click("staff-disable").await?;
+    app.fill("staff-disable-reason", "left the clinic").await?;
+    app.click("staff-disable-confirm").await?;
+    app.by_id("staff-rekey-suggestion").await?;
+    app.screenshot("rekey-suggested").await;
+    app.click("staff-rekey-suggestion-open").await?;
+    app.by_id("vault-rekey-consequences").await?;
+    app.screenshot("rekey-dialog").await;
+    app.click("vault-rekey-confirm").await?;
+    let key = app.by_id("vault-rekey-recovery-key").await?.text().await?;
+    app.wait_text("vault-rekey-summary", "1").await?;
+    app.painted_screenshot("rekey-done").await;
+    let last = key
+        .split(|c: char| c == '-' || c.is_whitespace())
+        .rfind(|g| !g.is_empty())
+        .ok_or("no recovery key shown")?
+        .to_owned();
+    app.fill("vault-rekey-recovery-confirm", &last).await?;
+    app.click("vault-rekey-recovery-continue").await?;
+
+    let header_after = std::fs::read_to_string(app.vault().join("header.json"))?;
+    assert!(header_after.contains("identity_key"), "the header holds the carried identity key");
+    assert_ne!(header_before, header_after);
+    app.click("sign-out-button").await?;
+    app.by_id("screen-unlock").await?;
+    app.sign_in(tessera_e2e::PASSWORD).await?;
+    app.click("nav-patients").await?;
+    app.fill("patient-search", "lima").await?;
+    app.wait_text("patient-row", "Lima").await?;
+    app.close().await
+}

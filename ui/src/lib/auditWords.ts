@@ -30,6 +30,8 @@ export const OTHER_AUDIT_ACTIONS = [
   'retention.anonymise',
   'vault.upgraded',
   'vault.replaced_removed',
+  'vault.rekey_started',
+  'vault.rekeyed',
 ] as const;
 
 /** The actor core records for what was done with the recovery key. */

@@ -48,6 +48,7 @@ export const en = {
   'error.cancelled': 'Cancelled.',
   'error.access_refused': 'Access refused.',
   'error.internal': 'Something went wrong.',
+  'error.details': 'Details for support',
 
   'form.required': 'This is required.',
   'form.requiredNote': 'Fields marked * are required.',
@@ -459,6 +460,49 @@ export const en = {
   'staff.disableConfirm': '{user} will no longer be able to sign in.',
   'staff.reason': 'Reason (kept in the audit log)',
   'staff.disabled': 'Account {user} disabled.',
+  'staff.rekey.title': 'Vault key',
+  'staff.rekey.intro':
+    'Everything in the vault is encrypted with one key. Replace it after disabling the account of someone who may have kept a copy of the vault, or after a laptop or a backup is lost: copies taken before then will not open anything recorded afterwards.',
+  'staff.rekey.open': 'Replace the vault key…',
+  'staff.rekey.suggestion':
+    'If {user} may have kept a copy of the vault (on a laptop, a USB drive or in a backup), replace the vault key: that copy will then open nothing recorded from now on.',
+  'staff.rekey.dialogTitle': 'Replace the vault key?',
+  'staff.rekey.explain':
+    'Tessera re-encrypts the whole vault, the database and every photo, under a new key.',
+  'staff.rekey.copies':
+    'Copies of the vault taken before (an old backup, a copy a former colleague kept) will not open anything recorded afterwards.',
+  'staff.rekey.passwords': 'Every active account keeps its password.',
+  'staff.rekey.recovery':
+    'A new recovery key is shown at the end, once: have paper or a printer ready. The old recovery key will no longer open this vault.',
+  'staff.rekey.time':
+    'It can take several minutes on a large vault, and it cannot be stopped once started. Keep Tessera open until it ends.',
+  'staff.rekey.close':
+    'Before you start, close every other Tessera window and wait for any Tessera command using this vault to end.',
+  'staff.rekey.confirm': 'Replace the key now',
+  'staff.rekey.running': 'Re-encrypting…',
+  'staff.rekey.progressLabel': 'Vault re-encrypted',
+  'staff.rekey.progress': 'Re-encrypting… {percent}%',
+  'staff.rekey.runningHint':
+    'Keep Tessera open: replacing the key cannot be stopped. The new recovery key appears here when it is done.',
+  'staff.rekey.doneTitle': 'Your new recovery key',
+  'staff.rekey.done': 'The vault key was replaced.',
+  'staff.rekey.summary': '{accounts}, {photos} re-encrypted.',
+  'staff.rekey.accounts': '{count} account||{count} accounts',
+  'staff.rekey.photoFiles': '{count} photo file||{count} photo files',
+  'staff.rekey.oldKey':
+    'The old recovery key no longer opens this vault; it still opens backups made before now.',
+  'staff.rekey.continue': 'I have kept the new key – close',
+  'staff.rekey.error.title': 'The vault key was not replaced.',
+  'staff.rekey.error.inUse':
+    'Another Tessera window or command is using this vault. Close the other window, or wait for the command to end, then try again. Nothing was changed.',
+  'staff.rekey.error.denied':
+    'Only an administrator can replace the vault key. Nothing was changed.',
+  'staff.rekey.error.accounts':
+    'Some accounts must sign in once (or be disabled) before the key can be replaced; their names are in the details. Nothing was changed.',
+  'staff.rekey.error.photos':
+    'A photo file is missing or damaged. Check the vault and restore the photo from a backup, then try again. Nothing was changed.',
+  'staff.rekey.error.other':
+    'Tessera could not replace the vault key. Try again; if it happens again, tell whoever looks after this computer and show them the details below.',
 
   'audit.title': 'Audit log',
   'audit.verify': 'Verify chain',
@@ -565,6 +609,9 @@ export const en = {
   'audit.what.retention.anonymise': 'Anonymised a record kept past its retention period',
   'audit.what.vault.upgraded': 'Converted the vault to a new format',
   'audit.what.vault.replaced_removed': 'Removed old copies of replaced vaults',
+  'audit.what.vault.rekey': 'Replaced the vault key',
+  'audit.what.vault.rekey_started': 'Began replacing the vault key',
+  'audit.what.vault.rekeyed': 'Finished replacing the vault key',
   'audit.kind.patient': 'Patient record',
   'audit.kind.encounter': 'Visit',
   'audit.kind.narrative': 'Narrative',

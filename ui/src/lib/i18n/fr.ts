@@ -47,6 +47,7 @@ export const fr: Record<MessageKey, string> = {
   'error.cancelled': 'Annulé.',
   'error.access_refused': 'Accès refusé.',
   'error.internal': 'Une erreur s’est produite.',
+  'error.details': 'Détails pour l’assistance',
 
   'form.required': 'Ce champ est obligatoire.',
   'form.requiredNote': 'Les champs marqués d’un * sont obligatoires.',
@@ -464,6 +465,49 @@ export const fr: Record<MessageKey, string> = {
   'staff.disableConfirm': '{user} ne pourra plus se connecter.',
   'staff.reason': 'Motif (conservé dans le journal d’audit)',
   'staff.disabled': 'Compte {user} désactivé.',
+  'staff.rekey.title': 'Clé du coffre',
+  'staff.rekey.intro':
+    'Tout le contenu du coffre est chiffré avec une seule clé. Remplacez-la après avoir désactivé le compte d’une personne qui a pu garder une copie du coffre, ou après la perte d’un ordinateur portable ou d’une sauvegarde : les copies faites avant n’ouvriront rien de ce qui sera enregistré ensuite.',
+  'staff.rekey.open': 'Remplacer la clé du coffre…',
+  'staff.rekey.suggestion':
+    'Si {user} a pu garder une copie du coffre (sur un ordinateur portable, une clé USB ou dans une sauvegarde), remplacez la clé du coffre : cette copie n’ouvrira alors rien de ce qui sera enregistré à partir de maintenant.',
+  'staff.rekey.dialogTitle': 'Remplacer la clé du coffre ?',
+  'staff.rekey.explain':
+    'Tessera rechiffre tout le coffre, la base de données et chaque photo, avec une nouvelle clé de chiffrement.',
+  'staff.rekey.copies':
+    'Les copies du coffre faites avant (une ancienne sauvegarde, une copie gardée par un ancien collègue) n’ouvriront rien de ce qui sera enregistré ensuite.',
+  'staff.rekey.passwords': 'Chaque compte actif garde son mot de passe.',
+  'staff.rekey.recovery':
+    'Une nouvelle clé de récupération s’affiche à la fin, une seule fois : préparez du papier ou une imprimante. L’ancienne clé de récupération n’ouvrira plus ce coffre.',
+  'staff.rekey.time':
+    'Cela peut prendre plusieurs minutes pour un gros coffre, et ne peut plus être interrompu une fois lancé. Laissez Tessera ouvert jusqu’à la fin.',
+  'staff.rekey.close':
+    'Avant de commencer, fermez toute autre fenêtre Tessera et attendez la fin de toute commande Tessera qui utilise ce coffre.',
+  'staff.rekey.confirm': 'Remplacer la clé maintenant',
+  'staff.rekey.running': 'Rechiffrement…',
+  'staff.rekey.progressLabel': 'Coffre rechiffré',
+  'staff.rekey.progress': 'Rechiffrement… {percent} %',
+  'staff.rekey.runningHint':
+    'Laissez Tessera ouvert : le remplacement de la clé ne peut pas être interrompu. La nouvelle clé de récupération s’affichera ici à la fin.',
+  'staff.rekey.doneTitle': 'Votre nouvelle clé de récupération',
+  'staff.rekey.done': 'La clé du coffre a été remplacée.',
+  'staff.rekey.summary': '{accounts}, {photos} rechiffrés.',
+  'staff.rekey.accounts': '{count} compte||{count} comptes',
+  'staff.rekey.photoFiles': '{count} fichier photo||{count} fichiers photo',
+  'staff.rekey.oldKey':
+    'L’ancienne clé de récupération n’ouvre plus ce coffre ; elle ouvre encore les sauvegardes faites avant maintenant.',
+  'staff.rekey.continue': 'J’ai conservé la nouvelle clé – fermer',
+  'staff.rekey.error.title': 'La clé du coffre n’a pas été remplacée.',
+  'staff.rekey.error.inUse':
+    'Une autre fenêtre ou commande Tessera utilise ce coffre. Fermez l’autre fenêtre, ou attendez la fin de la commande, puis réessayez. Rien n’a été modifié.',
+  'staff.rekey.error.denied':
+    'Seul un administrateur peut remplacer la clé du coffre. Rien n’a été modifié.',
+  'staff.rekey.error.accounts':
+    'Certains comptes doivent se connecter une fois (ou être désactivés) avant que la clé puisse être remplacée ; leurs noms figurent dans les détails. Rien n’a été modifié.',
+  'staff.rekey.error.photos':
+    'Un fichier photo manque ou est endommagé. Vérifiez le coffre et restaurez la photo à partir d’une sauvegarde, puis réessayez. Rien n’a été modifié.',
+  'staff.rekey.error.other':
+    'Tessera n’a pas pu remplacer la clé du coffre. Réessayez ; si cela se reproduit, prévenez la personne qui s’occupe de cet ordinateur et montrez-lui les détails ci-dessous.',
 
   'audit.title': 'Journal d’audit',
   'audit.verify': 'Vérifier la chaîne',
@@ -573,6 +617,9 @@ export const fr: Record<MessageKey, string> = {
     'A anonymisé un dossier gardé au-delà de sa durée de conservation',
   'audit.what.vault.upgraded': 'A converti le coffre à un nouveau format',
   'audit.what.vault.replaced_removed': 'A supprimé d’anciennes copies de coffres remplacés',
+  'audit.what.vault.rekey': 'A remplacé la clé du coffre',
+  'audit.what.vault.rekey_started': 'A commencé à remplacer la clé du coffre',
+  'audit.what.vault.rekeyed': 'A terminé le remplacement de la clé du coffre',
   'audit.kind.patient': 'Dossier patient',
   'audit.kind.encounter': 'Consultation',
   'audit.kind.narrative': 'Récit',

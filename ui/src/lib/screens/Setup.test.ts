@@ -107,6 +107,27 @@ describe('the recovery sheet', () => {
     expect(warning.parentElement).toBe(print.parentElement?.parentElement);
   });
 
+  it('goes on to sign-in only once the last group of the key is typed again', async () => {
+    const { target, app } = await recoverySheet();
+    const key = byTestId(target, 'recovery-key');
+    expect(words(key)).toBe('K7Q2M-4XRTA-9PZ3H-WN8CD-E5VJF-2GKBY-6HMQS-T3RXA-PZ9WN-4CDEV-JF7QA');
+    const go = byTestId<HTMLButtonElement>(target, 'recovery-continue');
+    expect(go.textContent?.trim()).toBe('I have kept the key – continue');
+    expect(go.disabled).toBe(true);
+    typeInto(target, 'recovery-confirm', 'JF7QB');
+    await settle();
+    expect(go.disabled).toBe(true);
+    expect(target.querySelector('#recovery-confirm-error')?.textContent).toBe(
+      'This is not the last group of the key.',
+    );
+    typeInto(target, 'recovery-confirm', 'jf7qa');
+    await settle();
+    expect(go.disabled).toBe(false);
+    go.click();
+    await until(() => expect(app.session.phase).toBe('locked'));
+    expect(app.session.lastUsername).toBe('ana');
+  });
+
   it('says it in French', async () => {
     const { target } = await recoverySheet();
     language.set('fr');

@@ -81,6 +81,11 @@ export type FakeBackend = Backend & {
    * export half-way in a test.
    */
   exportStep: () => Promise<void>;
+  /**
+   * Awaited before each progress step `vaultRekey` reports (four of them): replace it to hold
+   * the re-encryption half-way in a test.
+   */
+  rekeyStep: () => Promise<void>;
   /** The text of the seal printed on the pages of export `exportId` (what a camera reads). */
   sealFor(exportId: string): string;
   /** Names of the commands called, in order. */
@@ -142,6 +147,13 @@ export type FakeBackend = Backend & {
     scanning: string | null;
     /** What `accessScanImage` finds in any image (the QR texts). */
     imageTexts: string[];
+    /**
+     * Another window or command has the vault open: `vaultRekey` is refused as core refuses
+     * it (`conflict`, the vault in use).
+     */
+    vaultInUse: boolean;
+    /** The recovery key `vaultCreate` gave, or the latest `vaultRekey` did. */
+    recoveryKey: string;
   };
 };
 
@@ -215,6 +227,19 @@ function fakeQr(token: string): string {
     `<rect x="-4" y="-4" width="29" height="29" fill="#fff"/><g fill="#000">` +
     `${finder(0, 0)}${finder(14, 0)}${finder(0, 14)}<path d="${cells}"/></g></svg>`
   );
+}
+
+/** The recovery key the stand-in's `vaultCreate` gives. */
+const FIRST_RECOVERY_KEY = 'K7Q2M-4XRTA-9PZ3H-WN8CD-E5VJF-2GKBY-6HMQS-T3RXA-PZ9WN-4CDEV-JF7QA';
+
+/** A new random recovery key as core shows one: 55 base32 characters in 11 groups of five. */
+function freshRecoveryKey(): string {
+  const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = crypto.getRandomValues(new Uint8Array(55));
+  const chars = [...bytes].map((b) => BASE32[b % 32]).join('');
+  const groups: string[] = [];
+  for (let i = 0; i < chars.length; i += 5) groups.push(chars.slice(i, i + 5));
+  return groups.join('-');
 }
 
 const now = () => new Date().toISOString();
@@ -356,6 +381,8 @@ export function createFakeBackend(
     scanFailure: null,
     scanning: null,
     imageTexts: [],
+    vaultInUse: false,
+    recoveryKey: FIRST_RECOVERY_KEY,
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -1053,9 +1080,8 @@ export function createFakeBackend(
       };
       state.users = [admin];
       state.staff = [account(admin)];
-      return {
-        recovery_key: 'K7Q2M-4XRTA-9PZ3H-WN8CD-E5VJF-2GKBY-6HMQS-T3RXA-PZ9WN-4CDEV-JF7QA',
-      };
+      state.recoveryKey = FIRST_RECOVERY_KEY;
+      return { recovery_key: state.recoveryKey };
     },
     async sessionUnlock({ username, password }) {
       calls.push('session_unlock');
@@ -1448,6 +1474,30 @@ export function createFakeBackend(
       state.users = state.users.filter((u) => u.username !== username);
       audit('staff.disable', 'staff', a.id, reason);
       return { ...a };
+    },
+    async vaultRekey({ on_progress }) {
+      calls.push('vault_rekey');
+      authorize('vault.rekey');
+      // Like core: it needs the vault to itself, and refuses before changing anything.
+      if (state.vaultInUse) {
+        fail(
+          'conflict',
+          'the vault is in use by another session: close the app (or wait for the other command) and try again',
+        );
+      }
+      // Active accounts keep their sign-in; each photo is three files (original, preview, thumb).
+      const accounts = state.staff.filter((a) => a.status === 'active').length;
+      const photo_files = state.photos.length * 3;
+      audit('vault.rekey_started', 'vault', null, { accounts, photo_files });
+      const total = 6_000_000 + photo_files * 250_000;
+      for (let step = 1; step <= 4; step++) {
+        // `backend` becomes the FakeBackend below: a test may have replaced its step.
+        await (backend as FakeBackend).rekeyStep();
+        on_progress({ done_bytes: Math.round((total * step) / 4), total_bytes: total });
+      }
+      state.recoveryKey = freshRecoveryKey();
+      audit('vault.rekeyed', 'vault', null, { accounts, photo_files });
+      return { accounts, photo_files, recovery_key: state.recoveryKey };
     },
     async auditList({ filter }) {
       calls.push('audit_list');
@@ -2050,6 +2100,7 @@ export function createFakeBackend(
   return Object.assign(backend, {
     backupStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     exportStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    rekeyStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     sealFor: sealOf,
     calls,
     state,
