@@ -61,6 +61,14 @@ pub(crate) fn remove_stale_files(dir: &Path, age: Duration, matches: impl Fn(&st
     }
 }
 
+/// Flushes everything written to the file system holding `dir` (files, names, directories)
+/// to disk at once: cheaper than a sync per file when thousands were written.
+pub(crate) fn sync_file_system(dir: &Path) -> Result<()> {
+    let handle = File::open(dir).map_err(Error::io(format!("cannot open {}", dir.display())))?;
+    rustix::fs::syncfs(&handle)
+        .map_err(|e| Error::io(format!("cannot flush {}", dir.display()))(e.into()))
+}
+
 /// Flushes a directory's entries (new names, renames) to disk.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)

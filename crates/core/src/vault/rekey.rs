@@ -16,12 +16,16 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use super::check_vault_id;
 use crate::audit_chain::Change;
@@ -217,7 +221,7 @@ fn page_size(conn: &Connection) -> Result<u64> {
     }
 }
 
-fn files_bytes(blobs: &BlobStore, ids: &[uuid::Uuid]) -> u64 {
+fn files_bytes(blobs: &BlobStore, ids: &[Uuid]) -> u64 {
     ids.iter()
         .filter_map(|id| fs::metadata(blobs.path(id)).ok())
         .map(|m| m.len())
@@ -232,7 +236,7 @@ fn prepare(
     keys: &VaultKeys,
     slots: &[KeySlot],
     recovery_key: &RecoveryKey,
-    blobs: &[uuid::Uuid],
+    blobs: &[Uuid],
     total_bytes: u64,
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
@@ -295,36 +299,49 @@ fn prepare(
     let new_media = paths.rekeyed(MEDIA);
     fsutil::create_private_dir(&new_media)?;
     let sealer = BlobStore::new(&new_media, keys.subkey(&vault_id, Subkey::Media));
-    for (n, id) in blobs.iter().enumerate() {
-        stop()?;
-        let plain = session.media.blobs.get(id).map_err(|e| match e {
-            Error::NotFound { .. } | Error::CorruptBlob(_) => Error::invalid(
-                "photos",
-                format!(
-                    "photo file {id} is missing or damaged; run `tessera vault check` and \
-                     restore it from a backup before replacing the key"
-                ),
-            ),
-            other => other,
-        })?;
-        let shard = sealer.path(id);
-        if let Some(dir) = shard.parent()
-            && !dir.exists()
-        {
-            fsutil::create_private_dir(dir)?;
-            fsutil::sync_dir(&new_media)?;
-        }
-        sealer.put(id, &plain)?;
-        done += fs::metadata(&shard).map(|m| m.len()).unwrap_or(0);
-        progress(Progress {
-            done_bytes: done,
-            total_bytes,
+    // One thread opens the files with the old key while this one seals and writes them.
+    let source = Arc::clone(&session.media);
+    std::thread::scope(|scope| -> Result<()> {
+        let (opened_tx, opened) = sync_channel::<Result<(Uuid, Zeroizing<Vec<u8>>)>>(2);
+        scope.spawn(move || {
+            for id in blobs {
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
+                let plain = source.blobs.get(id).map_err(|e| match e {
+                    Error::NotFound { .. } | Error::CorruptBlob(_) => Error::invalid(
+                        "photos",
+                        format!(
+                            "photo file {id} is missing or damaged; run `tessera vault check` \
+                             and restore it from a backup before replacing the key"
+                        ),
+                    ),
+                    other => other,
+                });
+                let failed = plain.is_err();
+                // A closed channel means the writer stopped: so does the reader.
+                if opened_tx.send(plain.map(|p| (*id, p))).is_err() || failed {
+                    break;
+                }
+            }
         });
-        if n == 0 {
-            crash_point("media-first-file");
+        for (n, item) in opened.iter().enumerate() {
+            stop()?;
+            let (id, plain) = item?;
+            done += sealer.put_unsynced(&id, &plain)?;
+            progress(Progress {
+                done_bytes: done,
+                total_bytes,
+            });
+            if n == 0 {
+                crash_point("media-first-file");
+            }
         }
-    }
-    fsutil::sync_dir(&new_media)?;
+        stop()
+    })?;
+    // One flush for every file and directory just written: the journal still says
+    // `preparing`, so until the switch none of it is relied on.
+    fsutil::sync_file_system(&new_media)?;
     crash_point("media");
 
     // The header: every kept slot re-wrapped, a new recovery slot, the identity sealed.
