@@ -22,7 +22,7 @@ pub use backup::{BackupCommand, BackupCreateArgs};
 pub use consent::ConsentCommand;
 pub use credential::{CredentialCommand, CredentialSetArgs};
 pub use dev::DevCommand;
-pub use encounter::{EncounterAddArgs, EncounterCommand};
+pub use encounter::{EncounterCommand, VisitDetails};
 pub use export::{ExportArgs, ExportCommand};
 pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};

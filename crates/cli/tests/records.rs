@@ -1070,3 +1070,68 @@ fn dev_seed_fills_the_vault_and_vault_info_counts_it() {
     let msg = stderr(v.clinician().args(["dev", "seed", "--patients", "1"]), 3);
     assert!(msg.contains("may not generate test data"), "{msg}");
 }
+
+/// A mistyped pulse is amended (the other fields kept, the earlier version kept), then a
+/// visit recorded on the wrong patient is voided; neither can be done without a reason.
+#[test]
+fn a_visit_is_amended_and_voided_from_the_command_line() {
+    let v = TestVault::new();
+    let patient = v.json(
+        v.admin()
+            .args(["patient", "add", "--given", "Rosa", "--family", "Lima"]),
+    );
+    let human_id = patient["human_id"].as_str().unwrap();
+    let visit = v.json(v.admin().args([
+        "encounter",
+        "add",
+        human_id,
+        "--date",
+        "2026-03-02",
+        "--reason",
+        "fever",
+        "--pulse",
+        "180",
+        "--temp",
+        "38.2",
+        "--diagnosis",
+        "Influenza",
+    ]));
+    let id = visit["id"].as_str().unwrap();
+
+    let missing = stderr(
+        v.admin().args(["encounter", "amend", id, "--pulse", "80"]),
+        2,
+    );
+    assert!(missing.contains("--reason"), "{missing}");
+    let amended = v.json(v.admin().args([
+        "encounter",
+        "amend",
+        id,
+        "--reason",
+        "pulse mistyped",
+        "--pulse",
+        "80",
+    ]));
+    assert_eq!(amended["version"], 2);
+    assert_eq!(amended["vitals"]["pulse"], 80);
+    assert_eq!(amended["vitals"]["temperature_c"], 38.2);
+    assert_eq!(amended["reason"], "fever");
+    assert_eq!(amended["diagnoses"], json!(["Influenza"]));
+
+    let voided = v.json(v.admin().args([
+        "encounter",
+        "void",
+        id,
+        "--reason",
+        "recorded on the wrong patient",
+    ]));
+    assert_eq!(voided["voided"]["reason"], "recorded on the wrong patient");
+    let listed = v.json(v.admin().args(["encounter", "list", human_id]));
+    assert_eq!(listed[0]["voided"]["by"], "ana");
+    let refused = stderr(
+        v.admin()
+            .args(["encounter", "amend", id, "--reason", "x", "--pulse", "70"]),
+        1,
+    );
+    assert!(refused.contains("voided"), "{refused}");
+}

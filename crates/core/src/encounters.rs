@@ -1,6 +1,10 @@
 //! Encounters: visits and consultations, with what was found and done and the vital signs
 //! taken. Vital signs are checked against ranges no living patient falls outside, so a typo
 //! (a pulse of 720, a temperature in Fahrenheit) is caught at entry.
+//!
+//! A recorded visit is corrected, never silently overwritten: an amendment keeps the version
+//! it replaces (with who, when and why) and raises the version; a void keeps the visit,
+//! marked with who, when and why, and the chart leaves it out.
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -196,6 +200,36 @@ pub struct Encounter {
     pub vitals: Vitals,
     /// When it was recorded, RFC 3339.
     pub created_at: String,
+    /// Set when the visit was voided: kept, but left out of the chart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub voided: Option<Voided>,
+}
+
+/// Who voided a visit, when and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voided {
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who (user name).
+    pub by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A version of a visit that an amendment replaced.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EncounterRevision {
+    /// The visit as it was.
+    pub encounter: Encounter,
+    /// When it was replaced, RFC 3339.
+    pub replaced_at: String,
+    /// Who replaced it (user name).
+    pub replaced_by: String,
+    /// Why it was amended.
+    pub reason: String,
 }
 
 /// Records a visit for a patient (by id or human id).
@@ -219,6 +253,187 @@ pub fn list(session: &mut Session, patient: &str, limit: u32) -> Result<Vec<Enco
         )?;
         Ok(encounters)
     })
+}
+
+/// One visit (by id), voided or not. Audited as a view.
+pub fn get(session: &mut Session, id: &str) -> Result<Encounter> {
+    session.write(Action::EncounterView, |w| {
+        let encounter = load(w.conn(), id)?;
+        w.record(Change::new("encounter", Some(id)))?;
+        Ok(encounter)
+    })
+}
+
+/// Replaces a visit's content with `new`, keeping the version it replaces; `why` is
+/// required. A voided visit cannot be amended, and nothing unchanged is recorded.
+pub fn amend(session: &mut Session, id: &str, new: NewEncounter, why: &str) -> Result<Encounter> {
+    let why = profile::required("reason", why)?;
+    let now = clock::now_ms();
+    let checked = validate(new, now)?;
+    session.write(Action::EncounterAmend, |w| {
+        let before = correctable(w.conn(), id)?;
+        let e = &checked.new;
+        let unchanged = before.occurred_at == clock::to_rfc3339(checked.occurred_at)
+            && before.kind == e.kind
+            && before.reason == e.reason
+            && before.notes == e.notes
+            && before.diagnoses == e.diagnoses
+            && before.treatments == e.treatments
+            && before.vitals == e.vitals;
+        if unchanged {
+            return Err(Error::invalid("encounter", "the amendment changes nothing"));
+        }
+        keep_revision(w, &before, now, &why)?;
+        let v = &e.vitals;
+        w.conn().execute(
+            "UPDATE encounters SET version = version + 1, occurred_at = ?2, kind = ?3, \
+             reason = ?4, notes = ?5, diagnoses = ?6, treatments = ?7, bp_systolic = ?8, \
+             bp_diastolic = ?9, pulse = ?10, temperature_c = ?11, spo2 = ?12, weight_kg = ?13, \
+             height_cm = ?14, pain = ?15, updated_at = ?16 WHERE id = ?1",
+            params![
+                id,
+                checked.occurred_at,
+                e.kind.as_str(),
+                e.reason,
+                e.notes,
+                json!(e.diagnoses).to_string(),
+                json!(e.treatments).to_string(),
+                v.bp_systolic,
+                v.bp_diastolic,
+                v.pulse,
+                v.temperature_c,
+                v.spo2,
+                v.weight_kg,
+                v.height_cm,
+                v.pain,
+                now,
+            ],
+        )?;
+        let after = load(w.conn(), id)?;
+        w.record(
+            Change::new("encounter", Some(id))
+                .before(json!(before))
+                .after(json!(after))
+                .reason(Some(&why)),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Voids a visit: kept, marked with who, when and `why`, and left out of the chart.
+pub fn void(session: &mut Session, id: &str, why: &str) -> Result<Encounter> {
+    let why = profile::required("reason", why)?;
+    let now = clock::now_ms();
+    session.write(Action::EncounterAmend, |w| {
+        let before = correctable(w.conn(), id)?;
+        w.conn().execute(
+            "UPDATE encounters SET voided_at = ?2, voided_by = ?3, void_reason = ?4, \
+             updated_at = ?2 WHERE id = ?1",
+            params![id, now, w.actor_name(), why],
+        )?;
+        let after = load(w.conn(), id)?;
+        w.record_as(
+            "encounter.void",
+            Change::new("encounter", Some(id))
+                .before(json!(before))
+                .after(json!(after))
+                .reason(Some(&why)),
+        )?;
+        Ok(after)
+    })
+}
+
+/// The versions of a visit that amendments replaced, oldest first. Audited as a view.
+pub fn history(session: &mut Session, id: &str) -> Result<Vec<EncounterRevision>> {
+    session.write(Action::EncounterView, |w| {
+        load(w.conn(), id)?;
+        let revisions = revisions(w.conn(), id)?;
+        w.record(
+            Change::new("encounter", Some(id)).after(json!({ "revisions": revisions.len() })),
+        )?;
+        Ok(revisions)
+    })
+}
+
+/// A visit that may still be corrected: present, its patient not in the bin, not voided.
+fn correctable(conn: &Connection, id: &str) -> Result<Encounter> {
+    let encounter = load(conn, id)?;
+    patients::resolve_current(conn, &encounter.patient_id)?;
+    if encounter.voided.is_some() {
+        return Err(Error::invalid(
+            "encounter",
+            "this visit was voided; it cannot be changed",
+        ));
+    }
+    Ok(encounter)
+}
+
+fn keep_revision(w: &WriteTx<'_>, before: &Encounter, now: i64, why: &str) -> Result<()> {
+    w.conn().execute(
+        "INSERT INTO encounter_revisions (encounter_id, version, content, replaced_at, \
+         replaced_by, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            before.id,
+            before.version,
+            json!(before).to_string(),
+            now,
+            w.actor_name(),
+            why
+        ],
+    )?;
+    Ok(())
+}
+
+fn revisions(conn: &Connection, id: &str) -> Result<Vec<EncounterRevision>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT content, replaced_at, replaced_by, reason FROM encounter_revisions \
+         WHERE encounter_id = ?1 ORDER BY version",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (content, at, by, reason) = row?;
+        let encounter = serde_json::from_str(&content).map_err(|e| {
+            Error::CorruptDatabase(format!("a kept version of visit {id} does not parse ({e})"))
+        })?;
+        out.push(EncounterRevision {
+            encounter,
+            replaced_at: clock::to_rfc3339(at),
+            replaced_by: by,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// Removes the kept earlier versions of the visits `filter` (an SQL condition on
+/// `encounters`, with `?1` = `value`) selects, before erasure or retention deletes or strips
+/// those visits: the earlier versions hold the same clinical text.
+pub(crate) fn drop_revisions(conn: &Connection, filter: &str, value: &str) -> Result<()> {
+    conn.execute(
+        &format!(
+            "DELETE FROM encounter_revisions WHERE encounter_id IN \
+             (SELECT id FROM encounters WHERE {filter})"
+        ),
+        [value],
+    )?;
+    Ok(())
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Encounter> {
+    query(conn, "id = ?1", id, 1)?
+        .pop()
+        .ok_or_else(|| Error::NotFound {
+            what: "visit",
+            id: id.to_owned(),
+        })
 }
 
 /// A new encounter, checked, with its time resolved.
@@ -307,6 +522,7 @@ pub(crate) fn insert(
         treatments: e.treatments.clone(),
         vitals: e.vitals,
         created_at: clock::to_rfc3339(now),
+        voided: None,
     };
     w.record_as(
         Action::EncounterRecord.name(),
@@ -326,13 +542,17 @@ pub(crate) fn all(conn: &Connection, patient_id: &str) -> Result<Vec<Encounter>>
 }
 
 fn select(conn: &Connection, patient_id: &str, limit: i64) -> Result<Vec<Encounter>> {
-    let mut stmt = conn.prepare_cached(
+    query(conn, "patient_id = ?1", patient_id, limit)
+}
+
+fn query(conn: &Connection, filter: &str, value: &str, limit: i64) -> Result<Vec<Encounter>> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, patient_id, version, occurred_at, kind, created_by, reason, notes, diagnoses, \
          treatments, bp_systolic, bp_diastolic, pulse, temperature_c, spo2, weight_kg, height_cm, \
-         pain, created_at FROM encounters WHERE patient_id = ?1 \
-         ORDER BY occurred_at DESC, id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![patient_id, limit], |r| {
+         pain, created_at, voided_at, voided_by, void_reason FROM encounters WHERE {filter} \
+         ORDER BY occurred_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![value, limit], |r| {
         let list = |i: usize| -> rusqlite::Result<Vec<String>> {
             Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
         };
@@ -358,6 +578,14 @@ fn select(conn: &Connection, patient_id: &str, limit: i64) -> Result<Vec<Encount
                 pain: r.get(17)?,
             },
             created_at: clock::to_rfc3339(r.get(18)?),
+            voided: match r.get::<_, Option<i64>>(19)? {
+                Some(at) => Some(Voided {
+                    at: clock::to_rfc3339(at),
+                    by: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
+                    reason: r.get::<_, Option<String>>(21)?.unwrap_or_default(),
+                }),
+                None => None,
+            },
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::audit_chain::Change;
 use crate::audit_chain::redact::{self, Redacted};
 use crate::clock;
+use crate::encounters;
 use crate::error::{Error, Result};
 use crate::media::blob_id;
 use crate::patients::{self, PatientRef, Profile, human_id, search};
@@ -199,6 +200,7 @@ pub(crate) fn erase_in(
         conn.execute(sql, [id])?;
     }
     search::unindex(conn, found.rowid)?;
+    encounters::drop_revisions(conn, "patient_id = ?1", id)?;
     match mode {
         ErasureMode::Delete => {
             conn.execute("DELETE FROM encounters WHERE patient_id = ?1", [id])?;
@@ -221,7 +223,11 @@ pub(crate) fn erase_in(
                         "UPDATE encounters SET id = ?2, patient_id = ?3, reason = '', \
                          notes = NULL, diagnoses = '[]', treatments = '[]', \
                          version = version + 1, occurred_at = {occurred}, \
-                         created_at = {created}, updated_at = {updated} WHERE id = ?1",
+                         created_at = {created}, updated_at = {updated}, \
+                         voided_at = {voided}, voided_by = NULL, \
+                         void_reason = CASE WHEN voided_at IS NULL THEN NULL ELSE '' END \
+                         WHERE id = ?1",
+                        voided = month_of("voided_at"),
                         occurred = month_of("occurred_at"),
                         created = month_of("created_at"),
                         updated = month_of("?4"),

@@ -131,6 +131,8 @@ pub enum Action {
     EncounterView,
     /// Recording a visit.
     EncounterRecord,
+    /// Correcting a recorded visit: amending it (the earlier version kept) or voiding it.
+    EncounterAmend,
     /// Reading narratives and their history.
     NarrativeView,
     /// Writing or editing a narrative.
@@ -195,7 +197,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 48] = [
+    pub const ALL: [Action; 49] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -216,6 +218,7 @@ impl Action {
         Action::PatientDelete,
         Action::EncounterView,
         Action::EncounterRecord,
+        Action::EncounterAmend,
         Action::NarrativeView,
         Action::NarrativeWrite,
         Action::ConsentView,
@@ -269,6 +272,7 @@ impl Action {
             Action::PatientDelete => "patient.delete",
             Action::EncounterView => "encounter.view",
             Action::EncounterRecord => "encounter.record",
+            Action::EncounterAmend => "encounter.amend",
             Action::NarrativeView => "narrative.view",
             Action::NarrativeWrite => "narrative.write",
             Action::ConsentView => "consent.view",
@@ -323,6 +327,7 @@ impl Action {
             Action::PatientDelete => "delete or restore patients",
             Action::EncounterView => "read visits",
             Action::EncounterRecord => "record visits",
+            Action::EncounterAmend => "correct or void visits",
             Action::NarrativeView => "read narratives",
             Action::NarrativeWrite => "write narratives",
             Action::ConsentView => "read consents",
@@ -445,6 +450,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::PatientEdit
         | Action::EncounterView
         | Action::EncounterRecord
+        | Action::EncounterAmend
         | Action::NarrativeView
         | Action::NarrativeWrite
         | Action::ConsentView
@@ -535,6 +541,7 @@ mod tests {
             (Action::PatientDelete, [true, false, false, false, false]),
             (Action::EncounterView, [true, true, true, false, false]),
             (Action::EncounterRecord, [true, true, true, false, false]),
+            (Action::EncounterAmend, [true, true, true, false, false]),
             (Action::NarrativeView, [true, true, true, false, false]),
             (Action::NarrativeWrite, [true, true, true, false, false]),
             (Action::ConsentView, [true, true, true, false, false]),

@@ -1013,6 +1013,58 @@ fn a_backup_with_a_link_or_sparse_member_is_refused_and_cannot_fill_the_disk() {
     }
 }
 
+/// A crafted backup whose tar is cut inside a member, or has a member header that is not
+/// tar, under an age layer that is whole (made by someone holding the key, or by a broken
+/// writer): reported as a damaged backup naming the member, never as a disk that cannot be
+/// read. Found by the `backup` fuzz target.
+#[test]
+fn a_backup_whose_tar_is_cut_or_malformed_under_whole_encryption_is_damaged_not_unreadable() {
+    let vault = Vault::new();
+    let keys = x25519();
+    let out = tempfile::tempdir().unwrap();
+    let record = {
+        let mut admin = vault.admin();
+        populate(&mut admin, "Baraka", 1);
+        backup_to(&mut admin, out.path(), encryption_of(&keys), false)
+    };
+    let file = PathBuf::from(record.file.unwrap());
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut decrypted(&file, &keys), &mut tar).unwrap();
+
+    // Ends halfway through, inside vault.db, the bulk of the file.
+    let cut = tar[..tar.len() / 2].to_vec();
+    // The first member's size field is not a number (its checksum still right).
+    let mut malformed = tar.clone();
+    let mut header = tar::Header::new_old();
+    header.as_mut_bytes().copy_from_slice(&malformed[..512]);
+    header.as_mut_bytes()[124..136].copy_from_slice(b"not a size!\0");
+    header.set_cksum();
+    malformed[..512].copy_from_slice(header.as_bytes());
+
+    let Encryption::Recipients(recipients) = &keys.encryption else {
+        unreachable!()
+    };
+    for (name, plain) in [("cut", cut), ("malformed", malformed)] {
+        let crafted = out.path().join(format!("crafted-{name}.age"));
+        let encryptor =
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .unwrap();
+        let mut writer = encryptor
+            .wrap_output(fs::File::create(&crafted).unwrap())
+            .unwrap();
+        std::io::Write::write_all(&mut writer, &plain).unwrap();
+        writer.finish().unwrap();
+
+        let err = backup::verify(&crafted, &keys.decryption, &ADMIN, None).unwrap_err();
+        assert!(
+            matches!(err, Error::BackupDamaged { .. }),
+            "{name}: {err:?}"
+        );
+        assert_eq!(err.class(), ErrorClass::Integrity, "{name}: {err}");
+        assert!(err.to_string().contains("in member"), "{name}: {err}");
+    }
+}
+
 /// A restore keeps the vault it replaced beside the restored one, and that copy holds
 /// patients erased since the backup: an unlock removes it once it is older than 30 days,
 /// and records that it did.

@@ -408,3 +408,31 @@ fn erasure_redacts_the_searches_that_could_have_found_the_patient_and_no_others(
     );
     assert!(audit::verify(&mut s).unwrap().ok);
 }
+
+/// The earlier versions of an amended visit hold the same clinical text as the visit:
+/// erasing the patient, either way, leaves none of them.
+#[test]
+fn erasing_a_patient_removes_the_earlier_versions_of_their_visits() {
+    for mode in [ErasureMode::Delete, ErasureMode::Anonymise] {
+        let v = Vault::new();
+        let mut s = v.admin();
+        let p = patients::create(&mut s, Profile::named("Tunde", "Bello")).unwrap();
+        let new = NewEncounter {
+            occurred_at: "2026-02-01".into(),
+            reason: "Tunde Bello's tuberculosis follow-up".into(),
+            ..NewEncounter::default()
+        };
+        let visit = encounters::add(&mut s, &p.id, new.clone()).unwrap();
+        let corrected = NewEncounter {
+            reason: "follow-up".into(),
+            ..new
+        };
+        encounters::amend(&mut s, &visit.id, corrected, "too much in the reason").unwrap();
+        erasure::erase(&mut s, &p.id, mode).unwrap();
+        let left: i64 = v
+            .raw()
+            .query_row("SELECT count(*) FROM encounter_revisions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "{mode:?}");
+    }
+}

@@ -312,6 +312,75 @@ fn encounters_keep_vitals_and_list_newest_first_in_the_chart() {
     assert_eq!(encounters::list(&mut s, &p.id, 50).unwrap().len(), 2);
 }
 
+/// A wrong blood pressure typed yesterday is corrected today: the visit shows the right
+/// one, the wrong one is kept with who corrected it and why, and the audit log has both.
+#[test]
+fn an_amended_visit_keeps_its_earlier_version_with_who_and_why() {
+    let v = Vault::new();
+    let mut s = v.staff("carla", Role::Clinician);
+    let p = patients::create(&mut s, Profile::named("Ada", "Obi")).unwrap();
+    let mut typed = visit("2026-03-02", "fever");
+    typed.vitals.pulse = Some(180);
+    let first = encounters::add(&mut s, &p.id, typed.clone()).unwrap();
+
+    let mut right = typed.clone();
+    right.vitals.pulse = Some(80);
+    let err = encounters::amend(&mut s, &first.id, right.clone(), "  ").unwrap_err();
+    assert_eq!(invalid_field(err), "reason");
+    let amended = encounters::amend(&mut s, &first.id, right.clone(), "pulse mistyped").unwrap();
+    assert_eq!((amended.version, amended.vitals.pulse), (2, Some(80)));
+    let err = encounters::amend(&mut s, &first.id, right, "again").unwrap_err();
+    assert_eq!(invalid_field(err), "encounter");
+
+    let history = encounters::history(&mut s, &first.id).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].encounter, first);
+    assert_eq!(
+        (history[0].replaced_by.as_str(), history[0].reason.as_str()),
+        ("carla", "pulse mistyped")
+    );
+    let logged = audit::list(
+        &mut v.admin(),
+        &AuditFilter {
+            action: Some("encounter.amend".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].reason.as_deref(), Some("pulse mistyped"));
+    assert_eq!(logged[0].before.as_ref().unwrap()["vitals"]["pulse"], 180);
+}
+
+/// A visit recorded on the wrong patient is voided: kept and marked, no longer correctable,
+/// and left out of exports; the front desk may do neither.
+#[test]
+fn a_voided_visit_is_kept_and_marked_and_front_desk_cannot_correct_visits() {
+    let v = Vault::new();
+    let mut s = v.staff("carla", Role::Clinician);
+    let p = patients::create(&mut s, Profile::named("Ada", "Obi")).unwrap();
+    let wrong = encounters::add(&mut s, &p.id, visit("2026-03-02", "wrong patient")).unwrap();
+    encounters::add(&mut s, &p.id, visit("2026-03-03", "check-up")).unwrap();
+    let voided = encounters::void(&mut s, &wrong.id, "recorded on the wrong patient").unwrap();
+    let mark = voided.voided.unwrap();
+    assert_eq!(
+        (mark.by.as_str(), mark.reason.as_str()),
+        ("carla", "recorded on the wrong patient")
+    );
+    let listed = encounters::list(&mut s, &p.id, 10).unwrap();
+    assert_eq!(listed.len(), 2, "a voided visit is kept");
+    let err = encounters::amend(&mut s, &wrong.id, visit("2026-03-02", "x"), "y").unwrap_err();
+    assert_eq!(invalid_field(err), "encounter");
+    assert_eq!(
+        invalid_field(encounters::void(&mut s, &wrong.id, "again").unwrap_err()),
+        "encounter"
+    );
+
+    let mut desk = v.staff("rita", Role::FrontDesk);
+    let err = encounters::void(&mut desk, &listed[0].id, "no").unwrap_err();
+    assert!(matches!(err, Error::Denied { .. }), "{err}");
+}
+
 #[test]
 fn narrative_edits_keep_every_revision_and_refuse_stale_ones() {
     let v = Vault::new();

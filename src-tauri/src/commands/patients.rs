@@ -3,7 +3,7 @@
 use tauri::State;
 use tessera_app_macros::command;
 use tessera_core::chart::{self, Chart};
-use tessera_core::encounters::{self, Encounter, NewEncounter};
+use tessera_core::encounters::{self, Encounter, EncounterRevision, NewEncounter};
 use tessera_core::listing::Listing;
 use tessera_core::patients::{self, Patient, PatientSummary, Profile};
 
@@ -72,5 +72,42 @@ pub async fn encounter_add(
 ) -> Result<Encounter, ApiError> {
     state
         .with_session(move |s| encounters::add(s, &patient, encounter))
+        .await
+}
+
+/// Corrects a visit: `encounter` replaces its content, the earlier version is kept, and
+/// `reason` (required) says why.
+#[command]
+pub async fn encounter_amend(
+    state: State<'_, AppState>,
+    id: String,
+    encounter: NewEncounter,
+    reason: String,
+) -> Result<Encounter, ApiError> {
+    state
+        .with_session(move |s| encounters::amend(s, &id, encounter, &reason))
+        .await
+}
+
+/// Voids a visit recorded by mistake: kept, marked with `reason`, left out of the chart.
+#[command]
+pub async fn encounter_void(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> Result<Encounter, ApiError> {
+    state
+        .with_session(move |s| encounters::void(s, &id, &reason))
+        .await
+}
+
+/// The versions of a visit that amendments replaced, oldest first.
+#[command]
+pub async fn encounter_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<EncounterRevision>, ApiError> {
+    state
+        .with_session(move |s| encounters::history(s, &id))
         .await
 }

@@ -3,13 +3,18 @@
 use anyhow::Result;
 use tessera_core::encounters::{self, Encounter, NewEncounter, Vitals};
 
-use crate::args::{Cli, EncounterAddArgs, EncounterCommand};
+use crate::args::{Cli, EncounterCommand, VisitDetails};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &EncounterCommand) -> Result<()> {
     match command {
         EncounterCommand::Add(args) => {
-            let new = new_encounter(args)?;
+            let blank = NewEncounter {
+                occurred_at: args.date.clone(),
+                reason: args.reason.clone(),
+                ..NewEncounter::default()
+            };
+            let new = with_details(blank, &args.details)?;
             let encounter = encounters::add(&mut super::unlock(cli)?, &args.patient, new)?;
             output::emit(cli.json, &encounter, |e| {
                 println!("{}", e.id);
@@ -24,35 +29,75 @@ pub fn run(cli: &Cli, command: &EncounterCommand) -> Result<()> {
             let list = encounters::list(&mut super::unlock(cli)?, patient, limit.limit)?;
             output::emit(cli.json, &list, |l| print_encounters(l))
         }
+        EncounterCommand::Amend(args) => {
+            let mut session = super::unlock(cli)?;
+            let current = encounters::get(&mut session, &args.encounter)?;
+            let mut new = with_details(as_new(&current), &args.details)?;
+            if let Some(date) = &args.date {
+                new.occurred_at = date.clone();
+            }
+            if let Some(reason) = &args.visit_reason {
+                new.reason = reason.clone();
+            }
+            let amended = encounters::amend(&mut session, &args.encounter, new, &args.reason)?;
+            output::emit(cli.json, &amended, |e| {
+                println!("{}", e.id);
+                eprintln!(
+                    "Amended the visit of {} (version {}).",
+                    output::when(&e.occurred_at),
+                    e.version
+                );
+            })
+        }
+        EncounterCommand::Void { encounter, reason } => {
+            let voided = encounters::void(&mut super::unlock(cli)?, encounter, reason)?;
+            output::emit(cli.json, &voided, |e| {
+                println!("{}", e.id);
+                eprintln!("Voided the visit of {}.", output::when(&e.occurred_at));
+            })
+        }
     }
 }
 
-fn new_encounter(args: &EncounterAddArgs) -> Result<NewEncounter> {
-    let (bp_systolic, bp_diastolic) = match &args.bp {
-        Some(text) => {
-            let (s, d) = Vitals::parse_blood_pressure(text)?;
-            (Some(s), Some(d))
-        }
-        None => (None, None),
-    };
-    Ok(NewEncounter {
-        occurred_at: args.date.clone(),
-        kind: args.kind.unwrap_or_default(),
-        reason: args.reason.clone(),
-        notes: args.notes.clone(),
-        diagnoses: args.diagnoses.clone(),
-        treatments: args.treatments.clone(),
-        vitals: Vitals {
-            bp_systolic,
-            bp_diastolic,
-            pulse: args.pulse,
-            temperature_c: args.temp,
-            spo2: args.spo2,
-            weight_kg: args.weight,
-            height_cm: args.height,
-            pain: args.pain,
-        },
-    })
+/// A recorded visit as the input that would record it again, for an amendment to change.
+fn as_new(e: &Encounter) -> NewEncounter {
+    NewEncounter {
+        occurred_at: e.occurred_at.clone(),
+        kind: e.kind,
+        reason: e.reason.clone(),
+        notes: e.notes.clone(),
+        diagnoses: e.diagnoses.clone(),
+        treatments: e.treatments.clone(),
+        vitals: e.vitals,
+    }
+}
+
+/// `new` with the details given on the command line put over it.
+fn with_details(mut new: NewEncounter, d: &VisitDetails) -> Result<NewEncounter> {
+    if let Some(text) = &d.bp {
+        let (s, di) = Vitals::parse_blood_pressure(text)?;
+        (new.vitals.bp_systolic, new.vitals.bp_diastolic) = (Some(s), Some(di));
+    }
+    let v = &mut new.vitals;
+    v.pulse = d.pulse.or(v.pulse);
+    v.temperature_c = d.temp.or(v.temperature_c);
+    v.spo2 = d.spo2.or(v.spo2);
+    v.weight_kg = d.weight.or(v.weight_kg);
+    v.height_cm = d.height.or(v.height_cm);
+    v.pain = d.pain.or(v.pain);
+    if let Some(kind) = d.kind {
+        new.kind = kind;
+    }
+    if d.notes.is_some() {
+        new.notes = d.notes.clone();
+    }
+    if !d.diagnoses.is_empty() {
+        new.diagnoses = d.diagnoses.clone();
+    }
+    if !d.treatments.is_empty() {
+        new.treatments = d.treatments.clone();
+    }
+    Ok(new)
 }
 
 fn print_encounters(list: &[Encounter]) {
@@ -66,7 +111,10 @@ fn print_encounters(list: &[Encounter]) {
             vec![
                 output::when(&e.occurred_at),
                 output::name(&e.kind),
-                e.reason.clone(),
+                match &e.voided {
+                    Some(v) => format!("VOIDED ({}): {}", v.reason, e.reason),
+                    None => e.reason.clone(),
+                },
                 e.diagnoses.join("; "),
                 vitals(&e.vitals),
                 e.recorded_by.clone(),

@@ -403,8 +403,12 @@ fn decrypt(file: &Path, key: &Decryption) -> Result<Plain> {
 /// cut-off file as an early end.
 fn read_error(file: &str, member: &str, e: io::Error) -> Error {
     let what = match e.kind() {
-        io::ErrorKind::UnexpectedEof => "it is cut off",
-        io::ErrorKind::InvalidData => "it is damaged (a chunk fails authentication)",
+        io::ErrorKind::UnexpectedEof => "it is cut off".to_owned(),
+        io::ErrorKind::InvalidData => "it is damaged (a chunk fails authentication)".to_owned(),
+        // The tar reader's own refusals (a member header that is not tar, a tar that ends
+        // inside a member although the age layer around it is whole) carry no OS error
+        // code: the bytes are wrong, not the disk. Only what the disk says is an I/O error.
+        _ if e.raw_os_error().is_none() => format!("its tar stream is malformed ({e})"),
         _ => {
             return Error::Io {
                 context: format!("cannot read {file} (at {member})"),

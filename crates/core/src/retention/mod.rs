@@ -376,6 +376,7 @@ fn apply(
             }
             RuleKind::Encounters => {
                 redacted.add(redact::redact_resource(conn, &item.id, now)?);
+                crate::encounters::drop_revisions(conn, "id = ?1", &item.id)?;
                 match rule.action {
                     RetentionAction::Delete => {
                         conn.execute("DELETE FROM encounters WHERE id = ?1", [&item.id])?;
@@ -383,7 +384,9 @@ fn apply(
                     RetentionAction::Anonymise => {
                         conn.execute(
                             "UPDATE encounters SET reason = '', notes = NULL, diagnoses = '[]', \
-                             treatments = '[]', version = version + 1, updated_at = ?2 \
+                             treatments = '[]', version = version + 1, updated_at = ?2, \
+                             voided_by = NULL, \
+                             void_reason = CASE WHEN voided_at IS NULL THEN NULL ELSE '' END \
                              WHERE id = ?1",
                             params![item.id, now],
                         )?;

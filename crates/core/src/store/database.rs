@@ -72,6 +72,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0008_no_backup_secret.sql"
         )),
     ),
+    (
+        9,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0009_encounter_corrections.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

@@ -11,6 +11,7 @@ import type { CameraChoice } from './CameraChoice';
 import type { Card } from './Card';
 import type { Chart } from './Chart';
 import type { Encounter } from './Encounter';
+import type { EncounterRevision } from './EncounterRevision';
 import type { ErasureMode } from './ErasureMode';
 import type { ErasureReport } from './ErasureReport';
 import type { ExportEntry } from './ExportEntry';
@@ -99,6 +100,19 @@ export interface Commands {
    * Records a visit and its vital signs.
    */
   encounterAdd(args: { patient: string; encounter: NewEncounter }): Promise<Encounter>;
+  /**
+   * Corrects a visit: `encounter` replaces its content, the earlier version is kept, and
+   * `reason` (required) says why.
+   */
+  encounterAmend(args: { id: string; encounter: NewEncounter; reason: string }): Promise<Encounter>;
+  /**
+   * Voids a visit recorded by mistake: kept, marked with `reason`, left out of the chart.
+   */
+  encounterVoid(args: { id: string; reason: string }): Promise<Encounter>;
+  /**
+   * The versions of a visit that amendments replaced, oldest first.
+   */
+  encounterHistory(args: { id: string }): Promise<Array<EncounterRevision>>;
   /**
    * Erases `patient` (id or human id): every row removed, or the record anonymised. The admin
    * types the patient's human id again as `confirmation`; core checks it against the record
@@ -327,6 +341,9 @@ export const COMMANDS = {
   patientChart: 'patient_chart',
   patientUpdate: 'patient_update',
   encounterAdd: 'encounter_add',
+  encounterAmend: 'encounter_amend',
+  encounterVoid: 'encounter_void',
+  encounterHistory: 'encounter_history',
   patientErase: 'patient_erase',
   patientSubjectExport: 'patient_subject_export',
   narrativeList: 'narrative_list',
