@@ -117,6 +117,8 @@ impl From<Error> for ApiError {
                 };
             }
             Error::Cancelled => ErrorCode::Cancelled,
+            // The session closed itself half-way through a key replacement.
+            Error::RekeyUnfinished(_) => ErrorCode::NoSession,
             Error::Conflict(_) | Error::VaultExists(_) | Error::VaultInUse => ErrorCode::Conflict,
             other => match other.class() {
                 ErrorClass::Integrity => ErrorCode::Integrity,

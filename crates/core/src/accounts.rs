@@ -232,8 +232,7 @@ pub fn enable(session: &mut Session, username: &str, new_password: &str) -> Resu
 fn put_password_slot(w: &WriteTx<'_>, username: &str, password: &str) -> Result<String> {
     let vault_id = w.vault_id();
     w.edit_header(|h| {
-        let slot =
-            KeySlot::new_password(&vault_id, username, password, h.kdf_defaults, w.data_key())?;
+        let slot = KeySlot::new_password(&vault_id, username, password, h.kdf_defaults, w.keys())?;
         let id = slot.id.clone();
         h.put_slot(slot);
         Ok(id)

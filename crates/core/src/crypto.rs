@@ -43,6 +43,13 @@ impl SecretKey {
         Self(Box::new(Zeroizing::new(bytes)))
     }
 
+    /// A second copy, made heap to heap (no copy of the key passes through the stack).
+    pub fn duplicate(&self) -> SecretKey {
+        let mut copy = Box::new(Zeroizing::new([0u8; KEY_LEN]));
+        copy.copy_from_slice(self.expose());
+        SecretKey(copy)
+    }
+
     /// The key material. Keep the borrow short.
     pub fn expose(&self) -> &[u8; KEY_LEN] {
         &self.0
@@ -69,6 +76,9 @@ pub enum Subkey {
     Media,
     /// Sealing of the identity key in the header, once the data key has been replaced.
     IdentityWrap,
+    /// MAC of each key slot's public parts, so a rekey wraps the new key only to slots
+    /// this vault made.
+    SlotMac,
     /// HMAC key of photo content fingerprints (duplicate detection).
     ContentMac,
     /// HMAC key of the audit chain and its header anchor.
@@ -85,6 +95,7 @@ impl Subkey {
             Subkey::Database => "db",
             Subkey::Media => "media",
             Subkey::IdentityWrap => "identity-wrap",
+            Subkey::SlotMac => "slot-mac",
             Subkey::ContentMac => "content-mac",
             Subkey::Audit => "audit",
             Subkey::AccessCode => "access-code",
@@ -92,13 +103,14 @@ impl Subkey {
         }
     }
 
-    /// Whether the subkey encrypts what is stored, and so is replaced with the data key.
-    /// The others authenticate what the vault has already issued or recorded (cards,
-    /// sealed documents, codes, the audit chain, fingerprints) and stay with the identity.
-    fn encrypts(self) -> bool {
+    /// Whether the subkey belongs to the data key, and so is replaced with it: those that
+    /// encrypt what is stored, and those that vouch for the slots wrapping it. The others
+    /// authenticate what the vault has already issued or recorded (cards, sealed documents,
+    /// codes, the audit chain, fingerprints) and stay with the identity.
+    fn belongs_to_data_key(self) -> bool {
         matches!(
             self,
-            Subkey::Database | Subkey::Media | Subkey::IdentityWrap
+            Subkey::Database | Subkey::Media | Subkey::IdentityWrap | Subkey::SlotMac
         )
     }
 }
@@ -115,7 +127,7 @@ pub struct VaultKeys {
 impl VaultKeys {
     /// The keys of a vault whose data key was never replaced: one key is both roots.
     pub fn first(data: SecretKey) -> VaultKeys {
-        let identity = SecretKey::from_bytes(*data.expose());
+        let identity = data.duplicate();
         VaultKeys { data, identity }
     }
 
@@ -136,15 +148,19 @@ impl VaultKeys {
 
     /// A second copy, for a second connection or a worker.
     pub fn duplicate(&self) -> VaultKeys {
-        VaultKeys::new(
-            SecretKey::from_bytes(*self.data.expose()),
-            SecretKey::from_bytes(*self.identity.expose()),
-        )
+        VaultKeys::new(self.data.duplicate(), self.identity.duplicate())
+    }
+
+    /// A public commitment to the identity key, which key slots keep under their password:
+    /// a slot opens only a vault with this identity, so nobody can hand a user a vault (or a
+    /// backup) of their own making that the user's real password opens.
+    pub fn identity_commitment(&self) -> [u8; 32] {
+        sha256(&[b"tessera-identity-commitment-v1\0", self.identity.expose()])
     }
 
     /// The subkey for `purpose`, derived from the root it belongs to.
     pub fn subkey(&self, vault_id: &Uuid, purpose: Subkey) -> SecretKey {
-        let root = if purpose.encrypts() {
+        let root = if purpose.belongs_to_data_key() {
             &self.data
         } else {
             &self.identity
@@ -358,7 +374,12 @@ mod tests {
         let vault = Uuid::from_u128(3);
         let first = VaultKeys::first(key(1));
         let rekeyed = VaultKeys::new(key(2), key(1));
-        for purpose in [Subkey::Database, Subkey::Media, Subkey::IdentityWrap] {
+        for purpose in [
+            Subkey::Database,
+            Subkey::Media,
+            Subkey::IdentityWrap,
+            Subkey::SlotMac,
+        ] {
             assert_ne!(
                 first.subkey(&vault, purpose).expose(),
                 rekeyed.subkey(&vault, purpose).expose()

@@ -96,6 +96,11 @@ pub enum Error {
         "the vault is in use by another session: close the app (or wait for the other command) and try again"
     )]
     VaultInUse,
+    /// A key replacement stopped after it began switching files; the next sign-in finishes it.
+    #[error(
+        "the vault key replacement could not finish ({0}); sign in again to finish it: nothing is lost"
+    )]
+    RekeyUnfinished(String),
     /// The backup file is damaged: a flipped byte, a cut-off end, or a member that does not
     /// match its manifest. Names the first bad member when it can.
     #[error("the backup {file} is damaged: {reason}")]

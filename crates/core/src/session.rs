@@ -323,9 +323,9 @@ impl WriteTx<'_> {
         self.vault_id
     }
 
-    /// The data key, which new key slots wrap.
-    pub(crate) fn data_key(&self) -> &SecretKey {
-        self.keys.data()
+    /// The vault's keys, which new key slots wrap.
+    pub(crate) fn keys(&self) -> &VaultKeys {
+        self.keys
     }
 
     /// Edits `header.json` under the header lock while the transaction is open. If the

@@ -62,3 +62,56 @@ fn a_clinician_cannot_replace_the_vault_key() {
     let err = vault::rekey(&mut carla, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
     assert!(matches!(err, Error::Denied { .. }), "{err}");
 }
+
+/// A rekey refused because a colleague had the vault open must leave this session still
+/// marking the vault in use: another admin's rekey (or a restore) must not swap the files
+/// from under it.
+#[test]
+fn a_refused_rekey_leaves_the_vault_marked_in_use() {
+    let vault = Vault::new();
+    let mut admin = vault.admin();
+    let other = vault.staff("carla", Role::Clinician);
+    let err = vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(matches!(err, Error::VaultInUse), "{err}");
+    drop(other);
+    let mut second = vault.admin();
+    let err = vault::rekey(&mut second, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(matches!(err, Error::VaultInUse), "{err}");
+}
+
+/// A journal left by a rekey that was switching (a crash the next sign-in finishes) must
+/// never be rolled back or started over by another rekey: that would destroy the new key.
+#[test]
+fn a_rekey_refuses_to_start_over_an_unfinished_one() {
+    let vault = Vault::new();
+    let mut admin = vault.admin();
+    fs::write(vault.dir.join(".rekey.json"), br#"{"state":"switching"}"#).unwrap();
+    let header = fs::read(vault.dir.join("header.json")).unwrap();
+    let err = vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap_err();
+    assert!(matches!(err, Error::RekeyUnfinished(_)), "{err}");
+    assert_eq!(fs::read(vault.dir.join("header.json")).unwrap(), header);
+    assert!(vault.dir.join(".rekey.json").exists());
+}
+
+/// Someone strips the sealed identity key from a rekeyed vault's header, so that sessions
+/// would derive audit and signing keys from the data key instead: the vault refuses to open.
+#[test]
+fn a_rekeyed_header_without_its_identity_key_is_refused() {
+    let vault = Vault::new();
+    let mut admin = vault.admin();
+    vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    drop(admin);
+    let path = vault.dir.join("header.json");
+    let mut header: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    header.as_object_mut().unwrap().remove("identity_key");
+    fs::write(&path, serde_json::to_vec(&header).unwrap()).unwrap();
+    let err = tessera_core::vault::unlock(
+        &vault.dir,
+        &vault::Credentials::Password {
+            username: "ana",
+            password: common::ADMIN_PW,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::CorruptHeader(_)), "{err}");
+}

@@ -1,10 +1,11 @@
 //! Staff accounts, and replacing the vault key after one leaves (admins).
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
 use tessera_app_macros::command;
 use tessera_core::accounts::{self, NewStaff, StaffAccount};
 use tessera_core::policy::Role;
@@ -12,9 +13,10 @@ use tessera_core::progress::Progress;
 use tessera_core::vault;
 
 use crate::api_error::ApiError;
+use crate::autolock::{self, LockReason};
 use crate::commands::backups::Throttle;
 use crate::secret::Secret;
-use crate::state::AppState;
+use crate::state::{self, AppState, blocking};
 
 /// Every staff account (admins).
 #[command]
@@ -72,10 +74,11 @@ pub struct VaultRekeyed {
 /// Refused while another window or command has the vault open.
 #[command]
 pub async fn vault_rekey(
+    app: AppHandle,
     state: State<'_, AppState>,
     on_progress: Channel<Progress>,
 ) -> Result<VaultRekeyed, ApiError> {
-    state
+    let rekeyed = state
         .with_session(move |s| {
             let mut throttle = Throttle::default();
             let mut progress = |p: Progress| {
@@ -90,5 +93,21 @@ pub async fn vault_rekey(
                 recovery_key: done.recovery_key.display().to_string(),
             })
         })
-        .await
+        .await;
+    // Stopped half-way through its switch, the session's database is closed: sign out, so
+    // the next sign-in finishes the switch (the error says so).
+    if rekeyed
+        .as_ref()
+        .is_err_and(|e| e.code == crate::api_error::ErrorCode::NoSession)
+    {
+        let unlocked = Arc::clone(&state.unlocked);
+        let cancel = Arc::clone(&state.backup_cancel);
+        blocking(move || {
+            drop(state::lock_now(&unlocked, &cancel));
+            Ok(())
+        })
+        .await?;
+        autolock::notify(&app, LockReason::Manual);
+    }
+    rekeyed
 }

@@ -666,7 +666,10 @@ async fn a_colleague_leaves_and_the_admin_replaces_the_vault_key() -> Result<()>
     app.click("vault-rekey-recovery-continue").await?;
 
     let header_after = std::fs::read_to_string(app.vault().join("header.json"))?;
-    assert!(header_after.contains("identity_key"), "the header holds the carried identity key");
+    assert!(
+        header_after.contains("identity_key"),
+        "the header holds the carried identity key"
+    );
     assert_ne!(header_before, header_after);
     app.click("sign-out-button").await?;
     app.by_id("screen-unlock").await?;

@@ -282,10 +282,10 @@ fn read_head<'a>(
         let reason = "its header belongs to another vault than its marker";
         return Err(damaged(shown, reason.into()));
     }
-    let (data_key, slot_id) = vault::open_backup_slot(opener.live, &header, opener.credentials)?;
+    let (keys, slot_id) = vault::open_backup_slot(opener.live, &header, opener.credentials)?;
     Ok(Head {
         marker,
-        keys: header.vault_keys(data_key)?,
+        keys,
         header,
         slot_id,
     })

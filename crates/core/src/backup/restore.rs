@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit_chain::{self, ChainHead, Change};
 use crate::clock;
-use crate::crypto::{SecretKey, Subkey, VaultKeys};
+use crate::crypto::{Subkey, VaultKeys};
 use crate::erasure;
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -274,8 +274,8 @@ fn stage(
     inspected.header.write(&paths.header())?;
     sync_tree(staging)?;
 
-    let data_key = SecretKey::from_bytes(*inspected.keys.data().expose());
-    let mut session = vault::unlock_with_key(staging, data_key, &inspected.slot_id, credentials)?;
+    let keys = inspected.keys.duplicate();
+    let mut session = vault::unlock_with_key(staging, keys, &inspected.slot_id, credentials)?;
     let pending = match &erasures {
         Some(recorded) => erasure::unapplied(&session.conn, recorded)?,
         None => Vec::new(),

@@ -18,7 +18,7 @@ use crate::fsutil;
 /// The `format` string every header carries.
 pub const FORMAT_NAME: &str = "tessera-vault";
 /// The newest header format this build reads and writes. Version 2 added key slots with
-/// key pairs and the sealed identity key; version 1 headers are read, and written back as 2.
+/// key pairs and the sealed identity key; a header without either is still written as 1.
 pub const FORMAT_VERSION: u64 = 2;
 /// How many sign-in events the header keeps per key slot while nobody unlocks the vault to
 /// record them. Per slot, so a flood of attempts on one (a decoy, locked out and cheap to
@@ -170,7 +170,11 @@ impl Header {
     pub(crate) fn write(&self, path: &Path) -> Result<()> {
         let mut value =
             serde_json::to_value(self).map_err(|_| Error::Crypto("cannot serialise the header"))?;
-        value["format_version"] = FORMAT_VERSION.into();
+        // Version 1 until something of version 2 is in it, so a vault an older Tessera
+        // wrote stays readable by it until a slot is converted or the key replaced.
+        let second_form =
+            self.identity_key.is_some() || self.slots.iter().any(KeySlot::has_public_key);
+        value["format_version"] = (if second_form { FORMAT_VERSION } else { 1 }).into();
         let mut bytes = serde_json::to_vec_pretty(&value)
             .map_err(|_| Error::Crypto("cannot serialise the header"))?;
         bytes.push(b'\n');
@@ -184,8 +188,8 @@ impl Header {
         };
         let damaged = || Error::CorruptHeader("its sealed identity key does not open".into());
         let sealed = B64.decode(sealed).map_err(|_| damaged())?;
-        let wrap = VaultKeys::first(SecretKey::from_bytes(*data_key.expose()))
-            .subkey(&self.vault_id, Subkey::IdentityWrap);
+        let wrap =
+            VaultKeys::first(data_key.duplicate()).subkey(&self.vault_id, Subkey::IdentityWrap);
         let plain = crypto::open(&wrap, &sealed, &self.identity_aad()).map_err(|_| damaged())?;
         let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| damaged())?;
         Ok(VaultKeys::new(data_key, SecretKey::from_bytes(bytes)))

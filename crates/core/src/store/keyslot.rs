@@ -20,7 +20,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::recovery::RecoveryKey;
-use crate::crypto::{self, Argon2Params, KEY_LEN, OpenError, SecretKey};
+use crate::crypto::{self, Argon2Params, KEY_LEN, OpenError, SecretKey, Subkey, VaultKeys};
 use crate::error::{Error, Result};
 
 /// The id of the one recovery slot.
@@ -74,9 +74,14 @@ pub struct KeySlot {
     /// The slot's own age public key (`age1…`), in the second form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_key: Option<String>,
-    /// Base64 of the slot's age secret key sealed under the KEK, in the second form.
+    /// Base64 of the vault's identity commitment and the slot's age secret key, sealed under
+    /// the KEK, in the second form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_secret: Option<String>,
+    /// Hex HMAC of the slot's public parts under a subkey of the data key it wraps, in the
+    /// second form: a rekey re-wraps only slots that carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_mac: Option<String>,
     /// Consecutive failed attempts.
     #[serde(default)]
     pub failed_attempts: u32,
@@ -98,13 +103,13 @@ pub fn lockout_delay_ms(failures: u32) -> Option<i64> {
 }
 
 impl KeySlot {
-    /// Wraps `data_key` under a password.
+    /// Wraps `keys`' data key under a password.
     pub fn new_password(
         vault_id: &Uuid,
         username: &str,
         password: &str,
         params: Argon2Params,
-        data_key: &SecretKey,
+        keys: &VaultKeys,
     ) -> Result<KeySlot> {
         let salt = crypto::random_bytes::<SALT_LEN>()?;
         let kdf = SlotKdf::Argon2id {
@@ -118,15 +123,15 @@ impl KeySlot {
             SlotKind::Password,
             kdf,
             &kek,
-            data_key,
+            keys,
         )
     }
 
-    /// Wraps `data_key` under the recovery key.
+    /// Wraps `keys`' data key under the recovery key.
     pub fn new_recovery(
         vault_id: &Uuid,
         recovery: &RecoveryKey,
-        data_key: &SecretKey,
+        keys: &VaultKeys,
     ) -> Result<KeySlot> {
         let salt = crypto::random_bytes::<SALT_LEN>()?;
         let kek = recovery_kek(recovery, &salt);
@@ -139,17 +144,19 @@ impl KeySlot {
             SlotKind::Recovery,
             kdf,
             &kek,
-            data_key,
+            keys,
         )
     }
 
+    /// A second-form slot: a new key pair whose secret key (with the identity commitment)
+    /// the KEK seals, the data key encrypted to its public key, and the slot MAC.
     fn wrap(
         vault_id: &Uuid,
         id: String,
         kind: SlotKind,
         kdf: SlotKdf,
         kek: &SecretKey,
-        data_key: &SecretKey,
+        keys: &VaultKeys,
     ) -> Result<KeySlot> {
         let pair = age::x25519::Identity::generate();
         let mut slot = KeySlot {
@@ -159,26 +166,53 @@ impl KeySlot {
             wrapped_key: String::new(),
             public_key: Some(pair.to_public().to_string()),
             wrapped_secret: None,
+            key_mac: None,
             failed_attempts: 0,
             last_failed_at: None,
         };
         let secret = pair.to_string();
-        let sealed = crypto::seal(
-            kek,
-            secret.expose_secret().as_bytes(),
-            &slot.associated_data(vault_id),
-        )?;
+        let plain = Zeroizing::new(
+            [
+                keys.identity_commitment().as_slice(),
+                secret.expose_secret().as_bytes(),
+            ]
+            .concat(),
+        );
+        let sealed = crypto::seal(kek, &plain, &slot.associated_data(vault_id))?;
         slot.wrapped_secret = Some(B64.encode(sealed));
-        slot.wrapped_key = slot.wrap_to_public(vault_id, data_key)?;
+        slot.rewrap(vault_id, keys)?;
         Ok(slot)
     }
 
-    /// This slot wrapping `data_key` instead, with no password: the data key is encrypted to
-    /// the slot's public key. A first-form slot has none and cannot be re-wrapped.
-    pub(crate) fn rewrapped(&self, vault_id: &Uuid, data_key: &SecretKey) -> Result<KeySlot> {
+    /// This slot wrapping `keys`' data key instead, with no password: the data key is
+    /// encrypted to the slot's public key, and the slot MAC made with the new key. A
+    /// first-form slot has no public key and cannot be re-wrapped.
+    pub(crate) fn rewrapped(&self, vault_id: &Uuid, keys: &VaultKeys) -> Result<KeySlot> {
         let mut slot = self.clone();
-        slot.wrapped_key = self.wrap_to_public(vault_id, data_key)?;
+        slot.rewrap(vault_id, keys)?;
         Ok(slot)
+    }
+
+    fn rewrap(&mut self, vault_id: &Uuid, keys: &VaultKeys) -> Result<()> {
+        self.wrapped_key = self.wrap_to_public(vault_id, keys.data())?;
+        self.key_mac = Some(data_encoding::HEXLOWER.encode(&self.mac(vault_id, keys)));
+        Ok(())
+    }
+
+    /// Whether the slot's public parts carry the MAC of `keys`' data key: a slot this vault
+    /// made, not one planted in `header.json` to receive the next data key.
+    pub(crate) fn made_by(&self, vault_id: &Uuid, keys: &VaultKeys) -> bool {
+        self.public_key.is_some()
+            && self.key_mac.as_deref().is_some_and(|mac| {
+                data_encoding::HEXLOWER
+                    .decode(mac.as_bytes())
+                    .is_ok_and(|mac| crypto::ct_eq(&mac, &self.mac(vault_id, keys)))
+            })
+    }
+
+    fn mac(&self, vault_id: &Uuid, keys: &VaultKeys) -> [u8; 32] {
+        let key = keys.subkey(vault_id, Subkey::SlotMac);
+        crypto::hmac_sha256(&key, &[&self.associated_data(vault_id)])
     }
 
     /// Whether the slot can be re-wrapped without its password.
@@ -210,10 +244,11 @@ impl KeySlot {
         crypto::sha256(&[&self.associated_data(vault_id)])
     }
 
-    /// Unwraps the data key with a password. `Ok(None)` means the password is wrong.
+    /// Unwraps the data key with a password. `Ok(None)` means the password is wrong. The
+    /// key is not checked against the vault's identity: that is [`KeySlot::open`]'s work.
     pub fn open_with_password(&self, vault_id: &Uuid, password: &str) -> Result<Option<SecretKey>> {
         let kek = self.password_kek(password)?;
-        self.unwrap_with(vault_id, &kek)
+        Ok(self.unwrap_with(vault_id, &kek)?.map(|(key, _)| key))
     }
 
     /// Unwraps the data key with the recovery key. `Ok(None)` means the key is wrong.
@@ -223,23 +258,35 @@ impl KeySlot {
         recovery: &RecoveryKey,
     ) -> Result<Option<SecretKey>> {
         let kek = self.recovery_kek(recovery)?;
-        self.unwrap_with(vault_id, &kek)
+        Ok(self.unwrap_with(vault_id, &kek)?.map(|(key, _)| key))
     }
 
-    /// Unwraps the data key with the KEK of `secret` (a password or the recovery key), and
-    /// returns a first-form slot converted to the second form beside it.
-    pub(crate) fn open_and_convert(
+    /// Opens the slot with `secret` (`Ok(None)`: the wrong one): the data key, made into the
+    /// vault's keys by `keys_of` (the header's identity key), which must match the identity
+    /// the slot committed to. A first-form slot comes back converted to the second form, for
+    /// the caller to store.
+    pub(crate) fn open(
         &self,
         vault_id: &Uuid,
         secret: SlotSecret<'_>,
-    ) -> Result<Option<(SecretKey, Option<KeySlot>)>> {
+        keys_of: impl FnOnce(SecretKey) -> Result<VaultKeys>,
+    ) -> Result<Option<Opened>> {
         let kek = match secret {
             SlotSecret::Password(password) => self.password_kek(password)?,
             SlotSecret::Recovery(key) => self.recovery_kek(key)?,
         };
-        let Some(data_key) = self.unwrap_with(vault_id, &kek)? else {
+        let Some((data_key, commitment)) = self.unwrap_with(vault_id, &kek)? else {
             return Ok(None);
         };
+        let keys = keys_of(data_key)?;
+        if let Some(commitment) = commitment
+            && !crypto::ct_eq(&commitment, &keys.identity_commitment())
+        {
+            return Err(Error::CorruptHeader(format!(
+                "slot {} belongs to another vault than these files",
+                self.id
+            )));
+        }
         let converted = match self.has_public_key() {
             true => None,
             false => {
@@ -249,14 +296,14 @@ impl KeySlot {
                     self.kind,
                     self.kdf.clone(),
                     &kek,
-                    &data_key,
+                    &keys,
                 )?;
                 slot.failed_attempts = self.failed_attempts;
                 slot.last_failed_at = self.last_failed_at;
                 Some(slot)
             }
         };
-        Ok(Some((data_key, converted)))
+        Ok(Some(Opened { keys, converted }))
     }
 
     fn password_kek(&self, password: &str) -> Result<SecretKey> {
@@ -278,7 +325,12 @@ impl KeySlot {
         Ok(recovery_kek(recovery, &decode_salt(salt)?))
     }
 
-    fn unwrap_with(&self, vault_id: &Uuid, kek: &SecretKey) -> Result<Option<SecretKey>> {
+    /// The data key under `kek`, with the identity commitment of a second-form slot.
+    fn unwrap_with(
+        &self,
+        vault_id: &Uuid,
+        kek: &SecretKey,
+    ) -> Result<Option<(SecretKey, Option<[u8; 32]>)>> {
         let malformed =
             || Error::CorruptHeader(format!("slot {} holds a malformed wrapped key", self.id));
         let decode = |field: &str| {
@@ -294,10 +346,14 @@ impl KeySlot {
             Err(OpenError::Forged) => return Ok(None),
             Err(OpenError::Malformed) => return Err(malformed()),
         };
-        let key = match &self.wrapped_secret {
-            None => plain,
+        let (key, commitment) = match &self.wrapped_secret {
+            None => (plain, None),
             Some(_) => {
-                let pair: age::x25519::Identity = std::str::from_utf8(&plain)
+                if plain.len() < 32 {
+                    return Err(malformed());
+                }
+                let (commitment, secret) = plain.split_at(32);
+                let pair: age::x25519::Identity = std::str::from_utf8(secret)
                     .ok()
                     .and_then(|text| text.parse().ok())
                     .ok_or_else(malformed)?;
@@ -307,16 +363,18 @@ impl KeySlot {
                     age::decrypt(&pair, &decode(&self.wrapped_key)?).map_err(|_| malformed())?,
                 );
                 let binding = self.binding(vault_id);
-                match payload.strip_prefix(binding.as_slice()) {
+                let key = match payload.strip_prefix(binding.as_slice()) {
                     Some(key) => Zeroizing::new(key.to_vec()),
                     None => return Err(malformed()),
-                }
+                };
+                let commitment: [u8; 32] = commitment.try_into().map_err(|_| malformed())?;
+                (key, Some(commitment))
             }
         };
         let bytes: [u8; KEY_LEN] = key.as_slice().try_into().map_err(|_| {
             Error::CorruptHeader(format!("slot {} holds a key of the wrong length", self.id))
         })?;
-        Ok(Some(SecretKey::from_bytes(bytes)))
+        Ok(Some((SecretKey::from_bytes(bytes), commitment)))
     }
 
     /// Seconds until this slot accepts another attempt, if it is locked out at `now_ms`.
@@ -377,10 +435,18 @@ impl KeySlot {
             wrapped_key: String::new(),
             public_key: None,
             wrapped_secret: None,
+            key_mac: None,
             failed_attempts: 0,
             last_failed_at: None,
         }
     }
+}
+
+/// An opened slot: the vault's keys, and the slot converted to the second form when it
+/// was of the first.
+pub(crate) struct Opened {
+    pub(crate) keys: VaultKeys,
+    pub(crate) converted: Option<KeySlot>,
 }
 
 /// What opens a slot.
@@ -435,12 +501,17 @@ mod tests {
         assert_eq!(slot.locked_for_secs(1_030_000), None);
     }
 
+    fn keys(byte: u8) -> VaultKeys {
+        VaultKeys::first(SecretKey::from_bytes([byte; KEY_LEN]))
+    }
+
+    fn bob(keys: &VaultKeys) -> KeySlot {
+        KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, keys).unwrap()
+    }
+
     #[test]
     fn weakened_kdf_parameters_do_not_unwrap() {
-        let dek = SecretKey::from_bytes([9; KEY_LEN]);
-        let mut slot =
-            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
-                .unwrap();
+        let mut slot = bob(&keys(9));
         if let SlotKdf::Argon2id { params, .. } = &mut slot.kdf {
             params.iterations += 1;
         }
@@ -453,10 +524,7 @@ mod tests {
 
     #[test]
     fn a_slot_moved_to_another_vault_does_not_unwrap() {
-        let dek = SecretKey::from_bytes([9; KEY_LEN]);
-        let slot =
-            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
-                .unwrap();
+        let slot = bob(&keys(9));
         assert!(
             slot.open_with_password(&Uuid::from_u128(7), "correct horse")
                 .unwrap()
@@ -488,6 +556,7 @@ mod tests {
             wrapped_key: String::new(),
             public_key: None,
             wrapped_secret: None,
+            key_mac: None,
             failed_attempts: 2,
             last_failed_at: Some(5),
         };
@@ -497,69 +566,90 @@ mod tests {
         slot
     }
 
+    fn open(slot: &KeySlot, password: &str) -> Result<Option<Opened>> {
+        slot.open(&VAULT, SlotSecret::Password(password), |k| {
+            Ok(VaultKeys::first(k))
+        })
+    }
+
     #[test]
     fn a_first_form_slot_opens_and_is_converted_to_one_that_can_be_rewrapped() {
         let dek = SecretKey::from_bytes([3; KEY_LEN]);
         let old = first_form(&dek, "pw one two");
         assert!(!old.has_public_key());
-        assert_eq!(
-            old.open_with_password(&VAULT, "pw one two")
-                .unwrap()
-                .unwrap()
-                .expose(),
-            dek.expose()
-        );
-        let (key, converted) = old
-            .open_and_convert(&VAULT, SlotSecret::Password("pw one two"))
-            .unwrap()
-            .unwrap();
-        assert_eq!(key.expose(), dek.expose());
-        let converted = converted.unwrap();
-        assert!(converted.has_public_key());
+        let opened = open(&old, "pw one two").unwrap().unwrap();
+        assert_eq!(opened.keys.data().expose(), dek.expose());
+        let converted = opened.converted.unwrap();
+        assert!(converted.made_by(&VAULT, &opened.keys));
         assert_eq!(
             (converted.failed_attempts, converted.last_failed_at),
             (2, Some(5))
         );
-        let opened = converted
-            .open_with_password(&VAULT, "pw one two")
-            .unwrap()
-            .unwrap();
-        assert_eq!(opened.expose(), dek.expose());
-        assert!(old.rewrapped(&VAULT, &dek).is_err());
-        let (_, again) = converted
-            .open_and_convert(&VAULT, SlotSecret::Password("pw one two"))
-            .unwrap()
-            .unwrap();
-        assert!(again.is_none(), "a second-form slot is not converted again");
+        let again = open(&converted, "pw one two").unwrap().unwrap();
+        assert_eq!(again.keys.data().expose(), dek.expose());
+        assert!(
+            again.converted.is_none(),
+            "a second-form slot is not converted again"
+        );
+        assert!(old.rewrapped(&VAULT, &opened.keys).is_err());
     }
 
     /// Someone who can write `header.json` puts their own public key into a colleague's
-    /// slot, hoping the next rekey wraps the new key to it.
+    /// slot, or a whole slot of their making, hoping the next rekey wraps the new key to it.
     #[test]
-    fn a_slot_with_a_swapped_public_key_does_not_open() {
-        let dek = SecretKey::from_bytes([4; KEY_LEN]);
-        let mut slot =
-            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
-                .unwrap();
-        slot.public_key = Some(age::x25519::Identity::generate().to_public().to_string());
+    fn a_planted_public_key_is_not_a_slot_this_vault_made() {
+        let vault_keys = keys(4);
+        let slot = bob(&vault_keys);
+        assert!(slot.made_by(&VAULT, &vault_keys));
+        let mut swapped = slot.clone();
+        swapped.public_key = Some(age::x25519::Identity::generate().to_public().to_string());
+        assert!(!swapped.made_by(&VAULT, &vault_keys));
+        assert!(open(&swapped, "correct horse").unwrap().is_none());
+        // A whole slot made with another data key, for the same account.
+        let planted = bob(&keys(5));
+        assert!(!planted.made_by(&VAULT, &vault_keys));
+    }
+
+    /// Someone who saw the header puts a data key of their own choosing into a colleague's
+    /// slot (anyone can encrypt to its public key) and hands over a vault or backup made
+    /// with it: the colleague's real password must not open it.
+    #[test]
+    fn a_data_key_of_someone_elses_choosing_does_not_open_with_the_real_password() {
+        let genuine = keys(6);
+        let slot = bob(&genuine);
+        let forged = slot.rewrapped(&VAULT, &keys(7)).unwrap();
+        let refused = forged.open(&VAULT, SlotSecret::Password("correct horse"), |k| {
+            Ok(VaultKeys::first(k))
+        });
         assert!(
-            slot.open_with_password(&VAULT, "correct horse")
-                .unwrap()
-                .is_none()
+            matches!(refused, Err(Error::CorruptHeader(_))),
+            "{:?}",
+            refused.err()
         );
+        // The genuine slot re-wrapped to a new data key of the same vault opens.
+        let rekeyed = VaultKeys::new(
+            SecretKey::from_bytes([8; KEY_LEN]),
+            genuine.identity().duplicate(),
+        );
+        let rewrapped = slot.rewrapped(&VAULT, &rekeyed).unwrap();
+        let opened = rewrapped
+            .open(&VAULT, SlotSecret::Password("correct horse"), |k| {
+                Ok(VaultKeys::new(k, genuine.identity().duplicate()))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(opened.keys.data().expose(), &[8; KEY_LEN]);
     }
 
     /// A payload wrapped for one slot, copied into another slot with the same key pair, is
     /// refused rather than opened.
     #[test]
     fn a_wrapped_key_moved_to_another_slot_id_is_refused() {
-        let dek = SecretKey::from_bytes([5; KEY_LEN]);
-        let slot =
-            KeySlot::new_password(&VAULT, "bob", "correct horse", Argon2Params::MINIMUM, &dek)
-                .unwrap();
+        let vault_keys = keys(5);
+        let slot = bob(&vault_keys);
         let mut moved = slot.clone();
         moved.wrapped_key = slot
-            .rewrapped(&Uuid::from_u128(99), &dek)
+            .rewrapped(&Uuid::from_u128(99), &vault_keys)
             .unwrap()
             .wrapped_key;
         assert!(matches!(
@@ -573,10 +663,10 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(12))]
         #[test]
         fn password_wrap_unwrap_round_trips(dek in any::<[u8; 32]>(), user in "[a-z]{1,12}", pw in ".{1,40}", wrong in ".{1,40}") {
-            let dek = SecretKey::from_bytes(dek);
-            let slot = KeySlot::new_password(&VAULT, &user, &pw, Argon2Params::MINIMUM, &dek).unwrap();
+            let keys = VaultKeys::first(SecretKey::from_bytes(dek));
+            let slot = KeySlot::new_password(&VAULT, &user, &pw, Argon2Params::MINIMUM, &keys).unwrap();
             let back = slot.open_with_password(&VAULT, &pw).unwrap().unwrap();
-            prop_assert_eq!(back.expose(), dek.expose());
+            prop_assert_eq!(back.expose(), &dek);
             if wrong != pw {
                 prop_assert!(slot.open_with_password(&VAULT, &wrong).unwrap().is_none());
             }
@@ -585,23 +675,24 @@ mod tests {
         /// Re-wrapping needs no password, and the password then opens the new key only.
         #[test]
         fn rewrapping_round_trips_without_the_password(old in any::<[u8; 32]>(), new in any::<[u8; 32]>(), pw in ".{1,40}") {
-            let old = SecretKey::from_bytes(old);
-            let new = SecretKey::from_bytes(new);
+            let old = VaultKeys::first(SecretKey::from_bytes(old));
+            let new = VaultKeys::new(SecretKey::from_bytes(new), old.identity().duplicate());
             let slot = KeySlot::new_password(&VAULT, "ana", &pw, Argon2Params::MINIMUM, &old).unwrap();
             let rewrapped = slot.rewrapped(&VAULT, &new).unwrap();
+            prop_assert!(rewrapped.made_by(&VAULT, &new) && !rewrapped.made_by(&VAULT, &old));
             let opened = rewrapped.open_with_password(&VAULT, &pw).unwrap().unwrap();
-            prop_assert_eq!(opened.expose(), new.expose());
+            prop_assert_eq!(opened.expose(), new.data().expose());
             let opened = slot.open_with_password(&VAULT, &pw).unwrap().unwrap();
-            prop_assert_eq!(opened.expose(), old.expose());
+            prop_assert_eq!(opened.expose(), old.data().expose());
         }
 
         #[test]
         fn recovery_wrap_unwrap_round_trips(dek in any::<[u8; 32]>()) {
-            let dek = SecretKey::from_bytes(dek);
+            let keys = VaultKeys::first(SecretKey::from_bytes(dek));
             let key = RecoveryKey::generate().unwrap();
-            let slot = KeySlot::new_recovery(&VAULT, &key, &dek).unwrap();
+            let slot = KeySlot::new_recovery(&VAULT, &key, &keys).unwrap();
             let back = slot.open_with_recovery(&VAULT, &key).unwrap().unwrap();
-            prop_assert_eq!(back.expose(), dek.expose());
+            prop_assert_eq!(back.expose(), &dek);
             let other = RecoveryKey::generate().unwrap();
             prop_assert!(slot.open_with_recovery(&VAULT, &other).unwrap().is_none());
         }

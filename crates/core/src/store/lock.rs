@@ -56,7 +56,13 @@ impl InUseLock {
     /// Turns this session's shared hold into the only one, or fails with
     /// [`Error::VaultInUse`] while another session has the vault open.
     pub(crate) fn make_exclusive(&self) -> Result<()> {
-        self.file.try_lock().map_err(|_| Error::VaultInUse)
+        if self.file.try_lock().is_ok() {
+            return Ok(());
+        }
+        // A refused conversion may have dropped the shared hold (flock(2) converts by
+        // unlocking first): take it back at once, waiting if need be.
+        self.make_shared()?;
+        Err(Error::VaultInUse)
     }
 
     /// Turns an exclusive hold back into a shared one.

@@ -44,10 +44,10 @@ impl CheckReport {
 /// it: it shows page numbers, no data.
 pub fn damaged_pages(dir: &std::path::Path, credentials: &Credentials<'_>) -> Result<Vec<String>> {
     let paths = super::locate(dir)?;
-    let (header, data_key, _) = super::open_slot(&paths, credentials)?;
-    let key = header
-        .vault_keys(data_key)?
-        .subkey(&header.vault_id, Subkey::Database);
+    let unlocked = super::open_slot(&paths, credentials)?;
+    let key = unlocked
+        .keys
+        .subkey(&unlocked.header.vault_id, Subkey::Database);
     let conn = database::open_to_check(&paths.database(), &key)?;
     Ok(findings(&conn, "PRAGMA cipher_integrity_check"))
 }

@@ -108,14 +108,13 @@ fn build(
     let paths = VaultPaths::new(dir);
     let vault_id = Uuid::now_v7();
     let keys = VaultKeys::first(SecretKey::random()?);
-    let data_key = keys.data();
     let recovery_key = RecoveryKey::generate()?;
     let now = clock::now_ms();
 
     let mut header = Header::new(vault_id, clock::to_rfc3339(now), new.kdf);
-    header.put_slot(KeySlot::new_recovery(&vault_id, &recovery_key, data_key)?);
+    header.put_slot(KeySlot::new_recovery(&vault_id, &recovery_key, &keys)?);
     let admin_slot =
-        KeySlot::new_password(&vault_id, username, new.admin_password, new.kdf, data_key)?;
+        KeySlot::new_password(&vault_id, username, new.admin_password, new.kdf, &keys)?;
     let admin_slot_id = admin_slot.id.clone();
     header.put_slot(admin_slot);
     header.write(&paths.header())?;
@@ -217,8 +216,8 @@ impl fmt::Debug for NewVault<'_> {
 pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
     let paths = locate(dir)?;
     let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
-    let (header, data_key, slot_id) = open_slot(&paths, credentials)?;
-    open_session(paths, in_use, &header, data_key, &slot_id, credentials)
+    let unlocked = open_slot(&paths, credentials)?;
+    open_session(paths, in_use, unlocked, credentials)
 }
 
 /// Opens a vault whose data key the caller has already unwrapped with `credentials` (from
@@ -226,26 +225,36 @@ pub fn unlock(dir: &Path, credentials: &Credentials<'_>) -> Result<Session> {
 /// Argon2 run to open the vault it rebuilt.
 pub(crate) fn unlock_with_key(
     dir: &Path,
-    data_key: SecretKey,
+    keys: VaultKeys,
     slot_id: &str,
     credentials: &Credentials<'_>,
 ) -> Result<Session> {
     let paths = locate(dir)?;
     let in_use = lock::InUseLock::shared(&paths.in_use_file())?;
-    let header = Header::read(&paths.header())?;
-    open_session(paths, in_use, &header, data_key, slot_id, credentials)
+    let unlocked = Unlocked {
+        header: Header::read(&paths.header())?,
+        keys,
+        slot_id: slot_id.to_owned(),
+        converted: None,
+    };
+    open_session(paths, in_use, unlocked, credentials)
 }
 
 fn open_session(
     paths: VaultPaths,
     in_use: lock::InUseLock,
-    header: &Header,
-    data_key: SecretKey,
-    slot_id: &str,
+    unlocked: Unlocked,
     credentials: &Credentials<'_>,
 ) -> Result<Session> {
+    let Unlocked {
+        header,
+        keys,
+        slot_id,
+        converted,
+    } = unlocked;
+    let header = &header;
+    let slot_id = slot_id.as_str();
     let vault_id = header.vault_id;
-    let keys = header.vault_keys(data_key)?;
     let db_key = keys.subkey(&vault_id, Subkey::Database);
     let mut conn = database::open_unmigrated(&paths.database(), &db_key, OpenMode::Existing)?;
     check_vault_id(&conn, &vault_id)?;
@@ -255,6 +264,19 @@ fn open_session(
         None => None,
     };
     database::migrate(&mut conn)?;
+    // A rekeyed vault's header carries its identity key; one that lost it would fork the
+    // audit, signing and code keys.
+    if header.identity_key.is_none() && rekey::was_rekeyed(&conn)? {
+        return Err(Error::CorruptHeader(
+            "its sealed identity key is missing, though the vault's key was replaced".into(),
+        ));
+    }
+    if let Some(converted) = converted {
+        session::edit_header(&paths, |h| {
+            h.put_slot(converted);
+            Ok(())
+        })?;
+    }
     let actor = actor_for(&conn, credentials, slot_id)?;
     let mut session = start_session(paths, vault_id, conn, keys, actor, in_use);
     // A vault written before redaction existed gets its chain converted once. A failure
@@ -313,19 +335,32 @@ fn locate(dir: &Path) -> Result<VaultPaths> {
     Ok(paths)
 }
 
+/// What opening a key slot gave: the header read, the vault's keys, the slot's id, and the
+/// slot converted to the second form if it was of the first (stored once the vault opened,
+/// after any pre-upgrade copy, so the copy keeps the header an older Tessera reads).
+pub(crate) struct Unlocked {
+    pub(crate) header: Header,
+    pub(crate) keys: VaultKeys,
+    pub(crate) slot_id: String,
+    converted: Option<KeySlot>,
+}
+
+fn slot_secret<'a>(credentials: &Credentials<'a>) -> SlotSecret<'a> {
+    match credentials {
+        Credentials::Password { password, .. } => SlotSecret::Password(password),
+        Credentials::Recovery(key) => SlotSecret::Recovery(key),
+    }
+}
+
 /// Finds and opens the key slot for `credentials`, keeping the slot's failure count.
-fn open_slot(
-    paths: &VaultPaths,
-    credentials: &Credentials<'_>,
-) -> Result<(Header, SecretKey, String)> {
+fn open_slot(paths: &VaultPaths, credentials: &Credentials<'_>) -> Result<Unlocked> {
     counted_attempt(paths, None, credentials)
 }
 
 /// The keys of the vault at `dir`, unwrapped with `credentials` as a sign-in would (a wrong
 /// password counts), without opening it.
 pub(crate) fn unwrap_keys(dir: &Path, credentials: &Credentials<'_>) -> Result<VaultKeys> {
-    let (header, data_key, _) = open_slot(&VaultPaths::new(dir), credentials)?;
-    header.vault_keys(data_key)
+    Ok(open_slot(&VaultPaths::new(dir), credentials)?.keys)
 }
 
 /// Unwraps the data key from a backup's `header` with `credentials`. When the backup is of
@@ -337,13 +372,13 @@ pub(crate) fn open_backup_slot(
     live: Option<&Path>,
     header: &Header,
     credentials: &Credentials<'_>,
-) -> Result<(SecretKey, String)> {
+) -> Result<(VaultKeys, String)> {
     let paths = live.map(VaultPaths::new).filter(|paths| {
         Header::read(&paths.header()).is_ok_and(|live| live.vault_id == header.vault_id)
     });
     match paths {
         Some(paths) => counted_attempt(&paths, Some(header), credentials)
-            .map(|(_, data_key, slot_id)| (data_key, slot_id)),
+            .map(|unlocked| (unlocked.keys, unlocked.slot_id)),
         None => open_detached_slot(header, credentials),
     }
 }
@@ -358,7 +393,7 @@ fn counted_attempt(
     paths: &VaultPaths,
     backup: Option<&Header>,
     credentials: &Credentials<'_>,
-) -> Result<(Header, SecretKey, String)> {
+) -> Result<Unlocked> {
     let _lock = lock::HeaderLock::acquire(&paths.lock_file())?;
     let mut header = Header::read(&paths.header())?;
     let vault_id = header.vault_id;
@@ -396,11 +431,10 @@ fn counted_attempt(
         header.write(&paths.header())?;
         return Err(Error::LockedOut { retry_after_secs });
     }
-    let secret = match credentials {
-        Credentials::Password { password, .. } => SlotSecret::Password(password),
-        Credentials::Recovery(key) => SlotSecret::Recovery(key),
-    };
-    match slot.open_and_convert(&vault_id, secret)? {
+    let slot_header = backup.unwrap_or(&header);
+    match slot.open(&vault_id, slot_secret(credentials), |k| {
+        slot_header.vault_keys(k)
+    })? {
         None => {
             if let Some(live) = header.slot_mut(&slot_id).filter(|_| lockable) {
                 live.record_failure(now);
@@ -417,23 +451,22 @@ fn counted_attempt(
                 Credentials::Recovery(_) => Error::BadRecoveryKey,
             })
         }
-        Some((data_key, converted)) => {
+        Some(opened) => {
             // A backup's slot holds the password of its day: opening it proves nothing
             // about today's, so it clears no failures, and the live slot is not its to convert.
-            let mut changed = false;
-            if backup.is_none() {
-                if let Some(converted) = converted {
-                    header.put_slot(converted);
-                    changed = true;
-                }
-                changed |= header
+            let cleared = backup.is_none()
+                && header
                     .slot_mut(&slot_id)
                     .is_some_and(keyslot::KeySlot::clear_failures);
-            }
-            if changed {
+            if cleared {
                 header.write(&paths.header())?;
             }
-            Ok((header, data_key, slot_id))
+            Ok(Unlocked {
+                header,
+                keys: opened.keys,
+                slot_id,
+                converted: opened.converted.filter(|_| backup.is_none()),
+            })
         }
     }
 }
@@ -467,20 +500,17 @@ fn slot_id_for(vault_id: &Uuid, credentials: &Credentials<'_>) -> String {
 fn open_detached_slot(
     header: &Header,
     credentials: &Credentials<'_>,
-) -> Result<(SecretKey, String)> {
+) -> Result<(VaultKeys, String)> {
     let slot_id = slot_id_for(&header.vault_id, credentials);
     let refused = || match credentials {
         Credentials::Password { .. } => Error::BadCredentials,
         Credentials::Recovery(_) => Error::BadRecoveryKey,
     };
     let slot = header.slot(&slot_id).ok_or_else(refused)?;
-    let opened = match credentials {
-        Credentials::Password { password, .. } => {
-            slot.open_with_password(&header.vault_id, password)?
-        }
-        Credentials::Recovery(key) => slot.open_with_recovery(&header.vault_id, key)?,
-    };
-    Ok((opened.ok_or_else(refused)?, slot_id))
+    let opened = slot.open(&header.vault_id, slot_secret(credentials), |k| {
+        header.vault_keys(k)
+    })?;
+    Ok((opened.ok_or_else(refused)?.keys, slot_id))
 }
 
 pub(crate) fn check_vault_id(conn: &rusqlite::Connection, vault_id: &Uuid) -> Result<()> {

@@ -8,7 +8,6 @@ use std::path::Path;
 use rusqlite::Connection;
 
 use super::{VaultPaths, database};
-use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
 use crate::session::Session;
 
@@ -49,7 +48,7 @@ pub fn open(session: &Session, dir: &Path) -> Result<Session> {
         actor: session.actor.clone(),
         session_id: session.session_id,
         keys: session.keys.duplicate(),
-        audit_key: SecretKey::from_bytes(*session.audit_key.expose()),
+        audit_key: session.audit_key.duplicate(),
         media: session.media.clone(),
         anchor: Default::default(),
         upgrade: None,

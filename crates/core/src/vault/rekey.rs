@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
-use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -91,20 +91,60 @@ pub fn rekey(
 ) -> Result<Rekeyed> {
     session.authorize(Action::VaultRekey)?;
     session._in_use.make_exclusive()?;
-    let result = run(session, progress, cancel);
-    // Other sessions may open again; a failure to share leaves the vault held, not broken.
-    let _ = session._in_use.make_shared();
-    result
+    match run(session, progress, cancel) {
+        Err(Failed::AfterSwitch(e)) => {
+            // The vault is half switched and this session's connection is closed: it keeps
+            // the vault to itself, so nothing opens it before a sign-in finishes the switch.
+            Err(Error::RekeyUnfinished(e.to_string()))
+        }
+        result => {
+            // Other sessions may open again; a failure to share leaves the vault held.
+            let _ = session._in_use.make_shared();
+            result.map_err(|(Failed::BeforeSwitch(e) | Failed::AfterSwitch(e))| e)
+        }
+    }
+}
+
+/// Where a rekey failed: before its switch (the vault is as it was) or after.
+enum Failed {
+    BeforeSwitch(Error),
+    AfterSwitch(Error),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Failed {
+        Failed::BeforeSwitch(e)
+    }
+}
+
+impl From<rusqlite::Error> for Failed {
+    fn from(e: rusqlite::Error) -> Failed {
+        Failed::BeforeSwitch(e.into())
+    }
+}
+
+/// Whether the vault's data key was ever replaced (its database records when).
+pub(crate) fn was_rekeyed(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM vault_meta WHERE key = ?1",
+            [DATA_KEY_SINCE],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 fn run(
     session: &mut Session,
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
-) -> Result<Rekeyed> {
+) -> std::result::Result<Rekeyed, Failed> {
     let paths = session.paths.clone();
-    // Leftovers of an earlier attempt in this process (none survive an unlock).
-    roll_back(&paths)?;
+    // Only a crash leaves a journal behind, and the next sign-in deals with it.
+    if paths.dir.join(JOURNAL).exists() {
+        return Err(Error::RekeyUnfinished("an earlier key replacement".into()).into());
+    }
     let (slots, dropped_slots) = slots_to_rewrap(session)?;
     let blobs = media::referenced_blobs(&session.conn)?;
     let total_bytes = database_bytes(&session.conn)? + files_bytes(&session.media.blobs, &blobs);
@@ -120,10 +160,7 @@ fn run(
     })?;
     session.move_anchor()?;
 
-    let keys = VaultKeys::new(
-        SecretKey::random()?,
-        SecretKey::from_bytes(*session.keys.identity().expose()),
-    );
+    let keys = VaultKeys::new(SecretKey::random()?, session.keys.identity().duplicate());
     let recovery_key = RecoveryKey::generate()?;
     write_journal(&paths, State::Preparing)?;
     crash_point("journal");
@@ -141,13 +178,15 @@ fn run(
         Ok(bytes) => bytes,
         Err(e) => {
             let _ = roll_back(&paths);
-            return Err(e);
+            return Err(e.into());
         }
     };
     switch(session, keys)?;
     let accounts = slots.len() as u32;
     let photo_files = blobs.len() as u64;
-    session.write(Action::VaultRekey, |w| {
+    // The key is replaced: a failure to record it must not lose the new recovery key,
+    // which exists nowhere else. `vault.rekey_started` already tells the log.
+    let _ = session.write(Action::VaultRekey, |w| {
         w.record_as(
             "vault.rekeyed",
             Change::new("vault", None).after(serde_json::json!({
@@ -157,7 +196,7 @@ fn run(
                 "bytes": bytes,
             })),
         )
-    })?;
+    });
     Ok(Rekeyed {
         accounts,
         dropped_slots,
@@ -181,12 +220,24 @@ fn slots_to_rewrap(session: &Session) -> Result<(Vec<KeySlot>, u32)> {
         .collect::<rusqlite::Result<_>>()?;
     let mut slots = Vec::new();
     let mut unconverted = Vec::new();
+    let mut planted = Vec::new();
     for (slot_id, username) in &active {
         match header.slot(slot_id) {
-            Some(slot) if slot.has_public_key() => slots.push(slot.clone()),
+            Some(slot) if slot.made_by(&session.vault_id, &session.keys) => {
+                slots.push(slot.clone())
+            }
+            Some(slot) if slot.has_public_key() => planted.push(username.clone()),
             Some(_) => unconverted.push(username.clone()),
             None => {}
         }
+    }
+    if !planted.is_empty() {
+        planted.sort();
+        return Err(Error::CorruptHeader(format!(
+            "the key slots of {} were not made by this vault (header.json was changed); \
+             set new passwords for these accounts before replacing the key",
+            planted.join(", ")
+        )));
     }
     if !unconverted.is_empty() {
         unconverted.sort();
@@ -348,9 +399,9 @@ fn prepare(
     let mut header: Header = session.header()?;
     header.slots = slots
         .iter()
-        .map(|slot| slot.rewrapped(&vault_id, keys.data()))
+        .map(|slot| slot.rewrapped(&vault_id, keys))
         .collect::<Result<_>>()?;
-    header.put_slot(KeySlot::new_recovery(&vault_id, recovery_key, keys.data())?);
+    header.put_slot(KeySlot::new_recovery(&vault_id, recovery_key, keys)?);
     header.seal_identity(keys)?;
     header.write(&paths.rekeyed("header.json"))?;
     debug_assert!(header.slot(RECOVERY_SLOT_ID).is_some());
@@ -360,27 +411,36 @@ fn prepare(
 
 /// Closes the old database, marks the switch, renames the new files into place and opens
 /// them: from here the rekey only goes forward.
-fn switch(session: &mut Session, keys: VaultKeys) -> Result<()> {
+fn switch(session: &mut Session, keys: VaultKeys) -> std::result::Result<(), Failed> {
     let paths = session.paths.clone();
     // The old database must be whole in `vault.db`, with no write-ahead log left beside it
     // that the new file could be mistaken to own.
-    session
-        .conn
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let (busy, frames, copied): (i64, i64, i64) =
+        session
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+    if busy != 0 || frames != copied {
+        let _ = roll_back(&paths);
+        return Err(Error::VaultInUse.into());
+    }
     let old = std::mem::replace(&mut session.conn, Connection::open_in_memory()?);
     if let Err((conn, e)) = old.close() {
         session.conn = conn;
         let _ = roll_back(&paths);
-        return Err(e.into());
+        return Err(Error::from(e).into());
     }
-    write_journal(&paths, State::Switching)?;
+    write_journal(&paths, State::Switching).map_err(Failed::AfterSwitch)?;
     crash_point("switching");
-    finish_switch(&paths)?;
-    let conn = database::open(
-        &paths.database(),
-        &keys.subkey(&session.vault_id, Subkey::Database),
-        OpenMode::Existing,
-    )?;
+    let opened = finish_switch(&paths).and_then(|()| {
+        database::open(
+            &paths.database(),
+            &keys.subkey(&session.vault_id, Subkey::Database),
+            OpenMode::Existing,
+        )
+    });
+    let conn = opened.map_err(Failed::AfterSwitch)?;
     session.media = MediaStore::open(&paths.dir, &keys, &session.vault_id);
     session.keys = keys;
     session.conn = conn;
@@ -428,8 +488,9 @@ fn finish_switch(paths: &VaultPaths) -> Result<()> {
         fsutil::sync_dir(&paths.dir)?;
         crash_point("header-swapped");
     }
-    // The old photo files go before the journal, so a crash here is finished next time.
-    remove_tree(&old_media)?;
+    // Done: the old photo files are only clutter now, and their removal must not keep
+    // the vault from opening.
+    let _ = remove_tree(&old_media);
     remove_if_present(&paths.dir.join(JOURNAL))?;
     fsutil::sync_dir(&paths.dir)
 }
@@ -471,13 +532,21 @@ pub(crate) fn recover(paths: &VaultPaths) -> Result<()> {
         return Ok(());
     }
     let _only = lock::InUseLock::exclusive(&paths.in_use_file())?;
-    let bytes =
-        fs::read(&journal).map_err(Error::io(format!("cannot read {}", journal.display())))?;
+    let bytes = match fs::read(&journal) {
+        Ok(bytes) => bytes,
+        // Finished by its own process since we looked.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(format!("cannot read {}", journal.display()))(e)),
+    };
+    // The journal is written atomically, so one that does not parse was altered: guessing
+    // a direction could destroy the only copy of the new key.
     match serde_json::from_slice::<Journal>(&bytes).map(|j| j.state) {
         Ok(State::Switching) => finish_switch(paths),
-        // Preparing, or a journal cut short while being written (it is written before
-        // anything else): nothing of the vault was touched yet.
-        _ => roll_back(paths),
+        Ok(State::Preparing) => roll_back(paths),
+        Err(_) => Err(Error::CorruptHeader(format!(
+            "{} (the journal of an interrupted key replacement) is damaged",
+            journal.display()
+        ))),
     }
 }
 
