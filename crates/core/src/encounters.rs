@@ -6,7 +6,8 @@
 //! it replaces (with who, when and why) and raises the version; a void keeps the visit,
 //! marked with who, when and why, and the chart leaves it out.
 
-use rusqlite::{Connection, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -284,30 +285,20 @@ pub fn amend(session: &mut Session, id: &str, new: NewEncounter, why: &str) -> R
             return Err(Error::invalid("encounter", "the amendment changes nothing"));
         }
         keep_revision(w, &before, now, &why)?;
-        let v = &e.vitals;
+        let assignments: Vec<String> = CONTENT_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(n, column)| format!("{column} = ?{}", n + 3))
+            .collect();
+        let values = [Value::from(id.to_owned()), Value::from(now)]
+            .into_iter()
+            .chain(content_values(&checked));
         w.conn().execute(
-            "UPDATE encounters SET version = version + 1, occurred_at = ?2, kind = ?3, \
-             reason = ?4, notes = ?5, diagnoses = ?6, treatments = ?7, bp_systolic = ?8, \
-             bp_diastolic = ?9, pulse = ?10, temperature_c = ?11, spo2 = ?12, weight_kg = ?13, \
-             height_cm = ?14, pain = ?15, updated_at = ?16 WHERE id = ?1",
-            params![
-                id,
-                checked.occurred_at,
-                e.kind.as_str(),
-                e.reason,
-                e.notes,
-                json!(e.diagnoses).to_string(),
-                json!(e.treatments).to_string(),
-                v.bp_systolic,
-                v.bp_diastolic,
-                v.pulse,
-                v.temperature_c,
-                v.spo2,
-                v.weight_kg,
-                v.height_cm,
-                v.pain,
-                now,
-            ],
+            &format!(
+                "UPDATE encounters SET version = version + 1, updated_at = ?2, {} WHERE id = ?1",
+                assignments.join(", ")
+            ),
+            params_from_iter(values),
         )?;
         let after = load(w.conn(), id)?;
         w.record(
@@ -436,6 +427,49 @@ fn load(conn: &Connection, id: &str) -> Result<Encounter> {
         })
 }
 
+/// The columns that hold a visit's content, in the order of [`content_values`]: written
+/// alike by recording and amending.
+const CONTENT_COLUMNS: [&str; 14] = [
+    "occurred_at",
+    "kind",
+    "reason",
+    "notes",
+    "diagnoses",
+    "treatments",
+    "bp_systolic",
+    "bp_diastolic",
+    "pulse",
+    "temperature_c",
+    "spo2",
+    "weight_kg",
+    "height_cm",
+    "pain",
+];
+
+fn content_values(checked: &CheckedEncounter) -> impl Iterator<Item = Value> {
+    let e = &checked.new;
+    let v = &e.vitals;
+    let number = |n: Option<u16>| n.map_or(Value::Null, |n| Value::from(i64::from(n)));
+    let real = |x: Option<f64>| x.map_or(Value::Null, Value::from);
+    [
+        Value::from(checked.occurred_at),
+        Value::from(e.kind.as_str().to_owned()),
+        Value::from(e.reason.clone()),
+        e.notes.clone().map_or(Value::Null, Value::from),
+        Value::from(json!(e.diagnoses).to_string()),
+        Value::from(json!(e.treatments).to_string()),
+        number(v.bp_systolic),
+        number(v.bp_diastolic),
+        number(v.pulse),
+        real(v.temperature_c),
+        number(v.spo2.map(u16::from)),
+        real(v.weight_kg),
+        real(v.height_cm),
+        number(v.pain.map(u16::from)),
+    ]
+    .into_iter()
+}
+
 /// A new encounter, checked, with its time resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedEncounter {
@@ -479,36 +513,28 @@ pub(crate) fn insert(
 ) -> Result<Encounter> {
     let id = Uuid::now_v7().to_string();
     let e = &checked.new;
-    let v = &e.vitals;
     let recorded_by = w.actor_name().to_owned();
+    let placeholders: Vec<String> = (6..6 + CONTENT_COLUMNS.len())
+        .map(|n| format!("?{n}"))
+        .collect();
+    let values = [
+        Value::from(id.clone()),
+        Value::from(patient_id.to_owned()),
+        w.actor_id()
+            .map_or(Value::Null, |a| Value::from(a.to_owned())),
+        Value::from(now),
+        Value::from(recorded_by.clone()),
+    ]
+    .into_iter()
+    .chain(content_values(checked));
     w.conn()
-        .prepare_cached(
-            "INSERT INTO encounters (id, patient_id, version, occurred_at, kind, staff_id, reason, \
-             notes, diagnoses, treatments, bp_systolic, bp_diastolic, pulse, temperature_c, spo2, \
-             weight_kg, height_cm, pain, created_at, created_by, updated_at) \
-             VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?18)",
-        )?
-        .execute(params![
-            id,
-            patient_id,
-            checked.occurred_at,
-            e.kind.as_str(),
-            w.actor_id(),
-            e.reason,
-            e.notes,
-            json!(e.diagnoses).to_string(),
-            json!(e.treatments).to_string(),
-            v.bp_systolic,
-            v.bp_diastolic,
-            v.pulse,
-            v.temperature_c,
-            v.spo2,
-            v.weight_kg,
-            v.height_cm,
-            v.pain,
-            now,
-            recorded_by,
-        ])?;
+        .prepare_cached(&format!(
+            "INSERT INTO encounters (id, patient_id, version, staff_id, created_at, created_by, \
+             updated_at, {}) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?4, {})",
+            CONTENT_COLUMNS.join(", "),
+            placeholders.join(", ")
+        ))?
+        .execute(params_from_iter(values))?;
     let encounter = Encounter {
         id: id.clone(),
         patient_id: patient_id.to_owned(),
