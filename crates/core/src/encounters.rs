@@ -562,9 +562,12 @@ pub(crate) fn recent(conn: &Connection, patient_id: &str, limit: u32) -> Result<
     select(conn, patient_id, i64::from(limit.clamp(1, MAX_LISTED)))
 }
 
-/// Every encounter of a patient, newest first, without auditing (the subject access export).
-pub(crate) fn all(conn: &Connection, patient_id: &str) -> Result<Vec<Encounter>> {
-    select(conn, patient_id, -1)
+/// Every visit of a patient that stands, newest first, without auditing: a voided visit is
+/// a recorded mistake, which exports and what a patient's code shows at the desk leave out.
+pub(crate) fn in_force(conn: &Connection, patient_id: &str) -> Result<Vec<Encounter>> {
+    let mut visits = select(conn, patient_id, -1)?;
+    visits.retain(|e| e.voided.is_none());
+    Ok(visits)
 }
 
 fn select(conn: &Connection, patient_id: &str, limit: i64) -> Result<Vec<Encounter>> {

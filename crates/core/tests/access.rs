@@ -438,3 +438,32 @@ fn erasing_a_patient_removes_their_grants_and_the_trail_that_names_them() {
         .unwrap();
     assert_eq!(named, 0);
 }
+
+/// A visit voided as recorded on the wrong patient must not reach the desk as if it stood.
+#[test]
+fn a_voided_visit_is_not_shown_through_a_code() {
+    let v = Vault::new();
+    let mut clinician = v.staff("caio", Role::Clinician);
+    let (p, _, _, _) = full_record(&mut clinician);
+    let wrong = encounters::add(
+        &mut clinician,
+        &p,
+        NewEncounter {
+            occurred_at: "2026-01-02".into(),
+            reason: "not this patient".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    encounters::void(&mut clinician, &wrong.id, "wrong patient").unwrap();
+    let issued = grant(&mut clinician, &p, &[Permission::Visits]);
+    let mut desk = v.staff("rita", Role::FrontDesk);
+    let view = access::open_with_code(&mut desk, &issued.code, None).unwrap();
+    let visits = view.visits.unwrap();
+    assert_eq!(visits.len(), 1);
+    assert!(
+        visits
+            .iter()
+            .all(|e| e.voided.is_none() && e.id != wrong.id)
+    );
+}

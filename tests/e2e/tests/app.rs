@@ -679,3 +679,75 @@ async fn a_colleague_leaves_and_the_admin_replaces_the_vault_key() -> Result<()>
     app.wait_text("patient-row", "Lima").await?;
     app.close().await
 }
+
+/// A nurse typed a pulse of 176 for 76: she corrects the visit, giving the reason, and the
+/// earlier version stays readable; a visit recorded on the wrong patient is voided, kept
+/// and marked.
+#[tokio::test]
+async fn a_visit_is_corrected_then_another_is_voided() -> Result<()> {
+    let app = App::start_signed_in("visit-corrections", Options::default()).await?;
+    app.register_patient("Rosa", "Lima").await?;
+    app.click("tab-visits").await?;
+    for (date, reason, pulse) in [
+        ("2026-11-20", "Wound check", "176"),
+        ("2026-11-21", "Not hers", "80"),
+    ] {
+        app.click("visit-new").await?;
+        app.fill("visit-date", date).await?;
+        app.fill("visit-reason", reason).await?;
+        app.fill("visit-pulse", pulse).await?;
+        app.click("visit-submit").await?;
+        app.wait_text("visit-row", reason).await?;
+    }
+
+    let wound = app
+        .client
+        .find(Locator::XPath(
+            "//*[@data-testid='visit-row'][contains(., 'Wound check')]",
+        ))
+        .await?;
+    wound
+        .find(Locator::Css("[data-testid=visit-amend]"))
+        .await?
+        .click()
+        .await?;
+    app.fill("visit-pulse", "76").await?;
+    app.fill("visit-amend-reason", "pulse mistyped").await?;
+    app.screenshot("visit-amend-form").await;
+    app.click("visit-amend-save").await?;
+    app.wait_for(
+        "the corrected pulse",
+        "return [...document.querySelectorAll('[data-testid=visit-row]')]\
+         .some(r => r.textContent.includes('Wound check') && r.textContent.includes('76'))",
+    )
+    .await?;
+    app.click("visit-history").await?;
+    let earlier = app
+        .wait_text("visit-history-entry", "pulse mistyped")
+        .await?;
+    assert!(
+        earlier.contains("176"),
+        "the earlier version is shown: {earlier}"
+    );
+    app.screenshot("visit-history").await;
+    press(&app, ESCAPE).await?;
+
+    let wrong = app
+        .client
+        .find(Locator::XPath(
+            "//*[@data-testid='visit-row'][contains(., 'Not hers')]",
+        ))
+        .await?;
+    wrong
+        .find(Locator::Css("[data-testid=visit-void]"))
+        .await?
+        .click()
+        .await?;
+    app.fill("visit-void-reason", "recorded on the wrong patient")
+        .await?;
+    app.click("visit-void-confirm").await?;
+    app.wait_text("visit-voided", "recorded on the wrong patient")
+        .await?;
+    app.painted_screenshot("visit-voided").await;
+    app.close().await
+}

@@ -10,6 +10,7 @@ import {
   formatOccurredAt,
   formatTakenAt,
   formatVitals,
+  fromOccurredAt,
   isCalendarDate,
   localDate,
   lockoutSeconds,
@@ -61,6 +62,16 @@ describe('dates', () => {
     expect(toOccurredAt('2026-03-01', '9:05', 60)).toBe('2026-03-01T09:05:00+01:00');
     expect(toOccurredAt('2026-03-01', '14:30', -210)).toBe('2026-03-01T14:30:00-03:30');
     expect(toOccurredAt('2026-03-01', '14:30', 0)).toBe('2026-03-01T14:30:00+00:00');
+  });
+
+  it('reads a visit’s instant back into the form’s date and time', () => {
+    expect(fromOccurredAt('2026-03-01T00:00:00Z')).toEqual({ date: '2026-03-01', time: '' });
+    expect(fromOccurredAt('2026-03-01')).toEqual({ date: '2026-03-01', time: '' });
+    expect(fromOccurredAt(toOccurredAt('2026-03-01', '9:05'))).toEqual({
+      date: '2026-03-01',
+      time: '09:05',
+    });
+    expect(fromOccurredAt('soon')).toEqual({ date: 'soon', time: '' });
   });
 
   it('computes ages in full years', () => {

@@ -110,6 +110,20 @@ export function toOccurredAt(date: string, time: string, offsetMinutes?: number)
   return `${date}T${h.padStart(2, '0')}:${m.padStart(2, '0')}:00${sign}${oh}:${om}`;
 }
 
+/**
+ * When a visit happened, back in the form's fields (`toOccurredAt`'s inverse): a visit
+ * entered as a plain date (stored as midnight UTC) gives that date and no time; any other
+ * instant its local date and `HH:MM` (seconds are not shown).
+ */
+export function fromOccurredAt(instant: string): { date: string; time: string } {
+  const day = DATE_ONLY.test(instant) ? instant : MIDNIGHT_UTC.exec(instant)?.[1];
+  if (day) return { date: day, time: '' };
+  const at = new Date(instant);
+  if (Number.isNaN(at.getTime())) return { date: instant, time: '' };
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { date: localDate(at), time: `${pad(at.getHours())}:${pad(at.getMinutes())}` };
+}
+
 /** Full years between a birth date and `today` (both `YYYY-MM-DD`), or null. */
 export function ageInYears(dateOfBirth: string | null | undefined, today: string): number | null {
   if (!dateOfBirth || !isCalendarDate(dateOfBirth) || !isCalendarDate(today)) return null;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { emptyVisitForm, visitFromForm, vitalsFromForm } from './visitForm';
+import type { Encounter } from './bindings';
+import { toOccurredAt } from './format';
+import {
+  correctionForm,
+  correctionFromForm,
+  emptyVisitForm,
+  visitFromForm,
+  vitalsFromForm,
+} from './visitForm';
 
 describe('visit form', () => {
   it('builds a NewEncounter from the form', () => {
@@ -60,5 +68,86 @@ describe('visit form', () => {
       vitals: { bp_systolic: 120, bp_diastolic: 80 },
       problems: [],
     });
+  });
+});
+
+describe('correcting a visit', () => {
+  const recorded: Encounter = {
+    id: 'v1',
+    patient_id: 'p',
+    version: 1,
+    occurred_at: '2026-03-01T00:00:00Z',
+    kind: 'home_visit',
+    recorded_by: 'rui',
+    reason: 'follow-up',
+    notes: 'Slept badly.',
+    diagnoses: ['hypertension', 'anaemia'],
+    treatments: ['amlodipine 5 mg'],
+    vitals: { bp_systolic: 135, bp_diastolic: 85, temperature_c: 36.8 },
+    created_at: '2026-03-01T10:00:00Z',
+  };
+
+  it('prefills the form with the visit, in the user’s way of writing numbers', () => {
+    const form = correctionForm(recorded, 'en');
+    expect(form).toMatchObject({
+      date: '2026-03-01',
+      time: '',
+      kind: 'home_visit',
+      reason: 'follow-up',
+      notes: 'Slept badly.',
+      diagnoses: 'hypertension\nanaemia',
+      treatments: 'amlodipine 5 mg',
+      why: '',
+    });
+    expect(form.vitals).toMatchObject({
+      bp_systolic: '135',
+      bp_diastolic: '85',
+      temperature_c: '36.8',
+      pulse: '',
+    });
+    expect(correctionForm(recorded, 'fr').vitals.temperature_c).toBe('36,8');
+  });
+
+  it('gives back the visit as it was when nothing is edited (so core can say so)', () => {
+    const form = correctionForm(recorded, 'fr');
+    form.why = ' typo ';
+    const { encounter, reason, problems } = correctionFromForm(form, recorded);
+    expect(problems).toEqual([]);
+    expect(reason).toBe('typo');
+    expect(encounter).toEqual({
+      occurred_at: recorded.occurred_at,
+      kind: recorded.kind,
+      reason: recorded.reason,
+      notes: recorded.notes,
+      diagnoses: recorded.diagnoses,
+      treatments: recorded.treatments,
+      vitals: recorded.vitals,
+    });
+  });
+
+  it('keeps the recorded instant while the date and time are untouched, and takes new ones', () => {
+    const at = new Date(toOccurredAt('2026-03-01', '14:30'));
+    at.setSeconds(42);
+    const timed = { ...recorded, occurred_at: at.toISOString() };
+    const form = correctionForm(timed, 'en');
+    expect([form.date, form.time]).toEqual(['2026-03-01', '14:30']);
+    form.why = 'notes';
+    form.notes = 'Slept well.';
+    expect(correctionFromForm(form, timed).encounter?.occurred_at).toBe(timed.occurred_at);
+    form.time = '15:00';
+    expect(correctionFromForm(form, timed).encounter?.occurred_at).toBe(
+      toOccurredAt('2026-03-01', '15:00'),
+    );
+  });
+
+  it('requires why it is corrected, besides the visit’s own checks', () => {
+    const form = correctionForm(recorded, 'en');
+    form.reason = ' ';
+    const { encounter, problems } = correctionFromForm(form, recorded);
+    expect(encounter).toBeNull();
+    expect(problems).toEqual([
+      { field: 'reason', key: 'form.required' },
+      { field: 'why', key: 'visits.amend.error.why' },
+    ]);
   });
 });

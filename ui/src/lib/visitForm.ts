@@ -1,6 +1,9 @@
-/** The visit entry form: its text fields and their conversion to a `NewEncounter`. */
-import type { EncounterKind, NewEncounter, Vitals } from './bindings';
-import { isCalendarDate, parseDecimal, toOccurredAt } from './format';
+/**
+ * The visit entry form: its text fields and their conversion to a `NewEncounter`, for a new
+ * visit or for the correction of one (prefilled from it, with why it is corrected).
+ */
+import type { Encounter, EncounterKind, Language, NewEncounter, Vitals } from './bindings';
+import { fromOccurredAt, isCalendarDate, parseDecimal, toOccurredAt } from './format';
 import type { MessageKey } from './i18n';
 
 export type VitalField = keyof Vitals;
@@ -143,4 +146,59 @@ export function visitFromForm(form: VisitForm): {
     },
     problems,
   };
+}
+
+/** The form as a correction: the visit's fields and why it is corrected. */
+export type CorrectionForm = VisitForm & {
+  /** Why it is corrected (required); unused by a new visit. */
+  why: string;
+};
+
+/** A typed number as the user writes it: a decimal comma in French. */
+function typedNumber(value: number, lang: Language): string {
+  const text = String(value);
+  return lang === 'fr' ? text.replace('.', ',') : text;
+}
+
+/** A recorded visit in the form's fields, to correct it (`why` left blank). */
+export function correctionForm(e: Encounter, lang: Language): CorrectionForm {
+  const { date, time } = fromOccurredAt(e.occurred_at);
+  const vitals = emptyVisitForm(date).vitals;
+  for (const field of VITAL_FIELDS) {
+    const value = e.vitals[field];
+    if (value != null) vitals[field] = typedNumber(value, lang);
+  }
+  return {
+    date,
+    time,
+    kind: e.kind,
+    reason: e.reason,
+    notes: e.notes ?? '',
+    diagnoses: e.diagnoses.join('\n'),
+    treatments: e.treatments.join('\n'),
+    vitals,
+    why: '',
+  };
+}
+
+/**
+ * The correction of `before` as a `NewEncounter` and the reason, or the problems that stop
+ * it. While the date and time read as they were prefilled, the visit keeps its instant as
+ * recorded (seconds included), so that a correction of the notes alone does not move it.
+ */
+export function correctionFromForm(
+  form: CorrectionForm,
+  before: Encounter,
+): { encounter: NewEncounter | null; reason: string; problems: FormProblem[] } {
+  const { encounter, problems } = visitFromForm(form);
+  const reason = form.why.trim();
+  const all = reason
+    ? problems
+    : [...problems, { field: 'why', key: 'visits.amend.error.why' as const }];
+  if (!encounter || all.length > 0) return { encounter: null, reason, problems: all };
+  const start = fromOccurredAt(before.occurred_at);
+  if (form.date === start.date && form.time.trim() === start.time) {
+    encounter.occurred_at = before.occurred_at;
+  }
+  return { encounter, reason, problems: [] };
 }

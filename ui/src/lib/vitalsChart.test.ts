@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Encounter, Vitals } from './bindings';
-import { GEOMETRY, layout, polyline, valueRange, vitalsPoints } from './vitalsChart';
+import { GEOMETRY, layout, polyline, valueRange, vitalsPoints, voidedLeftOut } from './vitalsChart';
 
 function visit(id: string, occurred_at: string, vitals: Vitals): Encounter {
   return {
@@ -28,6 +28,22 @@ const newestFirst = [
 describe('vitals chart', () => {
   it('keeps visits with blood pressure or pulse, oldest first', () => {
     expect(vitalsPoints(newestFirst).map((p) => p.id)).toEqual(['a', 'c']);
+  });
+
+  it('leaves voided visits out, and counts those it left out', () => {
+    const voided = {
+      ...visit('d', '2026-03-04T00:00:00Z', { bp_systolic: 220, bp_diastolic: 130, pulse: 40 }),
+      voided: { at: '2026-03-05T09:00:00Z', by: 'ana', reason: 'wrong patient' },
+    };
+    const voidedNoVitals = {
+      ...visit('e', '2026-03-05T00:00:00Z', { temperature_c: 38 }),
+      voided: { at: '2026-03-05T09:00:00Z', by: 'ana', reason: 'twice' },
+    };
+    const all = [voidedNoVitals, voided, ...newestFirst];
+    expect(vitalsPoints(all).map((p) => p.id)).toEqual(['a', 'c']);
+    expect(valueRange(vitalsPoints(all)).max).toBe(160);
+    expect(voidedLeftOut(all)).toBe(1);
+    expect(voidedLeftOut(newestFirst)).toBe(0);
   });
 
   it('rounds the value axis to steps of 20', () => {

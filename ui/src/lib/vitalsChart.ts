@@ -28,13 +28,18 @@ export const GEOMETRY: ChartGeometry = {
   bottom: 28,
 };
 
-/** Encounters with a blood pressure or a pulse, oldest first. */
+/** Whether a visit has something the chart draws: a blood pressure or a pulse. */
+function charted(e: Encounter): boolean {
+  return e.vitals.bp_systolic != null || e.vitals.bp_diastolic != null || e.vitals.pulse != null;
+}
+
+/**
+ * Encounters with a blood pressure or a pulse, oldest first. A voided visit (recorded by
+ * mistake) is left out: its readings are not the patient's.
+ */
 export function vitalsPoints(encounters: Encounter[]): VitalsPoint[] {
   return encounters
-    .filter(
-      (e) =>
-        e.vitals.bp_systolic != null || e.vitals.bp_diastolic != null || e.vitals.pulse != null,
-    )
+    .filter((e) => !e.voided && charted(e))
     .map((e) => ({
       id: e.id,
       at: Date.parse(e.occurred_at),
@@ -45,6 +50,11 @@ export function vitalsPoints(encounters: Encounter[]): VitalsPoint[] {
     }))
     .filter((p) => !Number.isNaN(p.at))
     .sort((a, b) => a.at - b.at);
+}
+
+/** How many voided visits had readings the chart would otherwise draw (said under it). */
+export function voidedLeftOut(encounters: Encounter[]): number {
+  return encounters.filter((e) => !!e.voided && charted(e)).length;
 }
 
 /** The value axis: from a round number below the lowest value to one above the highest. */

@@ -45,7 +45,7 @@ pub(crate) fn build(conn: &Connection, grant: Grant, patient_rowid: i64) -> Resu
         profile: opens(Permission::Profile).then(|| patient.demographics()),
         medications: opens(Permission::Medications).then(|| patient.medications()),
         visits: match opens(Permission::Visits) {
-            true => Some(encounters::all(conn, id)?),
+            true => Some(encounters::in_force(conn, id)?),
             false => None,
         },
         photos: match opens(Permission::Photos) {

@@ -300,10 +300,9 @@ pub(crate) fn collect(
 
     let encounters = match clinical && reads(Action::EncounterView) {
         true => {
-            // A voided visit is a recorded mistake: exports, like the chart, leave it out.
-            let mut all: Vec<Encounter> = encounters::all(conn, &patient.id)?
+            let mut all: Vec<Encounter> = encounters::in_force(conn, &patient.id)?
                 .into_iter()
-                .filter(|e| e.voided.is_none() && dated(&e.occurred_at))
+                .filter(|e| dated(&e.occurred_at))
                 .collect();
             if !whole {
                 all.truncate(RECENT_VISITS);

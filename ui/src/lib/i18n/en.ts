@@ -228,6 +228,8 @@ export const en = {
   'chart.diastolic': 'Diastolic (mmHg)',
   'chart.pulse': 'Pulse (bpm)',
   'chart.showTable': 'Show the values as a table',
+  'chart.voidedLeftOut':
+    '{count} voided visit is left out of the chart.||{count} voided visits are left out of the chart.',
 
   'profile.title': 'Profile',
   'profile.edit': 'Edit the profile',
@@ -315,6 +317,53 @@ export const en = {
   'visits.treatments': 'Treatments',
   'visits.vitals': 'Vital signs',
   'visits.submit': 'Save the visit',
+  'visits.voided': 'Voided by {user} on {date}: {reason}',
+  'visits.voidedAnonymised': 'Voided on {date}',
+  'visits.corrected': 'Corrected (version {version})',
+  'visits.earlierVersions': 'Earlier versions',
+  'visits.hideEarlierVersions': 'Hide earlier versions',
+  'visits.historyLabel': 'Earlier versions of this visit',
+  'visits.historyError': 'The earlier versions could not be loaded.',
+  'visits.noEarlierVersions':
+    'No earlier version is kept (they are removed when a record is anonymised).',
+  'visits.revision': 'Version {version}, replaced by {user} on {date}: {reason}',
+  'visits.amend.open': 'Correct…',
+  'visits.amend.title': 'Correct the visit of {date}',
+  'visits.amend.why': 'Why is it corrected?',
+  'visits.amend.whyHint': 'Kept with the earlier version, which stays readable on the chart.',
+  'visits.amend.submit': 'Save the correction',
+  'visits.amend.done': 'Visit corrected. The earlier version is kept.',
+  'visits.amend.error.title': 'The correction was not saved.',
+  'visits.amend.error.why': 'Say why the visit is corrected.',
+  'visits.amend.error.unchanged': 'Nothing was changed: the correction is the same as the visit.',
+  'visits.amend.error.other':
+    'Tessera could not save the correction. Try again; if it keeps failing, the details below help support.',
+  'visits.void.open': 'Void…',
+  'visits.void.title': 'Void the visit of {date}?',
+  'visits.void.explain':
+    'Void a visit that was recorded by mistake, for example on the wrong patient or twice.',
+  'visits.void.kept':
+    'The visit is kept on the chart, struck through and marked as voided, with your name, the date and the reason.',
+  'visits.void.chart': 'It is left out of the vital-signs chart (blood pressure and pulse).',
+  'visits.void.final':
+    'A voided visit cannot be corrected or voided again. To fix a mistake in a visit that did take place, use “Correct…” instead.',
+  'visits.void.reason': 'Why is it voided?',
+  'visits.void.reasonHint': 'For example: recorded on the wrong patient.',
+  'visits.void.confirm': 'Void the visit',
+  'visits.void.running': 'Voiding…',
+  'visits.void.done': 'Visit voided. It is kept, marked, and left out of the vital-signs chart.',
+  'visits.void.error.title': 'The visit was not voided.',
+  'visits.void.error.why': 'Say why the visit is voided.',
+  'visits.void.error.other':
+    'Tessera could not void the visit. Try again; if it keeps failing, the details below help support.',
+  'visits.error.voided':
+    'This visit was voided in the meantime: it can no longer be changed. Reload the chart to see who voided it and why.',
+  'visits.error.inBin': 'The patient is in the bin: restore the record before changing its visits.',
+  'visits.error.notFound':
+    'This visit no longer exists (the record may have been erased). Reload the chart.',
+  'visits.error.denied': 'Your account may not correct or void visits.',
+  'visits.error.date': 'The date was not accepted: a visit cannot be in the future or before 1900.',
+  'visits.error.invalid': 'Something entered was not accepted; the details below say what.',
 
   'vitals.bp_systolic': 'Blood pressure, systolic (mmHg)',
   'vitals.bp_diastolic': 'Blood pressure, diastolic (mmHg)',
@@ -563,6 +612,8 @@ export const en = {
   'audit.what.patient.delete': 'Moved a patient to the bin',
   'audit.what.encounter.view': 'Viewed a patient’s visits',
   'audit.what.encounter.record': 'Recorded a visit',
+  'audit.what.encounter.amend': 'Corrected a visit',
+  'audit.what.encounter.void': 'Voided a visit',
   'audit.what.narrative.view': 'Read a patient’s narratives',
   'audit.what.narrative.write': 'Wrote or edited a narrative',
   'audit.what.consent.view': 'Viewed a patient’s consents',

@@ -228,6 +228,8 @@ export const fr: Record<MessageKey, string> = {
   'chart.diastolic': 'Diastolique (mmHg)',
   'chart.pulse': 'Pouls (bpm)',
   'chart.showTable': 'Afficher les valeurs sous forme de tableau',
+  'chart.voidedLeftOut':
+    '{count} consultation invalidée n’apparaît pas dans le graphique.||{count} consultations invalidées n’apparaissent pas dans le graphique.',
 
   'profile.title': 'Profil',
   'profile.edit': 'Modifier le profil',
@@ -316,6 +318,59 @@ export const fr: Record<MessageKey, string> = {
   'visits.treatments': 'Traitements',
   'visits.vitals': 'Constantes',
   'visits.submit': 'Enregistrer la consultation',
+  'visits.voided': 'Invalidée par {user} le {date} : {reason}',
+  'visits.voidedAnonymised': 'Invalidée le {date}',
+  'visits.corrected': 'Corrigée (version {version})',
+  'visits.earlierVersions': 'Versions précédentes',
+  'visits.hideEarlierVersions': 'Masquer les versions précédentes',
+  'visits.historyLabel': 'Versions précédentes de cette consultation',
+  'visits.historyError': 'Les versions précédentes n’ont pas pu être chargées.',
+  'visits.noEarlierVersions':
+    'Aucune version précédente n’est conservée (elles sont supprimées quand un dossier est anonymisé).',
+  'visits.revision': 'Version {version}, remplacée par {user} le {date} : {reason}',
+  'visits.amend.open': 'Corriger…',
+  'visits.amend.title': 'Corriger la consultation du {date}',
+  'visits.amend.why': 'Pourquoi est-elle corrigée ?',
+  'visits.amend.whyHint': 'Conservé avec la version précédente, qui reste lisible dans le dossier.',
+  'visits.amend.submit': 'Enregistrer la correction',
+  'visits.amend.done': 'Consultation corrigée. La version précédente est conservée.',
+  'visits.amend.error.title': 'La correction n’a pas été enregistrée.',
+  'visits.amend.error.why': 'Indiquez pourquoi la consultation est corrigée.',
+  'visits.amend.error.unchanged':
+    'Rien n’a été modifié : la correction est identique à la consultation.',
+  'visits.amend.error.other':
+    'Tessera n’a pas pu enregistrer la correction. Réessayez ; si l’erreur persiste, les détails ci-dessous aideront l’assistance.',
+  'visits.void.open': 'Invalider…',
+  'visits.void.title': 'Invalider la consultation du {date} ?',
+  'visits.void.explain':
+    'Invalidez une consultation saisie par erreur, par exemple sur le mauvais patient ou en double.',
+  'visits.void.kept':
+    'La consultation reste dans le dossier, barrée et marquée comme invalidée, avec votre nom, la date et le motif.',
+  'visits.void.chart':
+    'Elle n’apparaît plus dans le graphique des constantes (tension artérielle et pouls).',
+  'visits.void.final':
+    'Une consultation invalidée ne peut plus être corrigée ni invalidée de nouveau. Pour rectifier une consultation qui a bien eu lieu, utilisez plutôt « Corriger… ».',
+  'visits.void.reason': 'Pourquoi est-elle invalidée ?',
+  'visits.void.reasonHint': 'Par exemple : saisie sur le mauvais patient.',
+  'visits.void.confirm': 'Invalider la consultation',
+  'visits.void.running': 'Invalidation…',
+  'visits.void.done':
+    'Consultation invalidée. Elle est conservée, marquée, et n’apparaît plus dans le graphique des constantes.',
+  'visits.void.error.title': 'La consultation n’a pas été invalidée.',
+  'visits.void.error.why': 'Indiquez pourquoi la consultation est invalidée.',
+  'visits.void.error.other':
+    'Tessera n’a pas pu invalider la consultation. Réessayez ; si l’erreur persiste, les détails ci-dessous aideront l’assistance.',
+  'visits.error.voided':
+    'Cette consultation a été invalidée entre-temps : elle ne peut plus être modifiée. Rechargez le dossier pour voir qui l’a invalidée et pourquoi.',
+  'visits.error.inBin':
+    'Le patient est dans la corbeille : restaurez le dossier avant de modifier ses consultations.',
+  'visits.error.notFound':
+    'Cette consultation n’existe plus (le dossier a peut-être été effacé). Rechargez le dossier.',
+  'visits.error.denied': 'Votre compte ne permet pas de corriger ni d’invalider des consultations.',
+  'visits.error.date':
+    'La date n’a pas été acceptée : une consultation ne peut pas être dans le futur ni avant 1900.',
+  'visits.error.invalid':
+    'Une saisie n’a pas été acceptée ; les détails ci-dessous indiquent laquelle.',
 
   'vitals.bp_systolic': 'Tension artérielle, systolique (mmHg)',
   'vitals.bp_diastolic': 'Tension artérielle, diastolique (mmHg)',
@@ -569,6 +624,8 @@ export const fr: Record<MessageKey, string> = {
   'audit.what.patient.delete': 'A mis un patient à la corbeille',
   'audit.what.encounter.view': 'A consulté les consultations d’un patient',
   'audit.what.encounter.record': 'A saisi une consultation',
+  'audit.what.encounter.amend': 'A corrigé une consultation',
+  'audit.what.encounter.void': 'A invalidé une consultation',
   'audit.what.narrative.view': 'A lu les récits d’un patient',
   'audit.what.narrative.write': 'A écrit ou modifié un récit',
   'audit.what.consent.view': 'A consulté les consentements d’un patient',

@@ -16,6 +16,7 @@ import type {
   CameraChoice,
   Card,
   Encounter,
+  EncounterRevision,
   ErasureReport,
   ExportEntry,
   Grant,
@@ -23,6 +24,7 @@ import type {
   JsonValue,
   Language,
   Narrative,
+  NewEncounter,
   Patient,
   PatientSummary,
   Permission,
@@ -110,6 +112,8 @@ export type FakeBackend = Backend & {
     staff: StaffAccount[];
     patients: Patient[];
     encounters: Encounter[];
+    /** The versions of visits that amendments replaced, oldest first (`encounterHistory`). */
+    encounterRevisions: EncounterRevision[];
     narratives: Narrative[];
     revisions: Revision[];
     photos: FakePhoto[];
@@ -345,6 +349,7 @@ export function createFakeBackend(
     staff: users.map(account),
     patients: [],
     encounters: [],
+    encounterRevisions: [],
     narratives: [],
     revisions: [],
     photos: [],
@@ -496,6 +501,75 @@ export function createFakeBackend(
 
   const invalid = (field: string, message: string): never => {
     throw { code: 'invalid', message: `${field}: ${message}`, field } satisfies ApiError;
+  };
+
+  // Visits, like core's `encounters`: a new or corrected visit checked (its date read and
+  // not in the future, its texts trimmed, its reason required, its vital signs plausible);
+  // a visit corrected or voided only while it is not voided and its patient not in the bin.
+  type CheckedVisit = Pick<
+    Encounter,
+    'occurred_at' | 'kind' | 'reason' | 'notes' | 'diagnoses' | 'treatments' | 'vitals'
+  >;
+  const checkedVisit = (encounter: NewEncounter): CheckedVisit => {
+    const occurred = new Date(
+      /^\d{4}-\d{2}-\d{2}$/.test(encounter.occurred_at)
+        ? `${encounter.occurred_at}T00:00:00Z`
+        : encounter.occurred_at,
+    );
+    if (Number.isNaN(occurred.getTime())) {
+      invalid('date', `${JSON.stringify(encounter.occurred_at)} is not a date`);
+    }
+    if (occurred.getTime() > Date.now() + 86_400_000) {
+      invalid('date', `${encounter.occurred_at.trim()} is in the future`);
+    }
+    const reason = encounter.reason.trim() || invalid('reason', 'is required');
+    const pulse = encounter.vitals.pulse;
+    if (pulse != null && (pulse < 20 || pulse > 250)) {
+      invalid('pulse', `${pulse} bpm is outside the plausible range 20-250 bpm`);
+    }
+    const { bp_systolic: sys, bp_diastolic: dia } = encounter.vitals;
+    if ((sys == null) !== (dia == null)) {
+      invalid('blood pressure', 'give both values, systolic/diastolic (e.g. 120/80)');
+    }
+    if (sys != null && dia != null && sys <= dia) {
+      invalid('blood pressure', `${sys}/${dia}: the systolic value must be above the diastolic`);
+    }
+    const texts = (list: string[]) => list.map((x) => x.trim()).filter((x) => x.length > 0);
+    const notes = encounter.notes?.trim();
+    const vitals = Object.fromEntries(
+      Object.entries(encounter.vitals).filter(([, v]) => v != null),
+    ) as Encounter['vitals'];
+    return {
+      occurred_at: occurred.toISOString().replace('.000Z', 'Z'),
+      kind: encounter.kind,
+      reason,
+      ...(notes ? { notes } : {}),
+      diagnoses: texts(encounter.diagnoses),
+      treatments: texts(encounter.treatments),
+      vitals,
+    };
+  };
+  const sameVisit = (before: Encounter, after: CheckedVisit) => {
+    const vital = (v: Encounter['vitals'], k: string) => v[k as keyof typeof v] ?? null;
+    const keys = new Set([...Object.keys(before.vitals), ...Object.keys(after.vitals)]);
+    return (
+      Date.parse(before.occurred_at) === Date.parse(after.occurred_at) &&
+      before.kind === after.kind &&
+      before.reason === after.reason &&
+      (before.notes ?? null) === (after.notes ?? null) &&
+      JSON.stringify(before.diagnoses) === JSON.stringify(after.diagnoses) &&
+      JSON.stringify(before.treatments) === JSON.stringify(after.treatments) &&
+      [...keys].every((k) => vital(before.vitals, k) === vital(after.vitals, k))
+    );
+  };
+  const findEncounter = (id: string) =>
+    state.encounters.find((e) => e.id === id) ?? fail('not_found', `visit not found: ${id}`);
+  const correctable = (id: string) => {
+    const e = findEncounter(id);
+    const p = findPatient(e.patient_id);
+    if (p.deleted_at) fail('conflict', `patient ${e.patient_id} is deleted; restore it first`);
+    if (e.voided) invalid('encounter', 'this visit was voided; it cannot be changed');
+    return e;
   };
   const fullPath = (field: string, text: string) => {
     const path = text.trim();
@@ -705,6 +779,18 @@ export function createFakeBackend(
     }
     return count;
   };
+  const dropVisitRevisions = (ids: Set<string>) => {
+    state.encounterRevisions = state.encounterRevisions.filter((r) => !ids.has(r.encounter.id));
+  };
+  // Like core: a visit kept for statistics loses its texts, and a void its who and why.
+  const anonymiseVisit = (e: Encounter) => {
+    e.reason = '';
+    delete e.notes;
+    e.diagnoses = [];
+    e.treatments = [];
+    e.version += 1;
+    if (e.voided) e.voided = { at: e.voided.at, by: '', reason: '' };
+  };
   const eraseIn = (p: Patient, mode: ErasureReport['mode'], by: string): ErasureReport => {
     const narrativeIds = new Set(
       state.narratives.filter((n) => n.patient_id === p.id).map((n) => n.id),
@@ -732,16 +818,15 @@ export function createFakeBackend(
     state.revisions = state.revisions.filter((r) => !narrativeIds.has(r.narrative_id));
     state.narratives = state.narratives.filter((n) => n.patient_id !== p.id);
     state.photos = state.photos.filter((x) => x.photo.patient_id !== p.id);
+    // Like core: the earlier versions of the visits hold the same clinical text.
+    dropVisitRevisions(
+      new Set(state.encounters.filter((e) => e.patient_id === p.id).map((e) => e.id)),
+    );
     if (mode === 'delete') {
       state.encounters = state.encounters.filter((e) => e.patient_id !== p.id);
       state.patients = state.patients.filter((x) => x.id !== p.id);
     } else {
-      for (const e of state.encounters.filter((x) => x.patient_id === p.id)) {
-        e.reason = '';
-        delete e.notes;
-        e.diagnoses = [];
-        e.treatments = [];
-      }
+      for (const e of state.encounters.filter((x) => x.patient_id === p.id)) anonymiseVisit(e);
       const anonymised: Patient = {
         id: p.id,
         human_id: humanId(1_000_000 + state.patients.length + state.audit.length),
@@ -891,15 +976,11 @@ export function createFakeBackend(
         state.narratives = state.narratives.filter((x) => !ids.has(x.id));
       } else if (r.rule === 'encounters') {
         redact(ids);
+        dropVisitRevisions(ids);
         if (r.action === 'delete') {
           state.encounters = state.encounters.filter((x) => !ids.has(x.id));
         } else {
-          for (const e of state.encounters.filter((x) => ids.has(x.id))) {
-            e.reason = '';
-            delete e.notes;
-            e.diagnoses = [];
-            e.treatments = [];
-          }
+          for (const e of state.encounters.filter((x) => ids.has(x.id))) anonymiseVisit(e);
         }
       } else if (r.rule === 'audit_entries' && r.through_seq !== null) {
         const through = r.through_seq;
@@ -1197,37 +1278,66 @@ export function createFakeBackend(
     },
     async encounterAdd({ patient, encounter }) {
       calls.push('encounter_add');
+      const checked = checkedVisit(encounter);
       const s = authorize('encounter.record');
       const p = findPatient(patient);
-      if (encounter.vitals.pulse != null && encounter.vitals.pulse > 250) {
-        fail(
-          'invalid',
-          `pulse: ${encounter.vitals.pulse} bpm is outside the plausible range 20-250 bpm`,
-        );
-      }
-      const occurred = new Date(
-        /^\d{4}-\d{2}-\d{2}$/.test(encounter.occurred_at)
-          ? `${encounter.occurred_at}T00:00:00Z`
-          : encounter.occurred_at,
-      );
-      if (Number.isNaN(occurred.getTime())) fail('invalid', 'date: not a date');
       const e: Encounter = {
         id: uuid(),
         patient_id: p.id,
         version: 1,
-        occurred_at: occurred.toISOString().replace('.000Z', 'Z'),
-        kind: encounter.kind,
         recorded_by: s.username,
-        reason: encounter.reason,
-        diagnoses: encounter.diagnoses,
-        treatments: encounter.treatments,
-        vitals: encounter.vitals,
         created_at: now(),
+        ...checked,
       };
-      if (encounter.notes) e.notes = encounter.notes;
       state.encounters.push(e);
       audit('encounter.record', 'encounter', e.id);
-      return e;
+      return structuredClone(e);
+    },
+    async encounterAmend({ id, encounter, reason }) {
+      calls.push('encounter_amend');
+      // Like core: the reason, then the new content, then who may, then the visit.
+      const why = reason.trim() || invalid('reason', 'is required');
+      const checked = checkedVisit(encounter);
+      const s = authorize('encounter.amend');
+      const before = correctable(id);
+      if (sameVisit(before, checked)) invalid('encounter', 'the amendment changes nothing');
+      const at = now();
+      state.encounterRevisions.push({
+        encounter: structuredClone(before),
+        replaced_at: at,
+        replaced_by: s.username,
+        reason: why,
+      });
+      const after: Encounter = {
+        id: before.id,
+        patient_id: before.patient_id,
+        version: before.version + 1,
+        recorded_by: before.recorded_by,
+        created_at: before.created_at,
+        ...checked,
+      };
+      state.encounters = state.encounters.map((x) => (x.id === id ? after : x));
+      audit('encounter.amend', 'encounter', id, { reason: why });
+      return structuredClone(after);
+    },
+    async encounterVoid({ id, reason }) {
+      calls.push('encounter_void');
+      const why = reason.trim() || invalid('reason', 'is required');
+      const s = authorize('encounter.amend');
+      const e = correctable(id);
+      e.voided = { at: now(), by: s.username, reason: why };
+      audit('encounter.void', 'encounter', id, { reason: why });
+      return structuredClone(e);
+    },
+    async encounterHistory({ id }) {
+      calls.push('encounter_history');
+      authorize('encounter.view');
+      findEncounter(id);
+      const revisions = state.encounterRevisions
+        .filter((r) => r.encounter.id === id)
+        .sort((a, b) => a.encounter.version - b.encounter.version);
+      audit('encounter.view', 'encounter', id, { revisions: revisions.length });
+      return structuredClone(revisions);
     },
     async patientErase({ patient, mode, confirmation }) {
       calls.push('patient_erase');
