@@ -4,7 +4,14 @@
 #             thumbnail); it checks invariants, not just the absence of panics: see
 #             fuzz/fuzz_targets/import.rs;
 #   qr_frame  the QR decoder (tessera-camera) through the panic-catching wrapper its worker
-#             process runs: see fuzz/fuzz_targets/qr_frame.rs.
+#             process runs: see fuzz/fuzz_targets/qr_frame.rs;
+#   header    the vault's header.json parser (tessera-core): a refusal is a typed error, and
+#             what it accepts is written back and read again unchanged: see
+#             fuzz/fuzz_targets/header.rs;
+#   backup    the backup reader (tessera-core's backup::verify) on the plain tar inside a
+#             backup, encrypted to a key of the run: the member checks, the manifest, the
+#             blobs and the snapshot; a refusal must say the backup is damaged, not that the
+#             disk failed: see fuzz/fuzz_targets/backup.rs.
 #
 # Exits non-zero when libFuzzer finds a failing input (a panic, a broken invariant, an
 # allocation over the memory limit, a timeout); the reproducer is written to
@@ -51,3 +58,9 @@ run_target import -rss_limit_mb=4096
 # here are at most 1 megapixel, so 2 GB of RSS (with the sanitizer's overhead) or 10 s for one
 # input (instrumented and with debug assertions) means a runaway decoder.
 run_target qr_frame -rss_limit_mb=2048 -timeout=10
+# A header is a few kilobytes of JSON, parsed in well under a millisecond: 10 s means a hang.
+run_target header -timeout=10
+# One input (a 250 kB backup: its snapshot copied, opened and checked) takes some 20 ms; 10 s
+# means a reader that no longer advances. Memory is bounded by the input (members are read
+# as they arrive), so the default 2 GB stands.
+run_target backup -timeout=10

@@ -49,6 +49,7 @@ echo "== the release: signed, checked, installed, run offline, upgraded, removed
 scripts/test-install.sh
 
 # A short run in CI from the committed seeds (a JPEG, PNG and WebP with EXIF, and the
-# regressions found so far); longer by hand (`scripts/fuzz.sh 600`).
-echo "== fuzz: the photo import path and the QR decoder (30 s each)" >&2
+# regressions found so far; QR frames; a vault's header.json; the tar inside a backup);
+# longer by hand (`scripts/fuzz.sh 600`).
+echo "== fuzz: the photo import path, the QR decoder, the vault header, the backup reader (30 s each)" >&2
 scripts/fuzz.sh 30
