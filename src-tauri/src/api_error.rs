@@ -14,6 +14,8 @@ pub enum ErrorCode {
     LockedOut,
     /// The role may not do this.
     Denied,
+    /// Someone else chose this account's password: the user must choose their own first.
+    PasswordChangeRequired,
     /// The record does not exist.
     NotFound,
     /// Input failed validation; `field` names the field.
@@ -96,6 +98,7 @@ impl From<Error> for ApiError {
                 };
             }
             Error::Denied { .. } => ErrorCode::Denied,
+            Error::PasswordChangeRequired(_) => ErrorCode::PasswordChangeRequired,
             Error::NotFound { .. } | Error::VaultNotFound(_) => ErrorCode::NotFound,
             Error::Invalid { field, .. } => {
                 return ApiError {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tessera_core::Session;
-use tessera_core::policy::{Action, Role};
+use tessera_core::policy::{Action, Principal, Role};
 use tessera_core::vault::Upgrade;
 use ts_rs::TS;
 
@@ -31,6 +31,31 @@ pub struct SessionInfo {
     /// The upgrade of the vault's format this sign-in made, if it was the first after a
     /// newer Tessera was installed: the UI says so, and where the earlier copy is.
     pub upgrade: Option<Upgrade>,
+    /// Someone else chose this password: the user must choose their own before anything else
+    /// (`permissions` then holds nothing more).
+    pub must_change_password: bool,
+}
+
+impl SessionInfo {
+    /// What the UI is told about `session`'s user; refused for the recovery key, which the
+    /// app opens only to repair an admin's password, never as a session.
+    pub(crate) fn of(session: &Session, auto_lock_minutes: u32) -> Result<SessionInfo, ApiError> {
+        let actor = session.actor();
+        let Principal::Staff(role) = actor.principal else {
+            return Err(ApiError::new(
+                ErrorCode::Denied,
+                "sign in as a staff member",
+            ));
+        };
+        Ok(SessionInfo {
+            username: actor.username.clone(),
+            role,
+            auto_lock_minutes,
+            permissions: session.permitted(),
+            upgrade: session.upgrade().cloned(),
+            must_change_password: actor.must_change_password,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -215,6 +240,7 @@ pub(crate) mod test_vault {
                 auto_lock_minutes: 5,
                 permissions: Vec::new(),
                 upgrade: None,
+                must_change_password: false,
             },
             last_activity: BootInstant::now(),
             auto_lock: Duration::from_secs(300),

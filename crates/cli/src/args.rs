@@ -198,6 +198,12 @@ pub enum UserCommand {
         /// Account.
         username: String,
     },
+    /// Give a colleague a new password (from TESSERA_NEW_PASSWORD or a prompt) that they
+    /// must change at their next sign-in.
+    Reset {
+        /// Account.
+        username: String,
+    },
 }
 
 /// `tessera audit ...`.

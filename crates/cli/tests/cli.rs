@@ -44,7 +44,7 @@ fn init_then_vault_info_reports_the_vault_without_secrets() {
     assert_eq!(v.recovery_key.split('-').count(), 11);
     let info = v.json(v.admin().args(["vault", "info"]));
     assert_eq!(info["format_version"], 2);
-    assert_eq!(info["schema_version"], 9);
+    assert_eq!(info["schema_version"], 10);
     assert_eq!(info["key_slots"], 2);
     assert_eq!(info["counts"]["staff"], 1);
     assert!(info["cipher"].as_str().unwrap().starts_with("SQLCipher 4"));
@@ -403,4 +403,56 @@ fn a_damaged_page_that_keeps_the_vault_shut_is_still_named_by_vault_check() {
     );
     let text = stderr(v.admin().args(["vault", "check"]), 4);
     assert!(text.contains("page 2"), "the damaged page is named: {text}");
+}
+
+#[test]
+fn user_reset_hands_over_a_password_that_must_be_changed_first() {
+    let v = TestVault::new();
+    v.add_user("dan", "clinician", "dan passphrase 1");
+    let reset = v.json(
+        v.admin()
+            .args(["user", "reset", "dan"])
+            .env("TESSERA_NEW_PASSWORD", "handed over 123"),
+    );
+    assert_eq!(reset["username"], "dan");
+    assert_eq!(reset["must_change_password"], true);
+
+    // Until dan chooses a password, every command but the change is refused (exit 3).
+    let refused = stderr(
+        v.as_user("dan", "handed over 123")
+            .args(["patient", "list"]),
+        3,
+    );
+    assert!(refused.contains("must choose a new password"), "{refused}");
+    v.as_user("dan", "handed over 123")
+        .args(["user", "passwd"])
+        .env("TESSERA_NEW_PASSWORD", "dan chose this")
+        .assert()
+        .success();
+    v.as_user("dan", "dan chose this")
+        .args(["patient", "list"])
+        .assert()
+        .success();
+    let list = v.json(v.admin().args(["user", "list"]));
+    let dan = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "dan")
+        .unwrap();
+    assert_eq!(dan["must_change_password"], false);
+
+    // Only admins reset, and nobody resets their own.
+    stderr(
+        v.as_user("dan", "dan chose this")
+            .args(["user", "reset", "ana"])
+            .env("TESSERA_NEW_PASSWORD", "taken over 123"),
+        3,
+    );
+    stderr(
+        v.admin()
+            .args(["user", "reset", "ana"])
+            .env("TESSERA_NEW_PASSWORD", "another one 123"),
+        1,
+    );
 }

@@ -11,9 +11,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::audit_chain::Change;
 use crate::clock;
+use crate::crypto;
 use crate::error::{Error, Result};
 use crate::policy::{Action, Principal, Role};
 use crate::session::{Actor, RECOVERY_ACTOR, Session, WriteTx};
@@ -41,6 +43,8 @@ pub struct StaffAccount {
     pub created_at: String,
     /// When it was disabled, RFC 3339.
     pub disabled_at: Option<String>,
+    /// Its password was chosen by someone else; it must be changed at the next sign-in.
+    pub must_change_password: bool,
 }
 
 /// A new account's details.
@@ -52,6 +56,28 @@ pub struct NewStaff<'a> {
     pub display_name: &'a str,
     /// Role.
     pub role: Role,
+    /// The first password is the admin's choice, to be replaced at the first sign-in (the
+    /// app's accounts). The CLI's `user add` keeps its contract: the password is the user's.
+    pub must_change_password: bool,
+}
+
+/// Characters of a temporary password: Crockford's base32 in lower case, which leaves out
+/// the letters read as digits (i, l, o) since it is read off a screen and typed by someone
+/// else. 32 characters, so a random byte modulo 32 is uniform.
+const TEMPORARY_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// A password for an admin to hand over, which its owner must replace at the first sign-in:
+/// four groups of four characters (80 bits), e.g. `hq7m-x3ke-pa9t-2nwc`.
+pub fn temporary_password() -> Result<Zeroizing<String>> {
+    let bytes = Zeroizing::new(crypto::random_bytes::<16>()?);
+    let mut password = Zeroizing::new(String::with_capacity(19));
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            password.push('-');
+        }
+        password.push(char::from(TEMPORARY_ALPHABET[usize::from(b % 32)]));
+    }
+    Ok(password)
 }
 
 /// Checks and normalises a user name: 1-64 of `a-z 0-9 . _ -`, starting with a letter or digit.
@@ -129,15 +155,12 @@ pub fn add(session: &mut Session, new: &NewStaff<'_>, password: &str) -> Result<
         }
         let slot_id = put_password_slot(w, &username, password)?;
         let id = Uuid::now_v7().to_string();
-        let account = insert_account(
-            w,
-            &id,
-            &username,
-            &display_name,
-            new.role,
-            &slot_id,
-            clock::now_ms(),
-        )?;
+        let checked = NewStaff {
+            username: &username,
+            display_name: &display_name,
+            ..*new
+        };
+        let account = insert_account(w, &id, &checked, &slot_id, clock::now_ms())?;
         w.record(Change::new("staff", Some(&id)).after(json!(account)))?;
         Ok(account)
     })
@@ -156,9 +179,46 @@ pub fn list(session: &mut Session) -> Result<Vec<StaffAccount>> {
 
 /// Sets an account's password (its own, or any for admins and the recovery key).
 /// Re-wraps one key slot; no data is re-encrypted. Clears the slot's failed attempts.
+/// Choosing one's own password lifts a required change; setting a colleague's leaves it as
+/// it was (see [`reset_password`] to require one).
 pub fn set_password(session: &mut Session, username: &str, new_password: &str) -> Result<()> {
     let username = validate_username(username)?;
-    validate_password(new_password, &username)?;
+    let own = session.actor().username == username && session.actor().staff_id.is_some();
+    if own {
+        replace_password(session, &username, new_password, Some(false))?;
+        session.actor.must_change_password = false;
+    } else {
+        replace_password(session, &username, new_password, None)?;
+    }
+    Ok(())
+}
+
+/// Gives a colleague's account a password chosen for them (admins), which they must replace
+/// at their next sign-in. Clears the slot's failed attempts, so it also lifts a lock-out.
+pub fn reset_password(
+    session: &mut Session,
+    username: &str,
+    new_password: &str,
+) -> Result<StaffAccount> {
+    let username = validate_username(username)?;
+    if session.actor().username == username {
+        return Err(Error::invalid(
+            "username",
+            "to change your own password, use the password change instead of a reset",
+        ));
+    }
+    replace_password(session, &username, new_password, Some(true))
+}
+
+/// Puts a new password slot for an active account, setting its "must change" flag when
+/// `must_change` says so.
+fn replace_password(
+    session: &mut Session,
+    username: &str,
+    new_password: &str,
+    must_change: Option<bool>,
+) -> Result<StaffAccount> {
+    validate_password(new_password, username)?;
     let own = session.actor().username == username && session.actor().staff_id.is_some();
     let action = if own {
         Action::StaffSetOwnPassword
@@ -166,14 +226,25 @@ pub fn set_password(session: &mut Session, username: &str, new_password: &str) -
         Action::StaffSetPassword
     };
     session.write(action, |w| {
-        let account = require(w.conn(), &username)?;
+        let account = require(w.conn(), username)?;
         if account.status != "active" {
             return Err(Error::Conflict(format!(
                 "{username} is disabled; enable the account with a new password instead"
             )));
         }
-        put_password_slot(w, &username, new_password)?;
-        w.record(Change::new("staff", Some(&account.id)).after(json!({ "password": "changed" })))
+        put_password_slot(w, username, new_password)?;
+        let state = match must_change {
+            Some(true) => "reset",
+            _ => "changed",
+        };
+        if let Some(flag) = must_change {
+            w.conn().execute(
+                "UPDATE staff SET must_change_password = ?1, updated_at = ?2 WHERE id = ?3",
+                params![flag, clock::now_ms(), account.id],
+            )?;
+        }
+        w.record(Change::new("staff", Some(&account.id)).after(json!({ "password": state })))?;
+        require(w.conn(), username)
     })
 }
 
@@ -208,8 +279,14 @@ pub fn disable(
     })
 }
 
-/// Re-enables a disabled account with a new password.
-pub fn enable(session: &mut Session, username: &str, new_password: &str) -> Result<StaffAccount> {
+/// Re-enables a disabled account with a new password, which its owner must replace at the
+/// first sign-in when `must_change_password` says so.
+pub fn enable(
+    session: &mut Session,
+    username: &str,
+    new_password: &str,
+    must_change_password: bool,
+) -> Result<StaffAccount> {
     let username = validate_username(username)?;
     validate_password(new_password, &username)?;
     session.write(Action::StaffEnable, |w| {
@@ -219,11 +296,16 @@ pub fn enable(session: &mut Session, username: &str, new_password: &str) -> Resu
         }
         let slot_id = put_password_slot(w, &username, new_password)?;
         w.conn().execute(
-            "UPDATE staff SET status = 'active', slot_id = ?1, disabled_at = NULL, updated_at = ?2 WHERE id = ?3",
-            params![slot_id, clock::now_ms(), before.id],
+            "UPDATE staff SET status = 'active', slot_id = ?1, disabled_at = NULL, \
+             must_change_password = ?2, updated_at = ?3 WHERE id = ?4",
+            params![slot_id, must_change_password, clock::now_ms(), before.id],
         )?;
         let after = require(w.conn(), &username)?;
-        w.record(Change::new("staff", Some(&before.id)).before(json!(before)).after(json!(after)))?;
+        w.record(
+            Change::new("staff", Some(&before.id))
+                .before(json!(before))
+                .after(json!(after)),
+        )?;
         Ok(after)
     })
 }
@@ -239,21 +321,29 @@ fn put_password_slot(w: &WriteTx<'_>, username: &str, password: &str) -> Result<
     })
 }
 
+/// Inserts an account whose user name and full name are already checked.
 pub(crate) fn insert_account(
     w: &WriteTx<'_>,
     id: &str,
-    username: &str,
-    display_name: &str,
-    role: Role,
+    new: &NewStaff<'_>,
     slot_id: &str,
     now: i64,
 ) -> Result<StaffAccount> {
     w.conn().execute(
-        "INSERT INTO staff (id, username, display_name, role, status, slot_id, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?6)",
-        params![id, username, display_name, role.as_str(), slot_id, now],
+        "INSERT INTO staff (id, username, display_name, role, status, slot_id, \
+         must_change_password, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)",
+        params![
+            id,
+            new.username,
+            new.display_name,
+            new.role.as_str(),
+            slot_id,
+            new.must_change_password,
+            now
+        ],
     )?;
-    require(w.conn(), username)
+    require(w.conn(), new.username)
 }
 
 /// The actor behind a password slot, refusing disabled or unknown accounts.
@@ -271,6 +361,7 @@ pub(crate) fn actor_for_slot(conn: &Connection, slot_id: &str) -> Result<Actor> 
         staff_id: Some(account.id),
         username: account.username,
         principal: Principal::Staff(account.role),
+        must_change_password: account.must_change_password,
     })
 }
 
@@ -281,8 +372,8 @@ pub(crate) fn slot_owners(conn: &Connection) -> Result<HashMap<String, String>> 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const SELECT_ACCOUNT: &str =
-    "SELECT id, username, display_name, role, status, created_at, disabled_at FROM staff";
+const SELECT_ACCOUNT: &str = "SELECT id, username, display_name, role, status, created_at, \
+     disabled_at, must_change_password FROM staff";
 
 fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StaffAccount>> {
     let role: String = r.get(3)?;
@@ -295,6 +386,7 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StaffAccou
         status: r.get(4).unwrap_or_default(),
         created_at: clock::to_rfc3339(r.get(5).unwrap_or_default()),
         disabled_at: disabled_at.map(clock::to_rfc3339),
+        must_change_password: r.get(7).unwrap_or_default(),
     }))
 }
 
@@ -357,6 +449,20 @@ mod tests {
         assert!(validate_password("bobbybobby", "BobbyBobby").is_err());
         assert!(validate_password("a sound passphrase", "bob").is_ok());
         assert!(validate_password(&"x".repeat(2000), "bob").is_err());
+    }
+
+    #[test]
+    fn temporary_passwords_are_four_groups_of_crockford_base32_and_pass_the_rules() {
+        let a = temporary_password().unwrap();
+        let b = temporary_password().unwrap();
+        assert_ne!(*a, *b);
+        let groups: Vec<&str> = a.split('-').collect();
+        assert_eq!(groups.len(), 4);
+        for group in groups {
+            assert_eq!(group.len(), 4);
+            assert!(group.bytes().all(|c| TEMPORARY_ALPHABET.contains(&c)));
+        }
+        assert!(validate_password(&a, "dan").is_ok());
     }
 
     #[test]

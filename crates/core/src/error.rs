@@ -53,6 +53,11 @@ pub enum Error {
         /// What was attempted, in words.
         action: String,
     },
+    /// Someone else chose this account's password; the user must choose their own first.
+    #[error(
+        "{0} must choose a new password before doing anything else (`tessera user passwd`, or the app's sign-in)"
+    )]
+    PasswordChangeRequired(String),
     /// `header.json` cannot be read as a Tessera header.
     #[error("the vault header is corrupt: {0}")]
     CorruptHeader(String),
@@ -267,6 +272,7 @@ impl Error {
             | Error::BadRecoveryKey
             | Error::LockedOut { .. }
             | Error::Denied { .. }
+            | Error::PasswordChangeRequired(_)
             | Error::BackupWrongKey(_)
             | Error::AccessRefused(_) => ErrorClass::Refused,
             Error::CorruptHeader(_)

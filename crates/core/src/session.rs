@@ -31,6 +31,22 @@ pub struct Actor {
     pub username: String,
     /// Role or recovery key.
     pub principal: Principal,
+    /// Someone else chose this account's password (an admin's reset, or an account the app
+    /// created): until the user chooses their own, they may do nothing else.
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    /// Whether this actor may attempt `action` at all before the policy is asked: an
+    /// account with a password someone else chose may only open its session, see what it
+    /// opened and choose its own password.
+    fn may_attempt(&self, action: Action) -> bool {
+        !self.must_change_password
+            || matches!(
+                action,
+                Action::SessionOpen | Action::VaultInfo | Action::StaffSetOwnPassword
+            )
+    }
 }
 
 /// The name recorded as actor when the recovery key opened the vault.
@@ -120,10 +136,16 @@ impl Session {
     /// Every action the policy allows this actor, for a front end to offer.
     pub fn permitted(&self) -> Vec<Action> {
         policy::permitted(self.actor.principal)
+            .into_iter()
+            .filter(|a| self.actor.may_attempt(*a))
+            .collect()
     }
 
     /// Refuses (and audits the refusal) unless the policy allows `action` to this actor.
     pub fn authorize(&mut self, action: Action) -> Result<()> {
+        if !self.actor.may_attempt(action) {
+            return Err(Error::PasswordChangeRequired(self.actor.username.clone()));
+        }
         if policy::allows(self.actor.principal, action) {
             return Ok(());
         }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use tessera_core::accounts::{self, NewStaff};
 use tessera_core::audit::{self, AuditFilter};
 use tessera_core::crypto::Argon2Params;
-use tessera_core::policy::Role;
+use tessera_core::patients;
+use tessera_core::policy::{Action, Role};
 use tessera_core::store::header::Header;
 use tessera_core::store::recovery::RecoveryKey;
 use tessera_core::vault::{self, Credentials, NewVault};
@@ -51,6 +52,7 @@ fn add_user(session: &mut Session, name: &str, role: Role, password: &str) {
         username: name,
         display_name: "",
         role,
+        must_change_password: false,
     };
     accounts::add(session, &new, password).unwrap();
 }
@@ -330,7 +332,7 @@ fn disabling_removes_the_slot_and_the_last_admin_stays() {
         accounts::disable(&mut admin, "ana", None),
         Err(Error::Conflict(_))
     ));
-    accounts::enable(&mut admin, "dan", "dan's new passphrase").unwrap();
+    accounts::enable(&mut admin, "dan", "dan's new passphrase", false).unwrap();
     admin.lock();
     assert!(login(&f.dir, "dan", "dan's new passphrase").is_ok());
 }
@@ -345,6 +347,7 @@ fn duplicate_and_invalid_accounts_get_specific_errors() {
             username: "ANA",
             display_name: "",
             role: Role::Admin,
+            must_change_password: false,
         },
         "another passphrase",
     );
@@ -355,6 +358,7 @@ fn duplicate_and_invalid_accounts_get_specific_errors() {
             username: "eve",
             display_name: "",
             role: Role::Admin,
+            must_change_password: false,
         },
         "short",
     );
@@ -660,4 +664,87 @@ fn queued_sign_in_events_are_checked_before_they_enter_the_chain() {
     assert_eq!(actions, ["auth.events_lost"]);
     assert_eq!(auth[0].after.as_ref().unwrap()["refused_as_implausible"], 1);
     assert!(Header::read(&path).unwrap().pending_auth_events.is_empty());
+}
+
+#[test]
+fn a_reset_password_must_be_replaced_before_anything_else() {
+    let f = fixture();
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    add_user(&mut admin, "dan", Role::Clinician, "dan passphrase");
+    let temporary = accounts::temporary_password().unwrap();
+    let reset = accounts::reset_password(&mut admin, "dan", &temporary).unwrap();
+    assert!(reset.must_change_password);
+    admin.lock();
+    assert!(matches!(
+        login(&f.dir, "dan", "dan passphrase"),
+        Err(Error::BadCredentials)
+    ));
+
+    let mut dan = login(&f.dir, "dan", &temporary).unwrap();
+    assert!(dan.actor().must_change_password);
+    assert_eq!(
+        dan.permitted(),
+        [
+            Action::SessionOpen,
+            Action::VaultInfo,
+            Action::StaffSetOwnPassword
+        ]
+    );
+    let refused = patients::search(&mut dan, "anyone", 10);
+    assert!(
+        matches!(refused, Err(Error::PasswordChangeRequired(ref who)) if who == "dan"),
+        "{refused:?}"
+    );
+    assert_eq!(refused.unwrap_err().class(), ErrorClass::Refused);
+
+    vault::change_own_password(&mut dan, &temporary, "dan chose this one").unwrap();
+    assert!(!dan.actor().must_change_password);
+    assert!(patients::search(&mut dan, "anyone", 10).is_ok());
+    dan.lock();
+    let dan = login(&f.dir, "dan", "dan chose this one").unwrap();
+    assert!(!dan.actor().must_change_password);
+}
+
+#[test]
+fn someone_at_an_unlocked_screen_cannot_change_the_password_without_the_current_one() {
+    let f = fixture();
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    let wrong = vault::change_own_password(&mut admin, "a guess at it", "taken over now");
+    assert!(
+        matches!(
+            wrong,
+            Err(Error::Invalid {
+                field: "current password",
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
+    // The guess counts towards the lock-out like a wrong sign-in.
+    let header = Header::read(&f.dir.join("header.json")).unwrap();
+    let slot_id = tessera_core::store::keyslot::password_slot_id(&header.vault_id, "ana");
+    assert_eq!(header.slot(&slot_id).unwrap().failed_attempts, 1);
+    admin.lock();
+    assert!(login(&f.dir, "ana", "taken over now").is_err());
+    assert!(login(&f.dir, "ana", ADMIN_PW).is_ok());
+}
+
+#[test]
+fn an_admin_cannot_reset_their_own_password_and_a_clinician_none() {
+    let f = fixture();
+    let mut admin = login(&f.dir, "ana", ADMIN_PW).unwrap();
+    add_user(&mut admin, "dan", Role::Clinician, "dan passphrase");
+    add_user(&mut admin, "eve", Role::Clinician, "eve passphrase");
+    assert!(matches!(
+        accounts::reset_password(&mut admin, "ana", "another passphrase"),
+        Err(Error::Invalid { .. })
+    ));
+    admin.lock();
+    let mut dan = login(&f.dir, "dan", "dan passphrase").unwrap();
+    assert!(matches!(
+        accounts::reset_password(&mut dan, "eve", "taken over now"),
+        Err(Error::Denied { .. })
+    ));
+    dan.lock();
+    assert!(login(&f.dir, "eve", "eve passphrase").is_ok());
 }

@@ -39,6 +39,7 @@ pub async fn staff_add(
                 username: &username,
                 display_name: &display_name,
                 role,
+                must_change_password: true,
             };
             accounts::add(s, &new, &password)
         })
@@ -54,6 +55,53 @@ pub async fn staff_disable(
 ) -> Result<StaffAccount, ApiError> {
     state
         .with_session(move |s| accounts::disable(s, &username, reason.as_deref()))
+        .await
+}
+
+/// An account and the password an admin hands over, shown once; its owner must replace it at
+/// the first sign-in.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct HandedOverPassword {
+    /// The account after the change.
+    pub account: StaffAccount,
+    /// A temporary password (four groups of four characters).
+    pub password: String,
+}
+
+/// Re-enables a disabled account with a temporary password, shown once (admins).
+#[command]
+pub async fn staff_enable(
+    state: State<'_, AppState>,
+    username: String,
+) -> Result<HandedOverPassword, ApiError> {
+    state
+        .with_session(move |s| {
+            let password = accounts::temporary_password()?;
+            let account = accounts::enable(s, &username, &password, true)?;
+            Ok(HandedOverPassword {
+                account,
+                password: password.to_string(),
+            })
+        })
+        .await
+}
+
+/// Gives a colleague a temporary password, shown once, which they must replace at their next
+/// sign-in; it also lifts a lock-out (admins).
+#[command]
+pub async fn staff_reset(
+    state: State<'_, AppState>,
+    username: String,
+) -> Result<HandedOverPassword, ApiError> {
+    state
+        .with_session(move |s| {
+            let password = accounts::temporary_password()?;
+            let account = accounts::reset_password(s, &username, &password)?;
+            Ok(HandedOverPassword {
+                account,
+                password: password.to_string(),
+            })
+        })
         .await
 }
 

@@ -21,6 +21,7 @@ pub fn run(cli: &Cli, command: &UserCommand) -> Result<()> {
                 username,
                 display_name: name.as_deref().unwrap_or(""),
                 role,
+                must_change_password: false,
             };
             let account = accounts::add(&mut session, &new, &password)?;
             output::emit(cli.json, &account, |a| {
@@ -54,8 +55,18 @@ pub fn run(cli: &Cli, command: &UserCommand) -> Result<()> {
         }
         UserCommand::Enable { username } => {
             let password = secrets::new_password(username)?;
-            let account = accounts::enable(&mut session, username, &password)?;
+            let account = accounts::enable(&mut session, username, &password, false)?;
             output::emit(cli.json, &account, |a| eprintln!("Enabled {}.", a.username))
+        }
+        UserCommand::Reset { username } => {
+            let password = secrets::new_password(username)?;
+            let account = accounts::reset_password(&mut session, username, &password)?;
+            output::emit(cli.json, &account, |a| {
+                eprintln!(
+                    "Password reset for {}; they must choose their own at their next sign-in.",
+                    a.username
+                )
+            })
         }
     }
 }

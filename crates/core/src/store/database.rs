@@ -79,6 +79,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0009_encounter_corrections.sql"
         )),
     ),
+    (
+        10,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0010_password_change.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

@@ -135,6 +135,7 @@ fn build(
             staff_id: Some(admin_id.clone()),
             username: username.to_owned(),
             principal: Principal::Staff(Role::Admin),
+            must_change_password: false,
         },
         in_use,
     );
@@ -152,9 +153,12 @@ fn build(
         let account = accounts::insert_account(
             w,
             &admin_id,
-            username,
-            display_name,
-            Role::Admin,
+            &accounts::NewStaff {
+                username,
+                display_name,
+                role: Role::Admin,
+                must_change_password: false,
+            },
             &admin_slot_id,
             now,
         )?;
@@ -363,6 +367,32 @@ pub(crate) fn unwrap_keys(dir: &Path, credentials: &Credentials<'_>) -> Result<V
     Ok(open_slot(&VaultPaths::new(dir), credentials)?.keys)
 }
 
+/// Changes the signed-in user's own password once the current one is proven, as a sign-in
+/// would prove it (a wrong one counts towards the lock-out): a screen left unlocked is not
+/// enough to take the account over.
+pub fn change_own_password(session: &mut Session, current: &str, new: &str) -> Result<()> {
+    session.authorize(Action::StaffSetOwnPassword)?;
+    if current == new {
+        return Err(Error::invalid(
+            "new password",
+            "must differ from the current password",
+        ));
+    }
+    let username = session.actor().username.clone();
+    let credentials = Credentials::Password {
+        username: &username,
+        password: current,
+    };
+    match unwrap_keys(session.vault_dir(), &credentials) {
+        Ok(_) => accounts::set_password(session, &username, new),
+        Err(Error::BadCredentials) => Err(Error::invalid(
+            "current password",
+            "is not your current password",
+        )),
+        Err(other) => Err(other),
+    }
+}
+
 /// Unwraps the data key from a backup's `header` with `credentials`. When the backup is of
 /// the vault at `live` (the same vault id), the attempt is one more try at that vault's
 /// account: refused while the account is locked out, counted when wrong, and audited by the
@@ -482,6 +512,7 @@ pub(crate) fn actor_for(
             staff_id: None,
             username: RECOVERY_ACTOR.to_owned(),
             principal: Principal::RecoveryKey,
+            must_change_password: false,
         }),
         Credentials::Password { .. } => accounts::actor_for_slot(conn, slot_id),
     }

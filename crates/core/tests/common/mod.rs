@@ -55,6 +55,7 @@ impl Vault {
             username: name,
             display_name: "",
             role,
+            must_change_password: false,
         };
         accounts::add(&mut admin, &new, STAFF_PW).unwrap();
         login(&self.dir, name, STAFF_PW)

@@ -27,4 +27,9 @@ permissions: Array<Action>,
  * The upgrade of the vault's format this sign-in made, if it was the first after a
  * newer Tessera was installed: the UI says so, and where the earlier copy is.
  */
-upgrade: Upgrade | null, };
+upgrade: Upgrade | null, 
+/**
+ * Someone else chose this password: the user must choose their own before anything else
+ * (`permissions` then holds nothing more).
+ */
+must_change_password: boolean, };

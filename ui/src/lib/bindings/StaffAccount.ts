@@ -32,4 +32,8 @@ created_at: string,
 /**
  * When it was disabled, RFC 3339.
  */
-disabled_at: string | null, };
+disabled_at: string | null, 
+/**
+ * Its password was chosen by someone else; it must be changed at the next sign-in.
+ */
+must_change_password: boolean, };

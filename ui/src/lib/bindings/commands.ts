@@ -19,6 +19,7 @@ import type { ExportFormat } from './ExportFormat';
 import type { ExportKind } from './ExportKind';
 import type { ExportStage } from './ExportStage';
 import type { Grant } from './Grant';
+import type { HandedOverPassword } from './HandedOverPassword';
 import type { Imported } from './Imported';
 import type { IssuedGrant } from './IssuedGrant';
 import type { Narrative } from './Narrative';
@@ -80,6 +81,22 @@ export interface Commands {
    * Counts as activity (typing, clicking) for the auto-lock, without touching the vault.
    */
   sessionTouch(): Promise<null>;
+  /**
+   * Changes the signed-in user's own password, proving the current one first (a wrong one
+   * counts towards the lock-out). Lifts a required change; returns what the user may now do.
+   */
+  sessionChangePassword(args: { current: Secret; new_password: Secret }): Promise<SessionInfo>;
+  /**
+   * The active admins, for someone who lost their password and holds the recovery key: the
+   * vault is opened with the key, read and closed again (each opening is audited). The app
+   * never keeps a recovery-key session.
+   */
+  recoveryAdmins(args: { recovery_key: Secret }): Promise<Array<StaffAccount>>;
+  /**
+   * Sets an admin's password with the recovery key, so they can sign in again. The vault is
+   * opened with the key only for this change.
+   */
+  recoverySetPassword(args: { recovery_key: Secret; username: string; new_password: Secret }): Promise<null>;
   /**
    * Finds patients; an empty query lists them by name.
    */
@@ -174,6 +191,15 @@ export interface Commands {
    * Disables an account and removes its key slot (admins).
    */
   staffDisable(args: { username: string; reason?: string | null }): Promise<StaffAccount>;
+  /**
+   * Re-enables a disabled account with a temporary password, shown once (admins).
+   */
+  staffEnable(args: { username: string }): Promise<HandedOverPassword>;
+  /**
+   * Gives a colleague a temporary password, shown once, which they must replace at their next
+   * sign-in; it also lifts a lock-out (admins).
+   */
+  staffReset(args: { username: string }): Promise<HandedOverPassword>;
   /**
    * Replaces the vault's data key: the database and every photo re-encrypted, every
    * account's key slot re-wrapped, a new recovery key (admins). Progress on `on_progress`.
@@ -336,6 +362,9 @@ export const COMMANDS = {
   sessionUnlock: 'session_unlock',
   sessionLock: 'session_lock',
   sessionTouch: 'session_touch',
+  sessionChangePassword: 'session_change_password',
+  recoveryAdmins: 'recovery_admins',
+  recoverySetPassword: 'recovery_set_password',
   patientSearch: 'patient_search',
   patientCreate: 'patient_create',
   patientChart: 'patient_chart',
@@ -358,6 +387,8 @@ export const COMMANDS = {
   staffList: 'staff_list',
   staffAdd: 'staff_add',
   staffDisable: 'staff_disable',
+  staffEnable: 'staff_enable',
+  staffReset: 'staff_reset',
   vaultRekey: 'vault_rekey',
   auditList: 'audit_list',
   auditVerify: 'audit_verify',

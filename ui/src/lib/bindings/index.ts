@@ -34,6 +34,7 @@ export type * from "./ExportKind";
 export type * from "./ExportStage";
 export type * from "./Grant";
 export type * from "./GrantStatus";
+export type * from "./HandedOverPassword";
 export type * from "./Identity";
 export type * from "./Imported";
 export type * from "./Insurance";
