@@ -10,7 +10,9 @@
  * seal), a path with "forged" in it not; `tesseraDemo.sealFor(id)` is the text a camera reads
  * on its printed pages (set it as `.scanText` to check it on the Verify screen).
  * `tesseraDemo.state.vaultDamaged = true` refuses sign-in as a damaged vault does; a backup
- * made before then can be restored from the sign-in screen.
+ * made before then can be restored from the sign-in screen. Léa (`lea`, "first password")
+ * must choose her own password when she signs in; the recovery key on the sign-in screen is
+ * `tesseraDemo.state.recoveryKey`.
  */
 import { mount } from 'svelte';
 
@@ -29,6 +31,7 @@ async function seed() {
     auto_lock_minutes: 5,
     permissions: [...POLICY.admin],
     upgrade: null,
+    must_change_password: false,
   };
   const zoe = await fake.patientCreate({
     profile: {
@@ -117,6 +120,13 @@ async function seed() {
     csv_bom: false,
     unencrypted: true,
     on_progress: () => {},
+  });
+  // A colleague added by ana, who must choose her own password when she first signs in.
+  await fake.staffAdd({
+    username: 'lea',
+    display_name: 'Léa Martin',
+    role: 'clinician',
+    password: 'first password',
   });
   fake.state.session = null;
 }

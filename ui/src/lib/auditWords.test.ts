@@ -36,6 +36,7 @@ const names = staffNames([
     status: 'active',
     created_at: '2026-01-01T00:00:00Z',
     disabled_at: null,
+    must_change_password: false,
   },
   {
     id: 'staff-rui',
@@ -45,6 +46,7 @@ const names = staffNames([
     status: 'active',
     created_at: '2026-01-01T00:00:00Z',
     disabled_at: null,
+    must_change_password: false,
   },
 ]);
 

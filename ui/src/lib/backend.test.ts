@@ -26,4 +26,26 @@ describe('backend errors', () => {
     });
     expect(onNoSession).toHaveBeenCalledOnce();
   });
+
+  it('guardSession reports a password to be changed first, and rethrows', async () => {
+    const fake = createFakeBackend({
+      users: [
+        { username: 'lea', password: 'first password', role: 'admin', must_change_password: true },
+      ],
+    });
+    const onNoSession = vi.fn();
+    const onPasswordChangeRequired = vi.fn();
+    const backend = guardSession(fake, onNoSession, onPasswordChangeRequired);
+    const info = await backend.sessionUnlock({ username: 'lea', password: 'first password' });
+    expect(info.must_change_password).toBe(true);
+    await expect(backend.staffList()).rejects.toMatchObject({ code: 'password_change_required' });
+    expect(isApiError({ code: 'password_change_required', message: 'x' })).toBe(true);
+    expect(onPasswordChangeRequired).toHaveBeenCalledOnce();
+    // Touching the session and choosing one's own password are still allowed.
+    await expect(backend.sessionTouch()).resolves.toBeNull();
+    await backend.sessionChangePassword({ current: 'first password', new_password: 'her own one' });
+    await expect(backend.staffList()).resolves.toHaveLength(1);
+    expect(onPasswordChangeRequired).toHaveBeenCalledOnce();
+    expect(onNoSession).not.toHaveBeenCalled();
+  });
 });

@@ -64,20 +64,22 @@ export interface Backend extends Omit<Commands, 'photoImport' | 'accessScanImage
   onScheduledBackup(handler: (event: ScheduledBackupEvent) => void): Promise<() => void>;
 }
 
-/** Every code an `ApiError` may carry. */
-export const ERROR_CODES: readonly ErrorCode[] = [
-  'bad_credentials',
-  'locked_out',
-  'denied',
-  'not_found',
-  'invalid',
-  'conflict',
-  'integrity',
-  'no_session',
-  'cancelled',
-  'access_refused',
-  'internal',
-];
+/** Every code an `ApiError` may carry (a record, so a code added to `ErrorCode` must be listed). */
+const CODES: Record<ErrorCode, true> = {
+  bad_credentials: true,
+  locked_out: true,
+  denied: true,
+  password_change_required: true,
+  not_found: true,
+  invalid: true,
+  conflict: true,
+  integrity: true,
+  no_session: true,
+  cancelled: true,
+  access_refused: true,
+  internal: true,
+};
+export const ERROR_CODES = Object.keys(CODES) as readonly ErrorCode[];
 
 /** Whether `value` is an `ApiError`. */
 export function isApiError(value: unknown): value is ApiError {
@@ -182,9 +184,15 @@ const EVENTS: readonly PropertyKey[] = ['onSessionLocked', 'onScheduledBackup'];
 
 /**
  * Wraps a backend so that a `no_session` error (the backend locked while a request was on
- * its way, or the event was missed) is reported once to `onNoSession`, then rethrown.
+ * its way, or the event was missed) is reported once to `onNoSession`, and a
+ * `password_change_required` one (the user must choose their own password first) to
+ * `onPasswordChangeRequired`, then rethrown.
  */
-export function guardSession(inner: Backend, onNoSession: () => void): Backend {
+export function guardSession(
+  inner: Backend,
+  onNoSession: () => void,
+  onPasswordChangeRequired: () => void = () => {},
+): Backend {
   return new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -197,6 +205,7 @@ export function guardSession(inner: Backend, onNoSession: () => void): Backend {
         } catch (error) {
           const apiError = toApiError(error);
           if (apiError.code === 'no_session') onNoSession();
+          if (apiError.code === 'password_change_required') onPasswordChangeRequired();
           throw apiError;
         }
       };

@@ -35,6 +35,8 @@ const WORDS: Record<ErrorCode, SignInWords> = {
   not_found: { title: 'unlock.error.title', text: 'unlock.error.notFound', details: true },
   conflict: { title: 'unlock.error.title', text: 'unlock.error.conflict', details: true },
   denied: { title: 'unlock.error.title', text: 'unlock.error.denied', details: true },
+  // A sign-in says so in its answer (`must_change_password`), never as a refusal.
+  password_change_required: OTHER,
   invalid: { title: 'unlock.error.title', text: 'unlock.error.invalid', details: true },
   no_session: OTHER,
   cancelled: OTHER,

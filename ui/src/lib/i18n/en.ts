@@ -8,7 +8,8 @@ export const en = {
   'app.skipToContent': 'Skip to main content',
   'app.signedInAs': '{user} ({role})',
   'app.lock': 'Lock',
-  'app.lockHint': 'Locks Tessera and keeps your name here, for when you come back.',
+  'app.lockHint':
+    'Locks Tessera and keeps your name and unsaved forms here, for when you come back.',
   'app.signOut': 'Sign out',
   'app.signOutHint':
     'Locks Tessera and forgets your name and any unsaved forms, so the next person signs in with their own name.',
@@ -21,8 +22,6 @@ export const en = {
     'Tessera will lock in {count} second. Press any key or move the mouse to stay signed in.||Tessera will lock in {count} seconds. Press any key or move the mouse to stay signed in.',
   'app.vaultUpgraded':
     'Tessera was updated and converted this vault to its new format. A copy of the vault as it was is kept at {copy} for {days} days.',
-  'app.draftsDiscarded':
-    'An unsaved form left open by the previous user was discarded.||{count} unsaved forms left open by the previous user were discarded.',
 
   'form.labelled': '{label}: {value}',
   'form.labelColon': '{label}:',
@@ -48,6 +47,7 @@ export const en = {
   'error.cancelled': 'Cancelled.',
   'error.access_refused': 'Access refused.',
   'error.internal': 'Something went wrong.',
+  'error.password_change_required': 'Choose your own password first.',
   'error.details': 'Details for support',
 
   'form.required': 'This is required.',
@@ -97,6 +97,25 @@ export const en = {
   'recovery.confirmHint': 'This shows you have a copy of the whole key.',
   'recovery.confirmWrong': 'This is not the last group of the key.',
   'recovery.continue': 'I have kept the key – continue',
+  'password.current': 'Current password',
+  'password.new': 'New password',
+  'password.repeat': 'Repeat the new password',
+  'password.sameAsCurrent': 'Choose a password different from the current one.',
+  'password.changing': 'Changing…',
+  'password.error.title': 'The password was not changed.',
+  'password.error.wrongCurrent':
+    'This is not your current password. After several wrong tries, signing in with this account is paused for a while.',
+  'password.error.lockedOut':
+    'There were too many wrong passwords for this account. You can try again in {time}.',
+  'password.error.other':
+    'Tessera could not change the password. Try again; if it happens again, tell your administrator and show them the details below.',
+  'choosePassword.title': 'Choose your own password',
+  'choosePassword.intro':
+    'An administrator set the password you just signed in with. Before you continue, choose your own: one that only you know.',
+  'choosePassword.howTo': 'Type the password you were given, then your new password twice.',
+  'choosePassword.current': 'Password you were given',
+  'choosePassword.submit': 'Set my password and continue',
+  'choosePassword.done': 'Your own password is set. Use it from now on.',
 
   'unlock.title': 'Sign in',
   'unlock.username': 'User name',
@@ -145,6 +164,28 @@ export const en = {
   'unlock.restoreDamaged': 'Restore from a backup…',
   'unlock.draftsKept':
     'An unsaved form by {user} is kept until they sign in again.||{count} unsaved forms by {user} are kept until they sign in again.',
+  'unlock.forgot': 'Forgot the admin password? Use the recovery key',
+  'unlock.recovered': 'Password set for {name}. Sign in with it now.',
+  'recover.title': 'Set an admin password with the recovery key',
+  'recover.intro':
+    'The recovery key, printed when the vault was created or its key last replaced, lets you set a new password for an administrator. Nothing else is opened, and the key is not kept.',
+  'recover.key': 'Recovery key',
+  'recover.keyHint':
+    'As printed on the recovery sheet: groups of letters and digits separated by dashes. Spaces, dashes and upper or lower case do not matter.',
+  'recover.check': 'Continue',
+  'recover.checking': 'Checking…',
+  'recover.error.title': 'The recovery key was not accepted.',
+  'recover.error.wrongKey':
+    'This recovery key does not open this vault. Check each group against the printed sheet.',
+  'recover.error.other':
+    'Tessera could not use the recovery key because of a problem on this computer. Try again; if it happens again, show the details below to whoever looks after this computer.',
+  'recover.admin': 'Which administrator?',
+  'recover.adminOption': '{name} ({user})',
+  'recover.chooseAdmin': 'Choose the administrator.',
+  'recover.submit': 'Set the password',
+  'recover.setting': 'Setting…',
+  'recover.setError.title': 'The password was not set.',
+  'recover.error.notAdmin': 'Choose one of the administrators listed.',
 
   'nav.label': 'Main',
   'nav.patients': 'Patients',
@@ -509,6 +550,30 @@ export const en = {
   'staff.disableConfirm': '{user} will no longer be able to sign in.',
   'staff.reason': 'Reason (kept in the audit log)',
   'staff.disabled': 'Account {user} disabled.',
+  'staff.addFirstSignIn': 'They will choose their own password when they first sign in.',
+  'staff.mustChange': 'Must choose a new password at next sign-in',
+  'staff.reset': 'Reset password…',
+  'staff.resetUser': 'Reset the password of {user}',
+  'staff.resetConfirm':
+    '{user} gets a temporary password, shown to you once. Their current password stops working, and they must choose their own when they next sign in. A pause after wrong passwords is lifted too.',
+  'staff.resetSubmit': 'Give a temporary password',
+  'staff.resetDone': 'A temporary password was given to {user}.',
+  'staff.enable': 'Enable…',
+  'staff.enableUser': 'Enable {user} again',
+  'staff.enableConfirm':
+    '{user} will be able to sign in again, with a temporary password shown to you once. They must choose their own when they next sign in.',
+  'staff.enableSubmit': 'Enable with a temporary password',
+  'staff.enabled': 'Account {user} enabled again.',
+  'staff.handedOver.title': 'Temporary password for {name}',
+  'staff.handedOver.give':
+    'Give this password to {name} in person. They must choose their own when they next sign in. It will not be shown again.',
+  'staff.handedOver.label': 'Temporary password',
+  'staff.handedOver.done': 'Done',
+  'staff.error.title': 'The account was not changed.',
+  'staff.error.changed':
+    'Someone changed this account in the meantime; the list now shows it as it is.',
+  'staff.error.other':
+    'Tessera could not change the account. Try again; if it happens again, show the details below to whoever looks after this computer.',
   'staff.rekey.title': 'Vault key',
   'staff.rekey.intro':
     'Everything in the vault is encrypted with one key. Replace it after disabling the account of someone who may have kept a copy of the vault, or after a laptop or a backup is lost: copies taken before then will not open anything recorded afterwards.',
@@ -702,6 +767,11 @@ export const en = {
   'settings.saved': 'Settings saved.',
   'settings.vaultHeading': 'Vault',
   'settings.vaultPath': 'Location:',
+  'settings.passwordHeading': 'Your password',
+  'settings.passwordIntro':
+    'Change the password you sign in with. Your current password is needed.',
+  'settings.passwordSubmit': 'Change my password',
+  'settings.passwordChanged': 'Your password was changed. Use the new one from your next sign-in.',
   'backups.title': 'Backups',
   'backups.file': 'Backup file',
   'backups.progress': '{done} of {total} ({percent}%)',

@@ -7,7 +7,8 @@ export const fr: Record<MessageKey, string> = {
   'app.skipToContent': 'Aller au contenu principal',
   'app.signedInAs': '{user} ({role})',
   'app.lock': 'Verrouiller',
-  'app.lockHint': 'Verrouille Tessera en gardant votre nom ici, pour votre retour.',
+  'app.lockHint':
+    'Verrouille Tessera en gardant ici votre nom et vos formulaires non enregistrés, pour votre retour.',
   'app.signOut': 'Déconnexion',
   'app.signOutHint':
     'Verrouille Tessera et oublie votre nom et les formulaires non enregistrés, pour que la personne suivante se connecte avec son propre nom.',
@@ -20,8 +21,6 @@ export const fr: Record<MessageKey, string> = {
     'Tessera se verrouillera dans {count} seconde. Appuyez sur une touche ou bougez la souris pour garder la session ouverte.||Tessera se verrouillera dans {count} secondes. Appuyez sur une touche ou bougez la souris pour garder la session ouverte.',
   'app.vaultUpgraded':
     'Tessera a été mis à jour et a converti ce coffre à son nouveau format. Une copie du coffre tel qu’il était est conservée dans {copy} pendant {days} jours.',
-  'app.draftsDiscarded':
-    'Un formulaire non enregistré, laissé ouvert par l’utilisateur précédent, a été abandonné.||{count} formulaires non enregistrés, laissés ouverts par l’utilisateur précédent, ont été abandonnés.',
 
   'form.labelled': '{label} : {value}',
   'form.labelColon': '{label} :',
@@ -47,6 +46,7 @@ export const fr: Record<MessageKey, string> = {
   'error.cancelled': 'Annulé.',
   'error.access_refused': 'Accès refusé.',
   'error.internal': 'Une erreur s’est produite.',
+  'error.password_change_required': 'Choisissez d’abord votre propre mot de passe.',
   'error.details': 'Détails pour l’assistance',
 
   'form.required': 'Ce champ est obligatoire.',
@@ -96,6 +96,26 @@ export const fr: Record<MessageKey, string> = {
   'recovery.confirmHint': 'Cela confirme que vous avez bien une copie de la clé entière.',
   'recovery.confirmWrong': 'Ce n’est pas le dernier groupe de la clé.',
   'recovery.continue': 'J’ai conservé la clé – continuer',
+  'password.current': 'Mot de passe actuel',
+  'password.new': 'Nouveau mot de passe',
+  'password.repeat': 'Répétez le nouveau mot de passe',
+  'password.sameAsCurrent': 'Choisissez un mot de passe différent de l’actuel.',
+  'password.changing': 'Changement…',
+  'password.error.title': 'Le mot de passe n’a pas été changé.',
+  'password.error.wrongCurrent':
+    'Ce n’est pas votre mot de passe actuel. Après plusieurs essais erronés, la connexion à ce compte est suspendue pendant un moment.',
+  'password.error.lockedOut':
+    'Trop de mots de passe erronés ont été saisis pour ce compte. Vous pourrez réessayer dans {time}.',
+  'password.error.other':
+    'Tessera n’a pas pu changer le mot de passe. Réessayez ; si cela se reproduit, prévenez votre administrateur et montrez-lui les détails ci-dessous.',
+  'choosePassword.title': 'Choisissez votre propre mot de passe',
+  'choosePassword.intro':
+    'Le mot de passe avec lequel vous venez de vous connecter a été choisi par un administrateur. Avant de continuer, choisissez le vôtre : un mot de passe que vous seul connaissez.',
+  'choosePassword.howTo':
+    'Saisissez le mot de passe qui vous a été remis, puis deux fois votre nouveau mot de passe.',
+  'choosePassword.current': 'Mot de passe qui vous a été remis',
+  'choosePassword.submit': 'Enregistrer mon mot de passe et continuer',
+  'choosePassword.done': 'Votre propre mot de passe est enregistré. Utilisez-le désormais.',
 
   'unlock.title': 'Connexion',
   'unlock.username': 'Nom d’utilisateur',
@@ -145,6 +165,29 @@ export const fr: Record<MessageKey, string> = {
   'unlock.restoreDamaged': 'Restaurer à partir d’une sauvegarde…',
   'unlock.draftsKept':
     'Un formulaire non enregistré de {user} est conservé jusqu’à sa prochaine connexion.||{count} formulaires non enregistrés de {user} sont conservés jusqu’à sa prochaine connexion.',
+  'unlock.forgot': 'Mot de passe administrateur oublié ? Utiliser la clé de récupération',
+  'unlock.recovered':
+    'Mot de passe défini pour {name}. Connectez-vous avec ce mot de passe dès maintenant.',
+  'recover.title': 'Définir le mot de passe d’un administrateur avec la clé de récupération',
+  'recover.intro':
+    'La clé de récupération, imprimée à la création du coffre ou au dernier remplacement de sa clé, permet de définir un nouveau mot de passe pour un administrateur. Rien d’autre n’est ouvert, et la clé n’est pas conservée.',
+  'recover.key': 'Clé de récupération',
+  'recover.keyHint':
+    'Telle qu’imprimée sur la feuille de récupération : des groupes de lettres et de chiffres séparés par des tirets. Les espaces, les tirets, les majuscules et les minuscules n’ont pas d’importance.',
+  'recover.check': 'Continuer',
+  'recover.checking': 'Vérification…',
+  'recover.error.title': 'La clé de récupération n’a pas été acceptée.',
+  'recover.error.wrongKey':
+    'Cette clé de récupération n’ouvre pas ce coffre. Comparez chaque groupe à la feuille imprimée.',
+  'recover.error.other':
+    'Tessera n’a pas pu utiliser la clé de récupération à cause d’un problème sur cet ordinateur. Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'recover.admin': 'Quel administrateur ?',
+  'recover.adminOption': '{name} ({user})',
+  'recover.chooseAdmin': 'Choisissez l’administrateur.',
+  'recover.submit': 'Définir le mot de passe',
+  'recover.setting': 'Enregistrement…',
+  'recover.setError.title': 'Le mot de passe n’a pas été défini.',
+  'recover.error.notAdmin': 'Choisissez l’un des administrateurs de la liste.',
 
   'nav.label': 'Navigation principale',
   'nav.patients': 'Patients',
@@ -520,6 +563,31 @@ export const fr: Record<MessageKey, string> = {
   'staff.disableConfirm': '{user} ne pourra plus se connecter.',
   'staff.reason': 'Motif (conservé dans le journal d’audit)',
   'staff.disabled': 'Compte {user} désactivé.',
+  'staff.addFirstSignIn':
+    'Cette personne choisira son propre mot de passe à sa première connexion.',
+  'staff.mustChange': 'Doit choisir un nouveau mot de passe à la prochaine connexion',
+  'staff.reset': 'Réinitialiser le mot de passe…',
+  'staff.resetUser': 'Réinitialiser le mot de passe de {user}',
+  'staff.resetConfirm':
+    '{user} recevra un mot de passe provisoire, qui ne vous sera montré qu’une fois. Son mot de passe actuel ne fonctionnera plus, et cette personne devra choisir le sien à sa prochaine connexion. Une suspension après des mots de passe erronés est levée aussi.',
+  'staff.resetSubmit': 'Donner un mot de passe provisoire',
+  'staff.resetDone': 'Un mot de passe provisoire a été donné à {user}.',
+  'staff.enable': 'Réactiver…',
+  'staff.enableUser': 'Réactiver {user}',
+  'staff.enableConfirm':
+    '{user} pourra de nouveau se connecter, avec un mot de passe provisoire qui ne vous sera montré qu’une fois. Cette personne devra choisir le sien à sa prochaine connexion.',
+  'staff.enableSubmit': 'Réactiver avec un mot de passe provisoire',
+  'staff.enabled': 'Compte {user} réactivé.',
+  'staff.handedOver.title': 'Mot de passe provisoire pour {name}',
+  'staff.handedOver.give':
+    'Remettez ce mot de passe en personne à {name}. Cette personne devra choisir le sien à sa prochaine connexion. Il ne sera plus affiché.',
+  'staff.handedOver.label': 'Mot de passe provisoire',
+  'staff.handedOver.done': 'Terminé',
+  'staff.error.title': 'Le compte n’a pas été modifié.',
+  'staff.error.changed':
+    'Quelqu’un a modifié ce compte entre-temps ; la liste le montre maintenant tel qu’il est.',
+  'staff.error.other':
+    'Tessera n’a pas pu modifier le compte. Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
   'staff.rekey.title': 'Clé du coffre',
   'staff.rekey.intro':
     'Tout le contenu du coffre est chiffré avec une seule clé. Remplacez-la après avoir désactivé le compte d’une personne qui a pu garder une copie du coffre, ou après la perte d’un ordinateur portable ou d’une sauvegarde : les copies faites avant n’ouvriront rien de ce qui sera enregistré ensuite.',
@@ -716,6 +784,12 @@ export const fr: Record<MessageKey, string> = {
   'settings.saved': 'Réglages enregistrés.',
   'settings.vaultHeading': 'Coffre',
   'settings.vaultPath': 'Emplacement :',
+  'settings.passwordHeading': 'Votre mot de passe',
+  'settings.passwordIntro':
+    'Changez le mot de passe avec lequel vous vous connectez. Votre mot de passe actuel est demandé.',
+  'settings.passwordSubmit': 'Changer mon mot de passe',
+  'settings.passwordChanged':
+    'Votre mot de passe a été changé. Utilisez le nouveau dès votre prochaine connexion.',
   'backups.title': 'Sauvegardes',
   'backups.file': 'Fichier de sauvegarde',
   'backups.progress': '{done} sur {total} ({percent} %)',

@@ -253,3 +253,160 @@ describe('disabling an account', () => {
     expect(absent(target, 'staff-rekey-suggestion')).toBe(true);
   });
 });
+
+/** The Staff screen row of `username`. */
+function row(target: HTMLElement, username: string): HTMLElement {
+  const found = [...target.querySelectorAll<HTMLElement>('[data-testid="staff-row"]')].find(
+    (r) => r.querySelector('th')?.textContent?.trim() === username,
+  );
+  if (!found) throw new Error(`no row for ${username}`);
+  return found;
+}
+
+describe('a temporary password for a colleague', () => {
+  it('is given after a question, shown once with what to do, and forgotten on closing', async () => {
+    const { target, fake } = await staffScreen();
+    // Not for the admin's own account: that is a password change, in Settings.
+    expect(absent(row(target, 'ana'), 'staff-reset')).toBe(true);
+    const reset = vi.spyOn(fake, 'staffReset');
+
+    button(row(target, 'rui'), 'staff-reset').click();
+    await settle();
+    expect(reset).not.toHaveBeenCalled();
+    const confirm = button(target, 'staff-reset-confirm');
+    expect(text(confirm.closest('form') as Element)).toContain(
+      'rui gets a temporary password, shown to you once. Their current password stops working',
+    );
+    confirm.click();
+    await until(() => byTestId(document.body, 'handed-over-dialog'));
+
+    const dialog = byTestId(document.body, 'handed-over-dialog');
+    expect(dialog.querySelector('h2')?.textContent).toBe('Temporary password for rui');
+    expect(text(byTestId(dialog, 'handed-over-give'))).toBe(
+      'Give this password to rui in person. They must choose their own when they next sign in. It will not be shown again.',
+    );
+    const password = text(byTestId(dialog, 'handed-over-password'));
+    expect(password).toMatch(/^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/);
+    expect(fake.state.users.find((u) => u.username === 'rui')?.password).toBe(password);
+    expect(reset).toHaveBeenCalledExactlyOnceWith({ username: 'rui' });
+    expect(text(byTestId(row(target, 'rui'), 'staff-must-change'))).toBe(
+      'Must choose a new password at next sign-in',
+    );
+
+    press(dialog, 'Escape');
+    await settle();
+    expect(absent(document.body, 'handed-over-dialog')).toBe(true);
+    expect(document.body.textContent).not.toContain(password);
+    expect(text(byTestId(target, 'staff-notice'))).toBe('A temporary password was given to rui.');
+    expect(document.activeElement).toBe(byTestId(target, 'staff-notice'));
+
+    // Rui signs in with it, and must choose his own first.
+    const info = await fake.sessionUnlock({ username: 'rui', password });
+    expect(info.must_change_password).toBe(true);
+    expect(info.permissions).toEqual(['session.open', 'vault.info', 'staff.set_own_password']);
+  });
+
+  it('lifts a lock-out after wrong passwords', async () => {
+    const { target, fake } = await staffScreen();
+    for (let i = 0; i < 6; i++) {
+      await fake.sessionUnlock({ username: 'eva', password: `guess ${i}` }).catch(() => {});
+    }
+    await expect(
+      fake.sessionUnlock({ username: 'eva', password: 'front desk secret' }),
+    ).rejects.toMatchObject({ code: 'locked_out' });
+
+    button(row(target, 'eva'), 'staff-reset').click();
+    await settle();
+    button(target, 'staff-reset-confirm').click();
+    await until(() => byTestId(document.body, 'handed-over-dialog'));
+    const password = text(byTestId(document.body, 'handed-over-password'));
+    button(document.body, 'handed-over-done').click();
+    await settle();
+    expect(absent(document.body, 'handed-over-dialog')).toBe(true);
+    await expect(fake.sessionUnlock({ username: 'eva', password })).resolves.toMatchObject({
+      username: 'eva',
+      must_change_password: true,
+    });
+  });
+});
+
+describe('a disabled account', () => {
+  it('is enabled again with a temporary password, shown once in the same way', async () => {
+    const context = await signedIn('ana');
+    await context.fake.staffDisable({ username: 'rui', reason: 'left' });
+    const { target, fake } = render(Staff, {}, context);
+    await settle();
+
+    const rui = row(target, 'rui');
+    expect(absent(rui, 'staff-reset')).toBe(true);
+    expect(absent(rui, 'staff-disable')).toBe(true);
+    button(rui, 'staff-enable').click();
+    await settle();
+    const confirm = button(target, 'staff-enable-confirm');
+    expect(text(confirm.closest('form') as Element)).toContain(
+      'rui will be able to sign in again, with a temporary password shown to you once.',
+    );
+    confirm.click();
+    await until(() => byTestId(document.body, 'handed-over-dialog'));
+
+    const dialog = byTestId(document.body, 'handed-over-dialog');
+    expect(dialog.querySelector('h2')?.textContent).toBe('Temporary password for rui');
+    expect(text(byTestId(dialog, 'handed-over-give'))).toContain('It will not be shown again.');
+    const password = text(byTestId(dialog, 'handed-over-password'));
+    button(dialog, 'handed-over-done').click();
+    await settle();
+    expect(absent(document.body, 'handed-over-dialog')).toBe(true);
+    expect(text(byTestId(target, 'staff-notice'))).toBe('Account rui enabled again.');
+
+    const enabled = row(target, 'rui');
+    expect(enabled.classList.contains('disabled')).toBe(false);
+    expect(text(byTestId(enabled, 'staff-must-change'))).toBe(
+      'Must choose a new password at next sign-in',
+    );
+    expect(absent(enabled, 'staff-enable')).toBe(true);
+    expect(fake.state.staff.find((a) => a.username === 'rui')?.status).toBe('active');
+    await expect(fake.sessionUnlock({ username: 'rui', password })).resolves.toMatchObject({
+      must_change_password: true,
+    });
+  });
+
+  it('is said in words when someone else changed it meanwhile', async () => {
+    const context = await signedIn('ana');
+    await context.fake.staffDisable({ username: 'rui', reason: 'left' });
+    const { target, fake } = render(Staff, {}, context);
+    await settle();
+    button(row(target, 'rui'), 'staff-enable').click();
+    await settle();
+    // Another admin enabled it in the meantime.
+    await fake.staffEnable({ username: 'rui' });
+    button(target, 'staff-enable-confirm').click();
+    await until(() => expect(target.querySelector('[role="alert"]')).not.toBeNull());
+    const alert = target.querySelector('[role="alert"]') as HTMLElement;
+    expect(text(alert)).toBe(
+      'The account was not changed. Someone changed this account in the meantime; the list now shows it as it is.',
+    );
+    expect(absent(document.body, 'handed-over-dialog')).toBe(true);
+    expect(absent(row(target, 'rui'), 'staff-enable')).toBe(true);
+  });
+});
+
+describe('adding an account', () => {
+  it('says the colleague chooses their own password at first sign-in, and the list shows it', async () => {
+    const { target, fake } = await staffScreen();
+    button(target, 'staff-new').click();
+    await settle();
+    expect(text(byTestId(target, 'staff-add-first-sign-in'))).toBe(
+      'They will choose their own password when they first sign in.',
+    );
+    typeInto(target, 'staff-username', 'bea');
+    typeInto(target, 'staff-display-name', 'Bea Costa');
+    typeInto(target, 'staff-password', 'a first password');
+    typeInto(target, 'staff-confirm', 'a first password');
+    button(target, 'staff-submit').click();
+    await until(() => row(target, 'bea'));
+    expect(text(byTestId(row(target, 'bea'), 'staff-must-change'))).toBe(
+      'Must choose a new password at next sign-in',
+    );
+    expect(fake.state.staff.find((a) => a.username === 'bea')?.must_change_password).toBe(true);
+  });
+});

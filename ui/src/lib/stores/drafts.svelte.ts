@@ -1,94 +1,108 @@
 /**
  * Unsaved drafts: what was typed into open forms, kept in memory only (never in
- * localStorage), so that an auto-lock loses nothing. Drafts belong to the user who typed
- * them: the same user unlocking again finds them; anyone else signing in discards them,
- * and `discarded` tells the UI to say so.
+ * localStorage), so that a lock loses nothing. Each user's drafts are their own: another
+ * user signing in after a lock neither sees them nor discards them, and they are there
+ * again when their author signs in again. Signing out forgets the author's drafts.
  */
 import { SvelteMap } from 'svelte/reactivity';
 
 type Entry = { value: object; initial: string };
 
-export type ClaimOutcome = 'kept' | 'discarded' | 'none';
+/** A user's drafts, by key. */
+type Drafts = SvelteMap<string, Entry>;
 
 export class DraftStore {
-  #entries = new SvelteMap<string, Entry>();
-  /** The user name the drafts belong to. */
+  /** Every user's drafts, by user name (lower case). */
+  #byUser = new SvelteMap<string, Drafts>();
+  /** Who signed in last: the drafts `open` and the other methods read are theirs. */
   owner = $state<string | null>(null);
-  /** How many drafts with changes were discarded at the last sign-in by another user. */
-  discarded = $state(0);
+
+  /** The owner's drafts, if any (read without creating them, so it may be read anywhere). */
+  #own(): Drafts | undefined {
+    return this.#byUser.get(this.owner ?? '');
+  }
 
   /**
-   * The draft under `key`, created from `init()` when there is none. The returned object is
-   * reactive: bind form fields to it and every keystroke is kept.
+   * The owner's draft under `key`, created from `init()` when there is none. The returned
+   * object is reactive: bind form fields to it and every keystroke is kept.
    */
   open<T extends object>(key: string, init: () => T): T {
-    const existing = this.#entries.get(key);
+    let own = this.#own();
+    const existing = own?.get(key);
     if (existing) return existing.value as T;
+    if (!own) {
+      own = new SvelteMap();
+      this.#byUser.set(this.owner ?? '', own);
+    }
     const start = init();
     const value = $state(start);
-    this.#entries.set(key, { value, initial: JSON.stringify(start) });
+    own.set(key, { value, initial: JSON.stringify(start) });
     return value;
   }
 
-  /** Whether a draft is open under `key`. */
+  /** Whether the owner has a draft open under `key`. */
   has(key: string): boolean {
-    return this.#entries.has(key);
+    return this.#own()?.has(key) ?? false;
   }
 
-  /** Whether the draft under `key` differs from what it was opened with. */
+  /** Whether the owner's draft under `key` differs from what it was opened with. */
   isDirty(key: string): boolean {
-    const entry = this.#entries.get(key);
-    return entry !== undefined && JSON.stringify($state.snapshot(entry.value)) !== entry.initial;
+    const entry = this.#own()?.get(key);
+    return entry !== undefined && changed(entry);
   }
 
-  /** Forgets the draft under `key` (saved or cancelled). */
+  /** Forgets the owner's draft under `key` (saved or cancelled). */
   discard(key: string): void {
-    this.#entries.delete(key);
+    this.#own()?.delete(key);
   }
 
-  /**
-   * Forgets every draft: a restore replaced the vault they were typed for, or their author
-   * signed out.
-   */
+  /** Forgets every user's drafts whose key passes `test` (a patient erased: nothing to go back to). */
+  discardWhere(test: (key: string) => boolean): void {
+    for (const drafts of this.#byUser.values()) {
+      for (const key of [...drafts.keys()]) if (test(key)) drafts.delete(key);
+    }
+  }
+
+  /** Forgets the owner's drafts: they signed out. */
+  discardOwn(): void {
+    this.#byUser.delete(this.owner ?? '');
+  }
+
+  /** Forgets every user's drafts: a restore replaced the vault they were typed for. */
   discardAll(): void {
-    this.#entries.clear();
-    this.discarded = 0;
+    this.#byUser.clear();
   }
 
-  /** Keys of the open drafts. */
+  /** Keys of the owner's open drafts. */
   keys(): string[] {
-    return [...this.#entries.keys()];
+    return [...(this.#own()?.keys() ?? [])];
   }
 
-  /** How many open drafts have changes. */
+  /** How many of the owner's open drafts have changes. */
   dirtyCount(): number {
     return this.keys().filter((key) => this.isDirty(key)).length;
   }
 
   /**
-   * Called when `username` signs in. The owner's drafts are kept; another user's are
-   * discarded (and counted in `discarded` when they held changes).
+   * Whose drafts with changes are kept, and how many each: what the sign-in screen tells
+   * (the owner first, then the others by name), never what they hold.
    */
-  claim(username: string): ClaimOutcome {
-    const user = username.toLowerCase();
-    if (this.owner === null || this.#entries.size === 0) {
-      this.#entries.clear();
-      this.owner = user;
-      this.discarded = 0;
-      return 'none';
-    }
-    if (this.owner === user) {
-      this.discarded = 0;
-      return 'kept';
-    }
-    this.discarded = this.dirtyCount();
-    this.#entries.clear();
-    this.owner = user;
-    return 'discarded';
+  kept(): { user: string; count: number }[] {
+    return [...this.#byUser.entries()]
+      .map(([user, drafts]) => ({ user, count: [...drafts.values()].filter(changed).length }))
+      .filter((kept) => kept.count > 0)
+      .sort((a, b) =>
+        a.user === this.owner ? -1 : b.user === this.owner ? 1 : a.user.localeCompare(b.user),
+      );
   }
 
-  /** Hides the "drafts were discarded" warning. */
-  dismissNotice(): void {
-    this.discarded = 0;
+  /** `username` signs in: their own drafts, if any, are the ones the forms find. */
+  claim(username: string): void {
+    this.owner = username.toLowerCase();
   }
+}
+
+/** Whether a draft differs from what it was opened with. */
+function changed(entry: Entry): boolean {
+  return JSON.stringify($state.snapshot(entry.value)) !== entry.initial;
 }

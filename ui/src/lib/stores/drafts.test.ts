@@ -29,22 +29,80 @@ describe('DraftStore', () => {
     const drafts = new DraftStore();
     drafts.claim('ana');
     drafts.open('narrative-new:1', () => ({ body: '' })).body = 'Slept well.';
-    expect(drafts.claim('ANA')).toBe('kept');
+    drafts.claim('ANA');
     expect(drafts.open('narrative-new:1', () => ({ body: '' })).body).toBe('Slept well.');
-    expect(drafts.discarded).toBe(0);
   });
 
-  it('discards drafts, and says how many, when another user signs in', () => {
+  it('hides a user’s drafts from another who signs in, and gives them back to their author', () => {
     const drafts = new DraftStore();
     drafts.claim('ana');
     drafts.open('narrative-new:1', () => ({ body: '' })).body = 'Private notes';
     drafts.open('visit:1', () => ({ reason: '' }));
-    expect(drafts.claim('rui')).toBe('discarded');
-    expect(drafts.discarded).toBe(1);
-    expect(drafts.keys()).toEqual([]);
-    expect(drafts.open('narrative-new:1', () => ({ body: '' })).body).toBe('');
+
+    drafts.claim('rui');
     expect(drafts.owner).toBe('rui');
-    drafts.dismissNotice();
-    expect(drafts.discarded).toBe(0);
+    expect(drafts.keys()).toEqual([]);
+    expect(drafts.has('narrative-new:1')).toBe(false);
+    expect(drafts.isDirty('narrative-new:1')).toBe(false);
+    expect(drafts.dirtyCount()).toBe(0);
+    // Rui's form on the same record starts blank, and is his own.
+    const his = drafts.open('narrative-new:1', () => ({ body: '' }));
+    expect(his.body).toBe('');
+    his.body = 'Walked to the market.';
+    drafts.discard('visit:1');
+
+    drafts.claim('ana');
+    expect(drafts.keys()).toEqual(['narrative-new:1', 'visit:1']);
+    expect(drafts.open('narrative-new:1', () => ({ body: '' })).body).toBe('Private notes');
+    drafts.claim('rui');
+    expect(drafts.open('narrative-new:1', () => ({ body: '' })).body).toBe('Walked to the market.');
+  });
+
+  it('says whose drafts with changes are kept, the last user first', () => {
+    const drafts = new DraftStore();
+    drafts.claim('rui');
+    drafts.open('visit:1', () => ({ reason: '' })).reason = 'chest pain';
+    drafts.claim('eva');
+    drafts.open('profile:2', () => ({ phone: '' }));
+    drafts.claim('ana');
+    drafts.open('visit:1', () => ({ reason: '' })).reason = 'follow-up';
+    drafts.open('narrative-new:1', () => ({ body: '' })).body = 'Slept well.';
+    // Eva's form holds no change: there is nothing of hers to keep.
+    expect(drafts.kept()).toEqual([
+      { user: 'ana', count: 2 },
+      { user: 'rui', count: 1 },
+    ]);
+  });
+
+  it('forgets only the owner’s drafts when they sign out, and everyone’s after a restore', () => {
+    const drafts = new DraftStore();
+    drafts.claim('rui');
+    drafts.open('visit:1', () => ({ reason: '' })).reason = 'chest pain';
+    drafts.claim('ana');
+    drafts.open('visit:1', () => ({ reason: '' })).reason = 'follow-up';
+
+    drafts.discardOwn();
+    expect(drafts.keys()).toEqual([]);
+    expect(drafts.kept()).toEqual([{ user: 'rui', count: 1 }]);
+    drafts.claim('rui');
+    expect(drafts.open('visit:1', () => ({ reason: '' })).reason).toBe('chest pain');
+
+    drafts.discardAll();
+    expect(drafts.keys()).toEqual([]);
+    expect(drafts.kept()).toEqual([]);
+  });
+
+  it('forgets the drafts of every user on an erased patient', () => {
+    const drafts = new DraftStore();
+    drafts.claim('rui');
+    drafts.open('visit:p1', () => ({ reason: '' })).reason = 'chest pain';
+    drafts.open('visit:p2', () => ({ reason: '' })).reason = 'cough';
+    drafts.claim('ana');
+    drafts.open('profile:p1', () => ({ phone: '' })).phone = '06';
+
+    drafts.discardWhere((key) => key.endsWith(':p1'));
+    expect(drafts.keys()).toEqual([]);
+    drafts.claim('rui');
+    expect(drafts.keys()).toEqual(['visit:p2']);
   });
 });

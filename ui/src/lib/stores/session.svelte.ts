@@ -1,6 +1,6 @@
 /**
  * The session: whether a vault exists, who is signed in, the settings, and what happens on
- * lock and unlock (drafts kept for the same user, discarded for another).
+ * lock and unlock (each user's drafts kept for them), and the user's own password change.
  */
 import type {
   Action,
@@ -57,7 +57,7 @@ export class SessionStore {
   #language: LanguageStore;
   #hooks: SessionHooks;
   #previousUser: string | null = null;
-  /** Signing out: the lock that follows forgets the user name and the drafts. */
+  /** Signing out: the lock that follows forgets the user name and their drafts. */
   #signingOut = false;
   /** A language chosen before signing in, stored once a session is open. */
   #pendingLanguage: Language | null = null;
@@ -125,8 +125,8 @@ export class SessionStore {
 
   /**
    * Signs out: locks as Lock does (the same backend command; the UI locks even if it
-   * fails), and forgets the user name, the drafts and the place in the app, so the next
-   * person starts afresh with their own name.
+   * fails), and forgets the user name, their drafts and the place in the app, so the next
+   * person starts afresh with their own name (other users' drafts stay theirs).
    */
   async signOut(): Promise<void> {
     this.#signingOut = true;
@@ -146,7 +146,7 @@ export class SessionStore {
     if (this.#signingOut) {
       this.lastUsername = '';
       this.#previousUser = null;
-      this.#drafts.discardAll();
+      this.#drafts.discardOwn();
       this.#hooks.onUserChanged?.();
       reason = 'signed_out';
     } else {
@@ -156,6 +156,25 @@ export class SessionStore {
     this.settings = null;
     this.lockReason = reason;
     this.phase = 'locked';
+  }
+
+  /**
+   * Changes the signed-in user's own password (the current one proven first) and adopts
+   * what the backend then says the user may do: a required change is lifted. Throws the
+   * backend's `ApiError` on failure.
+   */
+  async changePassword(current: string, newPassword: string): Promise<void> {
+    const info = await this.#backend.sessionChangePassword({ current, new_password: newPassword });
+    if (this.phase === 'open') this.info = info;
+  }
+
+  /**
+   * A command answered `password_change_required`: the user must choose their own password
+   * before anything else, so the app shows only that.
+   */
+  passwordChangeRequired(): void {
+    if (this.phase !== 'open' || !this.info || this.info.must_change_password) return;
+    this.info = { ...this.info, must_change_password: true };
   }
 
   /**
@@ -234,10 +253,8 @@ export class SessionStore {
 
   async #signedIn(info: SessionInfo): Promise<void> {
     const user = info.username.toLowerCase();
-    const outcome = this.#drafts.claim(user);
-    if (outcome === 'discarded' || (this.#previousUser !== null && this.#previousUser !== user)) {
-      this.#hooks.onUserChanged?.();
-    }
+    this.#drafts.claim(user);
+    if (this.#previousUser !== null && this.#previousUser !== user) this.#hooks.onUserChanged?.();
     this.#previousUser = user;
     this.info = info;
     this.lastUsername = info.username;

@@ -121,9 +121,9 @@ describe('SessionStore', () => {
     expect(session.lastUsername).toBe('');
     expect(drafts.keys()).toEqual([]);
     expect(onUserChanged).toHaveBeenCalledOnce();
-    // The next person finds nothing of the last one's, and no warning about it.
+    // The next person finds nothing of the last one's.
     await session.unlock('ana', 'correct horse battery');
-    expect(drafts.discarded).toBe(0);
+    expect(drafts.keys()).toEqual([]);
     expect(session.lastUsername).toBe('ana');
   });
 
@@ -168,21 +168,28 @@ describe('SessionStore', () => {
     expect(drafts.open('narrative-new:p1', () => ({ body: '' })).body).toBe(
       'Walked to the market.',
     );
-    expect(drafts.discarded).toBe(0);
     expect(onUserChanged).not.toHaveBeenCalled();
   });
 
-  it('discards drafts with a warning when another user signs in', async () => {
+  it('keeps drafts hidden from another user who signs in, for their author to find again', async () => {
     const { session, fake, drafts, onUserChanged } = setup();
     await session.load();
     await session.listen();
     await session.unlock('rui', 'another long secret');
     drafts.open('visit:p1', () => ({ reason: '' })).reason = 'chest pain';
     fake.emitLocked('inactivity');
+
     await session.unlock('ana', 'correct horse battery');
-    expect(drafts.discarded).toBe(1);
     expect(drafts.has('visit:p1')).toBe(false);
     expect(onUserChanged).toHaveBeenCalledOnce();
+    drafts.open('profile:p1', () => ({ phone: '' })).phone = '06 01';
+    // Ana signs out: her drafts go, Rui's stay his.
+    await session.signOut();
+    expect(drafts.kept()).toEqual([{ user: 'rui', count: 1 }]);
+
+    await session.unlock('rui', 'another long secret');
+    expect(drafts.open('visit:p1', () => ({ reason: '' })).reason).toBe('chest pain');
+    expect(drafts.has('profile:p1')).toBe(false);
   });
 
   it('stores the language when a session is open', async () => {

@@ -20,6 +20,7 @@ import type {
   ErasureReport,
   ExportEntry,
   Grant,
+  HandedOverPassword,
   Imported,
   JsonValue,
   Language,
@@ -53,7 +54,14 @@ import { parseHumanId } from '../format';
 /** A photo as the stand-in keeps it: the record, its bytes (if imported) and its importer. */
 export type FakePhoto = { photo: Photo; bytes: Uint8Array | null; fingerprint: string };
 
-export type FakeUser = { username: string; password: string; role: Role; display_name?: string };
+export type FakeUser = {
+  username: string;
+  password: string;
+  role: Role;
+  display_name?: string;
+  /** Someone else chose the password: its owner must choose their own at the next sign-in. */
+  must_change_password?: boolean;
+};
 
 /** What the stand-in remembers of a backup file: how it opens and what it held. */
 export type FakeBackupFile = {
@@ -233,6 +241,30 @@ function fakeQr(token: string): string {
   );
 }
 
+/**
+ * A recovery key as core reads one typed by a person: spaces and dashes left out, any case,
+ * and 0, 1, 8 read as O, I, B.
+ */
+const typedRecoveryKey = (text: string) =>
+  text.replace(/[\s-]/g, '').toUpperCase().replace(/0/g, 'O').replace(/1/g, 'I').replace(/8/g, 'B');
+
+/** A temporary password as core makes one: four groups of four, e.g. `hq7m-x3ke-pa9t-2nwc`. */
+function temporaryPassword(): string {
+  const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+  const chars = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => ALPHABET[b % 32]);
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}
+
+/**
+ * What a user whose password someone else chose may do until they choose their own (core's
+ * `may_attempt`): open the session, read what it opened, set their own password.
+ */
+const BEFORE_OWN_PASSWORD: readonly Action[] = [
+  'session.open',
+  'vault.info',
+  'staff.set_own_password',
+];
+
 /** The recovery key the stand-in's `vaultCreate` gives. */
 const FIRST_RECOVERY_KEY = 'K7Q2M-4XRTA-9PZ3H-WN8CD-E5VJF-2GKBY-6HMQS-T3RXA-PZ9WN-4CDEV-JF7QA';
 
@@ -334,6 +366,7 @@ export function createFakeBackend(
     status: 'active',
     created_at: now(),
     disabled_at: null,
+    must_change_password: u.must_change_password ?? false,
   });
   const state: FakeBackend['state'] = {
     vaultExists: options.vaultExists ?? true,
@@ -405,7 +438,22 @@ export function createFakeBackend(
     setTimeout(() => on_event({ kind: 'stopped', message }), 0);
   };
 
-  const session = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
+  /** The open session, whatever its user may do (touch it, choose their own password). */
+  const opened = () => state.session ?? fail('no_session', 'the vault is locked; sign in again');
+  /**
+   * The open session, for anything else: like core, refused while its user must choose their
+   * own password, before the policy is asked.
+   */
+  const session = () => {
+    const s = opened();
+    if (s.must_change_password) {
+      fail(
+        'password_change_required',
+        `${s.username} must choose a new password before doing anything else (\`tessera user passwd\`, or the app's sign-in)`,
+      );
+    }
+    return s;
+  };
   const audit = (
     action: string,
     resource_type: string,
@@ -501,6 +549,60 @@ export function createFakeBackend(
 
   const invalid = (field: string, message: string): never => {
     throw { code: 'invalid', message: `${field}: ${message}`, field } satisfies ApiError;
+  };
+
+  // Accounts, like core's: a new password's rules, a sign-in's lock-out after five wrong
+  // tries, and a password someone else chose, which its owner must replace.
+  const checkPassword = (password: string, username: string) => {
+    if ([...password].length < 10) invalid('password', 'must be at least 10 characters');
+    if (new TextEncoder().encode(password).length > 1024) {
+      invalid('password', 'must be at most 1024 bytes');
+    }
+    if (password.trim().toLowerCase() === username.toLowerCase()) {
+      invalid('password', 'must not be the user name');
+    }
+  };
+  const refuseLockedOut = (username: string) => {
+    if ((failures.get(username) ?? 0) < 5) return;
+    throw {
+      code: 'locked_out',
+      message: 'too many failed sign-ins: this account is locked for another 30 s',
+      retry_after_secs: 30,
+    } satisfies ApiError;
+  };
+  const staffAccount = (username: string) =>
+    state.staff.find((a) => a.username === username) ??
+    fail('not_found', `account not found: ${username}`);
+  const sessionFor = (user: FakeUser, mustChange: boolean): SessionInfo => ({
+    username: user.username,
+    role: user.role,
+    auto_lock_minutes: state.settings.auto_lock_minutes,
+    permissions: POLICY[user.role].filter((a) => !mustChange || BEFORE_OWN_PASSWORD.includes(a)),
+    upgrade: null,
+    must_change_password: mustChange,
+  });
+  /** Gives `account` a temporary password, which its owner must replace (a reset, an enable). */
+  const handOver = (account: StaffAccount): HandedOverPassword => {
+    const password = temporaryPassword();
+    state.users = state.users.filter((u) => u.username !== account.username);
+    state.users.push({
+      username: account.username,
+      password,
+      role: account.role,
+      display_name: account.display_name,
+    });
+    failures.delete(account.username);
+    account.status = 'active';
+    account.disabled_at = null;
+    account.must_change_password = true;
+    return { account: { ...account }, password };
+  };
+  /** Opens the vault with a typed recovery key, as core would, or refuses it. */
+  const recoveryOpens = (typed: string) => {
+    if (typedRecoveryKey(typed) !== typedRecoveryKey(state.recoveryKey)) {
+      fail('bad_credentials', 'wrong recovery key');
+    }
+    audit('session.open', 'session', null, { by: 'recovery-key' });
   };
 
   // Visits, like core's `encounters`: a new or corrected visit checked (its date read and
@@ -1168,13 +1270,7 @@ export function createFakeBackend(
       calls.push('session_unlock');
       const name = username.trim().toLowerCase();
       const user = state.users.find((u) => u.username === name);
-      if ((failures.get(name) ?? 0) >= 5) {
-        throw {
-          code: 'locked_out',
-          message: 'too many failed sign-ins: this account is locked for another 30 s',
-          retry_after_secs: 30,
-        } satisfies ApiError;
-      }
+      refuseLockedOut(name);
       if (!user || user.password !== password) {
         if (user) failures.set(name, (failures.get(name) ?? 0) + 1);
         fail('bad_credentials', 'wrong user name or password');
@@ -1184,19 +1280,59 @@ export function createFakeBackend(
       if (state.vaultDamaged) {
         fail('integrity', 'the vault database is damaged: a page failed authentication');
       }
-      state.session = {
-        username: user.username,
-        role: user.role,
-        auto_lock_minutes: state.settings.auto_lock_minutes,
-        permissions: [...POLICY[user.role]],
-        upgrade: null,
-      };
+      const mustChange = state.staff.find((a) => a.username === name)?.must_change_password;
+      state.session = sessionFor(user, mustChange ?? false);
       audit('session.open', 'session', null);
       return state.session;
     },
     async sessionTouch() {
       calls.push('session_touch');
-      session();
+      opened();
+      return null;
+    },
+    async sessionChangePassword({ current, new_password }) {
+      calls.push('session_change_password');
+      const s = opened();
+      permit(s.role, 'staff.set_own_password');
+      if (current === new_password) {
+        invalid('new password', 'must differ from the current password');
+      }
+      // The current password is proven as a sign-in proves it: a wrong one counts.
+      refuseLockedOut(s.username);
+      const user = state.users.find((u) => u.username === s.username);
+      if (!user || user.password !== current) {
+        failures.set(s.username, (failures.get(s.username) ?? 0) + 1);
+        return invalid('current password', 'is not your current password');
+      }
+      failures.delete(s.username);
+      checkPassword(new_password, s.username);
+      user.password = new_password;
+      staffAccount(s.username).must_change_password = false;
+      audit('staff.set_own_password', 'staff', null, { password: 'changed' });
+      state.session = sessionFor(user, false);
+      return state.session;
+    },
+    async recoveryAdmins({ recovery_key }) {
+      calls.push('recovery_admins');
+      recoveryOpens(recovery_key);
+      return state.staff
+        .filter((a) => a.role === 'admin' && a.status === 'active')
+        .map((a) => ({ ...a }));
+    },
+    async recoverySetPassword({ recovery_key, username, new_password }) {
+      calls.push('recovery_set_password');
+      recoveryOpens(recovery_key);
+      const account = state.staff.find((a) => a.username === username && a.role === 'admin');
+      if (!account) {
+        fail('not_found', "the recovery key sets admins' passwords here; choose an admin");
+      }
+      checkPassword(new_password, username);
+      if (account.status !== 'active') {
+        fail('conflict', `${username} is disabled; enable the account with a new password instead`);
+      }
+      const user = state.users.find((u) => u.username === username);
+      if (user) user.password = new_password;
+      failures.delete(username);
       return null;
     },
     async sessionLock() {
@@ -1566,9 +1702,11 @@ export function createFakeBackend(
       if (state.staff.some((a) => a.username === name)) {
         fail('conflict', `user name ${name} is taken`);
       }
+      checkPassword(password, name);
+      // The app's accounts: the first password is the admin's choice, replaced at first sign-in.
       const user: FakeUser = { username: name, password, role, display_name };
       state.users.push(user);
-      const created = account(user);
+      const created = account({ ...user, must_change_password: true });
       state.staff.push(created);
       audit('staff.add', 'staff', created.id);
       return created;
@@ -1576,14 +1714,37 @@ export function createFakeBackend(
     async staffDisable({ username, reason }) {
       calls.push('staff_disable');
       authorize('staff.disable');
-      const a =
-        state.staff.find((x) => x.username === username) ??
-        fail('not_found', `account not found: ${username}`);
+      const a = staffAccount(username);
+      if (a.status !== 'active') fail('conflict', `${username} is already disabled`);
       a.status = 'disabled';
       a.disabled_at = now();
       state.users = state.users.filter((u) => u.username !== username);
       audit('staff.disable', 'staff', a.id, reason);
       return { ...a };
+    },
+    async staffEnable({ username }) {
+      calls.push('staff_enable');
+      authorize('staff.enable');
+      const a = staffAccount(username);
+      if (a.status === 'active') fail('conflict', `${username} is already active`);
+      audit('staff.enable', 'staff', a.id);
+      return handOver(a);
+    },
+    async staffReset({ username }) {
+      calls.push('staff_reset');
+      const s = authorize('staff.set_password');
+      if (s.username === username) {
+        invalid(
+          'username',
+          'to change your own password, use the password change instead of a reset',
+        );
+      }
+      const a = staffAccount(username);
+      if (a.status !== 'active') {
+        fail('conflict', `${username} is disabled; enable the account with a new password instead`);
+      }
+      audit('staff.set_password', 'staff', a.id, { password: 'reset' });
+      return handOver(a);
     },
     async vaultRekey({ on_progress }) {
       calls.push('vault_rekey');

@@ -33,7 +33,11 @@ export async function signedIn(user = 'ana'): Promise<{ fake: FakeBackend; app: 
   const drafts = new DraftStore();
   const nav = new NavStore();
   const holder: { session?: SessionStore } = {};
-  const backend = guardSession(fake, () => holder.session?.locked('inactivity'));
+  const backend = guardSession(
+    fake,
+    () => holder.session?.locked('inactivity'),
+    () => holder.session?.passwordChangeRequired(),
+  );
   const session = new SessionStore(backend, drafts, language);
   holder.session = session;
   await session.load();
