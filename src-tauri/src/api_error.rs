@@ -22,6 +22,9 @@ pub enum ErrorCode {
     Invalid,
     /// Someone else saved first, or the change conflicts with the current state.
     Conflict,
+    /// A registration matched patients who may be the same person (`patient_duplicates`
+    /// lists them); `not_duplicate` registers anyway.
+    LikelyDuplicate,
     /// The vault, its audit chain or a signature failed an integrity check.
     Integrity,
     /// The vault is locked (or was never opened): sign in again.
@@ -99,6 +102,7 @@ impl From<Error> for ApiError {
             }
             Error::Denied { .. } => ErrorCode::Denied,
             Error::PasswordChangeRequired(_) => ErrorCode::PasswordChangeRequired,
+            Error::LikelyDuplicate { .. } => ErrorCode::LikelyDuplicate,
             Error::NotFound { .. } | Error::VaultNotFound(_) => ErrorCode::NotFound,
             Error::Invalid { field, .. } => {
                 return ApiError {

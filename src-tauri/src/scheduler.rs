@@ -271,7 +271,14 @@ mod tests {
                 let mut guard = state.try_lock().expect("the session is not held");
                 let session = &mut guard.as_mut().unwrap().session;
                 let profile = tessera_core::patients::Profile::named("Ines", "During");
-                written = Some(tessera_core::patients::create(session, profile).unwrap());
+                written = Some(
+                    tessera_core::patients::create(
+                        session,
+                        profile,
+                        tessera_core::patients::Registration::CheckDuplicates,
+                    )
+                    .unwrap(),
+                );
                 assert!(running.try_lock().is_err(), "the backup holds its slot");
             }
         });

@@ -214,6 +214,8 @@ fn patient_add_reads_a_profile_file_or_stdin_and_the_global_json_flag_still_work
     let (stdout, _) = output(
         v.admin()
             .args(["patient", "add", "--json", "-", "--location", "Paris"])
+            // The same person again, on purpose: the duplicate check is tested on its own.
+            .arg("--not-duplicate")
             .write_stdin(profile.to_string()),
     );
     let from_stdin: Value = serde_json::from_str(&stdout).unwrap();
@@ -223,7 +225,7 @@ fn patient_add_reads_a_profile_file_or_stdin_and_the_global_json_flag_still_work
     // Both forms at once: the output flag may be repeated.
     let (stdout, _) = output(
         v.admin()
-            .args(["--json", "patient", "add", "--json"])
+            .args(["--json", "patient", "add", "--not-duplicate", "--json"])
             .arg(&path),
     );
     let again: Value = serde_json::from_str(&stdout).unwrap();
@@ -1134,4 +1136,98 @@ fn a_visit_is_amended_and_voided_from_the_command_line() {
         1,
     );
     assert!(refused.contains("voided"), "{refused}");
+}
+
+#[test]
+fn patient_add_refuses_a_likely_duplicate_naming_it_unless_not_duplicate() {
+    let v = TestVault::new();
+    let first = v.add_patient(&[
+        "--given",
+        "Élodie",
+        "--family",
+        "Martin",
+        "--dob",
+        "1988-04-12",
+    ]);
+    let human_id = first["human_id"].as_str().unwrap();
+    let refused = stderr(
+        v.admin().args([
+            "patient",
+            "add",
+            "--given",
+            "elodie",
+            "--family",
+            "MARTIN",
+            "--dob",
+            "1988-04-12",
+        ]),
+        1,
+    );
+    assert!(refused.contains(human_id), "{refused}");
+    assert!(refused.contains("--not-duplicate"), "{refused}");
+    let twin = v.add_patient(&[
+        "--given",
+        "Elodie",
+        "--family",
+        "Martin",
+        "--dob",
+        "1988-04-12",
+        "--not-duplicate",
+    ]);
+    assert_ne!(twin["human_id"], first["human_id"]);
+}
+
+#[test]
+fn patient_merge_moves_visits_and_the_old_id_shows_the_survivor_until_unmerged() {
+    let v = TestVault::new();
+    let kept = v.add_patient(&[
+        "--given",
+        "Omar",
+        "--family",
+        "Haddad",
+        "--dob",
+        "1970-01-30",
+    ]);
+    let dup = v.add_patient(&[
+        "--given",
+        "Omar",
+        "--family",
+        "Haddad",
+        "--dob",
+        "1970-01-30",
+        "--not-duplicate",
+    ]);
+    let (kept_id, dup_id) = (
+        kept["human_id"].as_str().unwrap(),
+        dup["human_id"].as_str().unwrap(),
+    );
+    v.admin()
+        .args([
+            "encounter",
+            "add",
+            dup_id,
+            "--date",
+            "2026-02-01",
+            "--reason",
+            "cough",
+        ])
+        .assert()
+        .success();
+    stderr(v.clinician().args(["patient", "merge", kept_id, dup_id]), 3);
+
+    let merged = v.json(v.admin().args(["patient", "merge", kept_id, dup_id]));
+    assert_eq!(merged["merged_human_id"], dup_id);
+    assert_eq!(merged["moved"]["encounters"], 1);
+    let shown = v.json(v.admin().args(["patient", "show", dup_id]));
+    assert_eq!(shown["human_id"], kept_id);
+    let visits = v.json(v.admin().args(["encounter", "list", kept_id]));
+    assert_eq!(visits.as_array().unwrap().len(), 1);
+
+    let undone = v.json(v.admin().args(["patient", "unmerge", dup_id]));
+    assert_eq!(undone["undoable"], false);
+    let shown = v.json(v.admin().args(["patient", "show", dup_id]));
+    assert_eq!(shown["human_id"], dup_id);
+    let visits = v.json(v.admin().args(["encounter", "list", dup_id]));
+    assert_eq!(visits.as_array().unwrap().len(), 1);
+    v.admin().args(["audit", "verify"]).assert().success();
 }

@@ -123,7 +123,12 @@ fn open_chart(s: &mut Session, ids: &[String], i: usize) {
 }
 
 fn insert(s: &mut Session, _: &[String], i: usize) {
-    patients::create(s, Profile::named("Bench", &format!("Insert{i}"))).unwrap();
+    patients::create(
+        s,
+        Profile::named("Bench", &format!("Insert{i}")),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
 }
 
 fn main() {

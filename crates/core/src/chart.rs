@@ -25,7 +25,7 @@ pub struct Chart {
 pub fn open(session: &mut Session, patient: &str, encounters: u32) -> Result<Chart> {
     session.authorize(Action::EncounterView)?;
     session.write(Action::PatientView, |w| {
-        let found = patients::resolve(w.conn(), patient)?;
+        let found = patients::resolve_following_merges(w.conn(), patient)?;
         let chart = Chart {
             patient: patients::load(w.conn(), found.rowid)?,
             encounters: encounters::recent(w.conn(), &found.id, encounters)?,

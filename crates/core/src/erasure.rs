@@ -83,6 +83,9 @@ pub struct ErasureReport {
     pub access_grants_revoked: u64,
     /// Export log entries removed (the exported files themselves are outside the vault).
     pub export_log_entries: u64,
+    /// Duplicate records merged into this one and still in the bin, erased with it (always
+    /// deleted: they are the same person).
+    pub merged_records: u64,
     /// Whether the WAL was checkpointed and truncated (false if another connection was
     /// reading; the next checkpoint finishes the job).
     pub wal_truncated: bool,
@@ -154,8 +157,24 @@ pub(crate) fn erase_in(
     mode: ErasureMode,
     origin: &str,
 ) -> Result<(ErasureReport, Vec<Uuid>)> {
-    let conn = w.conn();
     let id = found.id.as_str();
+    // Records merged into this one are the same person and go with it, deleted: anonymised,
+    // they would count the person twice.
+    let mut merged_blobs = Vec::new();
+    let merged = patients::merges::merged_into(w.conn(), id)?;
+    for merged_id in &merged {
+        let found = patients::resolve(w.conn(), merged_id)?;
+        merged_blobs.extend(erase_in(w, &found, ErasureMode::Delete, origin)?.1);
+    }
+    // A merged-away record emptied from the bin keeps only its redirect to the survivor;
+    // it is a duplicate, so it is deleted, never kept as a second anonymised person.
+    let merged_away = patients::merges::active_merge(w.conn(), id)?.is_some();
+    let mode = if merged_away {
+        ErasureMode::Delete
+    } else {
+        mode
+    };
+    let conn = w.conn();
     let now = clock::now_ms();
     let patient = patients::load(conn, found.rowid)?;
 
@@ -188,8 +207,10 @@ pub(crate) fn erase_in(
         audit_entries_not_redactable: redacted.not_redactable,
         access_grants_revoked: access::delete_for_patient(conn, id)?,
         export_log_entries: export::delete_for_patient(conn, id)?,
+        merged_records: merged.len() as u64,
         ..ErasureReport::default()
     };
+    patients::merges::forget(conn, id, merged_away && origin == "retention")?;
     for sql in [
         "DELETE FROM narrative_revisions WHERE narrative_id IN \
          (SELECT id FROM narratives WHERE patient_id = ?1)",
@@ -257,12 +278,14 @@ pub(crate) fn erase_in(
             "photo_files": blobs.len(),
             "access_grants_revoked": report.access_grants_revoked,
             "export_log_entries": report.export_log_entries,
+            "merged_records": report.merged_records,
             "audit_entries_redacted": report.audit_entries_redacted,
             "audit_entries_not_redactable": report.audit_entries_not_redactable,
             "redacted_seqs": redacted.ranges(),
         })),
     )?;
-    Ok((report, blobs))
+    merged_blobs.extend(blobs);
+    Ok((report, merged_blobs))
 }
 
 /// An erasure as its tombstone in a vault's audit log records it.

@@ -58,6 +58,15 @@ pub enum Error {
         "{0} must choose a new password before doing anything else (`tessera user passwd`, or the app's sign-in)"
     )]
     PasswordChangeRequired(String),
+    /// A registration matched patients who may be the same person.
+    #[error(
+        "this may be the same person as {}, already registered with the same name and date of birth, or the same phone; open that record, or register anyway if this is someone else",
+        .human_ids.join(", ")
+    )]
+    LikelyDuplicate {
+        /// The matching patients' human ids.
+        human_ids: Vec<String>,
+    },
     /// `header.json` cannot be read as a Tessera header.
     #[error("the vault header is corrupt: {0}")]
     CorruptHeader(String),

@@ -47,6 +47,7 @@ pub mod export;
 mod fsutil;
 pub mod listing;
 pub mod media;
+pub mod merge;
 pub mod narratives;
 mod outside;
 pub mod patients;

@@ -127,6 +127,8 @@ pub enum Action {
     PatientEdit,
     /// Moving a patient to the bin, or back out of it.
     PatientDelete,
+    /// Merging a duplicate patient record into another, or undoing that merge.
+    PatientMerge,
     /// Reading visits and vitals.
     EncounterView,
     /// Recording a visit.
@@ -197,7 +199,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 50] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -216,6 +218,7 @@ impl Action {
         Action::PatientView,
         Action::PatientEdit,
         Action::PatientDelete,
+        Action::PatientMerge,
         Action::EncounterView,
         Action::EncounterRecord,
         Action::EncounterAmend,
@@ -270,6 +273,7 @@ impl Action {
             Action::PatientView => "patient.view",
             Action::PatientEdit => "patient.edit",
             Action::PatientDelete => "patient.delete",
+            Action::PatientMerge => "patient.merge",
             Action::EncounterView => "encounter.view",
             Action::EncounterRecord => "encounter.record",
             Action::EncounterAmend => "encounter.amend",
@@ -325,6 +329,7 @@ impl Action {
             Action::PatientView => "read patient records",
             Action::PatientEdit => "change patient records",
             Action::PatientDelete => "delete or restore patients",
+            Action::PatientMerge => "merge duplicate patient records",
             Action::EncounterView => "read visits",
             Action::EncounterRecord => "record visits",
             Action::EncounterAmend => "correct or void visits",
@@ -484,6 +489,7 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::AuditList
         | Action::AuditVerify
         | Action::PatientDelete
+        | Action::PatientMerge
         | Action::CredentialManage
         | Action::DevSeed
         | Action::SettingsManage
@@ -539,6 +545,7 @@ mod tests {
             (Action::PatientView, [true, true, true, false, false]),
             (Action::PatientEdit, [true, true, true, false, false]),
             (Action::PatientDelete, [true, false, false, false, false]),
+            (Action::PatientMerge, [true, false, false, false, false]),
             (Action::EncounterView, [true, true, true, false, false]),
             (Action::EncounterRecord, [true, true, true, false, false]),
             (Action::EncounterAmend, [true, true, true, false, false]),

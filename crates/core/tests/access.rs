@@ -37,7 +37,10 @@ fn full_record(s: &mut Session) -> (String, String, String, String) {
         severity: None,
     }];
     profile.phone = Some("+258 84 123 4567".into());
-    let p = patients::create(s, profile).unwrap().id;
+    // Some tests make two of these records: the same person twice, on purpose.
+    let p = patients::create(s, profile, patients::Registration::NotADuplicate)
+        .unwrap()
+        .id;
     encounters::add(
         s,
         &p,

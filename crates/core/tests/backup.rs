@@ -42,9 +42,13 @@ fn jpeg(seed: u8) -> Vec<u8> {
 
 /// Adds a patient with a narrative and `photos` photos; returns the patient's id.
 fn populate(session: &mut Session, given: &str, photos: u8) -> String {
-    let id = patients::create(session, Profile::named(given, "Okafor"))
-        .unwrap()
-        .id;
+    let id = patients::create(
+        session,
+        Profile::named(given, "Okafor"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap()
+    .id;
     narratives::add(
         session,
         &id,
@@ -863,7 +867,12 @@ fn a_backup_holds_the_vault_as_it_began_while_others_write_and_checkpoint() {
     checkpointer.busy_timeout(Duration::ZERO).unwrap();
     let (file, copied) = backup_while(&mut admin, &vault.dir, &out.path().join("d"), &keys, || {
         for i in 0..40 {
-            patients::create(&mut other, Profile::named(&format!("Late{i}"), "Writer")).unwrap();
+            patients::create(
+                &mut other,
+                Profile::named(&format!("Late{i}"), "Writer"),
+                patients::Registration::CheckDuplicates,
+            )
+            .unwrap();
         }
         // Were vault.db not pinned, this would move the new pages into it mid-backup.
         checkpointer
@@ -886,7 +895,12 @@ fn a_reader_holding_the_log_makes_the_backup_copy_the_database() {
     let out = tempfile::tempdir().unwrap();
     let mut admin = vault.admin();
     populate(&mut admin, "Bayo", 1);
-    patients::create(&mut admin, Profile::named("Chidi", "Eze")).unwrap();
+    patients::create(
+        &mut admin,
+        Profile::named("Chidi", "Eze"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     // Another process reading pages still in the WAL: it cannot be emptied.
     let reader = vault.raw();
     reader.execute_batch("BEGIN").unwrap();

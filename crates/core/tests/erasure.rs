@@ -42,7 +42,8 @@ fn full_patient(s: &mut Session, given: &str, family: &str, phrase: &str) -> (Pa
     profile.date_of_birth = Some("1984-03-09".into());
     profile.phone = Some("+351 912 345 678".into());
     profile.sex = Some(Sex::Female);
-    let p = patients::create(s, profile).unwrap();
+    // The patients of a test share a phone, as a family does: not duplicates.
+    let p = patients::create(s, profile, patients::Registration::NotADuplicate).unwrap();
     encounters::add(
         s,
         &p.id,
@@ -347,9 +348,24 @@ fn only_admins_erase_and_refusals_change_nothing() {
 fn erasure_redacts_the_searches_that_could_have_found_the_patient_and_no_others() {
     let v = Vault::new();
     let mut s = v.admin();
-    let jose = patients::create(&mut s, Profile::named("José", "Álvarez")).unwrap();
-    let li = patients::create(&mut s, Profile::named("Li", "Wei")).unwrap();
-    patients::create(&mut s, Profile::named("Alice", "Oliveira")).unwrap();
+    let jose = patients::create(
+        &mut s,
+        Profile::named("José", "Álvarez"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let li = patients::create(
+        &mut s,
+        Profile::named("Li", "Wei"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
+    patients::create(
+        &mut s,
+        Profile::named("Alice", "Oliveira"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let searches = [
         "jose alvarez",
         "ÁLVAREZ",
@@ -416,7 +432,12 @@ fn erasing_a_patient_removes_the_earlier_versions_of_their_visits() {
     for mode in [ErasureMode::Delete, ErasureMode::Anonymise] {
         let v = Vault::new();
         let mut s = v.admin();
-        let p = patients::create(&mut s, Profile::named("Tunde", "Bello")).unwrap();
+        let p = patients::create(
+            &mut s,
+            Profile::named("Tunde", "Bello"),
+            patients::Registration::CheckDuplicates,
+        )
+        .unwrap();
         let new = NewEncounter {
             occurred_at: "2026-02-01".into(),
             reason: "Tunde Bello's tuberculosis follow-up".into(),

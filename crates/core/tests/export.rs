@@ -42,7 +42,9 @@ fn patient(s: &mut Session, given: &str) -> String {
         severity: None,
     }];
     profile.date_of_birth = Some("1984-02-29".into());
-    let p = patients::create(s, profile).unwrap().id;
+    let p = patients::create(s, profile, patients::Registration::CheckDuplicates)
+        .unwrap()
+        .id;
     for (day, reason, systolic) in [
         ("2026-09-01", "First visit", 150),
         ("2026-10-01", "Follow-up", 140),
@@ -548,7 +550,7 @@ proptest! {
     fn a_json_export_parses_back_to_what_is_stored((profile, visits) in arbitrary_record()) {
         let (v, _) = sealed_pdf();
         let mut s = v.admin();
-        let Ok(patient) = patients::create(&mut s, profile) else {
+        let Ok(patient) = patients::create(&mut s, profile, patients::Registration::CheckDuplicates) else {
             // A profile core refuses (say, an alert it normalises away) is not stored.
             return Ok(());
         };

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "accounts",
             "settings",
             "patients",
+            "merge",
             "encounters",
             "narratives",
             "consents",

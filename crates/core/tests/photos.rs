@@ -157,9 +157,13 @@ fn source(bytes: Vec<u8>) -> ImportSource {
 }
 
 fn patient(session: &mut Session, given: &str) -> String {
-    patients::create(session, Profile::named(given, "Lima"))
-        .unwrap()
-        .id
+    patients::create(
+        session,
+        Profile::named(given, "Lima"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap()
+    .id
 }
 
 /// Every file under the vault's media directory.

@@ -55,9 +55,19 @@ fn search_folds_accents_matches_prefixes_ids_phones_and_stories() {
     let mut s = v.admin();
     let mut jose = Profile::named("José", "Núñez");
     jose.phone = Some("+351 912 345 678".into());
-    let jose = patients::create(&mut s, jose).unwrap();
-    let maria = patients::create(&mut s, Profile::named("Maria", "Josefina")).unwrap();
-    patients::create(&mut s, Profile::named("Rui", "Costa")).unwrap();
+    let jose = patients::create(&mut s, jose, patients::Registration::CheckDuplicates).unwrap();
+    let maria = patients::create(
+        &mut s,
+        Profile::named("Maria", "Josefina"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
+    patients::create(
+        &mut s,
+        Profile::named("Rui", "Costa"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     narratives::add(
         &mut s,
         &maria.id,
@@ -110,7 +120,12 @@ fn an_edit_based_on_a_stale_version_is_refused_and_nothing_is_lost() {
     let v = Vault::new();
     let mut first = v.admin();
     let mut second = v.staff("rui", Role::Clinician);
-    let created = patients::create(&mut first, Profile::named("Ines", "Lopes")).unwrap();
+    let created = patients::create(
+        &mut first,
+        Profile::named("Ines", "Lopes"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
 
     let opened_by_first = patients::get(&mut first, &created.id).unwrap();
     let opened_by_second = patients::get(&mut second, &created.human_id).unwrap();
@@ -140,7 +155,12 @@ fn an_edit_based_on_a_stale_version_is_refused_and_nothing_is_lost() {
 fn views_and_changes_are_audited_with_before_and_after() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Ana", "Reis")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Ana", "Reis"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     patients::get(&mut s, &p.human_id).unwrap();
     let mut profile = p.profile.clone();
     profile.location = Some("Lisboa".into());
@@ -169,7 +189,12 @@ fn views_and_changes_are_audited_with_before_and_after() {
 fn front_desk_registers_and_finds_patients_but_reads_nothing_clinical() {
     let v = Vault::new();
     let mut desk = v.staff("rita", Role::FrontDesk);
-    let p = patients::create(&mut desk, Profile::named("Joao", "Mendes")).unwrap();
+    let p = patients::create(
+        &mut desk,
+        Profile::named("Joao", "Mendes"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     assert_eq!(patients::search(&mut desk, "mendes", 5).unwrap().len(), 1);
     for refused in [
         patients::get(&mut desk, &p.id).map(|_| ()),
@@ -200,7 +225,12 @@ fn front_desk_registers_and_finds_patients_but_reads_nothing_clinical() {
 fn front_desk_search_does_not_match_narrative_words() {
     let v = Vault::new();
     let mut admin = v.admin();
-    let ana = patients::create(&mut admin, Profile::named("Ana", "Lopes")).unwrap();
+    let ana = patients::create(
+        &mut admin,
+        Profile::named("Ana", "Lopes"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     narratives::add(
         &mut admin,
         &ana.id,
@@ -238,7 +268,12 @@ fn front_desk_search_does_not_match_narrative_words() {
 fn deleted_patients_leave_lists_and_can_be_restored_only_within_30_days() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Olga", "Petrova")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Olga", "Petrova"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     patients::delete(&mut s, &p.id, Some("registered twice")).unwrap();
     assert!(
         patients::list(&mut s, Listing::Current, 50)
@@ -280,7 +315,12 @@ fn deleted_patients_leave_lists_and_can_be_restored_only_within_30_days() {
 fn encounters_keep_vitals_and_list_newest_first_in_the_chart() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Kwame", "Mensah")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Kwame", "Mensah"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let mut first = visit("2026-03-01", "intake");
     first.vitals = Vitals {
         bp_systolic: Some(128),
@@ -318,7 +358,12 @@ fn encounters_keep_vitals_and_list_newest_first_in_the_chart() {
 fn an_amended_visit_keeps_its_earlier_version_with_who_and_why() {
     let v = Vault::new();
     let mut s = v.staff("carla", Role::Clinician);
-    let p = patients::create(&mut s, Profile::named("Ada", "Obi")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Ada", "Obi"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let mut typed = visit("2026-03-02", "fever");
     typed.vitals.pulse = Some(180);
     let first = encounters::add(&mut s, &p.id, typed.clone()).unwrap();
@@ -358,7 +403,12 @@ fn an_amended_visit_keeps_its_earlier_version_with_who_and_why() {
 fn a_voided_visit_is_kept_and_marked_and_front_desk_cannot_correct_visits() {
     let v = Vault::new();
     let mut s = v.staff("carla", Role::Clinician);
-    let p = patients::create(&mut s, Profile::named("Ada", "Obi")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Ada", "Obi"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let wrong = encounters::add(&mut s, &p.id, visit("2026-03-02", "wrong patient")).unwrap();
     encounters::add(&mut s, &p.id, visit("2026-03-03", "check-up")).unwrap();
     let voided = encounters::void(&mut s, &wrong.id, "recorded on the wrong patient").unwrap();
@@ -385,7 +435,12 @@ fn a_voided_visit_is_kept_and_marked_and_front_desk_cannot_correct_visits() {
 fn narrative_edits_keep_every_revision_and_refuse_stale_ones() {
     let v = Vault::new();
     let mut s = v.staff("sofia", Role::SocialWorker);
-    let p = patients::create(&mut s, Profile::named("Amara", "Okafor")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Amara", "Okafor"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let n = narratives::add(&mut s, &p.id, story("Moved into the shelter on Monday.")).unwrap();
     assert_eq!(n.author, "sofia");
     assert_eq!(n.revision, 1);
@@ -427,7 +482,12 @@ fn narrative_edits_keep_every_revision_and_refuse_stale_ones() {
 fn consents_are_granted_withdrawn_and_listed_with_the_one_in_force() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Yuki", "Tanaka")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Yuki", "Tanaka"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let consent = |status| NewConsent {
         purpose: "Photography".into(),
         status,
@@ -513,7 +573,7 @@ fn patient_data_never_reaches_the_disk_in_the_clear() {
     let mut s = v.admin();
     let mut profile = Profile::named("Sentinel", NAME);
     profile.medical_alerts = vec!["alertsentinelzq".into()];
-    let p = patients::create(&mut s, profile).unwrap();
+    let p = patients::create(&mut s, profile, patients::Registration::CheckDuplicates).unwrap();
     narratives::add(&mut s, &p.id, story(STORY)).unwrap();
     patients::search(&mut s, NAME, 5).unwrap();
     for file in ["vault.db", "vault.db-wal", "header.json"] {
@@ -628,7 +688,7 @@ proptest! {
     fn any_valid_profile_reads_back_equal_after_reopening(profiles in proptest::collection::vec(valid_profile(), 1..4)) {
         let v = Vault::new();
         let mut s = v.admin();
-        let created: Vec<_> = profiles.iter().map(|p| patients::create(&mut s, p.clone()).unwrap()).collect();
+        let created: Vec<_> = profiles.iter().map(|p| patients::create(&mut s, p.clone(), patients::Registration::CheckDuplicates).unwrap()).collect();
         drop(s);
         let mut s = v.admin();
         for (profile, patient) in profiles.iter().zip(&created) {
@@ -642,10 +702,10 @@ proptest! {
     fn any_invalid_profile_is_refused_naming_its_field_and_writes_nothing(profile in valid_profile(), (how, field) in breakage()) {
         let v = Vault::new();
         let mut s = v.admin();
-        let err = patients::create(&mut s, break_profile(profile.clone(), how)).unwrap_err();
+        let err = patients::create(&mut s, break_profile(profile.clone(), how), patients::Registration::CheckDuplicates).unwrap_err();
         prop_assert_eq!(invalid_field(err), field);
         prop_assert!(patients::list(&mut s, Listing::Current, 10).unwrap().is_empty());
-        let ok = patients::create(&mut s, profile).unwrap();
+        let ok = patients::create(&mut s, profile, patients::Registration::CheckDuplicates).unwrap();
         let err = patients::edit(&mut s, &ok.id, break_profile(ok.profile.clone(), how), 1).unwrap_err();
         prop_assert_eq!(invalid_field(err), field);
         prop_assert_eq!(patients::get(&mut s, &ok.id).unwrap(), ok);
@@ -688,8 +748,18 @@ fn only_admins_change_the_auto_lock_and_within_bounds() {
 fn a_patients_audit_trail_includes_their_visits_narratives_and_consents() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Linh", "Tran")).unwrap();
-    let other = patients::create(&mut s, Profile::named("Omar", "Haddad")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Linh", "Tran"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let other = patients::create(
+        &mut s,
+        Profile::named("Omar", "Haddad"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     encounters::add(&mut s, &p.id, visit("2026-05-01", "intake")).unwrap();
     narratives::add(&mut s, &p.id, story("First week at the shelter.")).unwrap();
     narratives::add(&mut s, &other.id, story("Someone else's story.")).unwrap();

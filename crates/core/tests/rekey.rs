@@ -33,7 +33,12 @@ fn a_rekey_is_refused_while_another_session_has_the_vault_open() {
     drop(other);
     vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(false)).unwrap();
     // The session goes on under the new key, and others may open the vault again.
-    patients::create(&mut admin, Profile::named("Ada", "Obi")).unwrap();
+    patients::create(
+        &mut admin,
+        Profile::named("Ada", "Obi"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let mut later = vault.admin();
     assert_eq!(patients::search(&mut later, "Ada", 5).unwrap().len(), 1);
 }
@@ -42,7 +47,12 @@ fn a_rekey_is_refused_while_another_session_has_the_vault_open() {
 fn a_cancelled_rekey_leaves_the_vault_as_it_was() {
     let vault = Vault::new();
     let mut admin = vault.admin();
-    patients::create(&mut admin, Profile::named("Ada", "Obi")).unwrap();
+    patients::create(
+        &mut admin,
+        Profile::named("Ada", "Obi"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     let header = fs::read(vault.dir.join("header.json")).unwrap();
     let before = names(&vault.dir);
     let err = vault::rekey(&mut admin, &mut |_| {}, &AtomicBool::new(true)).unwrap_err();

@@ -127,13 +127,33 @@ impl AgedRecords {
         retention::set(&mut s, policy).unwrap();
         assert_eq!(retention::get(&mut s).unwrap(), policy);
 
-        let binned_long = patients::create(&mut s, Profile::named("Binned", "Long")).unwrap();
+        let binned_long = patients::create(
+            &mut s,
+            Profile::named("Binned", "Long"),
+            patients::Registration::CheckDuplicates,
+        )
+        .unwrap();
         photo(&mut s, &binned_long.id, 1);
         story(&mut s, &binned_long.id, "old story of a binned patient");
-        let binned_short = patients::create(&mut s, Profile::named("Binned", "Short")).unwrap();
-        let inactive = patients::create(&mut s, Profile::named("Quiet", "Long")).unwrap();
+        let binned_short = patients::create(
+            &mut s,
+            Profile::named("Binned", "Short"),
+            patients::Registration::CheckDuplicates,
+        )
+        .unwrap();
+        let inactive = patients::create(
+            &mut s,
+            Profile::named("Quiet", "Long"),
+            patients::Registration::CheckDuplicates,
+        )
+        .unwrap();
         let inactive_visit = visit(&mut s, &inactive.id);
-        let active = patients::create(&mut s, Profile::named("Busy", "Now")).unwrap();
+        let active = patients::create(
+            &mut s,
+            Profile::named("Busy", "Now"),
+            patients::Registration::CheckDuplicates,
+        )
+        .unwrap();
         let r = AgedRecords {
             old_photo: photo(&mut s, &active.id, 2),
             new_photo: photo(&mut s, &active.id, 3),

@@ -32,7 +32,12 @@ fn jpeg() -> Vec<u8> {
 fn the_archive_holds_the_whole_record_and_the_photos() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Maria", "Silva")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Maria", "Silva"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     encounters::add(
         &mut s,
         &p.id,
@@ -132,7 +137,12 @@ fn the_archive_holds_the_whole_record_and_the_photos() {
 fn only_admins_export_a_subject() {
     let v = Vault::new();
     let mut admin = v.admin();
-    let p = patients::create(&mut admin, Profile::named("Maria", "Silva")).unwrap();
+    let p = patients::create(
+        &mut admin,
+        Profile::named("Maria", "Silva"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
     drop(admin);
     let mut clinician = v.staff("cleo", Role::Clinician);
     let out = v.dir.with_file_name("x.tar");
@@ -161,7 +171,12 @@ fn members_of(tar_bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 fn an_encrypted_archive_opens_with_its_passphrase_and_shows_nothing_without_it() {
     let v = Vault::new();
     let mut s = v.admin();
-    let p = patients::create(&mut s, Profile::named("Zelinda", "Quarrington")).unwrap();
+    let p = patients::create(
+        &mut s,
+        Profile::named("Zelinda", "Quarrington"),
+        patients::Registration::CheckDuplicates,
+    )
+    .unwrap();
 
     // Too short a passphrase: refused before anything is written.
     let out = v.dir.with_file_name("zelinda.tar.age");

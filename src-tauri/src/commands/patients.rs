@@ -5,7 +5,8 @@ use tessera_app_macros::command;
 use tessera_core::chart::{self, Chart};
 use tessera_core::encounters::{self, Encounter, EncounterRevision, NewEncounter};
 use tessera_core::listing::Listing;
-use tessera_core::patients::{self, Patient, PatientSummary, Profile};
+use tessera_core::merge::{self, PatientMerge};
+use tessera_core::patients::{self, Patient, PatientSummary, Profile, Registration};
 
 use crate::api_error::ApiError;
 use crate::state::AppState;
@@ -31,15 +32,64 @@ pub async fn patient_search(
         .await
 }
 
-/// Registers a patient.
+/// Registers a patient. Unless `not_duplicate` (a person looked at the matches), a patient
+/// who seems to have a record already is refused with `likely_duplicate`.
 #[command]
 pub async fn patient_create(
     state: State<'_, AppState>,
     profile: Profile,
+    not_duplicate: bool,
 ) -> Result<Patient, ApiError> {
+    let registration = if not_duplicate {
+        Registration::NotADuplicate
+    } else {
+        Registration::CheckDuplicates
+    };
     state
-        .with_session(move |s| patients::create(s, profile))
+        .with_session(move |s| patients::create(s, profile, registration))
         .await
+}
+
+/// Patients who may be the same person as the one being registered (same name and date of
+/// birth, or the same phone), for the warning before saving.
+#[command]
+pub async fn patient_duplicates(
+    state: State<'_, AppState>,
+    profile: Profile,
+) -> Result<Vec<PatientSummary>, ApiError> {
+    state
+        .with_session(move |s| patients::duplicates(s, &profile))
+        .await
+}
+
+/// Merges the duplicate `other` into `survivor` (admins).
+#[command]
+pub async fn patient_merge(
+    state: State<'_, AppState>,
+    survivor: String,
+    other: String,
+) -> Result<PatientMerge, ApiError> {
+    state
+        .with_session(move |s| merge::merge(s, &survivor, &other))
+        .await
+}
+
+/// Undoes the merge of `merged` into another record, while it is in the bin (admins).
+#[command]
+pub async fn patient_unmerge(
+    state: State<'_, AppState>,
+    merged: String,
+) -> Result<PatientMerge, ApiError> {
+    state.with_session(move |s| merge::undo(s, &merged)).await
+}
+
+/// The records merged into `patient`, newest first (admins).
+#[command]
+pub async fn patient_merges(
+    state: State<'_, AppState>,
+    patient: String,
+) -> Result<Vec<PatientMerge>, ApiError> {
+    state.with_session(move |s| merge::list(s, &patient)).await
 }
 
 /// Opens a patient: the profile and the newest visits, in one audited read.

@@ -16,6 +16,10 @@ pub enum PatientCommand {
         file: JsonFile,
         #[command(flatten)]
         fields: Box<ProfileFlags>,
+        /// Register even though a patient with the same name and date of birth, or the same
+        /// phone, exists: this is someone else.
+        #[arg(long)]
+        not_duplicate: bool,
     },
     /// List patients by family name, or those in the bin with --deleted.
     List {
@@ -52,6 +56,20 @@ pub enum PatientCommand {
     Restore {
         /// The patient's id or human id.
         patient: String,
+    },
+    /// Merge a duplicate record into another (admins): OTHER's visits, narratives, photos
+    /// and consents move to SURVIVOR, OTHER goes to the bin and its ids open SURVIVOR.
+    /// Undo with `patient unmerge OTHER` until the bin empties.
+    Merge {
+        /// The record that stays (id or human id).
+        survivor: String,
+        /// The duplicate merged into it (id or human id).
+        other: String,
+    },
+    /// Undo a merge (admins): what moved goes back, and the record leaves the bin.
+    Unmerge {
+        /// The merged-away record (id or human id).
+        merged: String,
     },
     /// Erase a patient for good (right to be forgotten; admins): every row, photo file and
     /// the personal data in their audit trail. Asks you to type PATIENT again unless --yes.

@@ -2,12 +2,12 @@
 
 use anyhow::{Result, bail};
 use serde_json::Value;
-use tessera_core::clock;
 use tessera_core::listing::Listing;
 use tessera_core::patients::profile::{
     Allergy, CommunicationPreferences, EmergencyContact, Insurance, Medication,
 };
-use tessera_core::patients::{self, Patient, PatientSummary, Profile};
+use tessera_core::patients::{self, Patient, PatientSummary, Profile, Registration};
+use tessera_core::{Error, clock, merge};
 
 use crate::args::{Cli, JsonFile, PatientCommand, PatientEditArgs, ProfileFlags};
 use crate::input::{self, Object};
@@ -19,7 +19,11 @@ const BOOKKEEPING: [&str; 5] = ["id", "human_id", "created_at", "updated_at", "d
 
 pub fn run(cli: &Cli, command: &PatientCommand) -> Result<()> {
     match command {
-        PatientCommand::Add { file, fields } => add(cli, file, fields),
+        PatientCommand::Add {
+            file,
+            fields,
+            not_duplicate,
+        } => add(cli, file, fields, *not_duplicate),
         PatientCommand::Edit(args) => edit(cli, args),
         PatientCommand::List { deleted, limit } => {
             let listing = if *deleted {
@@ -60,6 +64,21 @@ pub fn run(cli: &Cli, command: &PatientCommand) -> Result<()> {
             encrypt,
             recipient,
         } => super::erasure::subject_export(cli, patient, out, *encrypt, recipient),
+        PatientCommand::Merge { survivor, other } => {
+            let merged = merge::merge(&mut super::unlock(cli)?, survivor, other)?;
+            output::emit(cli.json, &merged, |m| {
+                eprintln!(
+                    "Merged {} into {survivor}; undo with `tessera patient unmerge {}` until the bin empties.",
+                    m.merged_human_id, m.merged_human_id
+                )
+            })
+        }
+        PatientCommand::Unmerge { merged } => {
+            let undone = merge::undo(&mut super::unlock(cli)?, merged)?;
+            output::emit(cli.json, &undone, |m| {
+                eprintln!("Undid the merge of {}.", m.merged_human_id)
+            })
+        }
         PatientCommand::Restore { patient } => {
             let patient = patients::restore(&mut super::unlock(cli)?, patient)?;
             output::emit(cli.json, &patient, |p| {
@@ -69,7 +88,7 @@ pub fn run(cli: &Cli, command: &PatientCommand) -> Result<()> {
     }
 }
 
-fn add(cli: &Cli, file: &JsonFile, fields: &ProfileFlags) -> Result<()> {
+fn add(cli: &Cli, file: &JsonFile, fields: &ProfileFlags, not_duplicate: bool) -> Result<()> {
     let mut object = match &file.file {
         Some(path) => {
             let mut object = input::read_object(path, cli.password_stdin)?;
@@ -83,7 +102,17 @@ fn add(cli: &Cli, file: &JsonFile, fields: &ProfileFlags) -> Result<()> {
     };
     apply(fields, &mut object)?;
     let profile = to_profile(object)?;
-    let patient = patients::create(&mut super::unlock(cli)?, profile)?;
+    let registration = if not_duplicate {
+        Registration::NotADuplicate
+    } else {
+        Registration::CheckDuplicates
+    };
+    let patient =
+        patients::create(&mut super::unlock(cli)?, profile, registration).map_err(|e| match e {
+            Error::LikelyDuplicate { .. } => anyhow::Error::new(e)
+                .context("not registered (add --not-duplicate if this is someone else)"),
+            other => other.into(),
+        })?;
     output::emit(cli.json, &patient, |p| {
         println!("{}", p.human_id);
         eprintln!("Registered {} as {}.", full_name(&p.profile), p.human_id);

@@ -4,7 +4,9 @@
 //! Every function takes the acting [`Session`]; each read of a record and each change is
 //! audited in the same transaction, with the state before and after.
 
+pub(crate) mod duplicates;
 pub mod human_id;
+pub(crate) mod merges;
 pub mod profile;
 pub(crate) mod search;
 pub mod sections;
@@ -82,9 +84,31 @@ pub(crate) struct PatientRef {
     pub(crate) deleted_at: Option<i64>,
 }
 
-/// Registers a patient.
-pub fn create(session: &mut Session, profile: Profile) -> Result<Patient> {
+/// Whether a registration goes ahead when the patient seems to have a record already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Refuse with [`Error::LikelyDuplicate`] when [`duplicates`] finds a match.
+    CheckDuplicates,
+    /// A person looked at the matches and says this is someone else.
+    NotADuplicate,
+}
+
+/// Registers a patient, unless (with [`Registration::CheckDuplicates`]) they seem to have a
+/// record already.
+pub fn create(
+    session: &mut Session,
+    profile: Profile,
+    registration: Registration,
+) -> Result<Patient> {
     let profile = profile.normalize_and_validate(clock::today_utc())?;
+    if registration == Registration::CheckDuplicates {
+        let matches = duplicates(session, &profile)?;
+        if !matches.is_empty() {
+            return Err(Error::LikelyDuplicate {
+                human_ids: matches.into_iter().map(|p| p.human_id).collect(),
+            });
+        }
+    }
     session.write(Action::PatientCreate, |w| {
         let patient = insert(w, &profile, clock::now_ms())?;
         search::reindex(w.conn(), rowid_of(w.conn(), &patient.id)?)?;
@@ -92,10 +116,26 @@ pub fn create(session: &mut Session, profile: Profile) -> Result<Patient> {
     })
 }
 
-/// Reads one patient's whole record (by id or human id). Audited as a view.
+/// Patients not in the bin who are likely the same person as `profile` (same folded name
+/// and date of birth, or the same phone number): what a registration warns about. Audited
+/// as a search, with the number of matches.
+pub fn duplicates(session: &mut Session, profile: &Profile) -> Result<Vec<PatientSummary>> {
+    let profile = profile.clone().normalize_and_validate(clock::today_utc())?;
+    session.write(Action::PatientSearch, |w| {
+        let matches = duplicates::likely_duplicates(w.conn(), &profile, None)?;
+        w.record(Change::new("patient", None).after(json!({
+            "duplicates_of": "registration",
+            "results": matches.len(),
+        })))?;
+        Ok(matches)
+    })
+}
+
+/// Reads one patient's whole record (by id or human id; a record merged into another opens
+/// the one it was merged into). Audited as a view.
 pub fn get(session: &mut Session, key: &str) -> Result<Patient> {
     session.write(Action::PatientView, |w| {
-        let found = resolve(w.conn(), key)?;
+        let found = resolve_following_merges(w.conn(), key)?;
         let patient = load(w.conn(), found.rowid)?;
         w.record(Change::new("patient", Some(&found.id)))?;
         Ok(patient)
@@ -234,6 +274,11 @@ pub fn restore(session: &mut Session, key: &str) -> Result<Patient> {
         let Some(deleted_at) = found.deleted_at else {
             return Err(Error::Conflict(format!("patient {key} is not deleted")));
         };
+        if let Some(survivor) = merges::active_merge(w.conn(), &found.id)? {
+            return Err(Error::Conflict(format!(
+                "patient {key} was merged into {survivor}; undo the merge instead of restoring it"
+            )));
+        }
         if clock::now_ms() - deleted_at > RESTORE_WINDOW_DAYS * DAY_MS {
             return Err(Error::Conflict(format!(
                 "patient {key} was deleted on {} and can no longer be restored \
@@ -333,9 +378,39 @@ pub(crate) fn resolve(conn: &Connection, key: &str) -> Result<PatientRef> {
     })
 }
 
-/// Like [`resolve`], but a patient in the bin is refused: it must be restored first.
+/// Like [`resolve`], but a record merged into another resolves to the one it was merged into
+/// (following later merges too), including once it has left the bin for good.
+pub(crate) fn resolve_following_merges(conn: &Connection, key: &str) -> Result<PatientRef> {
+    let mut found = match resolve(conn, key) {
+        Ok(found) => found,
+        Err(Error::NotFound { .. }) => match merges::redirect(conn, key)? {
+            Some(survivor) => resolve(conn, &survivor)?,
+            None => return resolve(conn, key),
+        },
+        Err(other) => return Err(other),
+    };
+    // Each merge moves to a record not in the bin, so a chain ends; the bound guards a
+    // database someone edited by hand.
+    for _ in 0..16 {
+        let Some(survivor) = found
+            .deleted_at
+            .map(|_| merges::active_merge(conn, &found.id))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(found);
+        };
+        found = resolve(conn, &survivor)?;
+    }
+    Err(Error::CorruptDatabase(format!(
+        "the merges of patient {key} go round in a circle"
+    )))
+}
+
+/// Like [`resolve_following_merges`], but a patient in the bin is refused: it must be
+/// restored first.
 pub(crate) fn resolve_current(conn: &Connection, key: &str) -> Result<PatientRef> {
-    let found = resolve(conn, key)?;
+    let found = resolve_following_merges(conn, key)?;
     if found.deleted_at.is_some() {
         return Err(Error::Conflict(format!(
             "patient {key} is deleted; restore it first"
@@ -408,10 +483,12 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|_| Error::Internal("cannot serialise a record"))
 }
 
-const SELECT_SUMMARY: &str = "SELECT id, human_id, given_name, family_name, date_of_birth, \
-     status, deleted_at FROM patients";
+/// The columns of a [`PatientSummary`], then the phone (column 7), which the duplicate check
+/// compares and the summary leaves out.
+pub(super) const SELECT_SUMMARY: &str = "SELECT id, human_id, given_name, family_name, date_of_birth, \
+     status, deleted_at, phone FROM patients";
 
-fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PatientSummary> {
+pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PatientSummary> {
     Ok(PatientSummary {
         id: r.get(0)?,
         human_id: r.get(1)?,

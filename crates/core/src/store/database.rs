@@ -86,6 +86,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0010_password_change.sql"
         )),
     ),
+    (
+        11,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0011_patient_merge.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

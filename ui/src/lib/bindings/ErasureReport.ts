@@ -56,6 +56,11 @@ access_grants_revoked: number,
  */
 export_log_entries: number, 
 /**
+ * Duplicate records merged into this one and still in the bin, erased with it (always
+ * deleted: they are the same person).
+ */
+merged_records: number, 
+/**
  * Whether the WAL was checkpointed and truncated (false if another connection was
  * reading; the next checkpoint finishes the job).
  */

@@ -25,6 +25,7 @@ import type { IssuedGrant } from './IssuedGrant';
 import type { Narrative } from './Narrative';
 import type { NewEncounter } from './NewEncounter';
 import type { Patient } from './Patient';
+import type { PatientMerge } from './PatientMerge';
 import type { PatientSummary } from './PatientSummary';
 import type { Permission } from './Permission';
 import type { Photo } from './Photo';
@@ -102,9 +103,27 @@ export interface Commands {
    */
   patientSearch(args: { query: string; limit: number }): Promise<Array<PatientSummary>>;
   /**
-   * Registers a patient.
+   * Registers a patient. Unless `not_duplicate` (a person looked at the matches), a patient
+   * who seems to have a record already is refused with `likely_duplicate`.
    */
-  patientCreate(args: { profile: Profile }): Promise<Patient>;
+  patientCreate(args: { profile: Profile; not_duplicate: boolean }): Promise<Patient>;
+  /**
+   * Patients who may be the same person as the one being registered (same name and date of
+   * birth, or the same phone), for the warning before saving.
+   */
+  patientDuplicates(args: { profile: Profile }): Promise<Array<PatientSummary>>;
+  /**
+   * Merges the duplicate `other` into `survivor` (admins).
+   */
+  patientMerge(args: { survivor: string; other: string }): Promise<PatientMerge>;
+  /**
+   * Undoes the merge of `merged` into another record, while it is in the bin (admins).
+   */
+  patientUnmerge(args: { merged: string }): Promise<PatientMerge>;
+  /**
+   * The records merged into `patient`, newest first (admins).
+   */
+  patientMerges(args: { patient: string }): Promise<Array<PatientMerge>>;
   /**
    * Opens a patient: the profile and the newest visits, in one audited read.
    */
@@ -367,6 +386,10 @@ export const COMMANDS = {
   recoverySetPassword: 'recovery_set_password',
   patientSearch: 'patient_search',
   patientCreate: 'patient_create',
+  patientDuplicates: 'patient_duplicates',
+  patientMerge: 'patient_merge',
+  patientUnmerge: 'patient_unmerge',
+  patientMerges: 'patient_merges',
   patientChart: 'patient_chart',
   patientUpdate: 'patient_update',
   encounterAdd: 'encounter_add',

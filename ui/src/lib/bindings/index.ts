@@ -48,6 +48,7 @@ export type * from "./MedicationSection";
 export type * from "./Narrative";
 export type * from "./NewEncounter";
 export type * from "./Patient";
+export type * from "./PatientMerge";
 export type * from "./PatientStatus";
 export type * from "./PatientSummary";
 export type * from "./Permission";
