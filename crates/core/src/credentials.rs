@@ -14,6 +14,7 @@ use crate::policy::{Action, Role};
 use crate::session::Session;
 
 /// Whether the credentials were checked against the issuing body.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
@@ -37,6 +38,7 @@ impl Verification {
 }
 
 /// A certification with its validity.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Certification {
@@ -54,6 +56,7 @@ pub struct Certification {
 }
 
 /// A clinician's credentials as entered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
@@ -75,6 +78,7 @@ pub struct Credentials {
 }
 
 /// Credentials as stored, with their owner and version.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProviderCredentials {
     /// The clinician's user name.
@@ -91,6 +95,7 @@ pub struct ProviderCredentials {
 }
 
 /// A certification that has expired or expires soon.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpiringCertification {
     /// The clinician.

@@ -123,6 +123,11 @@ pub enum Action {
     PatientSearch,
     /// Reading a patient's whole profile.
     PatientView,
+    /// Reading the front desk's part of a record: identity, contact details, emergency
+    /// contacts and medical alerts.
+    PatientViewDesk,
+    /// Correcting names and contact details (the front desk's part of a record).
+    PatientEditDesk,
     /// Changing a patient's profile.
     PatientEdit,
     /// Moving a patient to the bin, or back out of it.
@@ -199,7 +204,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 50] = [
+    pub const ALL: [Action; 52] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -216,6 +221,8 @@ impl Action {
         Action::PatientCreate,
         Action::PatientSearch,
         Action::PatientView,
+        Action::PatientViewDesk,
+        Action::PatientEditDesk,
         Action::PatientEdit,
         Action::PatientDelete,
         Action::PatientMerge,
@@ -271,6 +278,8 @@ impl Action {
             Action::PatientCreate => "patient.create",
             Action::PatientSearch => "patient.search",
             Action::PatientView => "patient.view",
+            Action::PatientViewDesk => "patient.view_desk",
+            Action::PatientEditDesk => "patient.edit_desk",
             Action::PatientEdit => "patient.edit",
             Action::PatientDelete => "patient.delete",
             Action::PatientMerge => "patient.merge",
@@ -327,6 +336,8 @@ impl Action {
             Action::PatientCreate => "register patients",
             Action::PatientSearch => "search for patients",
             Action::PatientView => "read patient records",
+            Action::PatientViewDesk => "read patients' contact details and alerts",
+            Action::PatientEditDesk => "correct patients' names and contact details",
             Action::PatientEdit => "change patient records",
             Action::PatientDelete => "delete or restore patients",
             Action::PatientMerge => "merge duplicate patient records",
@@ -450,7 +461,9 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::VaultInfo
         | Action::StaffSetOwnPassword
         | Action::PatientCreate
-        | Action::PatientSearch => true,
+        | Action::PatientSearch
+        | Action::PatientViewDesk
+        | Action::PatientEditDesk => true,
         Action::PatientView
         | Action::PatientEdit
         | Action::EncounterView
@@ -543,6 +556,8 @@ mod tests {
             (Action::PatientCreate, [true, true, true, true, false]),
             (Action::PatientSearch, [true, true, true, true, false]),
             (Action::PatientView, [true, true, true, false, false]),
+            (Action::PatientViewDesk, [true, true, true, true, false]),
+            (Action::PatientEditDesk, [true, true, true, true, false]),
             (Action::PatientEdit, [true, true, true, false, false]),
             (Action::PatientDelete, [true, false, false, false, false]),
             (Action::PatientMerge, [true, false, false, false, false]),

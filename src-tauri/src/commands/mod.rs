@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod backups;
+pub mod consents;
 pub mod exports;
 pub mod narratives;
 pub mod patient_rights;
@@ -34,6 +35,8 @@ macro_rules! with_commands {
             crate::commands::patients::patient_search,
             crate::commands::patients::patient_create,
             crate::commands::patients::patient_duplicates,
+            crate::commands::patients::patient_desk,
+            crate::commands::patients::patient_desk_correct,
             crate::commands::patients::patient_merge,
             crate::commands::patients::patient_unmerge,
             crate::commands::patients::patient_merges,
@@ -45,6 +48,8 @@ macro_rules! with_commands {
             crate::commands::patients::encounter_history,
             crate::commands::patient_rights::patient_erase,
             crate::commands::patient_rights::patient_subject_export,
+            crate::commands::consents::consent_list,
+            crate::commands::consents::consent_record,
             crate::commands::narratives::narrative_list,
             crate::commands::narratives::narrative_add,
             crate::commands::narratives::narrative_edit,
@@ -59,6 +64,9 @@ macro_rules! with_commands {
             crate::commands::staff::staff_disable,
             crate::commands::staff::staff_enable,
             crate::commands::staff::staff_reset,
+            crate::commands::staff::credential_show,
+            crate::commands::staff::credential_set,
+            crate::commands::staff::credential_expiring,
             crate::commands::staff::vault_rekey,
             crate::commands::audit::audit_list,
             crate::commands::audit::audit_verify,

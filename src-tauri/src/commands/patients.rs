@@ -6,6 +6,7 @@ use tessera_core::chart::{self, Chart};
 use tessera_core::encounters::{self, Encounter, EncounterRevision, NewEncounter};
 use tessera_core::listing::Listing;
 use tessera_core::merge::{self, PatientMerge};
+use tessera_core::patients::desk::{self, DeskCorrection, DeskRecord};
 use tessera_core::patients::{self, Patient, PatientSummary, Profile, Registration};
 
 use crate::api_error::ApiError;
@@ -59,6 +60,29 @@ pub async fn patient_duplicates(
 ) -> Result<Vec<PatientSummary>, ApiError> {
     state
         .with_session(move |s| patients::duplicates(s, &profile))
+        .await
+}
+
+/// The front desk's part of a record: identity, contact details, emergency contacts and
+/// medical alerts (every role).
+#[command]
+pub async fn patient_desk(
+    state: State<'_, AppState>,
+    patient: String,
+) -> Result<DeskRecord, ApiError> {
+    state.with_session(move |s| desk::record(s, &patient)).await
+}
+
+/// Corrects names and contact details from the desk, based on `expected_version`.
+#[command]
+pub async fn patient_desk_correct(
+    state: State<'_, AppState>,
+    patient: String,
+    correction: DeskCorrection,
+    expected_version: u32,
+) -> Result<DeskRecord, ApiError> {
+    state
+        .with_session(move |s| desk::correct(s, &patient, correction, expected_version))
         .await
 }
 

@@ -8,6 +8,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tessera_app_macros::command;
 use tessera_core::accounts::{self, NewStaff, StaffAccount};
+use tessera_core::credentials::{self, Credentials, ExpiringCertification, ProviderCredentials};
 use tessera_core::policy::Role;
 use tessera_core::progress::Progress;
 use tessera_core::vault;
@@ -102,6 +103,43 @@ pub async fn staff_reset(
                 password: password.to_string(),
             })
         })
+        .await
+}
+
+/// A staff member's licence, specialisations, certifications and verification; `None` when
+/// none were recorded.
+#[command]
+pub async fn credential_show(
+    state: State<'_, AppState>,
+    username: String,
+) -> Result<Option<ProviderCredentials>, ApiError> {
+    state
+        .with_session(move |s| credentials::show(s, &username))
+        .await
+}
+
+/// Sets a staff member's credentials (admins; verification too). `expected_version` is the
+/// version the form was based on, `None` for the first; a stale one is a conflict.
+#[command]
+pub async fn credential_set(
+    state: State<'_, AppState>,
+    username: String,
+    credentials: Credentials,
+    expected_version: Option<u32>,
+) -> Result<ProviderCredentials, ApiError> {
+    state
+        .with_session(move |s| credentials::set(s, &username, credentials, expected_version))
+        .await
+}
+
+/// Certifications of active staff that expired or expire within `days`, soonest first.
+#[command]
+pub async fn credential_expiring(
+    state: State<'_, AppState>,
+    days: u32,
+) -> Result<Vec<ExpiringCertification>, ApiError> {
+    state
+        .with_session(move |s| credentials::expiring(s, i64::from(days)))
         .await
 }
 

@@ -4,6 +4,7 @@
 //! Every function takes the acting [`Session`]; each read of a record and each change is
 //! audited in the same transaction, with the state before and after.
 
+pub mod desk;
 pub(crate) mod duplicates;
 pub mod human_id;
 pub(crate) mod merges;
@@ -101,6 +102,7 @@ pub fn create(
     registration: Registration,
 ) -> Result<Patient> {
     let profile = profile.normalize_and_validate(clock::today_utc())?;
+    desk::check_registration(session.actor().principal, &profile)?;
     if registration == Registration::CheckDuplicates {
         let matches = duplicates(session, &profile)?;
         if !matches.is_empty() {
@@ -209,7 +211,6 @@ pub fn edit(
     expected_version: u32,
 ) -> Result<Patient> {
     let profile = profile.normalize_and_validate(clock::today_utc())?;
-    let staff = session.actor().username.clone();
     session.write(Action::PatientEdit, |w| {
         let found = resolve_current(w.conn(), key)?;
         let before = load(w.conn(), found.rowid)?;
@@ -219,24 +220,7 @@ pub fn edit(
         if before.profile == profile {
             return Ok(before);
         }
-        w.conn().execute(
-            "UPDATE patients SET version = version + 1, given_name = ?1, family_name = ?2, \
-             date_of_birth = ?3, sex = ?4, phone = ?5, status = ?6, profile_json = ?7, \
-             updated_at = ?8, updated_by = ?9 WHERE rowid = ?10",
-            params![
-                profile.given_name,
-                profile.family_name,
-                profile.date_of_birth,
-                sex_column(&profile),
-                profile.phone,
-                profile.status.as_str(),
-                to_json(&profile)?,
-                clock::now_ms(),
-                staff,
-                found.rowid,
-            ],
-        )?;
-        search::reindex(w.conn(), found.rowid)?;
+        save_profile(w, found.rowid, &profile)?;
         let after = load(w.conn(), found.rowid)?;
         w.record(
             Change::new("patient", Some(&found.id))
@@ -245,6 +229,28 @@ pub fn edit(
         )?;
         Ok(after)
     })
+}
+
+/// Writes a validated profile over a patient's, as a new version, and reindexes it.
+fn save_profile(w: &WriteTx<'_>, rowid: i64, profile: &Profile) -> Result<()> {
+    w.conn().execute(
+        "UPDATE patients SET version = version + 1, given_name = ?1, family_name = ?2, \
+         date_of_birth = ?3, sex = ?4, phone = ?5, status = ?6, profile_json = ?7, \
+         updated_at = ?8, updated_by = ?9 WHERE rowid = ?10",
+        params![
+            profile.given_name,
+            profile.family_name,
+            profile.date_of_birth,
+            sex_column(profile),
+            profile.phone,
+            profile.status.as_str(),
+            to_json(profile)?,
+            clock::now_ms(),
+            w.actor_name(),
+            rowid,
+        ],
+    )?;
+    search::reindex(w.conn(), rowid)
 }
 
 /// Moves a patient to the bin. Their record stays restorable for [`RESTORE_WINDOW_DAYS`].
@@ -471,7 +477,7 @@ fn sex_column(profile: &Profile) -> Option<String> {
         .and_then(|s| json!(s).as_str().map(str::to_owned))
 }
 
-fn stale(current: &Patient, expected: u32) -> Error {
+pub(super) fn stale(current: &Patient, expected: u32) -> Error {
     Error::Conflict(format!(
         "patient {} was changed since you opened it (you edited version {expected}, it is now \
          version {}, saved {}); reload it and apply your change again",

@@ -10,10 +10,16 @@ import type { BackupVerifyReport } from './BackupVerifyReport';
 import type { CameraChoice } from './CameraChoice';
 import type { Card } from './Card';
 import type { Chart } from './Chart';
+import type { Consent } from './Consent';
+import type { ConsentStatus } from './ConsentStatus';
+import type { Credentials } from './Credentials';
+import type { DeskCorrection } from './DeskCorrection';
+import type { DeskRecord } from './DeskRecord';
 import type { Encounter } from './Encounter';
 import type { EncounterRevision } from './EncounterRevision';
 import type { ErasureMode } from './ErasureMode';
 import type { ErasureReport } from './ErasureReport';
+import type { ExpiringCertification } from './ExpiringCertification';
 import type { ExportEntry } from './ExportEntry';
 import type { ExportFormat } from './ExportFormat';
 import type { ExportKind } from './ExportKind';
@@ -32,6 +38,7 @@ import type { Photo } from './Photo';
 import type { Privacy } from './Privacy';
 import type { Profile } from './Profile';
 import type { Progress } from './Progress';
+import type { ProviderCredentials } from './ProviderCredentials';
 import type { PruneReport } from './PruneReport';
 import type { Referral } from './Referral';
 import type { RetentionPolicy } from './RetentionPolicy';
@@ -113,6 +120,15 @@ export interface Commands {
    */
   patientDuplicates(args: { profile: Profile }): Promise<Array<PatientSummary>>;
   /**
+   * The front desk's part of a record: identity, contact details, emergency contacts and
+   * medical alerts (every role).
+   */
+  patientDesk(args: { patient: string }): Promise<DeskRecord>;
+  /**
+   * Corrects names and contact details from the desk, based on `expected_version`.
+   */
+  patientDeskCorrect(args: { patient: string; correction: DeskCorrection; expected_version: number }): Promise<DeskRecord>;
+  /**
    * Merges the duplicate `other` into `survivor` (admins).
    */
   patientMerge(args: { survivor: string; other: string }): Promise<PatientMerge>;
@@ -161,6 +177,16 @@ export interface Commands {
    * inside an age file (core wants 12 characters).
    */
   patientSubjectExport(args: { patient: string; out: string; passphrase?: Secret | null }): Promise<SubjectExport>;
+  /**
+   * Every consent decision about a patient, oldest first; `current` marks the one in force
+   * for each purpose.
+   */
+  consentList(args: { patient: string }): Promise<Array<Consent>>;
+  /**
+   * Records a decision: consent given for a purpose, or withdrawn (only one in force can be
+   * withdrawn). Earlier decisions are kept.
+   */
+  consentRecord(args: { patient: string; purpose: string; status: ConsentStatus; notes?: string | null }): Promise<Consent>;
   /**
    * The patient's narratives, each at its newest revision. Audited.
    */
@@ -219,6 +245,20 @@ export interface Commands {
    * sign-in; it also lifts a lock-out (admins).
    */
   staffReset(args: { username: string }): Promise<HandedOverPassword>;
+  /**
+   * A staff member's licence, specialisations, certifications and verification; `None` when
+   * none were recorded.
+   */
+  credentialShow(args: { username: string }): Promise<ProviderCredentials | null>;
+  /**
+   * Sets a staff member's credentials (admins; verification too). `expected_version` is the
+   * version the form was based on, `None` for the first; a stale one is a conflict.
+   */
+  credentialSet(args: { username: string; credentials: Credentials; expected_version?: number | null }): Promise<ProviderCredentials>;
+  /**
+   * Certifications of active staff that expired or expire within `days`, soonest first.
+   */
+  credentialExpiring(args: { days: number }): Promise<Array<ExpiringCertification>>;
   /**
    * Replaces the vault's data key: the database and every photo re-encrypted, every
    * account's key slot re-wrapped, a new recovery key (admins). Progress on `on_progress`.
@@ -387,6 +427,8 @@ export const COMMANDS = {
   patientSearch: 'patient_search',
   patientCreate: 'patient_create',
   patientDuplicates: 'patient_duplicates',
+  patientDesk: 'patient_desk',
+  patientDeskCorrect: 'patient_desk_correct',
   patientMerge: 'patient_merge',
   patientUnmerge: 'patient_unmerge',
   patientMerges: 'patient_merges',
@@ -398,6 +440,8 @@ export const COMMANDS = {
   encounterHistory: 'encounter_history',
   patientErase: 'patient_erase',
   patientSubjectExport: 'patient_subject_export',
+  consentList: 'consent_list',
+  consentRecord: 'consent_record',
   narrativeList: 'narrative_list',
   narrativeAdd: 'narrative_add',
   narrativeEdit: 'narrative_edit',
@@ -412,6 +456,9 @@ export const COMMANDS = {
   staffDisable: 'staff_disable',
   staffEnable: 'staff_enable',
   staffReset: 'staff_reset',
+  credentialShow: 'credential_show',
+  credentialSet: 'credential_set',
+  credentialExpiring: 'credential_expiring',
   vaultRekey: 'vault_rekey',
   auditList: 'audit_list',
   auditVerify: 'audit_verify',

@@ -1,0 +1,97 @@
+//! The front desk's part of a record: read and corrected by every role, never more.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tessera_core::Error;
+use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::patients::desk::{self, DeskCorrection};
+use tessera_core::patients::profile::{Allergy, EmergencyContact};
+use tessera_core::patients::{self, Profile, Registration};
+use tessera_core::policy::Role;
+
+mod common;
+
+use common::Vault;
+
+#[test]
+fn the_desk_corrects_a_phone_and_sees_the_alerts_but_nothing_clinical() {
+    let v = Vault::new();
+    let mut clinician = v.staff("dan", Role::Clinician);
+    let mut profile = Profile::named("Inês", "Pereira");
+    profile.phone = Some("+351 912 000 111".into());
+    profile.medical_alerts = vec!["Diabetic: check glucose".into()];
+    profile.allergies = vec![Allergy {
+        substance: "Penicillin".into(),
+        reaction: None,
+        severity: None,
+    }];
+    let p = patients::create(&mut clinician, profile, Registration::CheckDuplicates).unwrap();
+    narratives::add(
+        &mut clinician,
+        &p.id,
+        NewNarrative {
+            body: "slept badly after the move".into(),
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+
+    let mut desk = v.staff("frank", Role::FrontDesk);
+    let seen = desk::record(&mut desk, &p.human_id).unwrap();
+    assert_eq!(seen.medical_alerts, ["Diabetic: check glucose"]);
+    let shown = serde_json::to_string(&seen).unwrap();
+    assert!(!shown.contains("Penicillin"), "{shown}");
+    assert!(matches!(
+        narratives::list(&mut desk, &p.id),
+        Err(Error::Denied { .. })
+    ));
+    assert!(matches!(
+        patients::get(&mut desk, &p.id),
+        Err(Error::Denied { .. })
+    ));
+
+    let mut correction = DeskCorrection {
+        given_name: seen.identity.given_name.clone(),
+        family_name: seen.identity.family_name.clone(),
+        preferred_name: seen.identity.preferred_name.clone(),
+        contact: seen.contact.clone(),
+        emergency_contacts: seen.emergency_contacts.clone(),
+    };
+    correction.contact.phone = Some("+351 912 999 888".into());
+    correction.emergency_contacts = vec![EmergencyContact {
+        name: "Rui Pereira".into(),
+        relationship: Some("son".into()),
+        phone: "+351 913 222 333".into(),
+        primary: true,
+    }];
+    let corrected = desk::correct(&mut desk, &p.id, correction.clone(), seen.version).unwrap();
+    assert_eq!(corrected.contact.phone.as_deref(), Some("+351 912 999 888"));
+    assert!(matches!(
+        desk::correct(&mut desk, &p.id, correction, seen.version),
+        Err(Error::Conflict(_))
+    ));
+
+    // The clinical part is untouched, and the new number finds the patient.
+    let whole = patients::get(&mut clinician, &p.id).unwrap();
+    assert_eq!(whole.profile.allergies.len(), 1);
+    assert_eq!(whole.profile.medical_alerts.len(), 1);
+    assert_eq!(whole.profile.emergency_contacts[0].name, "Rui Pereira");
+    let found = patients::search(&mut desk, "912999888", 10).unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn the_desk_cannot_register_clinical_details_it_could_never_read_back() {
+    let v = Vault::new();
+    let mut desk = v.staff("frank", Role::FrontDesk);
+    let mut profile = Profile::named("Tomás", "Silva");
+    profile.date_of_birth = Some("1999-09-09".into());
+    profile.phone = Some("+351 914 555 666".into());
+    patients::create(&mut desk, profile.clone(), Registration::CheckDuplicates).unwrap();
+
+    let mut clinical = Profile::named("Marta", "Silva");
+    clinical.medical_alerts = vec!["made up at the desk".into()];
+    assert!(matches!(
+        patients::create(&mut desk, clinical, Registration::NotADuplicate),
+        Err(Error::Denied { .. })
+    ));
+}
