@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::media;
 use crate::patients::{self, profile, search};
 use crate::policy::{Action, Principal, Role};
-use crate::session::{Session, WriteTx};
+use crate::session::{Actor, Session, WriteTx};
 
 /// Who a narrative speaks for.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -65,6 +65,8 @@ pub struct NewNarrative {
     pub photo_id: Option<String>,
     /// Who it speaks for [default: the writer's role].
     pub author_type: Option<AuthorType>,
+    /// Readable only by its author and admins, like a private photo.
+    pub private: bool,
 }
 
 /// A narrative as it reads now.
@@ -81,6 +83,10 @@ pub struct Narrative {
     pub author: String,
     /// Who it speaks for.
     pub author_type: AuthorType,
+    /// The writer's role when they wrote it (`None` for narratives from before it was kept).
+    pub author_role: Option<Role>,
+    /// Readable only by its author and admins.
+    pub private: bool,
     /// Title.
     pub title: Option<String>,
     /// The current text.
@@ -145,7 +151,7 @@ pub fn edit(
     let body = checked_body(body)?;
     let title = profile::optional("title", title.map(str::to_owned))?;
     session.write(Action::NarrativeWrite, |w| {
-        let before = load(w.conn(), narrative_id)?;
+        let before = load_readable(w.conn(), w.actor(), narrative_id)?;
         let patient = patients::resolve_current(w.conn(), &before.patient_id)?;
         if before.revision != expected_revision {
             return Err(Error::Conflict(format!(
@@ -210,8 +216,8 @@ pub(crate) fn revise(
 /// A patient's narratives, newest first. Audited as a view.
 pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Narrative>> {
     session.write(Action::NarrativeView, |w| {
-        let found = patients::resolve(w.conn(), patient)?;
-        let narratives = for_patient(w.conn(), &found.id)?;
+        let found = patients::resolve_following_merges(w.conn(), patient)?;
+        let narratives = for_patient(w.conn(), &found.id, Some(w.actor()))?;
         w.record(
             Change::new("patient", Some(&found.id))
                 .after(json!({ "narratives": narratives.len() })),
@@ -223,7 +229,7 @@ pub fn list(session: &mut Session, patient: &str) -> Result<Vec<Narrative>> {
 /// Every revision of a narrative, oldest first. Audited as a view.
 pub fn history(session: &mut Session, narrative_id: &str) -> Result<Vec<Revision>> {
     session.write(Action::NarrativeView, |w| {
-        load(w.conn(), narrative_id)?;
+        load_readable(w.conn(), w.actor(), narrative_id)?;
         let revisions = revisions(w.conn(), narrative_id)?;
         w.record(
             Change::new("narrative", Some(narrative_id))
@@ -241,6 +247,7 @@ pub(crate) fn checked(new: NewNarrative) -> Result<NewNarrative> {
         title: profile::optional("title", new.title)?,
         photo_id,
         author_type: new.author_type,
+        private: new.private,
     })
 }
 
@@ -271,10 +278,15 @@ pub(crate) fn insert(
     let id = Uuid::now_v7().to_string();
     let author = w.actor_name().to_owned();
     let author_type = new.author_type.unwrap_or(AuthorType::Clinician);
+    let author_role = match w.actor().principal {
+        Principal::Staff(role) => Some(role),
+        Principal::RecoveryKey => None,
+    };
     w.conn()
         .prepare_cached(
             "INSERT INTO narratives (id, patient_id, photo_id, author_id, author_name, author_type, \
-             title, body, revision, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)",
+             author_role, private, title, body, revision, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
         )?
         .execute(params![
             id,
@@ -283,6 +295,8 @@ pub(crate) fn insert(
             w.actor_id(),
             author,
             author_type.as_str(),
+            author_role.map(Role::as_str),
+            new.private,
             new.title,
             new.body,
             now,
@@ -302,6 +316,8 @@ pub(crate) fn insert(
         photo_id: new.photo_id.clone(),
         author,
         author_type,
+        author_role,
+        private: new.private,
         title: new.title.clone(),
         body: new.body.clone(),
         revision: 1,
@@ -344,15 +360,57 @@ pub(crate) fn insert_revision(
     Ok(())
 }
 
-/// A patient's narratives, newest first, without auditing (callers do).
-pub(crate) fn for_patient(conn: &Connection, patient_id: &str) -> Result<Vec<Narrative>> {
+/// A patient's narratives that `reader` may read, newest first, without auditing (callers
+/// do). `None` reads the shared ones only (what an access grant shows).
+pub(crate) fn for_patient(
+    conn: &Connection,
+    patient_id: &str,
+    reader: Option<&Actor>,
+) -> Result<Vec<Narrative>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT_NARRATIVE} WHERE patient_id = ?1 ORDER BY created_at DESC, id DESC"
     ))?;
-    let narratives = stmt
-        .query_map([patient_id], narrative_from_row)?
+    let rows = stmt
+        .query_map([patient_id], |r| {
+            Ok((narrative_from_row(r)?, r.get::<_, Option<String>>(12)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(narratives)
+    Ok(rows
+        .into_iter()
+        .filter(|(n, author_id)| readable(n, author_id.as_deref(), reader))
+        .map(|(n, _)| n)
+        .collect())
+}
+
+/// Whether `reader` may read `narrative` (written by the staff id `author_id`): a shared one
+/// anyone who may read narratives; a private one its author and admins.
+fn readable(narrative: &Narrative, author_id: Option<&str>, reader: Option<&Actor>) -> bool {
+    !narrative.private
+        || reader.is_some_and(|actor| {
+            actor.principal == Principal::Staff(Role::Admin)
+                || (actor.staff_id.is_some() && actor.staff_id.as_deref() == author_id)
+        })
+}
+
+/// The narrative `id`, if `actor` may read it.
+fn load_readable(conn: &Connection, actor: &Actor, id: &str) -> Result<Narrative> {
+    let (narrative, author_id) = conn
+        .prepare_cached(&format!("{SELECT_NARRATIVE} WHERE id = ?1"))?
+        .query_row([id.trim()], |r| {
+            Ok((narrative_from_row(r)?, r.get::<_, Option<String>>(12)?))
+        })
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            what: "narrative",
+            id: id.to_owned(),
+        })?;
+    if !readable(&narrative, author_id.as_deref(), Some(actor)) {
+        return Err(Error::Denied {
+            role: actor.principal.to_string(),
+            action: "read a narrative another staff member keeps private".to_owned(),
+        });
+    }
+    Ok(narrative)
 }
 
 /// Every revision of a narrative, oldest first, without auditing (callers do).
@@ -377,8 +435,10 @@ pub(crate) fn revisions(conn: &Connection, narrative_id: &str) -> Result<Vec<Rev
     Ok(revisions)
 }
 
+/// The columns of a [`Narrative`], then the author's staff id (column 12), which decides who
+/// may read a private one.
 const SELECT_NARRATIVE: &str = "SELECT id, patient_id, photo_id, author_name, author_type, title, \
-     body, revision, created_at, updated_at FROM narratives";
+     body, revision, created_at, updated_at, author_role, private, author_id FROM narratives";
 
 fn narrative_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Narrative> {
     Ok(Narrative {
@@ -392,15 +452,9 @@ fn narrative_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Narrative> {
         revision: r.get(7)?,
         created_at: clock::to_rfc3339(r.get(8)?),
         updated_at: clock::to_rfc3339(r.get(9)?),
+        author_role: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|role| role.parse().ok()),
+        private: r.get(11)?,
     })
-}
-
-fn load(conn: &Connection, id: &str) -> Result<Narrative> {
-    conn.prepare_cached(&format!("{SELECT_NARRATIVE} WHERE id = ?1"))?
-        .query_row([id.trim()], narrative_from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            what: "narrative",
-            id: id.to_owned(),
-        })
 }

@@ -186,6 +186,7 @@ pub fn populate(
                         title: None,
                         photo_id: None,
                         author_type: Some(AuthorType::SocialWorker),
+                        private: false,
                     })?;
                     let mut narrative = narratives::insert(w, &patient.id, &new, now)?;
                     for revision in 2..=spec.revisions_per_narrative {

@@ -57,6 +57,7 @@ fn populate(session: &mut Session, given: &str, photos: u8) -> String {
             title: None,
             photo_id: None,
             author_type: None,
+            private: false,
         },
     )
     .unwrap();

@@ -95,3 +95,71 @@ fn the_desk_cannot_register_clinical_details_it_could_never_read_back() {
         Err(Error::Denied { .. })
     ));
 }
+
+#[test]
+fn a_private_narrative_is_read_by_its_author_and_admins_only_and_found_by_no_one() {
+    let v = Vault::new();
+    let mut dan = v.staff("dan", Role::Clinician);
+    let p = patients::create(
+        &mut dan,
+        Profile::named("Olga", "Ivanova"),
+        Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let private = narratives::add(
+        &mut dan,
+        &p.id,
+        NewNarrative {
+            body: "disclosed in confidence zebrafinch".into(),
+            private: true,
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+    assert!(private.private);
+    assert_eq!(private.author_role, Some(Role::Clinician));
+    narratives::add(
+        &mut dan,
+        &p.id,
+        NewNarrative {
+            body: "shared with the team".into(),
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+
+    let mut eve = v.staff("eve", Role::SocialWorker);
+    let seen: Vec<String> = narratives::list(&mut eve, &p.id)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.body)
+        .collect();
+    assert_eq!(seen, ["shared with the team"]);
+    assert!(matches!(
+        narratives::history(&mut eve, &private.id),
+        Err(Error::Denied { .. })
+    ));
+    assert!(matches!(
+        narratives::edit(&mut eve, &private.id, "overwritten", None, 1),
+        Err(Error::Denied { .. })
+    ));
+    assert!(
+        patients::search(&mut eve, "zebrafinch", 10)
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut admin = v.admin();
+    assert_eq!(narratives::list(&mut admin, &p.id).unwrap().len(), 2);
+    let admins_own = narratives::add(
+        &mut admin,
+        &p.id,
+        NewNarrative {
+            body: "written by the admin".into(),
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(admins_own.author_role, Some(Role::Admin));
+    assert_eq!(narratives::list(&mut dan, &p.id).unwrap().len(), 3);
+}

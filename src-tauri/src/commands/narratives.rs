@@ -26,11 +26,13 @@ pub async fn narrative_add(
     title: Option<String>,
     body: String,
     photo_id: Option<String>,
+    private: bool,
 ) -> Result<Narrative, ApiError> {
     let new = NewNarrative {
         body,
         title,
         photo_id,
+        private,
         ..NewNarrative::default()
     };
     state

@@ -24,6 +24,9 @@ pub enum NarrativeCommand {
         /// Who it speaks for: patient, social_worker or clinician [default: your role].
         #[arg(long, value_name = "WHO", value_parser = serde_name::<AuthorType>)]
         author_type: Option<AuthorType>,
+        /// Readable only by you and admins (as a private photo is).
+        #[arg(long)]
+        private: bool,
     },
     /// Replace a narrative's text (and title); the earlier text is kept in its history.
     Edit {

@@ -15,12 +15,14 @@ pub fn run(cli: &Cli, command: &NarrativeCommand) -> Result<()> {
             title,
             photo,
             author_type,
+            private,
         } => {
             let new = NewNarrative {
                 body: text.clone(),
                 title: title.clone(),
                 photo_id: photo.clone(),
                 author_type: *author_type,
+                private: *private,
             };
             let narrative = narratives::add(&mut session, patient, new)?;
             output::emit(cli.json, &narrative, |n| {

@@ -53,7 +53,7 @@ pub(crate) fn build(conn: &Connection, grant: Grant, patient_rowid: i64) -> Resu
             false => None,
         },
         narratives: match opens(Permission::Narratives) {
-            true => Some(narratives::for_patient(conn, id)?),
+            true => Some(narratives::for_patient(conn, id, None)?),
             false => None,
         },
         patient: patient.identity(),

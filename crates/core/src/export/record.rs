@@ -315,7 +315,7 @@ pub(crate) fn collect(
         (ExportKind::Summary, _) | (_, false) => None,
         (_, true) => {
             let mut entries = Vec::new();
-            for narrative in narratives::for_patient(conn, &patient.id)? {
+            for narrative in narratives::for_patient(conn, &patient.id, Some(request.actor))? {
                 if !dated(&narrative.created_at) {
                     continue;
                 }

@@ -5,6 +5,7 @@
 //!
 //! A search matches only the columns the searcher may read: someone who may not read
 //! narratives must not learn which patients' narratives hold a word by finding them with it.
+//! Private narratives are not indexed at all: the index has no notion of who wrote what.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -40,7 +41,8 @@ pub(crate) fn reindex(conn: &Connection, rowid: i64) -> Result<()> {
     let narratives: String = conn
         .prepare_cached(
             "SELECT coalesce(group_concat(coalesce(title, '') || ' ' || body, ' '), '') \
-             FROM narratives n JOIN patients p ON p.id = n.patient_id WHERE p.rowid = ?1",
+             FROM narratives n JOIN patients p ON p.id = n.patient_id \
+             WHERE p.rowid = ?1 AND n.private = 0",
         )?
         .query_row([rowid], |r| r.get(0))?;
     conn.prepare_cached(

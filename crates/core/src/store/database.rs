@@ -93,6 +93,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0011_patient_merge.sql"
         )),
     ),
+    (
+        12,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0012_narrative_privacy.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

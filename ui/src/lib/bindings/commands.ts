@@ -194,7 +194,7 @@ export interface Commands {
   /**
    * `photo_id` attaches the narrative to one of the patient's photos.
    */
-  narrativeAdd(args: { patient: string; title?: string | null; body: string; photo_id?: string | null }): Promise<Narrative>;
+  narrativeAdd(args: { patient: string; title?: string | null; body: string; photo_id?: string | null; private: boolean }): Promise<Narrative>;
   /**
    * Saves a new revision; `expected_revision` guards against a lost update.
    */
