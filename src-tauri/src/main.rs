@@ -70,6 +70,7 @@ fn main() {
 
     let result = tauri::Builder::default()
         .plugin(navigation::guard())
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(vault_dir, config_dir, auto_lock_override))
         .manage(scanning::Scanning::default())
         .register_asynchronous_uri_scheme_protocol(

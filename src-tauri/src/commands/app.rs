@@ -174,3 +174,26 @@ fn write_preferences(dir: &Path, preferences: &Preferences) -> Result<(), ApiErr
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     std::fs::write(dir.join("preferences.json"), json).map_err(failed)
 }
+
+/// Asks for a folder with the system's own chooser (on Linux, GTK's, which lists USB sticks
+/// and other mounted drives), over this window; `None` when the user cancels. What is done
+/// with the folder is decided by the command it is then given to.
+#[command]
+pub async fn folder_choose(
+    window: tauri::WebviewWindow,
+    title: String,
+) -> Result<Option<String>, ApiError> {
+    use tauri_plugin_dialog::DialogExt;
+    blocking(move || {
+        let chosen = window
+            .dialog()
+            .file()
+            .set_parent(&window)
+            .set_title(title)
+            .blocking_pick_folder();
+        Ok(chosen
+            .and_then(|path| path.into_path().ok())
+            .map(|path| path.display().to_string()))
+    })
+    .await
+}

@@ -26,6 +26,7 @@ macro_rules! with_commands {
             crate::commands::app::vault_create,
             crate::commands::app::settings_get,
             crate::commands::app::settings_set,
+            crate::commands::app::folder_choose,
             crate::commands::session::session_unlock,
             crate::commands::session::session_lock,
             crate::commands::session::session_touch,

@@ -77,6 +77,12 @@ export interface Commands {
    */
   settingsSet(args: { settings: UiSettings }): Promise<UiSettings>;
   /**
+   * Asks for a folder with the system's own chooser (on Linux, GTK's, which lists USB sticks
+   * and other mounted drives), over this window; `None` when the user cancels. What is done
+   * with the folder is decided by the command it is then given to.
+   */
+  folderChoose(args: { title: string }): Promise<string | null>;
+  /**
    * Signs in; a wrong password or a locked-out account is refused with why.
    */
   sessionUnlock(args: { username: string; password: Secret }): Promise<SessionInfo>;
@@ -418,6 +424,7 @@ export const COMMANDS = {
   vaultCreate: 'vault_create',
   settingsGet: 'settings_get',
   settingsSet: 'settings_set',
+  folderChoose: 'folder_choose',
   sessionUnlock: 'session_unlock',
   sessionLock: 'session_lock',
   sessionTouch: 'session_touch',
