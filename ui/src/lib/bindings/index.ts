@@ -22,6 +22,7 @@ export type * from "./Chart";
 export type * from "./CommunicationPreferences";
 export type * from "./Consent";
 export type * from "./ConsentStatus";
+export type * from "./CredentialVerification";
 export type * from "./Credentials";
 export type * from "./DateRange";
 export type * from "./DeskContact";
