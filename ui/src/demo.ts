@@ -12,7 +12,8 @@
  * `tesseraDemo.state.vaultDamaged = true` refuses sign-in as a damaged vault does; a backup
  * made before then can be restored from the sign-in screen. Léa (`lea`, "first password")
  * must choose her own password when she signs in; the recovery key on the sign-in screen is
- * `tesseraDemo.state.recoveryKey`.
+ * `tesseraDemo.state.recoveryKey`. José Núñez is registered twice (once as Jose Nunez): an
+ * admin merges the two on either chart, and registering him (or Zoë) again is warned about.
  */
 import { mount } from 'svelte';
 
@@ -44,6 +45,7 @@ async function seed() {
       medical_alerts: ['DNR'],
       status: 'active',
     },
+    not_duplicate: true,
   });
   await fake.patientCreate({
     profile: {
@@ -51,6 +53,29 @@ async function seed() {
       family_name: 'Núñez',
       date_of_birth: '1984-03-09',
       status: 'active',
+    },
+    not_duplicate: true,
+  });
+  // José registered a second time, without the accents: an admin can merge the two records.
+  const jose = await fake.patientCreate({
+    profile: {
+      given_name: 'Jose',
+      family_name: 'Nunez',
+      date_of_birth: '1984-03-09',
+      phone: '07 11 22 33 44',
+      status: 'active',
+    },
+    not_duplicate: true,
+  });
+  await fake.encounterAdd({
+    patient: jose.id,
+    encounter: {
+      occurred_at: '2026-02-20',
+      kind: 'visit',
+      reason: 'Cough',
+      diagnoses: [],
+      treatments: [],
+      vitals: {},
     },
   });
   const readings: [string, number, number, number][] = [

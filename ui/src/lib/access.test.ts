@@ -79,6 +79,7 @@ describe('access grants in the stand-in', () => {
         medical_alerts: ['Epilepsy'],
         phone: '+33 1 23 45 67 89',
       },
+      not_duplicate: true,
     });
     return { fake, patient };
   }

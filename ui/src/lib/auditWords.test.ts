@@ -92,6 +92,8 @@ describe('the audit log in words', () => {
     expect(actionWords('patient.view', 'en')).toBe('Viewed a patient record');
     expect(actionWords('backup.run', 'en')).toBe('Ran the configured backup');
     expect(actionWords('patient.view', 'fr')).toBe('A consulté un dossier patient');
+    expect(actionWords('patient.merge', 'en')).toBe('Merged a duplicate patient record');
+    expect(actionWords('patient.unmerge', 'en')).toBe('Undid the merge of a patient record');
   });
 
   it('knows every audit action named in core’s sources', () => {
@@ -125,6 +127,16 @@ describe('the audit log in words', () => {
     expect(aboutWords(record(), names, 'en')).toBe('Patient record');
     expect(aboutWords(record({ action: 'patient.search', resource_id: null }), names, 'en')).toBe(
       '',
+    );
+    // The check for likely duplicates before a registration is a search of its own.
+    const duplicateCheck = record({
+      action: 'patient.search',
+      resource_id: null,
+      after: { duplicates_of: 'registration', results: 1 },
+    });
+    expect(aboutWords(duplicateCheck, names, 'en')).toBe('Checked for duplicates at registration');
+    expect(aboutWords(duplicateCheck, names, 'fr')).toBe(
+      'Recherche de doublons à l’enregistrement',
     );
     expect(aboutWords(record({ resource_type: 'vault', resource_id: null }), names, 'en')).toBe(
       'Vault',

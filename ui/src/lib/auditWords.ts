@@ -24,6 +24,7 @@ export const OTHER_AUDIT_ACTIONS = [
   'backup.verify',
   'backup.prune',
   'patient.restore',
+  'patient.unmerge',
   'retention.run',
   'retention.set',
   'retention.delete',
@@ -95,12 +96,25 @@ const ONE_OF_A_KIND = new Set([
   'credentials',
 ]);
 
+/** Whether the entry is the check for likely duplicates made before registering a patient. */
+function isDuplicateCheck(record: AuditRecord): boolean {
+  const after = record.after;
+  return (
+    record.action === 'patient.search' &&
+    typeof after === 'object' &&
+    after !== null &&
+    !Array.isArray(after) &&
+    after.duplicates_of === 'registration'
+  );
+}
+
 /**
  * What the entry is about, in words: the kind of record, a staff account by its holder's
- * name, a refused action by what it would have done; empty when it names no record (a
- * search). Ids stay in the details.
+ * name, a refused action by what it would have done, the duplicate check of a registration;
+ * empty when it names no record (any other search). Ids stay in the details.
  */
 export function aboutWords(record: AuditRecord, names: StaffNames, lang: Language): string {
+  if (isDuplicateCheck(record)) return translate(lang, 'audit.duplicateCheck');
   if (!record.resource_id && !ONE_OF_A_KIND.has(record.resource_type)) return '';
   const kind = resourceWords(record.resource_type, lang);
   if (record.resource_type === 'action' && record.resource_id) {

@@ -73,6 +73,7 @@ const CODES: Record<ErrorCode, true> = {
   not_found: true,
   invalid: true,
   conflict: true,
+  likely_duplicate: true,
   integrity: true,
   no_session: true,
   cancelled: true,

@@ -210,6 +210,10 @@ export function erasureNotice(report: ErasureReport): {
   if (report.export_log_entries > 0) {
     items.push({ key: 'erase.count.exports', params: { count: report.export_log_entries } });
   }
+  // Duplicates merged into the record (still in the bin) go with it when there were some.
+  if (report.merged_records > 0) {
+    items.push({ key: 'erase.count.mergedRecords', params: { count: report.merged_records } });
+  }
   items.push({
     key: 'erase.count.auditRedacted',
     params: { count: report.audit_entries_redacted },

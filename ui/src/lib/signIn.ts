@@ -38,6 +38,7 @@ const WORDS: Record<ErrorCode, SignInWords> = {
   // A sign-in says so in its answer (`must_change_password`), never as a refusal.
   password_change_required: OTHER,
   invalid: { title: 'unlock.error.title', text: 'unlock.error.invalid', details: true },
+  likely_duplicate: OTHER,
   no_session: OTHER,
   cancelled: OTHER,
   access_refused: OTHER,

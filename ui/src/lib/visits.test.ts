@@ -207,6 +207,7 @@ describe('the stand-in corrects and voids visits as core does', () => {
     await fake.sessionUnlock({ username: user, password });
     const p = await fake.patientCreate({
       profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+      not_duplicate: true,
     });
     const e = await fake.encounterAdd({ patient: p.id, encounter: first });
     return { fake, p, e };

@@ -42,6 +42,7 @@ export const en = {
   'error.not_found': 'Not found.',
   'error.invalid': 'Please check what was entered.',
   'error.conflict': 'Someone else saved first.',
+  'error.likely_duplicate': 'This may be someone already registered.',
   'error.integrity': 'The vault failed an integrity check.',
   'error.no_session': 'The session has ended.',
   'error.cancelled': 'Cancelled.',
@@ -252,6 +253,19 @@ export const en = {
   'newPatient.save': 'Register the patient',
   'newPatient.created': '{name} is registered with the id {id}.',
   'newPatient.another': 'Register another patient',
+  'newPatient.duplicate.title': 'This may be someone already registered',
+  'newPatient.duplicate.text':
+    'A patient with the same name and date of birth, or the same phone number, already has a record. Check before registering: one person should have one record.',
+  'newPatient.duplicate.openHint': 'Open a record to check it. What you typed stays here.',
+  'newPatient.duplicate.findHint':
+    'Show a record in the patient list to check it. What you typed stays here.',
+  'newPatient.duplicate.matches': 'Records that may be this person',
+  'newPatient.duplicate.listFailed':
+    'The matching records could not be listed. Search the patient list for this person before registering them.',
+  'newPatient.duplicate.registerAnyway': 'Register as a new patient anyway',
+  'newPatient.duplicate.registerAnywayHint':
+    'Only if this is someone else, for example a twin, or a relative who shares the phone.',
+  'patientLine.born': 'born {date}',
 
   'chart.title': 'Patient',
   'chart.inBin': 'In the bin',
@@ -658,6 +672,7 @@ export const en = {
   'audit.redacted': 'What it said was removed {date}: it held personal data of an erased patient.',
   'audit.refused': 'Refused: {action}',
   'audit.recoveryKey': 'Recovery key',
+  'audit.duplicateCheck': 'Checked for duplicates at registration',
   'audit.what.vault.create': 'Created the vault',
   'audit.what.session.open': 'Signed in',
   'audit.what.vault.info': 'Read the vault summary',
@@ -675,6 +690,8 @@ export const en = {
   'audit.what.patient.view': 'Viewed a patient record',
   'audit.what.patient.edit': 'Changed a patient record',
   'audit.what.patient.delete': 'Moved a patient to the bin',
+  'audit.what.patient.merge': 'Merged a duplicate patient record',
+  'audit.what.patient.unmerge': 'Undid the merge of a patient record',
   'audit.what.encounter.view': 'Viewed a patient’s visits',
   'audit.what.encounter.record': 'Recorded a visit',
   'audit.what.encounter.amend': 'Corrected a visit',
@@ -1082,7 +1099,8 @@ export const en = {
     'Some records have changed since the preview. The changes made are listed below.',
 
   'patientAdmin.title': 'Record administration',
-  'patientAdmin.intro': 'For requests from the patient about their data. Administrators only.',
+  'patientAdmin.intro':
+    'For requests from the patient about their data, and for duplicate records. Administrators only.',
   'patientAdmin.export.title': 'Subject access',
   'patientAdmin.export.text':
     'Everything held on this patient, in one file, to answer a request to see their data.',
@@ -1091,6 +1109,56 @@ export const en = {
   'patientAdmin.erase.text':
     'Removes or anonymises everything held on this patient, to answer a request to be forgotten. It cannot be undone.',
   'patientAdmin.erase.open': 'Erase patient…',
+  'patientAdmin.merge.title': 'Duplicate records',
+  'patientAdmin.merge.text':
+    'When this person was registered twice, merge the other record into this one: one person, one record.',
+  'patientAdmin.merge.open': 'Merge a duplicate into this record…',
+  'merge.title': 'Merge a duplicate into {id}',
+  'merge.intro': 'Find the other record of this person, by name or id.',
+  'merge.search': 'Find the other record',
+  'merge.searchHint': 'A name, or an id such as TS-7K3M-9Q2X.',
+  'merge.candidates': 'Records found',
+  'merge.none': 'No other record matches this search.',
+  'merge.choose': 'Choose the record to merge into this one.',
+  'merge.consequences':
+    'Visits, narratives, photos and consents of {other} move to this record ({survivor}). {other} goes to the bin; its id will open this record. You can undo this until the bin is emptied.',
+  'merge.profileKept':
+    'This record’s profile is kept: copy anything you need from the other before or after.',
+  'merge.submit': 'Merge {other} into this record',
+  'merge.submitNone': 'Merge into this record',
+  'merge.running': 'Merging…',
+  'merge.done': '{other} was merged into this record.',
+  'merge.moved': '{visits}, {narratives}, {photos} and {consents} moved.',
+  'merge.count.visits': '{count} visit||{count} visits',
+  'merge.count.narratives': '{count} narrative||{count} narratives',
+  'merge.count.photos': '{count} photo||{count} photos',
+  'merge.count.consents': '{count} consent||{count} consents',
+  'merge.error.title': 'The records were not merged.',
+  'merge.error.same': 'This is the same record: choose the other record of this person.',
+  'merge.error.hasMerges':
+    'Other records were already merged into the record you chose. Merge into that record instead, or undo those merges first (on its chart).',
+  'merge.error.inBin':
+    'One of the two records is in the bin. Restore it first, or choose another record.',
+  'merge.error.notFound': 'That record no longer exists (it may have been erased).',
+  'merge.error.denied': 'Only administrators may merge records.',
+  'merge.error.other': 'Try again; if it happens again, the details below can help support.',
+  'merge.searchFailed': 'The search did not work. Try again.',
+  'merge.list.title': 'Records merged into this one',
+  'merge.list.merged': 'Merged on {date} by {user}.',
+  'merge.list.undone': 'Merge undone on {date}.',
+  'merge.list.settled': 'Final: the bin was emptied, so this merge can no longer be undone.',
+  'merge.list.failed': 'The records merged into this one could not be listed.',
+  'merge.undo': 'Undo merge…',
+  'merge.undoFor': 'Undo merge of {id}…',
+  'merge.undo.question':
+    'Undo the merge of {id}? What moved from it goes back to it, and it leaves the bin as a record of its own. Anything added to this record since stays here.',
+  'merge.undo.yes': 'Undo the merge',
+  'merge.undo.no': 'Keep it merged',
+  'merge.undo.running': 'Undoing…',
+  'merge.undo.done': 'The merge of {id} was undone: it is a record of its own again.',
+  'merge.undo.error.title': 'The merge was not undone.',
+  'merge.undo.error.final':
+    'This merge can no longer be undone: it was undone already, or the bin was emptied.',
 
   'subjectExport.title': 'Export everything held on {id}',
   'subjectExport.intro':
@@ -1150,6 +1218,8 @@ export const en = {
     '1 audit entry could not be redacted (the audit log’s Verify says where its chain breaks)||{count} audit entries could not be redacted (the audit log’s Verify says where its chain breaks)',
   'erase.count.exports':
     '1 export log entry removed (files exported earlier are not touched)||{count} export log entries removed (files exported earlier are not touched)',
+  'erase.count.mergedRecords':
+    '1 record merged into this one erased with it||{count} records merged into this one erased with it',
 
   'access.share': 'Share access…',
   'access.title': 'Share access to {name}’s record',

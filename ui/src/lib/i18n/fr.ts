@@ -41,6 +41,7 @@ export const fr: Record<MessageKey, string> = {
   'error.not_found': 'Introuvable.',
   'error.invalid': 'Veuillez vérifier la saisie.',
   'error.conflict': 'Quelqu’un a enregistré avant vous.',
+  'error.likely_duplicate': 'Cette personne est peut-être déjà enregistrée.',
   'error.integrity': 'Le coffre a échoué à un contrôle d’intégrité.',
   'error.no_session': 'La session est terminée.',
   'error.cancelled': 'Annulé.',
@@ -254,6 +255,20 @@ export const fr: Record<MessageKey, string> = {
   'newPatient.save': 'Enregistrer le patient',
   'newPatient.created': '{name} est enregistré(e) sous l’identifiant {id}.',
   'newPatient.another': 'Enregistrer un autre patient',
+  'newPatient.duplicate.title': 'Cette personne est peut-être déjà enregistrée',
+  'newPatient.duplicate.text':
+    'Un patient avec les mêmes nom et date de naissance, ou le même numéro de téléphone, a déjà un dossier. Vérifiez avant d’enregistrer : une personne, un seul dossier.',
+  'newPatient.duplicate.openHint':
+    'Ouvrez un dossier pour le vérifier. Ce que vous avez saisi reste ici.',
+  'newPatient.duplicate.findHint':
+    'Affichez un dossier dans la liste des patients pour le vérifier. Ce que vous avez saisi reste ici.',
+  'newPatient.duplicate.matches': 'Dossiers qui pourraient être cette personne',
+  'newPatient.duplicate.listFailed':
+    'Les dossiers correspondants n’ont pas pu être listés. Cherchez cette personne dans la liste des patients avant de l’enregistrer.',
+  'newPatient.duplicate.registerAnyway': 'Enregistrer quand même comme nouveau patient',
+  'newPatient.duplicate.registerAnywayHint':
+    'Seulement s’il s’agit de quelqu’un d’autre, par exemple un jumeau, ou un proche qui partage le téléphone.',
+  'patientLine.born': 'né(e) le {date}',
 
   'chart.title': 'Patient',
   'chart.inBin': 'Dans la corbeille',
@@ -673,6 +688,7 @@ export const fr: Record<MessageKey, string> = {
     'Son contenu a été retiré le {date} : il contenait des données personnelles d’un patient effacé.',
   'audit.refused': 'Refusé : {action}',
   'audit.recoveryKey': 'Clé de récupération',
+  'audit.duplicateCheck': 'Recherche de doublons à l’enregistrement',
   'audit.what.vault.create': 'A créé le coffre',
   'audit.what.session.open': 'A ouvert une session',
   'audit.what.vault.info': 'A consulté le résumé du coffre',
@@ -690,6 +706,8 @@ export const fr: Record<MessageKey, string> = {
   'audit.what.patient.view': 'A consulté un dossier patient',
   'audit.what.patient.edit': 'A modifié un dossier patient',
   'audit.what.patient.delete': 'A mis un patient à la corbeille',
+  'audit.what.patient.merge': 'A fusionné un dossier patient en double',
+  'audit.what.patient.unmerge': 'A annulé la fusion d’un dossier patient',
   'audit.what.encounter.view': 'A consulté les consultations d’un patient',
   'audit.what.encounter.record': 'A saisi une consultation',
   'audit.what.encounter.amend': 'A corrigé une consultation',
@@ -1112,7 +1130,7 @@ export const fr: Record<MessageKey, string> = {
 
   'patientAdmin.title': 'Administration du dossier',
   'patientAdmin.intro':
-    'Pour les demandes du patient concernant ses données. Réservé aux administrateurs.',
+    'Pour les demandes du patient concernant ses données, et pour les dossiers en double. Réservé aux administrateurs.',
   'patientAdmin.export.title': 'Droit d’accès',
   'patientAdmin.export.text':
     'Tout ce qui est conservé sur ce patient, dans un seul fichier, pour répondre à une demande d’accès à ses données.',
@@ -1121,6 +1139,59 @@ export const fr: Record<MessageKey, string> = {
   'patientAdmin.erase.text':
     'Supprime ou anonymise tout ce qui est conservé sur ce patient, pour répondre à une demande d’effacement. C’est irréversible.',
   'patientAdmin.erase.open': 'Effacer le patient…',
+  'patientAdmin.merge.title': 'Dossiers en double',
+  'patientAdmin.merge.text':
+    'Si cette personne a été enregistrée deux fois, fusionnez l’autre dossier dans celui-ci : une personne, un seul dossier.',
+  'patientAdmin.merge.open': 'Fusionner un doublon dans ce dossier…',
+  'merge.title': 'Fusionner un doublon dans {id}',
+  'merge.intro': 'Trouvez l’autre dossier de cette personne, par son nom ou son identifiant.',
+  'merge.search': 'Trouver l’autre dossier',
+  'merge.searchHint': 'Un nom, ou un identifiant comme TS-7K3M-9Q2X.',
+  'merge.candidates': 'Dossiers trouvés',
+  'merge.none': 'Aucun autre dossier ne correspond à cette recherche.',
+  'merge.choose': 'Choisissez le dossier à fusionner dans celui-ci.',
+  'merge.consequences':
+    'Les consultations, récits, photos et consentements de {other} passent dans ce dossier ({survivor}). {other} va à la corbeille ; son identifiant ouvrira ce dossier. Vous pouvez annuler la fusion tant que la corbeille n’est pas vidée.',
+  'merge.profileKept':
+    'Le profil de ce dossier est conservé : copiez ce dont vous avez besoin depuis l’autre, avant ou après.',
+  'merge.submit': 'Fusionner {other} dans ce dossier',
+  'merge.submitNone': 'Fusionner dans ce dossier',
+  'merge.running': 'Fusion…',
+  'merge.done': '{other} a été fusionné dans ce dossier.',
+  'merge.moved': '{visits}, {narratives}, {photos} et {consents} déplacés.',
+  'merge.count.visits': '{count} consultation||{count} consultations',
+  'merge.count.narratives': '{count} récit||{count} récits',
+  'merge.count.photos': '{count} photo||{count} photos',
+  'merge.count.consents': '{count} consentement||{count} consentements',
+  'merge.error.title': 'Les dossiers n’ont pas été fusionnés.',
+  'merge.error.same': 'C’est le même dossier : choisissez l’autre dossier de cette personne.',
+  'merge.error.hasMerges':
+    'D’autres dossiers ont déjà été fusionnés dans le dossier choisi. Fusionnez plutôt dans ce dossier-là, ou annulez d’abord ces fusions (sur sa fiche).',
+  'merge.error.inBin':
+    'L’un des deux dossiers est à la corbeille. Restaurez-le d’abord, ou choisissez un autre dossier.',
+  'merge.error.notFound': 'Ce dossier n’existe plus (il a peut-être été effacé).',
+  'merge.error.denied': 'Seuls les administrateurs peuvent fusionner des dossiers.',
+  'merge.error.other':
+    'Réessayez ; si cela se reproduit, les détails ci-dessous aideront l’assistance.',
+  'merge.searchFailed': 'La recherche n’a pas abouti. Réessayez.',
+  'merge.list.title': 'Dossiers fusionnés dans celui-ci',
+  'merge.list.merged': 'Fusionné le {date} par {user}.',
+  'merge.list.undone': 'Fusion annulée le {date}.',
+  'merge.list.settled':
+    'Définitive : la corbeille a été vidée, cette fusion ne peut plus être annulée.',
+  'merge.list.failed': 'Les dossiers fusionnés dans celui-ci n’ont pas pu être listés.',
+  'merge.undo': 'Annuler la fusion…',
+  'merge.undoFor': 'Annuler la fusion de {id}…',
+  'merge.undo.question':
+    'Annuler la fusion de {id} ? Ce qui en venait y retourne, et il sort de la corbeille comme un dossier à part entière. Ce qui a été ajouté à ce dossier depuis reste ici.',
+  'merge.undo.yes': 'Annuler la fusion',
+  'merge.undo.no': 'Garder la fusion',
+  'merge.undo.running': 'Annulation…',
+  'merge.undo.done':
+    'La fusion de {id} a été annulée : c’est de nouveau un dossier à part entière.',
+  'merge.undo.error.title': 'La fusion n’a pas été annulée.',
+  'merge.undo.error.final':
+    'Cette fusion ne peut plus être annulée : elle l’a déjà été, ou la corbeille a été vidée.',
 
   'subjectExport.title': 'Exporter tout ce qui est conservé sur {id}',
   'subjectExport.intro':
@@ -1182,6 +1253,8 @@ export const fr: Record<MessageKey, string> = {
     '{count} entrée du journal d’audit n’a pas pu être caviardée (la vérification du journal indique où sa chaîne est rompue)||{count} entrées du journal d’audit n’ont pas pu être caviardées (la vérification du journal indique où sa chaîne est rompue)',
   'erase.count.exports':
     '{count} entrée du journal des exports supprimée (les fichiers déjà exportés ne sont pas touchés)||{count} entrées du journal des exports supprimées (les fichiers déjà exportés ne sont pas touchés)',
+  'erase.count.mergedRecords':
+    '{count} dossier fusionné dans celui-ci effacé avec lui||{count} dossiers fusionnés dans celui-ci effacés avec lui',
 
   'access.share': 'Partager l’accès…',
   'access.title': 'Partager l’accès au dossier de {name}',

@@ -38,6 +38,7 @@ async function addPatient(fake: FakeBackend): Promise<Patient> {
       phone: '+33 1 23 45 67 89',
       allergies: [{ substance: 'Penicillin', severity: 'severe' }],
     },
+    not_duplicate: true,
   });
   await fake.encounterAdd({
     patient: patient.id,

@@ -447,6 +447,7 @@ describe('verifying and restoring', () => {
       await existingBackup(fake);
       await fake.patientCreate({
         profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+        not_duplicate: true,
       });
     });
     byTestId(target, 'backup-row-restore').click();
@@ -516,6 +517,7 @@ describe('verifying and restoring', () => {
         patients.push(
           await fake.patientCreate({
             profile: { given_name, family_name: 'Dubois', status: 'active' },
+            not_duplicate: true,
           }),
         );
       }

@@ -37,6 +37,7 @@ async function atDesk(
       phone: '+33 1 23 45 67 89',
       allergies: [{ substance: 'Penicillin', severity: 'severe' }],
     },
+    not_duplicate: true,
   });
   const issued = await context.fake.accessGrant({ patient: patient.id, permissions, hours: 4 });
   await context.app.session.unlock('eva', 'front desk secret');

@@ -29,6 +29,7 @@ async function addPatient(fake: FakeBackend): Promise<Patient> {
       status: 'active',
       medical_alerts: ['Epilepsy'],
     },
+    not_duplicate: true,
   });
   await fake.encounterAdd({
     patient: patient.id,
@@ -332,6 +333,7 @@ describe('the exports log', () => {
     const { target, fake, patient } = await onChart();
     const other = await fake.patientCreate({
       profile: { given_name: 'Alain', family_name: 'Martin', status: 'active' },
+      not_duplicate: true,
     });
     await exportTo(fake, other, '/media/usb/other.pdf');
     byTestId(target, 'patient-exports').click();

@@ -11,6 +11,7 @@ describe('writing a narrative', () => {
     const context = await signedIn('rui');
     const patient = await context.fake.patientCreate({
       profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+      not_duplicate: true,
     });
     const { target } = render(NarrativesPanel, { patient }, context);
     await until(() => byTestId(target, 'narratives-empty'));

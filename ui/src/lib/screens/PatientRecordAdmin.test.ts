@@ -22,6 +22,7 @@ afterEach(unmountAll);
 async function patientWithRecords(fake: FakeBackend): Promise<Patient> {
   const patient = await fake.patientCreate({
     profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+    not_duplicate: true,
   });
   for (const reason of ['Wound check', 'Follow-up']) {
     await fake.encounterAdd({
@@ -47,6 +48,7 @@ async function onChart(user = 'ana') {
   const patient = await patientWithRecords(context.fake);
   await context.fake.patientCreate({
     profile: { given_name: 'Alain', family_name: 'Martin', status: 'active' },
+    not_duplicate: true,
   });
   context.app.nav.openPatient(patient.id);
   const rendered = render(Shell, {}, context);
@@ -114,6 +116,8 @@ describe('erasing a patient', () => {
     expect(notice).toContain('2 visits removed');
     expect(notice).toContain('1 photo removed with its files');
     expect(notice).toContain('1 narrative removed with its versions');
+    // Records merged into this one are told only when there were some.
+    expect(notice).not.toContain('merged');
     expect(fake.calls).toContain('patient_erase');
     expect(fake.state.patients.some((p) => p.id === patient.id)).toBe(false);
     await until(() => expect(allByTestId(target, 'patient-row')).toHaveLength(1));
@@ -146,6 +150,30 @@ describe('erasing a patient', () => {
     const kept = fake.state.patients.find((p) => p.id === patient.id);
     expect(kept?.given_name).toBe('Anonymised');
     expect(kept?.human_id).not.toBe(patient.human_id);
+  });
+
+  it('erases the duplicates merged into the record with it, and says so', async () => {
+    const { target, fake, patient } = await onChart();
+    const duplicate = await fake.patientCreate({
+      profile: { given_name: 'Zoe', family_name: 'Dubois', status: 'active' },
+      not_duplicate: true,
+    });
+    fake.addPhoto(duplicate.id);
+    await fake.patientMerge({ survivor: patient.id, other: duplicate.id });
+    byTestId(target, 'erase-open').click();
+    await settle();
+    const dialog = byTestId(document.body, 'erase-dialog');
+    // Anonymising the record still deletes its duplicate: the same person, never counted twice.
+    byTestId(dialog, 'erase-mode-anonymise').click();
+    typeInto(dialog, 'erase-confirmation', patient.human_id);
+    await settle();
+    byTestId(dialog, 'erase-confirm').click();
+    await until(() => byTestId(target, 'patients-notice'));
+    expect(text(byTestId(target, 'patients-notice'))).toContain(
+      '1 record merged into this one erased with it',
+    );
+    expect(fake.state.patients.some((p) => p.id === duplicate.id)).toBe(false);
+    expect(fake.state.merges).toEqual([]);
   });
 
   it('shows the shell’s refusal of a mistyped id at the field', async () => {

@@ -30,6 +30,7 @@ const notAnImage = (name: string) => new File(['just some text'], name, { type: 
 async function patientIn(fake: FakeBackend): Promise<Patient> {
   return fake.patientCreate({
     profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+    not_duplicate: true,
   });
 }
 

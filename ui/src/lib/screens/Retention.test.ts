@@ -30,6 +30,7 @@ const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString(
 async function binnedPatient(fake: FakeBackend, family: string, binnedDaysAgo: number) {
   const patient = await fake.patientCreate({
     profile: { given_name: 'Ines', family_name: family, status: 'active' },
+    not_duplicate: true,
   });
   const stored = fake.state.patients.find((p) => p.id === patient.id);
   if (stored) stored.deleted_at = daysAgo(binnedDaysAgo);
@@ -121,6 +122,7 @@ describe('retention: preview, then apply', () => {
     const { target } = await retentionScreen(async (fake) => {
       const patient = await fake.patientCreate({
         profile: { given_name: 'Ines', family_name: 'Photo', status: 'active' },
+        not_duplicate: true,
       });
       humanId = patient.human_id;
       photoId = fake.addPhoto(patient.id, { deleted_at: daysAgo(45) }).id;

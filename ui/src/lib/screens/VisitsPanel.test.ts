@@ -26,6 +26,7 @@ describe('recording a visit', () => {
     const context = await signedIn('rui');
     const patient = await context.fake.patientCreate({
       profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+      not_duplicate: true,
     });
     const { target } = render(
       VisitsPanel,
@@ -67,6 +68,7 @@ const recordedIds = new Map<string, string>();
 async function withVisits(fake: FakeBackend): Promise<Patient> {
   const patient = await fake.patientCreate({
     profile: { given_name: 'Zoë', family_name: 'Dubois', status: 'active' },
+    not_duplicate: true,
   });
   for (const encounter of VISITS) {
     const e = await fake.encounterAdd({ patient: patient.id, encounter });

@@ -27,10 +27,12 @@ import type {
   Narrative,
   NewEncounter,
   Patient,
+  PatientMerge,
   PatientSummary,
   Permission,
   Photo,
   PhotoVariant,
+  Profile,
   Progress,
   PruneReport,
   RetentionItem,
@@ -73,6 +75,22 @@ export type FakeBackupFile = {
 
 /** An access grant as the stand-in keeps it: the record, its code and its card's token. */
 export type FakeGrant = { grant: Grant; code: string; token: string };
+
+/**
+ * A merge as the stand-in keeps it (core's `patient_merges`): the ids of the rows that
+ * moved, by table; `settled` once retention emptied the merged-away record from the bin (its
+ * ids still lead to the survivor, and the merge can no longer be undone).
+ */
+export type FakeMerge = {
+  merged_id: string;
+  merged_human_id: string;
+  survivor_id: string;
+  moved: Record<MovedTable, string[]>;
+  merged_at: string;
+  merged_by: string;
+  undone_at: string | null;
+  settled: boolean;
+};
 
 export type FakeBackend = Backend & {
   /** Adds a photo without bytes (its image is drawn), for demos and tests. */
@@ -166,6 +184,8 @@ export type FakeBackend = Backend & {
     vaultInUse: boolean;
     /** The recovery key `vaultCreate` gave, or the latest `vaultRekey` did. */
     recoveryKey: string;
+    /** Merges of duplicate records, oldest first. */
+    merges: FakeMerge[];
   };
 };
 
@@ -348,6 +368,27 @@ const fold = (s: string) =>
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
+/**
+ * A name as core compares it for likely duplicates: accents and case folded, letters and
+ * digits only ("José Marie-Claire" is "jose marie claire").
+ */
+const foldedName = (given: string, family: string) =>
+  `${given} ${family}`
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+
+/** The last eight digits of a phone number with at least six, as core compares them. */
+function phoneKey(phone: string | null | undefined): string | null {
+  const digits = (phone ?? '').replace(/\D/g, '');
+  return digits.length < 6 ? null : digits.slice(-8);
+}
+
+/** The tables whose rows move with a merge (core's `MOVED_TABLES`). */
+const MOVED_TABLES = ['encounters', 'narratives', 'photos', 'consents'] as const;
+type MovedTable = (typeof MOVED_TABLES)[number];
+
 export function createFakeBackend(
   options: { vaultExists?: boolean; users?: FakeUser[]; language?: Language } = {},
 ): FakeBackend {
@@ -421,6 +462,7 @@ export function createFakeBackend(
     imageTexts: [],
     vaultInUse: false,
     recoveryKey: FIRST_RECOVERY_KEY,
+    merges: [],
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -546,6 +588,97 @@ export function createFakeBackend(
     date_of_birth: p.date_of_birth ?? null,
     status: p.status,
   });
+  const byName = (a: Patient, b: Patient) =>
+    `${a.family_name} ${a.given_name}`.localeCompare(`${b.family_name} ${b.given_name}`);
+
+  // Likely duplicates, like core's: patients not in the bin with the same folded name and
+  // date of birth, or a phone ending in the same digits; the check is audited as a search.
+  const duplicatesOf = (profile: Profile): PatientSummary[] => {
+    const name = foldedName(profile.given_name, profile.family_name);
+    const phone = phoneKey(profile.phone);
+    const found = state.patients
+      .filter((p) => !p.deleted_at)
+      .filter((p) => {
+        const samePerson =
+          !!profile.date_of_birth &&
+          p.date_of_birth === profile.date_of_birth &&
+          foldedName(p.given_name, p.family_name) === name;
+        const theirs = phoneKey(p.phone);
+        const samePhone =
+          phone !== null && theirs !== null && (phone.endsWith(theirs) || theirs.endsWith(phone));
+        return samePerson || samePhone;
+      })
+      .sort(byName)
+      .slice(0, 10);
+    audit('patient.search', 'patient', null, {
+      duplicates_of: 'registration',
+      results: found.length,
+    });
+    return found.map(summary);
+  };
+
+  // Merges, like core's: a patient's rows that move with one, by table (the stand-in keeps
+  // no consents); a merged-away record in the bin, or erased by retention, opens its survivor.
+  const rowsOf = (table: MovedTable): { id: string; patient_id: string }[] => {
+    switch (table) {
+      case 'encounters':
+        return state.encounters;
+      case 'narratives':
+        return state.narratives;
+      case 'photos':
+        return state.photos.map((x) => x.photo);
+      case 'consents':
+        return [];
+    }
+  };
+  const activeMergeOf = (patientId: string) =>
+    state.merges.find((m) => m.merged_id === patientId && !m.undone_at && !m.settled);
+  const mergesInto = (survivorId: string) =>
+    state.merges.filter((m) => m.survivor_id === survivorId && !m.undone_at && !m.settled);
+  const mergedInto = (p: Patient) => (p.deleted_at ? activeMergeOf(p.id) : undefined);
+  const followingMerges = (key: string): Patient => {
+    const human = parseHumanId(key);
+    const redirect = state.merges.find(
+      (m) => !m.undone_at && (m.merged_id === key || m.merged_human_id === human),
+    );
+    let p =
+      state.patients.find((x) => x.id === key || x.human_id === human) ??
+      findPatient(redirect?.survivor_id ?? key);
+    for (let m = mergedInto(p); m; m = mergedInto(p)) p = findPatient(m.survivor_id);
+    return p;
+  };
+  const currentPatient = (key: string) => {
+    const p = followingMerges(key);
+    if (p.deleted_at) fail('conflict', `patient ${key} is deleted; restore it first`);
+    return p;
+  };
+  const mergeView = (m: FakeMerge): PatientMerge => ({
+    merged_id: m.merged_id,
+    merged_human_id: m.merged_human_id,
+    survivor_id: m.survivor_id,
+    moved: Object.fromEntries(MOVED_TABLES.map((table) => [table, m.moved[table].length])),
+    merged_at: m.merged_at,
+    merged_by: m.merged_by,
+    undone_at: m.undone_at,
+    undoable: !m.undone_at && !m.settled,
+  });
+  // What an erasure leaves of the merges a patient took part in: retention emptying the bin
+  // of a merged-away record keeps its redirect (and records merged into it follow it); any
+  // other erasure forgets every merge naming the patient.
+  const forgetMerges = (patientId: string, keepRedirect: boolean) => {
+    const redirect = keepRedirect ? activeMergeOf(patientId) : undefined;
+    if (!redirect) {
+      state.merges = state.merges.filter(
+        (m) => m.merged_id !== patientId && m.survivor_id !== patientId,
+      );
+      return;
+    }
+    redirect.settled = true;
+    redirect.moved = { encounters: [], narratives: [], photos: [], consents: [] };
+    for (const m of state.merges) {
+      if (m.survivor_id === patientId) m.survivor_id = redirect.survivor_id;
+    }
+  };
 
   const invalid = (field: string, message: string): never => {
     throw { code: 'invalid', message: `${field}: ${message}`, field } satisfies ApiError;
@@ -893,7 +1026,13 @@ export function createFakeBackend(
     e.version += 1;
     if (e.voided) e.voided = { at: e.voided.at, by: '', reason: '' };
   };
-  const eraseIn = (p: Patient, mode: ErasureReport['mode'], by: string): ErasureReport => {
+  const eraseIn = (p: Patient, asked: ErasureReport['mode'], by: string): ErasureReport => {
+    // Like core: duplicates merged into the record (still in the bin) are the same person and
+    // go with it, deleted; a merged-away record is deleted, never kept as a second person.
+    const merged = mergesInto(p.id);
+    for (const m of merged) eraseIn(findPatient(m.merged_id), 'delete', by);
+    const mergedAway = activeMergeOf(p.id) !== undefined;
+    const mode = mergedAway ? 'delete' : asked;
     const narrativeIds = new Set(
       state.narratives.filter((n) => n.patient_id === p.id).map((n) => n.id),
     );
@@ -910,9 +1049,11 @@ export function createFakeBackend(
       audit_entries_not_redactable: 0,
       access_grants_revoked: state.grants.filter((x) => x.grant.patient_id === p.id).length,
       export_log_entries: state.exportLog.filter((e) => e.patient_id === p.id).length,
+      merged_records: merged.length,
       wal_truncated: true,
       anonymised_as: null,
     };
+    forgetMerges(p.id, mergedAway && by === 'retention');
     // Like core: the export log's entries would name the patient (the files are elsewhere).
     state.exportLog = state.exportLog.filter((e) => e.patient_id !== p.id);
     // Like core: a patient's grants go with them (to a holder, that is a revocation).
@@ -1356,17 +1497,22 @@ export function createFakeBackend(
                 .some((x) => x.startsWith(w)),
             ),
         )
-        .sort((a, b) =>
-          `${a.family_name} ${a.given_name}`.localeCompare(`${b.family_name} ${b.given_name}`),
-        )
+        .sort(byName)
         .slice(0, limit);
       audit('patient.search', 'patient', null, { query, results: found.length });
       return found.map(summary);
     },
-    async patientCreate({ profile }) {
+    async patientCreate({ profile, not_duplicate }) {
       calls.push('patient_create');
-      session();
+      authorize('patient.create');
       if (!profile.given_name.trim()) fail('invalid', 'given name: is required');
+      const matches = not_duplicate ? [] : duplicatesOf(profile);
+      if (matches.length > 0) {
+        fail(
+          'likely_duplicate',
+          `this may be the same person as ${matches.map((m) => m.human_id).join(', ')}, already registered with the same name and date of birth, or the same phone; open that record, or register anyway if this is someone else`,
+        );
+      }
       const patient: Patient = {
         ...profile,
         id: uuid(),
@@ -1379,10 +1525,87 @@ export function createFakeBackend(
       audit('patient.create', 'patient', patient.id);
       return patient;
     },
+    async patientDuplicates({ profile }) {
+      calls.push('patient_duplicates');
+      authorize('patient.search');
+      return duplicatesOf(profile);
+    },
+    async patientMerge({ survivor, other }) {
+      calls.push('patient_merge');
+      const s = authorize('patient.merge');
+      const kept = currentPatient(survivor);
+      const gone = currentPatient(other);
+      if (kept.id === gone.id) invalid('patient', 'a record cannot be merged into itself');
+      if (mergesInto(gone.id).length > 0) {
+        fail(
+          'conflict',
+          `other records were merged into ${other}; merge into ${other} instead, or undo those merges first`,
+        );
+      }
+      const moved = {} as FakeMerge['moved'];
+      for (const table of MOVED_TABLES) {
+        const rows = rowsOf(table).filter((r) => r.patient_id === gone.id);
+        for (const r of rows) r.patient_id = kept.id;
+        moved[table] = rows.map((r) => r.id);
+      }
+      gone.deleted_at = now();
+      const merge: FakeMerge = {
+        merged_id: gone.id,
+        merged_human_id: gone.human_id,
+        survivor_id: kept.id,
+        moved,
+        merged_at: now(),
+        merged_by: s.username,
+        undone_at: null,
+        settled: false,
+      };
+      state.merges = [...state.merges.filter((m) => m.merged_id !== gone.id), merge];
+      const view = mergeView(merge);
+      audit('patient.merge', 'patient', gone.id, { merged_into: kept.id, moved: view.moved });
+      audit('patient.merge', 'patient', kept.id, { merged_from: gone.id, moved: view.moved });
+      return view;
+    },
+    async patientUnmerge({ merged }) {
+      calls.push('patient_unmerge');
+      authorize('patient.merge');
+      const gone = findPatient(merged);
+      const merge =
+        activeMergeOf(gone.id) ??
+        fail(
+          'conflict',
+          `patient ${merged} was not merged into another record, or its merge can no longer be undone`,
+        );
+      // Exactly the rows that moved and still belong to the survivor go back.
+      const returned: Record<string, number> = {};
+      for (const table of MOVED_TABLES) {
+        const ids = new Set(merge.moved[table]);
+        const rows = rowsOf(table).filter(
+          (r) => ids.has(r.id) && r.patient_id === merge.survivor_id,
+        );
+        for (const r of rows) r.patient_id = gone.id;
+        returned[table] = rows.length;
+      }
+      delete gone.deleted_at;
+      merge.undone_at = now();
+      audit('patient.unmerge', 'patient', gone.id, {
+        merged_into: merge.survivor_id,
+        returned,
+      });
+      return mergeView(merge);
+    },
+    async patientMerges({ patient }) {
+      calls.push('patient_merges');
+      authorize('patient.merge');
+      const p = followingMerges(patient);
+      return state.merges
+        .filter((m) => m.survivor_id === p.id)
+        .reverse()
+        .map(mergeView);
+    },
     async patientChart({ patient }) {
       calls.push('patient_chart');
       authorize('patient.view');
-      const p = findPatient(patient);
+      const p = followingMerges(patient);
       audit('patient.view', 'patient', p.id);
       const encounters = state.encounters
         .filter((e) => e.patient_id === p.id)
