@@ -162,6 +162,17 @@ fn a_merge_moves_the_records_and_the_old_id_opens_the_survivor_until_it_is_undon
         patients::restore(&mut admin, &dup.id),
         Err(Error::Conflict(_))
     ));
+    // Deleting by the merged-away id does not send the survivor to the bin.
+    assert!(matches!(
+        patients::delete(&mut admin, &dup.human_id, None),
+        Err(Error::Conflict(_))
+    ));
+    assert!(
+        patients::get(&mut admin, &kept.id)
+            .unwrap()
+            .deleted_at
+            .is_none()
+    );
     assert_eq!(merge::list(&mut admin, &kept.id).unwrap(), [merged]);
 
     // A visit written on the survivor after the merge stays there when the merge is undone.

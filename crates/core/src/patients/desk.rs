@@ -103,7 +103,7 @@ impl DeskCorrection {
 /// Reads a patient's desk record (any staff role). Audited as a view of the desk's part.
 pub fn record(session: &mut Session, key: &str) -> Result<DeskRecord> {
     session.write(Action::PatientViewDesk, |w| {
-        let found = patients::resolve_following_merges(w.conn(), key)?;
+        let found = resolve_current(w.conn(), key)?;
         let patient = load(w.conn(), found.rowid)?;
         w.record(Change::new("patient", Some(&found.id)).after(json!({ "desk": true })))?;
         Ok(desk_record(&patient))

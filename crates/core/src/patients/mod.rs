@@ -257,7 +257,13 @@ fn save_profile(w: &WriteTx<'_>, rowid: i64, profile: &Profile) -> Result<()> {
 pub fn delete(session: &mut Session, key: &str, reason: Option<&str>) -> Result<Patient> {
     let staff = session.actor().username.clone();
     session.write(Action::PatientDelete, |w| {
-        let found = resolve_current(w.conn(), key)?;
+        // The exact record: a merged-away id must not send its survivor to the bin.
+        let found = resolve(w.conn(), key)?;
+        if found.deleted_at.is_some() {
+            return Err(Error::Conflict(format!(
+                "patient {key} is already in the bin"
+            )));
+        }
         w.conn().execute(
             "UPDATE patients SET deleted_at = ?1, deleted_by = ?2 WHERE rowid = ?3",
             params![clock::now_ms(), staff, found.rowid],
