@@ -76,14 +76,7 @@ pub async fn staff_enable(
     username: String,
 ) -> Result<HandedOverPassword, ApiError> {
     state
-        .with_session(move |s| {
-            let password = accounts::temporary_password()?;
-            let account = accounts::enable(s, &username, &password, true)?;
-            Ok(HandedOverPassword {
-                account,
-                password: password.to_string(),
-            })
-        })
+        .with_session(move |s| hand_over(|password| accounts::enable(s, &username, password, true)))
         .await
 }
 
@@ -96,14 +89,22 @@ pub async fn staff_reset(
 ) -> Result<HandedOverPassword, ApiError> {
     state
         .with_session(move |s| {
-            let password = accounts::temporary_password()?;
-            let account = accounts::reset_password(s, &username, &password)?;
-            Ok(HandedOverPassword {
-                account,
-                password: password.to_string(),
-            })
+            hand_over(|password| accounts::reset_password(s, &username, password))
         })
         .await
+}
+
+/// Makes a temporary password, gives it to `give` and returns it with the account `give`
+/// changed, to be shown once.
+fn hand_over(
+    give: impl FnOnce(&str) -> tessera_core::Result<StaffAccount>,
+) -> tessera_core::Result<HandedOverPassword> {
+    let password = accounts::temporary_password()?;
+    let account = give(&password)?;
+    Ok(HandedOverPassword {
+        account,
+        password: password.to_string(),
+    })
 }
 
 /// A staff member's licence, specialisations, certifications and verification; `None` when

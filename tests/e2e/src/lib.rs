@@ -292,6 +292,11 @@ impl App {
         self.fill("field-family_name", family).await?;
         self.click("save-button").await?;
         self.wait_text("view-family_name", family).await?;
+        self.shown_human_id().await
+    }
+
+    /// The human id of the chart on screen.
+    pub async fn shown_human_id(&self) -> Result<String> {
         Ok(self
             .by_id("patient-human-id")
             .await?

@@ -16,22 +16,12 @@ async fn register(app: &App, given: &str, family: &str, born: &str) -> Result<()
     Ok(())
 }
 
-async fn shown_human_id(app: &App) -> Result<String> {
-    app.wait_text("view-family_name", "").await?;
-    Ok(app
-        .by_id("patient-human-id")
-        .await?
-        .text()
-        .await?
-        .trim()
-        .to_owned())
-}
-
 #[tokio::test]
 async fn a_second_registration_is_caught_then_merged_and_the_merge_undone() -> Result<()> {
     let app = App::start_signed_in("duplicates-merge", Options::default()).await?;
     register(&app, "Rosa", "Lima", "1980-02-03").await?;
-    let first = shown_human_id(&app).await?;
+    app.wait_text("view-family_name", "Lima").await?;
+    let first = app.shown_human_id().await?;
 
     // The same person again, typed differently: warned before anything is saved.
     register(&app, "rosa", "LIMA", "1980-02-03").await?;
@@ -44,7 +34,8 @@ async fn a_second_registration_is_caught_then_merged_and_the_merge_undone() -> R
     assert_eq!(matched.as_deref(), Some(first.as_str()));
     app.painted_screenshot("duplicate-warning").await;
     app.click("duplicate-register-anyway").await?;
-    let second = shown_human_id(&app).await?;
+    app.wait_text("view-family_name", "LIMA").await?;
+    let second = app.shown_human_id().await?;
     assert_ne!(first, second);
     app.click("tab-visits").await?;
     app.click("visit-new").await?;
