@@ -14,6 +14,11 @@
  * must choose her own password when she signs in; the recovery key on the sign-in screen is
  * `tesseraDemo.state.recoveryKey`. José Núñez is registered twice (once as Jose Nunez): an
  * admin merges the two on either chart, and registering him (or Zoë) again is warned about.
+ * Zoë's consents show a history (photography given, then withdrawn), and ana keeps a private
+ * narrative on her (sign in as `rui`, "another long secret", and it is not there). On the
+ * Staff screen Rui's life support certification expires in 12 days and Léa's expired 3 days
+ * ago. "Choose…" beside a folder answers `tesseraDemo.state.chosenFolder`
+ * (/media/usb/TESSERA; null as when the chooser is cancelled).
  */
 import { mount } from 'svelte';
 
@@ -21,6 +26,7 @@ import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
 import { POLICY } from './lib/bindings/policy';
+import { addDays, localDate } from './lib/format';
 import { createFakeBackend } from './lib/testing/fakeBackend';
 
 const fake = createFakeBackend({ vaultExists: !location.search.includes('setup') });
@@ -101,6 +107,7 @@ async function seed() {
     patient: zoe.id,
     title: 'First week',
     body: 'Slept through the night.',
+    private: false,
   });
   const heel = fake.addPhoto(zoe.id, {
     caption: 'Left heel, day 1',
@@ -127,7 +134,25 @@ async function seed() {
     title: 'Wound check',
     body: 'The heel is healing well; no redness.',
     photo_id: heel.id,
+    private: false,
   });
+  // ana's own note, private: only she and the other admins read it.
+  await fake.narrativeAdd({
+    patient: zoe.id,
+    title: 'Housing',
+    body: 'Asked not to share her address with her former partner.',
+    private: true,
+  });
+  // Zoë's consents: photography given, then withdrawn; research given.
+  for (const [purpose, status, notes, daysAgo] of [
+    ['photography', 'granted', 'Signed form scanned.', 40],
+    ['research', 'granted', null, 30],
+    ['photography', 'withdrawn', 'Asked in person to stop.', 3],
+  ] as const) {
+    const { id } = await fake.consentRecord({ patient: zoe.id, purpose, status, notes });
+    const stored = fake.state.consents.find((c) => c.id === id);
+    if (stored) stored.recorded_at = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+  }
   const shared = await fake.accessGrant({
     patient: zoe.id,
     permissions: ['emergency', 'medications'],
@@ -152,6 +177,37 @@ async function seed() {
     display_name: 'Léa Martin',
     role: 'clinician',
     password: 'first password',
+  });
+  // Credentials: Rui's life support certification expires in 12 days, Léa's expired 3 days
+  // ago; the Staff screen says so at its top and on their rows.
+  const inDays = (days: number) => addDays(localDate(), days);
+  await fake.credentialSet({
+    username: 'rui',
+    credentials: {
+      licence_number: 'OM-48213',
+      specialisations: ['General practice'],
+      certifications: [
+        {
+          name: 'Basic Life Support',
+          issuer: 'European Resuscitation Council',
+          issued_on: inDays(-718),
+          expires_on: inDays(12),
+        },
+      ],
+      affiliations: ['Casa Aberta'],
+      verification: 'verified',
+    },
+    expected_version: null,
+  });
+  await fake.credentialSet({
+    username: 'lea',
+    credentials: {
+      specialisations: ['Wound care'],
+      certifications: [{ name: 'Advanced Life Support', expires_on: inDays(-3) }],
+      affiliations: [],
+      verification: 'unverified',
+    },
+    expected_version: null,
   });
   fake.state.session = null;
 }

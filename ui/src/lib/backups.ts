@@ -69,6 +69,16 @@ export function pathProblem(text: string): MessageKey | null {
   return full ? null : 'backups.error.pathNotFull';
 }
 
+/**
+ * `path` moved into `folder` (a folder chosen with the system's chooser): its file name kept,
+ * with the folder's own separator (`\` for a Windows folder).
+ */
+export function inFolder(folder: string, path: string): string {
+  const name = path.trim().split(/[\\/]/).pop() ?? '';
+  const separator = folder.includes('\\') && !folder.includes('/') ? '\\' : '/';
+  return `${folder.replace(/[\\/]+$/, '')}${separator}${name}`;
+}
+
 /** A new passphrase and its repetition. */
 export function passphraseProblem(passphrase: string, repeat: string): MessageKey | null {
   if (!passphrase) return 'backups.error.passphraseMissing';

@@ -11,7 +11,13 @@ import type {
   ExportStage,
   Language,
 } from './bindings';
-import { MIN_PASSPHRASE, passphraseProblem, pathProblem, recipientProblem } from './backups';
+import {
+  inFolder,
+  MIN_PASSPHRASE,
+  passphraseProblem,
+  pathProblem,
+  recipientProblem,
+} from './backups';
 import { formatCalendarDate, isCalendarDate } from './format';
 import type { MessageKey, Params } from './i18n';
 
@@ -34,14 +40,18 @@ export function extensionOf(format: ExportFormat): string {
   return format === 'csv' ? 'zip' : format;
 }
 
-/** The path first offered: `~/<human id>-<kind>.<pdf|json|zip>`, plus `.age` when encrypted. */
+/**
+ * The path offered: `<folder>/<human id>-<kind>.<pdf|json|zip>`, plus `.age` when encrypted,
+ * in the home directory until a folder is chosen.
+ */
 export function suggestedPath(
   humanId: string,
   kind: ExportKind,
   format: ExportFormat,
   encrypted: boolean,
+  folder = '~',
 ): string {
-  return `~/${humanId}-${kind}.${extensionOf(format)}${encrypted ? '.age' : ''}`;
+  return inFolder(folder, `${humanId}-${kind}.${extensionOf(format)}${encrypted ? '.age' : ''}`);
 }
 
 /** An export's stages, in order, for a progress bar. */

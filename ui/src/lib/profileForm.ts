@@ -23,6 +23,13 @@ export const STATUSES: readonly PatientStatus[] = ['active', 'inactive', 'discha
 export const SEVERITIES: readonly Severity[] = ['mild', 'moderate', 'severe'];
 export const CHANNELS: readonly Channel[] = ['phone', 'sms', 'email', 'post', 'in_person'];
 
+/**
+ * Which part of the profile a form edits: all of it; what a role that may not read the whole
+ * profile (front desk) registers, the desk's part with the birth date and sex; or the desk's
+ * correction (names and contact details).
+ */
+export type ProfileScope = 'whole' | 'registration' | 'desk';
+
 export type AllergyRow = { substance: string; reaction: string; severity: Severity | '' };
 export type MedicationRow = { name: string; dose: string; frequency: string; prescriber: string };
 export type ContactRow = { name: string; phone: string; relationship: string; primary: boolean };

@@ -245,26 +245,42 @@ export const en = {
   'patients.noBirthDate': 'Birth date not recorded',
   'patients.bornWithAge': '{date} ({age} y)',
   'patients.frontDeskNote':
-    'Your role can register and find patients; opening a record needs a clinician or social worker.',
-  'patients.frontDeskExport':
-    'To export a patient’s identity and emergency information, choose them in the list.',
+    'Your role opens each patient’s desk card: who they are, their medical alerts and how to reach them, which you can correct and export. Clinical records are opened by a clinician or social worker.',
 
   'newPatient.title': 'New patient',
   'newPatient.save': 'Register the patient',
-  'newPatient.created': '{name} is registered with the id {id}.',
-  'newPatient.another': 'Register another patient',
   'newPatient.duplicate.title': 'This may be someone already registered',
   'newPatient.duplicate.text':
     'A patient with the same name and date of birth, or the same phone number, already has a record. Check before registering: one person should have one record.',
   'newPatient.duplicate.openHint': 'Open a record to check it. What you typed stays here.',
-  'newPatient.duplicate.findHint':
-    'Show a record in the patient list to check it. What you typed stays here.',
   'newPatient.duplicate.matches': 'Records that may be this person',
   'newPatient.duplicate.listFailed':
     'The matching records could not be listed. Search the patient list for this person before registering them.',
   'newPatient.duplicate.registerAnyway': 'Register as a new patient anyway',
   'newPatient.duplicate.registerAnywayHint':
     'Only if this is someone else, for example a twin, or a relative who shares the phone.',
+  'newPatient.deskOnly':
+    'Your role registers who the patient is and how to reach them. Allergies, medications and other clinical details are recorded by a clinician or social worker.',
+  'deskCard.title': 'Desk card',
+  'deskCard.intro':
+    'The desk card: who the patient is, their medical alerts and how to reach them. Clinical records are opened by a clinician or social worker.',
+  'deskCard.loadFailed': 'The desk card could not be opened.',
+  'deskCard.loadFailedText':
+    'Try again; if it keeps failing, show the details below to whoever looks after this computer.',
+  'deskCard.correct': 'Correct details',
+  'deskCard.correctTitle': 'Correct names and contact details',
+  'deskCard.correctIntro':
+    'The desk corrects names, phone, location, language, how to reach the patient and whom to call.',
+  'deskCard.saved': 'Details corrected.',
+  'deskCard.reload': 'Discard my correction and reload',
+  'deskCard.error.title': 'The correction was not saved.',
+  'deskCard.error.conflict':
+    'This record changed since you opened it: someone saved it, or it was moved to the bin. Reload it to see it as it is now, then make your correction again.',
+  'deskCard.error.invalid':
+    'Check the details: the names are required, and each emergency contact needs a name and a phone number (only one can be called first).',
+  'deskCard.error.denied': 'Your role may not correct these details.',
+  'deskCard.error.other':
+    'Tessera could not save the correction. Try again; if it happens again, show the details below to whoever looks after this computer.',
   'patientLine.born': 'born {date}',
 
   'chart.title': 'Patient',
@@ -277,6 +293,7 @@ export const en = {
   'chart.tab.visits': 'Visits',
   'chart.tab.narratives': 'Narratives',
   'chart.tab.photos': 'Photos',
+  'chart.tab.consents': 'Consents',
   'chart.vitalsTitle': 'Blood pressure and pulse',
   'chart.vitalsDesc': '{count} measurements from {from} to {to}.',
   'chart.systolic': 'Systolic (mmHg)',
@@ -467,6 +484,58 @@ export const en = {
   'narratives.conflict':
     'Someone edited this narrative after you started. Copy your text, cancel, and edit the latest version.',
 
+  'narratives.private': 'Private to me',
+  'narratives.privateHint':
+    'Only you and the administrators can read it. It is never shown through an access code.',
+  'narratives.privateMark': 'Private',
+  'narratives.privateTo': 'Only {user} and the administrators can read it.',
+  'narratives.metaRole': 'Written by {author} ({role}), {date}',
+  'narratives.metaPatient': 'The patient’s own words, written down by {author}, {date}',
+
+  'consents.title': 'Consents',
+  'consents.inForce': 'Decisions in force',
+  'consents.none': 'No consent has been recorded for this patient.',
+  'consents.status.granted': 'Consent given',
+  'consents.status.withdrawn': 'Withdrawn',
+  'consents.recordedBy': 'Recorded by {user} on {date}',
+  'consents.withdraw': 'Withdraw…',
+  'consents.withdrawPurpose': 'Withdraw the consent for {purpose}…',
+  'consents.recordTitle': 'Record a consent',
+  'consents.recordIntro':
+    'Record what the patient agreed to. A later decision for the same purpose takes its place; earlier decisions stay in the history.',
+  'consents.purpose': 'What the patient agrees to',
+  'consents.purpose.photography': 'Photography',
+  'consents.purpose.sharing': 'Sharing with other services',
+  'consents.purpose.research': 'Research',
+  'consents.purpose.other': 'Something else (type it)',
+  'consents.purposeOther': 'Purpose',
+  'consents.purposeOtherHint': 'For example: sharing with Casa Aberta',
+  'consents.notes': 'Notes',
+  'consents.notesHint': 'Optional: how the patient agreed, or a limit they set.',
+  'consents.record': 'Record consent',
+  'consents.recorded': 'Consent recorded: {purpose}.',
+  'consents.withdrawn': 'Consent withdrawn: {purpose}.',
+  'consents.history': 'History',
+  'consents.decision.granted': 'Consent given, recorded by {user} on {date}',
+  'consents.decision.withdrawn': 'Withdrawn, recorded by {user} on {date}',
+  'consents.inForceMark': 'In force',
+  'consents.superseded': 'Superseded',
+  'consents.loadFailed': 'The consents could not be shown.',
+  'consents.loadFailedText':
+    'Try again; if it keeps failing, show the details below to whoever looks after this computer.',
+  'consents.error.title': 'The consent was not recorded.',
+  'consents.error.conflict':
+    'This consent changed since the list was shown: it was already withdrawn, or the record was moved to the bin. The list now shows it as it is.',
+  'consents.error.invalid': 'Say what the consent is for.',
+  'consents.error.denied': 'Your role may not record consents.',
+  'consents.error.other':
+    'Tessera could not record the consent. Try again; if it happens again, show the details below to whoever looks after this computer.',
+  'consents.withdraw.title': 'Withdraw the consent: {purpose}',
+  'consents.withdraw.text':
+    'From now on the patient no longer agrees to this. The consent given earlier stays in the history, marked as superseded.',
+  'consents.withdraw.note': 'Note',
+  'consents.withdraw.noteHint': 'Optional: for example, how the patient told you.',
+  'consents.withdraw.confirm': 'Withdraw the consent',
   'privacy.staff': 'Shared with staff',
   'privacy.private': 'Private to me',
   'privacy.staffHint': 'Everyone who may read this record can see them.',
@@ -583,6 +652,59 @@ export const en = {
     'Give this password to {name} in person. They must choose their own when they next sign in. It will not be shown again.',
   'staff.handedOver.label': 'Temporary password',
   'staff.handedOver.done': 'Done',
+  'credentials.open': 'Credentials…',
+  'credentials.openUser': 'Credentials of {user}…',
+  'credentials.title': 'Credentials of {user}',
+  'credentials.saved': 'Credentials of {user} saved.',
+  'credentials.lastChanged': 'Last changed by {user} on {date} (version {version}).',
+  'credentials.noneYet': 'No credentials recorded yet.',
+  'credentials.licence': 'Licence number',
+  'credentials.verification': 'Verification',
+  'credentials.verification.unverified': 'Not verified yet',
+  'credentials.verification.verified': 'Verified with the issuing body',
+  'credentials.verification.rejected': 'Rejected (invalid, suspended or revoked)',
+  'credentials.specialisations': 'Specialisations',
+  'credentials.specialisation': 'Specialisation',
+  'credentials.addSpecialisation': 'Add a specialisation',
+  'credentials.certifications': 'Certifications',
+  'credentials.certification': 'Certification',
+  'credentials.addCertification': 'Add a certification',
+  'credentials.cert.name': 'What it certifies',
+  'credentials.cert.issuer': 'Issued by',
+  'credentials.cert.issued': 'Issued on',
+  'credentials.cert.expires': 'Expires on',
+  'credentials.affiliations': 'Affiliations',
+  'credentials.affiliation': 'Affiliation',
+  'credentials.addAffiliation': 'Add an affiliation',
+  'credentials.reload': 'Discard my changes and reload',
+  'credentials.loadFailed': 'The credentials could not be read.',
+  'credentials.loadFailedText':
+    'Try again; if it keeps failing, show the details below to whoever looks after this computer.',
+  'credentials.error.title': 'The credentials were not saved.',
+  'credentials.error.conflict':
+    'Someone changed these credentials since you opened them. Reload them to see them as they are now, then make your change again.',
+  'credentials.error.certName': 'Each certification needs to say what it certifies.',
+  'credentials.error.certDates':
+    'Check the certifications’ dates: write them like 2026-03-31, and a certification cannot expire before it was issued.',
+  'credentials.error.account': 'Credentials are kept for clinicians only.',
+  'credentials.error.invalid': 'Check what you typed.',
+  'credentials.error.denied': 'Your role may not change credentials.',
+  'credentials.error.other':
+    'Tessera could not save the credentials. Try again; if it happens again, show the details below to whoever looks after this computer.',
+  'credentials.error.date': 'Write the date like 2026-03-31.',
+  'credentials.error.expiresBeforeIssued': 'It cannot expire before it was issued.',
+  'credentials.expiring.title': 'Certifications expired or expiring soon',
+  'credentials.expiring.expired':
+    '{cert} for {user} expired yesterday ({date})||{cert} for {user} expired {count} days ago ({date})',
+  'credentials.expiring.today': '{cert} for {user} expires today ({date})',
+  'credentials.expiring.soon':
+    '{cert} for {user} expires tomorrow ({date})||{cert} for {user} expires in {count} days ({date})',
+  'credentials.expiring.loadFailed': 'Expiring certifications could not be checked.',
+  'credentials.expiring.loadFailedText':
+    'Reopen this screen to try again; if it keeps failing, show the details below to whoever looks after this computer.',
+  'credentials.badge.expired': 'Certification expired',
+  'credentials.badge.soon': 'Certification expires soon',
+
   'staff.error.title': 'The account was not changed.',
   'staff.error.changed':
     'Someone changed this account in the meantime; the list now shows it as it is.',
@@ -688,6 +810,8 @@ export const en = {
   'audit.what.patient.create': 'Registered a patient',
   'audit.what.patient.search': 'Searched for patients',
   'audit.what.patient.view': 'Viewed a patient record',
+  'audit.what.patient.view_desk': 'Viewed a patient’s desk card',
+  'audit.what.patient.edit_desk': 'Corrected a patient’s names or contact details',
   'audit.what.patient.edit': 'Changed a patient record',
   'audit.what.patient.delete': 'Moved a patient to the bin',
   'audit.what.patient.merge': 'Merged a duplicate patient record',
@@ -811,6 +935,12 @@ export const en = {
   'backups.scheduled.runFailed': 'Scheduled backup to {destination} failed: {reason}',
   'backups.scheduled.failed': 'Scheduled backup failed: {reason}',
   'backups.scheduled.cancelled': 'Scheduled backup cancelled; nothing was written.',
+
+  'folder.choose': 'Choose…',
+  'folder.backups': 'Choose a folder for backups (a USB stick works)',
+  'folder.prune': 'Choose the folder whose old backups to remove',
+  'folder.export': 'Choose a folder for the file (a USB stick works)',
+  'folder.error': 'The folder chooser could not be opened. Type the folder’s full path instead.',
 
   'backups.now.title': 'Back up now',
   'backups.now.destination': 'Folder to write the backup to',

@@ -247,27 +247,43 @@ export const fr: Record<MessageKey, string> = {
   'patients.noBirthDate': 'Date de naissance non renseignée',
   'patients.bornWithAge': '{date} ({age} ans)',
   'patients.frontDeskNote':
-    'Votre rôle permet d’enregistrer et de rechercher des patients ; l’ouverture d’un dossier est réservée aux soignants et travailleurs sociaux.',
-  'patients.frontDeskExport':
-    'Pour exporter l’identité et les informations d’urgence d’un patient, choisissez-le dans la liste.',
+    'Votre rôle ouvre la fiche d’accueil de chaque patient : son identité, ses alertes médicales et comment le joindre, que vous pouvez corriger et exporter. Le dossier clinique est ouvert par un soignant ou un travailleur social.',
 
   'newPatient.title': 'Nouveau patient',
   'newPatient.save': 'Enregistrer le patient',
-  'newPatient.created': '{name} est enregistré(e) sous l’identifiant {id}.',
-  'newPatient.another': 'Enregistrer un autre patient',
   'newPatient.duplicate.title': 'Cette personne est peut-être déjà enregistrée',
   'newPatient.duplicate.text':
     'Un patient avec les mêmes nom et date de naissance, ou le même numéro de téléphone, a déjà un dossier. Vérifiez avant d’enregistrer : une personne, un seul dossier.',
   'newPatient.duplicate.openHint':
     'Ouvrez un dossier pour le vérifier. Ce que vous avez saisi reste ici.',
-  'newPatient.duplicate.findHint':
-    'Affichez un dossier dans la liste des patients pour le vérifier. Ce que vous avez saisi reste ici.',
   'newPatient.duplicate.matches': 'Dossiers qui pourraient être cette personne',
   'newPatient.duplicate.listFailed':
     'Les dossiers correspondants n’ont pas pu être listés. Cherchez cette personne dans la liste des patients avant de l’enregistrer.',
   'newPatient.duplicate.registerAnyway': 'Enregistrer quand même comme nouveau patient',
   'newPatient.duplicate.registerAnywayHint':
     'Seulement s’il s’agit de quelqu’un d’autre, par exemple un jumeau, ou un proche qui partage le téléphone.',
+  'newPatient.deskOnly':
+    'Votre rôle enregistre l’identité du patient et comment le joindre. Les allergies, traitements et autres informations cliniques sont saisis par un soignant ou un travailleur social.',
+  'deskCard.title': 'Fiche d’accueil',
+  'deskCard.intro':
+    'La fiche d’accueil : l’identité du patient, ses alertes médicales et comment le joindre. Le dossier clinique est ouvert par un soignant ou un travailleur social.',
+  'deskCard.loadFailed': 'La fiche d’accueil n’a pas pu être ouverte.',
+  'deskCard.loadFailedText':
+    'Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'deskCard.correct': 'Corriger les coordonnées',
+  'deskCard.correctTitle': 'Corriger les noms et les coordonnées',
+  'deskCard.correctIntro':
+    'L’accueil corrige les noms, le téléphone, le lieu, la langue, la façon de joindre le patient et les personnes à prévenir.',
+  'deskCard.saved': 'Coordonnées corrigées.',
+  'deskCard.reload': 'Abandonner ma correction et recharger',
+  'deskCard.error.title': 'La correction n’a pas été enregistrée.',
+  'deskCard.error.conflict':
+    'Ce dossier a changé depuis que vous l’avez ouvert : quelqu’un l’a enregistré, ou il a été mis à la corbeille. Rechargez-le pour le voir tel qu’il est, puis refaites votre correction.',
+  'deskCard.error.invalid':
+    'Vérifiez la saisie : les noms sont obligatoires, et chaque personne à prévenir doit avoir un nom et un numéro de téléphone (une seule peut être appelée en premier).',
+  'deskCard.error.denied': 'Votre rôle ne permet pas de corriger ces informations.',
+  'deskCard.error.other':
+    'Tessera n’a pas pu enregistrer la correction. Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
   'patientLine.born': 'né(e) le {date}',
 
   'chart.title': 'Patient',
@@ -280,6 +296,7 @@ export const fr: Record<MessageKey, string> = {
   'chart.tab.visits': 'Consultations',
   'chart.tab.narratives': 'Récits',
   'chart.tab.photos': 'Photos',
+  'chart.tab.consents': 'Consentements',
   'chart.vitalsTitle': 'Tension artérielle et pouls',
   'chart.vitalsDesc': '{count} mesures du {from} au {to}.',
   'chart.systolic': 'Systolique (mmHg)',
@@ -477,6 +494,59 @@ export const fr: Record<MessageKey, string> = {
   'narratives.conflict':
     'Quelqu’un a modifié ce récit depuis que vous avez commencé. Copiez votre texte, annulez, puis modifiez la dernière version.',
 
+  'narratives.private': 'Privé (moi seul)',
+  'narratives.privateHint':
+    'Seuls vous et les administrateurs pouvez le lire. Il n’est jamais montré par un code d’accès.',
+  'narratives.privateMark': 'Privé',
+  'narratives.privateTo': 'Seuls {user} et les administrateurs peuvent le lire.',
+  'narratives.metaRole': 'Écrit par {author} ({role}), le {date}',
+  'narratives.metaPatient': 'Les mots du patient, notés par {author}, le {date}',
+
+  'consents.title': 'Consentements',
+  'consents.inForce': 'Décisions en vigueur',
+  'consents.none': 'Aucun consentement n’est enregistré pour ce patient.',
+  'consents.status.granted': 'Consentement donné',
+  'consents.status.withdrawn': 'Retiré',
+  'consents.recordedBy': 'Enregistré par {user} le {date}',
+  'consents.withdraw': 'Retirer…',
+  'consents.withdrawPurpose': 'Retirer le consentement pour {purpose}…',
+  'consents.recordTitle': 'Enregistrer un consentement',
+  'consents.recordIntro':
+    'Enregistrez ce que le patient a accepté. Une décision ultérieure pour le même objet la remplace ; les décisions précédentes restent dans l’historique.',
+  'consents.purpose': 'Ce que le patient accepte',
+  'consents.purpose.photography': 'Photographie',
+  'consents.purpose.sharing': 'Partage avec d’autres services',
+  'consents.purpose.research': 'Recherche',
+  'consents.purpose.other': 'Autre chose (à saisir)',
+  'consents.purposeOther': 'Objet',
+  'consents.purposeOtherHint': 'Par exemple : partage avec Casa Aberta',
+  'consents.notes': 'Notes',
+  'consents.notesHint':
+    'Facultatif : comment le patient a donné son accord, ou une limite qu’il a posée.',
+  'consents.record': 'Enregistrer le consentement',
+  'consents.recorded': 'Consentement enregistré : {purpose}.',
+  'consents.withdrawn': 'Consentement retiré : {purpose}.',
+  'consents.history': 'Historique',
+  'consents.decision.granted': 'Consentement donné, enregistré par {user} le {date}',
+  'consents.decision.withdrawn': 'Retiré, enregistré par {user} le {date}',
+  'consents.inForceMark': 'En vigueur',
+  'consents.superseded': 'Remplacé',
+  'consents.loadFailed': 'Les consentements n’ont pas pu être affichés.',
+  'consents.loadFailedText':
+    'Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'consents.error.title': 'Le consentement n’a pas été enregistré.',
+  'consents.error.conflict':
+    'Ce consentement a changé depuis l’affichage de la liste : il a déjà été retiré, ou le dossier a été mis à la corbeille. La liste le montre maintenant tel qu’il est.',
+  'consents.error.invalid': 'Indiquez l’objet du consentement.',
+  'consents.error.denied': 'Votre rôle ne permet pas d’enregistrer des consentements.',
+  'consents.error.other':
+    'Tessera n’a pas pu enregistrer le consentement. Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'consents.withdraw.title': 'Retirer le consentement : {purpose}',
+  'consents.withdraw.text':
+    'À partir de maintenant, le patient ne l’accepte plus. Le consentement donné reste dans l’historique, marqué comme remplacé.',
+  'consents.withdraw.note': 'Note',
+  'consents.withdraw.noteHint': 'Facultatif : par exemple, comment le patient vous l’a dit.',
+  'consents.withdraw.confirm': 'Retirer le consentement',
   'privacy.staff': 'Partagées avec le personnel',
   'privacy.private': 'Privées (moi seul)',
   'privacy.staffHint': 'Toute personne autorisée à lire ce dossier peut les voir.',
@@ -598,6 +668,59 @@ export const fr: Record<MessageKey, string> = {
     'Remettez ce mot de passe en personne à {name}. Cette personne devra choisir le sien à sa prochaine connexion. Il ne sera plus affiché.',
   'staff.handedOver.label': 'Mot de passe provisoire',
   'staff.handedOver.done': 'Terminé',
+  'credentials.open': 'Qualifications…',
+  'credentials.openUser': 'Qualifications de {user}…',
+  'credentials.title': 'Qualifications de {user}',
+  'credentials.saved': 'Qualifications de {user} enregistrées.',
+  'credentials.lastChanged': 'Modifiées en dernier par {user} le {date} (version {version}).',
+  'credentials.noneYet': 'Aucune qualification enregistrée pour l’instant.',
+  'credentials.licence': 'Numéro d’inscription professionnelle',
+  'credentials.verification': 'Vérification',
+  'credentials.verification.unverified': 'Pas encore vérifiées',
+  'credentials.verification.verified': 'Vérifiées auprès de l’organisme',
+  'credentials.verification.rejected': 'Rejetées (non valables, suspendues ou retirées)',
+  'credentials.specialisations': 'Spécialités',
+  'credentials.specialisation': 'Spécialité',
+  'credentials.addSpecialisation': 'Ajouter une spécialité',
+  'credentials.certifications': 'Certifications',
+  'credentials.certification': 'Certification',
+  'credentials.addCertification': 'Ajouter une certification',
+  'credentials.cert.name': 'Ce qu’elle atteste',
+  'credentials.cert.issuer': 'Délivrée par',
+  'credentials.cert.issued': 'Délivrée le',
+  'credentials.cert.expires': 'Expire le',
+  'credentials.affiliations': 'Affiliations',
+  'credentials.affiliation': 'Affiliation',
+  'credentials.addAffiliation': 'Ajouter une affiliation',
+  'credentials.reload': 'Abandonner mes modifications et recharger',
+  'credentials.loadFailed': 'Les qualifications n’ont pas pu être lues.',
+  'credentials.loadFailedText':
+    'Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'credentials.error.title': 'Les qualifications n’ont pas été enregistrées.',
+  'credentials.error.conflict':
+    'Quelqu’un a modifié ces qualifications depuis que vous les avez ouvertes. Rechargez-les pour les voir telles qu’elles sont, puis refaites votre modification.',
+  'credentials.error.certName': 'Chaque certification doit indiquer ce qu’elle atteste.',
+  'credentials.error.certDates':
+    'Vérifiez les dates des certifications : écrivez-les comme 2026-03-31, et une certification ne peut pas expirer avant d’avoir été délivrée.',
+  'credentials.error.account': 'Les qualifications ne sont tenues que pour les soignants.',
+  'credentials.error.invalid': 'Vérifiez la saisie.',
+  'credentials.error.denied': 'Votre rôle ne permet pas de modifier les qualifications.',
+  'credentials.error.other':
+    'Tessera n’a pas pu enregistrer les qualifications. Réessayez ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'credentials.error.date': 'Écrivez la date comme 2026-03-31.',
+  'credentials.error.expiresBeforeIssued': 'Elle ne peut pas expirer avant d’avoir été délivrée.',
+  'credentials.expiring.title': 'Certifications expirées ou bientôt expirées',
+  'credentials.expiring.expired':
+    '{cert} de {user} a expiré hier ({date})||{cert} de {user} a expiré il y a {count} jours ({date})',
+  'credentials.expiring.today': '{cert} de {user} expire aujourd’hui ({date})',
+  'credentials.expiring.soon':
+    '{cert} de {user} expire demain ({date})||{cert} de {user} expire dans {count} jours ({date})',
+  'credentials.expiring.loadFailed': 'Les certifications qui expirent n’ont pas pu être vérifiées.',
+  'credentials.expiring.loadFailedText':
+    'Rouvrez cet écran pour réessayer ; si cela se reproduit, montrez les détails ci-dessous à la personne qui s’occupe de cet ordinateur.',
+  'credentials.badge.expired': 'Certification expirée',
+  'credentials.badge.soon': 'Certification bientôt expirée',
+
   'staff.error.title': 'Le compte n’a pas été modifié.',
   'staff.error.changed':
     'Quelqu’un a modifié ce compte entre-temps ; la liste le montre maintenant tel qu’il est.',
@@ -704,6 +827,8 @@ export const fr: Record<MessageKey, string> = {
   'audit.what.patient.create': 'A enregistré un patient',
   'audit.what.patient.search': 'A recherché des patients',
   'audit.what.patient.view': 'A consulté un dossier patient',
+  'audit.what.patient.view_desk': 'A consulté la fiche d’accueil d’un patient',
+  'audit.what.patient.edit_desk': 'A corrigé les noms ou les coordonnées d’un patient',
   'audit.what.patient.edit': 'A modifié un dossier patient',
   'audit.what.patient.delete': 'A mis un patient à la corbeille',
   'audit.what.patient.merge': 'A fusionné un dossier patient en double',
@@ -831,6 +956,13 @@ export const fr: Record<MessageKey, string> = {
   'backups.scheduled.runFailed': 'La sauvegarde programmée vers {destination} a échoué : {reason}',
   'backups.scheduled.failed': 'La sauvegarde programmée a échoué : {reason}',
   'backups.scheduled.cancelled': 'Sauvegarde programmée annulée ; rien n’a été écrit.',
+
+  'folder.choose': 'Choisir…',
+  'folder.backups': 'Choisir un dossier pour les sauvegardes (une clé USB convient)',
+  'folder.prune': 'Choisir le dossier dont retirer les anciennes sauvegardes',
+  'folder.export': 'Choisir un dossier pour le fichier (une clé USB convient)',
+  'folder.error':
+    'Le sélecteur de dossier n’a pas pu s’ouvrir. Saisissez plutôt le chemin complet du dossier.',
 
   'backups.now.title': 'Sauvegarder maintenant',
   'backups.now.destination': 'Dossier où écrire la sauvegarde',

@@ -264,8 +264,10 @@ describe('the Export dialog', () => {
     await until(() => byTestId(rendered.target, 'patient-row'));
     expect(rendered.target.querySelector('[data-testid="nav-verify"]')).not.toBeNull();
     expect(rendered.target.querySelector('[data-testid="nav-exports"]')).not.toBeNull();
-    // Front desk cannot open the chart: choosing a patient opens the Export dialog.
+    // Front desk opens no chart: the patient's desk card has "Export…".
     byTestId(rendered.target, 'patient-row').click();
+    await until(() => byTestId(rendered.target, 'export-open'));
+    byTestId(rendered.target, 'export-open').click();
     await settle();
     const dialog = byTestId(document.body, 'export-dialog');
     expect(text(byTestId(dialog, 'export-front-desk'))).toContain(

@@ -114,7 +114,7 @@ describe('registering someone who may have a record already', () => {
     expect(fake.calls).not.toContain('patient_duplicates');
   });
 
-  it('warns the front desk too (a phone ending the same way), which finds the match in the list', async () => {
+  it('warns the front desk too (a phone ending the same way), which opens the match’s desk card', async () => {
     const { target, fake, app, zoe } = await registering('eva');
     typeInto(target, 'field-given_name', 'Marie');
     typeInto(target, 'field-family_name', 'Dubois');
@@ -124,15 +124,14 @@ describe('registering someone who may have a record already', () => {
     await until(() => byTestId(target, 'duplicate-warning'));
     const warning = byTestId(target, 'duplicate-warning');
     expect(document.activeElement).toBe(warning);
-    expect(text(warning)).toContain('Show a record in the patient list');
+    expect(text(warning)).toContain('Open a record to check it');
     expect(byTestId(warning, 'duplicate-match').dataset.humanId).toBe(zoe.human_id);
     expect(fake.state.patients).toHaveLength(1);
 
-    // Front desk opens no chart: the match is shown in the patient list.
+    // Front desk opens no chart: the match opens on its desk card.
     byTestId(warning, 'duplicate-match').click();
-    await until(() => byTestId(target, 'screen-patients'));
-    expect(app.nav.patientQuery).toBe(zoe.human_id);
-    await until(() => expect(allByTestId(target, 'patient-row')).toHaveLength(1));
+    await until(() => expect(text(byTestId(target, 'desk-human-id'))).toBe(zoe.human_id));
+    expect(app.nav.screen).toMatchObject({ name: 'desk-card', id: zoe.id });
 
     // Back to the form, still filled in: registered anyway.
     app.nav.go({ name: 'new-patient' });
@@ -141,8 +140,9 @@ describe('registering someone who may have a record already', () => {
     byTestId(target, 'save-button').click();
     await until(() => byTestId(target, 'duplicate-register-anyway'));
     byTestId(target, 'duplicate-register-anyway').click();
-    await until(() => byTestId(target, 'patient-created'));
-    expect(fake.state.patients).toHaveLength(2);
+    await until(() => expect(fake.state.patients).toHaveLength(2));
+    const added = fake.state.patients.find((p) => p.id !== zoe.id);
+    await until(() => expect(app.nav.screen).toMatchObject({ name: 'desk-card', id: added?.id }));
   });
 
   it('still warns, in words, when the matches cannot be listed', async () => {

@@ -64,7 +64,12 @@ async function onChart(user = 'ana', openWith?: (ids: { kept: Patient; dup: Pati
   await register(fake, 'Alain', 'Martin');
   await visit(fake, kept, 'Wound check');
   await visit(fake, dup, 'Follow-up');
-  await fake.narrativeAdd({ patient: dup.id, title: null, body: 'Walks every day.' });
+  await fake.narrativeAdd({
+    patient: dup.id,
+    title: null,
+    body: 'Walks every day.',
+    private: false,
+  });
   fake.addPhoto(dup.id);
   context.app.nav.openPatient(openWith ? openWith({ kept, dup }) : kept.id);
   const rendered = render(Shell, {}, context);

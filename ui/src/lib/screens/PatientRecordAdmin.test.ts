@@ -37,7 +37,12 @@ async function patientWithRecords(fake: FakeBackend): Promise<Patient> {
       },
     });
   }
-  await fake.narrativeAdd({ patient: patient.id, title: null, body: 'Walks every day.' });
+  await fake.narrativeAdd({
+    patient: patient.id,
+    title: null,
+    body: 'Walks every day.',
+    private: false,
+  });
   fake.addPhoto(patient.id);
   return patient;
 }

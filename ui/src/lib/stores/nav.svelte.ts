@@ -1,12 +1,14 @@
 /** Where the user is: a tiny in-memory router (no URLs to leak, nothing to bookmark). */
 import type { MessageKey, Params } from '../i18n';
 
-export type PatientTab = 'profile' | 'visits' | 'narratives' | 'photos';
+export type PatientTab = 'profile' | 'visits' | 'narratives' | 'photos' | 'consents';
 
 export type Screen =
   | { name: 'patients' }
   | { name: 'new-patient' }
   | { name: 'patient'; id: string; tab: PatientTab }
+  /** The front desk's part of a record, for roles that open no chart. */
+  | { name: 'desk-card'; id: string }
   | { name: 'desk' }
   | { name: 'verify' }
   /** The export log: every export, or one patient's. */
@@ -39,6 +41,12 @@ export class NavStore {
 
   openPatient(id: string, tab: PatientTab = 'profile'): void {
     this.go({ name: 'patient', id, tab });
+  }
+
+  /** A patient's chart (`chart`: the user may open one), else their desk card. */
+  openRecord(id: string, chart: boolean): void {
+    if (chart) this.openPatient(id);
+    else this.go({ name: 'desk-card', id });
   }
 
   /** Back to the start, forgetting the last user's place. */

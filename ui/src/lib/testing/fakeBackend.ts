@@ -15,6 +15,10 @@ import type {
   BackupVerifyReport,
   CameraChoice,
   Card,
+  Consent,
+  Credentials,
+  DeskCorrection,
+  DeskRecord,
   Encounter,
   EncounterRevision,
   ErasureReport,
@@ -34,6 +38,7 @@ import type {
   PhotoVariant,
   Profile,
   Progress,
+  ProviderCredentials,
   PruneReport,
   RetentionItem,
   RetentionPolicy,
@@ -51,7 +56,7 @@ import type {
   Verification,
 } from '../backend';
 import { POLICY } from '../bindings/policy';
-import { parseHumanId } from '../format';
+import { isCalendarDate, parseHumanId } from '../format';
 
 /** A photo as the stand-in keeps it: the record, its bytes (if imported) and its importer. */
 export type FakePhoto = { photo: Photo; bytes: Uint8Array | null; fingerprint: string };
@@ -140,8 +145,16 @@ export type FakeBackend = Backend & {
     encounters: Encounter[];
     /** The versions of visits that amendments replaced, oldest first (`encounterHistory`). */
     encounterRevisions: EncounterRevision[];
+    /**
+     * Narratives with their writer's account (`author` is the name they wrote under): a
+     * private one is read by that account and admins only.
+     */
     narratives: Narrative[];
     revisions: Revision[];
+    /** Consent decisions, oldest first (`current` is worked out when they are listed). */
+    consents: Consent[];
+    /** Provider credentials, one per clinician account that has any. */
+    credentials: ProviderCredentials[];
     photos: FakePhoto[];
     audit: AuditRecord[];
     /** Newest first, like `backup_list`. */
@@ -186,6 +199,8 @@ export type FakeBackend = Backend & {
     recoveryKey: string;
     /** Merges of duplicate records, oldest first. */
     merges: FakeMerge[];
+    /** What the system's folder chooser answers: a folder, or null as when it is cancelled. */
+    chosenFolder: string | null;
   };
 };
 
@@ -426,6 +441,8 @@ export function createFakeBackend(
     encounterRevisions: [],
     narratives: [],
     revisions: [],
+    consents: [],
+    credentials: [],
     photos: [],
     audit: [],
     backups: [],
@@ -463,6 +480,7 @@ export function createFakeBackend(
     vaultInUse: false,
     recoveryKey: FIRST_RECOVERY_KEY,
     merges: [],
+    chosenFolder: '/media/usb/TESSERA',
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -536,6 +554,22 @@ export function createFakeBackend(
   const visible = (p: Photo) => {
     const s = session();
     return p.privacy === 'staff' || s.role === 'admin' || p.imported_by === s.username;
+  };
+  // Like core: a private narrative is read by its writer and admins only.
+  const readable = (n: Narrative) => {
+    const s = session();
+    return !n.private || s.role === 'admin' || n.author === s.username;
+  };
+  const findNarrative = (id: string) => {
+    const n =
+      state.narratives.find((x) => x.id === id) ?? fail('not_found', `narrative not found: ${id}`);
+    if (!readable(n)) {
+      fail(
+        'denied',
+        `${session().role} may not read a narrative another staff member keeps private`,
+      );
+    }
+    return n;
   };
   const findPhoto = (id: string) => {
     const found =
@@ -617,8 +651,8 @@ export function createFakeBackend(
     return found.map(summary);
   };
 
-  // Merges, like core's: a patient's rows that move with one, by table (the stand-in keeps
-  // no consents); a merged-away record in the bin, or erased by retention, opens its survivor.
+  // Merges, like core's: a patient's rows that move with one, by table; a merged-away record
+  // in the bin, or erased by retention, opens its survivor.
   const rowsOf = (table: MovedTable): { id: string; patient_id: string }[] => {
     switch (table) {
       case 'encounters':
@@ -628,7 +662,7 @@ export function createFakeBackend(
       case 'photos':
         return state.photos.map((x) => x.photo);
       case 'consents':
-        return [];
+        return state.consents;
     }
   };
   const activeMergeOf = (patientId: string) =>
@@ -999,6 +1033,7 @@ export function createFakeBackend(
       ...state.encounters.filter((e) => e.patient_id === patientId).map((e) => e.id),
       ...state.narratives.filter((n) => n.patient_id === patientId).map((n) => n.id),
       ...state.photos.filter((x) => x.photo.patient_id === patientId).map((x) => x.photo.id),
+      ...state.consents.filter((c) => c.patient_id === patientId).map((c) => c.id),
     ]);
   const redact = (ids: Set<string>) => {
     let count = 0;
@@ -1042,7 +1077,7 @@ export function createFakeBackend(
       encounters: state.encounters.filter((e) => e.patient_id === p.id).length,
       narratives: narrativeIds.size,
       narrative_revisions: state.revisions.filter((r) => narrativeIds.has(r.narrative_id)).length,
-      consents: 0,
+      consents: state.consents.filter((c) => c.patient_id === p.id).length,
       photos: state.photos.filter((x) => x.photo.patient_id === p.id).length,
       photo_files_deleted: state.photos.filter((x) => x.photo.patient_id === p.id).length * 3,
       audit_entries_redacted: redact(trailOf(p.id)),
@@ -1061,6 +1096,7 @@ export function createFakeBackend(
     state.revisions = state.revisions.filter((r) => !narrativeIds.has(r.narrative_id));
     state.narratives = state.narratives.filter((n) => n.patient_id !== p.id);
     state.photos = state.photos.filter((x) => x.photo.patient_id !== p.id);
+    state.consents = state.consents.filter((c) => c.patient_id !== p.id);
     // Like core: the earlier versions of the visits hold the same clinical text.
     dropVisitRevisions(
       new Set(state.encounters.filter((e) => e.patient_id === p.id).map((e) => e.id)),
@@ -1330,7 +1366,13 @@ export function createFakeBackend(
             (f) => f.imported_at,
           )
         : null,
-      narratives: has('narratives') ? newest(state.narratives, (n) => n.created_at) : null,
+      // Never private narratives.
+      narratives: has('narratives')
+        ? newest(
+            state.narratives.filter((n) => !n.private),
+            (n) => n.created_at,
+          )
+        : null,
     };
   };
 
@@ -1380,6 +1422,137 @@ export function createFakeBackend(
       }
       throw error;
     }
+  };
+
+  // The front desk's part of a record, like core's `patients::desk`: identity, contact
+  // details, emergency contacts and medical alerts. A correction changes the desk's fields
+  // only; a role that may not read the whole profile registers nothing more than them (and
+  // birth date, sex and status, which identify).
+  const deskPart = (p: Profile): DeskCorrection =>
+    structuredClone({
+      given_name: p.given_name,
+      family_name: p.family_name,
+      preferred_name: p.preferred_name ?? null,
+      contact: {
+        phone: p.phone ?? null,
+        location: p.location ?? null,
+        preferred_language: p.preferred_language ?? null,
+        communication: p.communication ?? null,
+      },
+      emergency_contacts: p.emergency_contacts ?? [],
+    });
+  const deskRecord = (p: Patient): DeskRecord => {
+    const { preferred_name, contact, emergency_contacts } = deskPart(p);
+    return {
+      identity: {
+        id: p.id,
+        human_id: p.human_id,
+        given_name: p.given_name,
+        family_name: p.family_name,
+        preferred_name,
+        date_of_birth: p.date_of_birth ?? null,
+      },
+      version: p.version,
+      contact,
+      emergency_contacts,
+      medical_alerts: [...(p.medical_alerts ?? [])],
+    };
+  };
+  const withDeskPart = (p: Patient, c: DeskCorrection): Patient => {
+    const text = (value: string | null | undefined) => value?.trim() || null;
+    const contacts = c.emergency_contacts.map((contact) => ({
+      ...contact,
+      name: contact.name.trim() || invalid('emergency contact', 'needs a name'),
+      phone: contact.phone.trim() || invalid('emergency contact', 'needs a phone number'),
+    }));
+    if (contacts.filter((contact) => contact.primary).length > 1) {
+      invalid('emergency contacts', 'only one may be the first to call');
+    }
+    return {
+      ...p,
+      given_name: c.given_name.trim() || invalid('given name', 'is required'),
+      family_name: c.family_name.trim() || invalid('family name', 'is required'),
+      preferred_name: text(c.preferred_name),
+      phone: text(c.contact.phone),
+      location: text(c.contact.location),
+      preferred_language: text(c.contact.preferred_language),
+      communication: structuredClone(c.contact.communication),
+      emergency_contacts: contacts,
+    };
+  };
+  const DESK_REGISTRATION: readonly string[] = [
+    'given_name',
+    'family_name',
+    'preferred_name',
+    'date_of_birth',
+    'sex',
+    'status',
+    'phone',
+    'location',
+    'preferred_language',
+    'communication',
+    'emergency_contacts',
+  ];
+  const checkRegistration = (role: Role, profile: Profile) => {
+    if (POLICY[role].includes('patient.view')) return;
+    const clinical = Object.entries(profile).filter(
+      ([key, value]) =>
+        !DESK_REGISTRATION.includes(key) &&
+        value !== null &&
+        value !== undefined &&
+        !(Array.isArray(value) && value.length === 0),
+    );
+    if (clinical.length > 0) {
+      fail('denied', `${role} may not record clinical details at registration`);
+    }
+  };
+
+  // Consents, like core's: decisions are only ever added, the newest for a purpose is the one
+  // in force, and only a consent in force can be withdrawn.
+  const consentsOf = (patientId: string): Consent[] =>
+    state.consents
+      .filter((c) => c.patient_id === patientId)
+      .sort((a, b) => a.recorded_at.localeCompare(b.recorded_at) || a.id.localeCompare(b.id))
+      .map((c, i, all) => ({
+        ...c,
+        current: !all.slice(i + 1).some((later) => later.purpose === c.purpose),
+      }));
+
+  // Provider credentials, like core's: kept for clinicians, checked (names, dates, an expiry
+  // not before the issue), each change based on the version read.
+  const todayUtc = () => new Date().toISOString().slice(0, 10);
+  const certificationDate = (field: string, text: string | null | undefined) => {
+    const date = text?.trim() || null;
+    if (date !== null && !isCalendarDate(date)) {
+      invalid(field, `${JSON.stringify(date)} is not a date like 2026-03-31`);
+    }
+    return date;
+  };
+  const checkedCredentials = (c: Credentials): Credentials => {
+    const texts = (list: string[]) => list.map((x) => x.trim()).filter(Boolean);
+    return {
+      licence_number: c.licence_number?.trim() || null,
+      specialisations: texts(c.specialisations),
+      certifications: c.certifications.map((cert) => {
+        const name = cert.name.trim() || invalid('certification name', 'is required');
+        const issued = certificationDate('certification issue date', cert.issued_on);
+        const expires = certificationDate('certification expiry', cert.expires_on);
+        if (issued && expires && expires < issued) {
+          invalid(
+            'certification expiry',
+            `${name} expires (${expires}) before it was issued (${issued})`,
+          );
+        }
+        return {
+          name,
+          issuer: cert.issuer?.trim() || null,
+          issued_on: issued,
+          expires_on: expires,
+        };
+      }),
+      affiliations: texts(c.affiliations),
+      verification: c.verification,
+    };
   };
 
   const backend: Backend = {
@@ -1504,8 +1677,9 @@ export function createFakeBackend(
     },
     async patientCreate({ profile, not_duplicate }) {
       calls.push('patient_create');
-      authorize('patient.create');
+      const s = authorize('patient.create');
       if (!profile.given_name.trim()) fail('invalid', 'given name: is required');
+      checkRegistration(s.role, profile);
       const matches = not_duplicate ? [] : duplicatesOf(profile);
       if (matches.length > 0) {
         fail(
@@ -1529,6 +1703,32 @@ export function createFakeBackend(
       calls.push('patient_duplicates');
       authorize('patient.search');
       return duplicatesOf(profile);
+    },
+    async patientDesk({ patient }) {
+      calls.push('patient_desk');
+      authorize('patient.view_desk');
+      const p = followingMerges(patient);
+      audit('patient.view_desk', 'patient', p.id, { desk: true });
+      return deskRecord(p);
+    },
+    async patientDeskCorrect({ patient, correction, expected_version }) {
+      calls.push('patient_desk_correct');
+      authorize('patient.edit_desk');
+      const p = currentPatient(patient);
+      if (p.version !== expected_version) {
+        fail(
+          'conflict',
+          `patient ${p.human_id} was changed since you opened it (you edited version ${expected_version}, it is now version ${p.version}); reload it and apply your change again`,
+        );
+      }
+      const corrected = withDeskPart(p, correction);
+      const before = deskPart(p);
+      const after = deskPart(corrected);
+      if (JSON.stringify(before) === JSON.stringify(after)) return deskRecord(p);
+      const saved: Patient = { ...corrected, version: p.version + 1, updated_at: now() };
+      state.patients = state.patients.map((x) => (x.id === p.id ? saved : x));
+      audit('patient.edit_desk', 'patient', p.id, { before, after } as unknown as JsonValue);
+      return deskRecord(saved);
     },
     async patientMerge({ survivor, other }) {
       calls.push('patient_merge');
@@ -1732,15 +1932,48 @@ export function createFakeBackend(
         audit_entries: state.audit.filter((r) => r.resource_id && trail.has(r.resource_id)).length,
       };
     },
+    async consentList({ patient }) {
+      calls.push('consent_list');
+      authorize('consent.view');
+      const p = findPatient(patient);
+      const found = consentsOf(p.id);
+      audit('consent.view', 'patient', p.id, { consents: found.length });
+      return found;
+    },
+    async consentRecord({ patient, purpose: typed, status, notes }) {
+      calls.push('consent_record');
+      const purpose = typed.trim().toLowerCase() || invalid('purpose', 'is required');
+      const s = authorize('consent.record');
+      const p = currentPatient(patient);
+      const inForce = consentsOf(p.id).find((c) => c.purpose === purpose && c.current);
+      if (status === 'withdrawn' && inForce?.status !== 'granted') {
+        fail('conflict', `there is no consent in force for ${JSON.stringify(purpose)} to withdraw`);
+      }
+      const consent: Consent = {
+        id: uuid(),
+        patient_id: p.id,
+        purpose,
+        status,
+        recorded_by: s.username,
+        recorded_at: now(),
+        evidence_id: null,
+        notes: notes?.trim() || null,
+        current: true,
+      };
+      state.consents.push(consent);
+      audit('consent.record', 'consent', consent.id, { purpose, status });
+      return { ...consent };
+    },
     async narrativeList({ patient }) {
       calls.push('narrative_list');
       authorize('narrative.view');
       const p = findPatient(patient);
       return state.narratives
-        .filter((n) => n.patient_id === p.id)
-        .sort((a, b) => b.created_at.localeCompare(a.created_at));
+        .filter((n) => n.patient_id === p.id && readable(n))
+        .sort((a, b) => b.created_at.localeCompare(a.created_at))
+        .map((n) => ({ ...n }));
     },
-    async narrativeAdd({ patient, title = null, body, photo_id = null }) {
+    async narrativeAdd({ patient, title = null, body, photo_id = null, private: isPrivate }) {
       calls.push('narrative_add');
       const s = authorize('narrative.write');
       const p = findPatient(patient);
@@ -1769,6 +2002,8 @@ export function createFakeBackend(
         photo_id,
         author: s.username,
         author_type: s.role === 'social_worker' ? 'social_worker' : 'clinician',
+        author_role: s.role,
+        private: isPrivate,
         title,
         body,
         revision: 1,
@@ -1786,14 +2021,12 @@ export function createFakeBackend(
         edited_at: n.created_at,
       });
       audit('narrative.write', 'narrative', n.id);
-      return n;
+      return { ...n };
     },
     async narrativeEdit({ narrative_id, title = null, body, expected_revision }) {
       calls.push('narrative_edit');
       const s = authorize('narrative.write');
-      const n =
-        state.narratives.find((x) => x.id === narrative_id) ??
-        fail('not_found', `narrative not found: ${narrative_id}`);
+      const n = findNarrative(narrative_id);
       if (n.revision !== expected_revision) {
         fail('conflict', `narrative was edited since (revision ${n.revision})`);
       }
@@ -1816,6 +2049,7 @@ export function createFakeBackend(
     async narrativeHistory({ narrative_id }) {
       calls.push('narrative_history');
       authorize('narrative.view');
+      findNarrative(narrative_id);
       return state.revisions.filter((r) => r.narrative_id === narrative_id);
     },
     async photoList({ patient, deleted }) {
@@ -1968,6 +2202,73 @@ export function createFakeBackend(
       }
       audit('staff.set_password', 'staff', a.id, { password: 'reset' });
       return handOver(a);
+    },
+    async credentialShow({ username }) {
+      calls.push('credential_show');
+      authorize('credential.view');
+      const a = staffAccount(username.trim().toLowerCase());
+      audit('credential.view', 'credentials', a.id);
+      const found = state.credentials.find((c) => c.username === a.username);
+      return found ? structuredClone(found) : null;
+    },
+    async credentialSet({ username, credentials, expected_version = null }) {
+      calls.push('credential_set');
+      const checked = checkedCredentials(credentials);
+      const s = authorize('credential.manage');
+      const a = staffAccount(username.trim().toLowerCase());
+      if (a.role !== 'clinician') {
+        invalid('account', `${a.username} is a ${a.role}; credentials are kept for clinicians`);
+      }
+      const before = state.credentials.find((c) => c.username === a.username);
+      const current = before?.version ?? null;
+      if (current !== expected_version) {
+        fail(
+          'conflict',
+          `the credentials of ${a.username} were changed since you opened them (you edited version ${expected_version ?? 'none'}, they are now version ${current ?? 'none'}); reload and apply your change again`,
+        );
+      }
+      const after: ProviderCredentials = {
+        username: a.username,
+        version: (current ?? 0) + 1,
+        ...checked,
+        updated_at: now(),
+        updated_by: s.username,
+      };
+      state.credentials = [...state.credentials.filter((c) => c !== before), after];
+      audit('credential.manage', 'credentials', a.id);
+      return structuredClone(after);
+    },
+    async credentialExpiring({ days }) {
+      calls.push('credential_expiring');
+      authorize('credential.view');
+      const today = Date.parse(todayUtc());
+      const active = new Set(
+        state.staff.filter((a) => a.status === 'active').map((a) => a.username),
+      );
+      const found = state.credentials
+        .filter((c) => active.has(c.username))
+        .flatMap((c) =>
+          c.certifications.flatMap((cert) => {
+            if (!cert.expires_on) return [];
+            const days_left = Math.round((Date.parse(cert.expires_on) - today) / 86_400_000);
+            return days_left <= days
+              ? [
+                  {
+                    username: c.username,
+                    certification: cert.name,
+                    expires_on: cert.expires_on,
+                    days_left,
+                  },
+                ]
+              : [];
+          }),
+        )
+        .sort((a, b) => a.days_left - b.days_left || a.username.localeCompare(b.username));
+      audit('credential.view', 'credentials', null, {
+        expiring_within_days: days,
+        results: found.length,
+      });
+      return found;
     },
     async vaultRekey({ on_progress }) {
       calls.push('vault_rekey');
@@ -2580,6 +2881,11 @@ export function createFakeBackend(
       }
       state.settings = { ...settings };
       return { ...state.settings };
+    },
+    // Like the shell: the system's chooser, over the window, whoever is signed in.
+    async folderChoose() {
+      calls.push('folder_choose');
+      return state.chosenFolder;
     },
     async onSessionLocked(handler) {
       listeners.add(handler);

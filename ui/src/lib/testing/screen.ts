@@ -37,6 +37,23 @@ export function unmountAll(): void {
   for (const rendered of [...mounted]) rendered.destroy();
 }
 
+/**
+ * Chooses `value` in the select `testid` the way a user does. Svelte's binding reads the
+ * chosen option as `:checked`, which happy-dom does not match on options: the select answers
+ * that query with the chosen option.
+ */
+export function selectOption(root: ParentNode, testid: string, value: string): HTMLSelectElement {
+  const select = byTestId<HTMLSelectElement>(root, testid);
+  const chosen = [...select.options].find((option) => option.value === value);
+  if (!chosen) throw new Error(`no option ${value} in [data-testid="${testid}"]`);
+  select.value = value;
+  const query = select.querySelector.bind(select);
+  select.querySelector = ((selectors: string) =>
+    selectors === ':checked' ? chosen : query(selectors)) as typeof select.querySelector;
+  select.dispatchEvent(new Event('change', { bubbles: true }));
+  return select;
+}
+
 /** Types `text` into the input `testid` the way a user does (Svelte listens to `input`). */
 export function typeInto(root: ParentNode, testid: string, text: string): HTMLInputElement {
   const field = byTestId<HTMLInputElement>(root, testid);
