@@ -131,6 +131,14 @@ fn insert(s: &mut Session, _: &[String], i: usize) {
     .unwrap();
 }
 
+/// The check a registration makes: a birth date and a phone many patients could share.
+fn duplicate_check(s: &mut Session, _: &[String], i: usize) {
+    let mut profile = Profile::named("Bench", &format!("Check{i}"));
+    profile.date_of_birth = Some("1980-01-01".into());
+    profile.phone = Some(format!("+33 6 12 34 {:02} {:02}", i % 100, i / 100 % 100));
+    patients::duplicates(s, &profile).unwrap();
+}
+
 fn main() {
     let patients: u32 = std::env::var("TESSERA_BENCH_PATIENTS")
         .ok()
@@ -146,10 +154,11 @@ fn main() {
         .map(|p| p.human_id)
         .collect();
 
-    let ops: [(&str, Op, &[String]); 3] = [
+    let ops: [(&str, Op, &[String]); 4] = [
         ("search", search, &queries),
         ("open_chart_50_encounters", open_chart, &ids),
         ("insert_patient_with_audit", insert, &ids),
+        ("duplicate_check", duplicate_check, &ids),
     ];
     let mut c = Criterion::default()
         .configure_from_args()

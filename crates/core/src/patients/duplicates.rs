@@ -51,20 +51,45 @@ pub(crate) fn likely_duplicates(
 ) -> Result<Vec<PatientSummary>> {
     let name = folded_name(&profile.given_name, &profile.family_name);
     let phone = phone_key(profile.phone.as_deref());
-    // Candidates come from two indexes: birth dates, and the phone's digit runs in the
-    // search index; the exact comparison is made here.
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT_SUMMARY} WHERE deleted_at IS NULL AND id IS NOT ?3 AND \
-         (date_of_birth = ?1 OR rowid IN (SELECT rowid FROM patient_search \
-          WHERE ?2 IS NOT NULL AND patient_search MATCH '{{identifiers}} : \"' || ?2 || '\"')) \
-         ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE"
-    ))?;
-    let rows = stmt.query_map(params![profile.date_of_birth, phone, except], |r| {
-        Ok((summary_from_row(r)?, r.get::<_, Option<String>>(7)?))
-    })?;
+    // Candidates come from two indexes, each asked on its own (an OR of the two would scan
+    // every patient): birth dates, and the phone's digit runs in the search index. The exact
+    // comparison is made here.
+    let mut candidates: Vec<(PatientSummary, Option<String>)> = Vec::new();
+    let row = |r: &rusqlite::Row<'_>| Ok((summary_from_row(r)?, r.get::<_, Option<String>>(7)?));
+    if let Some(born) = &profile.date_of_birth {
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_SUMMARY} WHERE date_of_birth = ?1 AND deleted_at IS NULL AND id IS NOT ?2"
+        ))?;
+        for found in stmt.query_map(params![born, except], row)? {
+            candidates.push(found?);
+        }
+    }
+    if let Some(digits) = &phone {
+        // Digits only, so the phrase needs no escaping.
+        let expression = format!("{{identifiers}} : \"{digits}\"");
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_SUMMARY} WHERE rowid IN (SELECT rowid FROM patient_search \
+             WHERE patient_search MATCH ?1) AND deleted_at IS NULL AND id IS NOT ?2"
+        ))?;
+        for found in stmt.query_map(params![expression, except], row)? {
+            candidates.push(found?);
+        }
+    }
+    candidates.sort_by(|(a, _), (b, _)| {
+        (
+            a.family_name.to_lowercase(),
+            a.given_name.to_lowercase(),
+            &a.id,
+        )
+            .cmp(&(
+                b.family_name.to_lowercase(),
+                b.given_name.to_lowercase(),
+                &b.id,
+            ))
+    });
+    candidates.dedup_by(|(a, _), (b, _)| a.id == b.id);
     let mut matches = Vec::new();
-    for row in rows {
-        let (summary, their_phone) = row?;
+    for (summary, their_phone) in candidates {
         let same_person = profile.date_of_birth.is_some()
             && summary.date_of_birth == profile.date_of_birth
             && folded_name(&summary.given_name, &summary.family_name) == name;
