@@ -1,0 +1,157 @@
+//! A clinic's everyday work beyond the chart, on the real app: the front desk corrects a
+//! phone number without seeing anything clinical, a consent is given and withdrawn, and a
+//! certification about to expire stands out on the staff screen. Screenshots go to
+//! `target/e2e-screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tessera_e2e::{ADMIN, App, Options, PASSWORD, Result};
+
+/// Adds a staff account from the Staff screen, with its first password.
+async fn add_staff(app: &App, username: &str, role: &str, password: &str) -> Result<()> {
+    app.click("nav-staff").await?;
+    app.click("staff-new").await?;
+    app.fill("staff-username", username).await?;
+    app.fill("staff-display-name", username).await?;
+    app.by_css(&format!("[data-testid=staff-role] option[value={role}]"))
+        .await?
+        .click()
+        .await?;
+    app.fill("staff-password", password).await?;
+    app.fill("staff-confirm", password).await?;
+    app.click("staff-submit").await?;
+    app.wait_for(
+        "the new account's row",
+        &format!(
+            "return [...document.querySelectorAll('[data-testid=staff-row]')]\
+             .some(r => r.textContent.includes('{username}'))"
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Signs out, then in as `user` for the first time, choosing their own password.
+async fn first_sign_in(app: &App, user: &str, given: &str, own: &str) -> Result<()> {
+    app.click("sign-out-button").await?;
+    app.by_id("screen-unlock").await?;
+    app.fill("unlock-username", user).await?;
+    app.fill("unlock-password", given).await?;
+    app.click("unlock-submit").await?;
+    app.by_id("screen-choose-password").await?;
+    app.fill("password-current", given).await?;
+    app.fill("password-new", own).await?;
+    app.fill("password-repeat", own).await?;
+    app.click("password-submit").await?;
+    app.by_id("screen-patients").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_front_desk_corrects_a_phone_number_and_sees_no_narrative() -> Result<()> {
+    let app = App::start_signed_in("clinic-desk", Options::default()).await?;
+    app.register_patient("Rosa", "Lima").await?;
+    app.click("tab-narratives").await?;
+    app.click("narrative-new").await?;
+    app.fill(
+        "narrative-body",
+        "Spoke about the night shelter, privately worried",
+    )
+    .await?;
+    app.click("narrative-submit").await?;
+    app.wait_text("narrative-item", "night shelter").await?;
+    add_staff(&app, "frank", "front_desk", "given to frank 1").await?;
+
+    first_sign_in(&app, "frank", "given to frank 1", "frank's own pass").await?;
+    app.fill("patient-search", "lima").await?;
+    app.wait_text("patient-row", "Lima").await?;
+    app.click("patient-row").await?;
+    app.by_id("desk-card").await?;
+    let card = app.by_id("desk-card").await?.text().await?;
+    assert!(
+        !card.contains("night shelter"),
+        "a narrative shows on the desk card: {card}"
+    );
+    let tabs = app
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-testid=tab-narratives], [data-testid=tab-visits]').length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        tabs.as_u64(),
+        Some(0),
+        "clinical tabs are offered to the desk"
+    );
+    app.click("desk-correct").await?;
+    app.fill("desk-field-phone", "+351 912 345 678").await?;
+    app.click("desk-save").await?;
+    app.by_id("desk-saved").await?;
+    app.wait_text("desk-phone", "912 345 678").await?;
+    app.painted_screenshot("desk-corrected").await;
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_consent_is_given_then_withdrawn_and_both_are_kept() -> Result<()> {
+    let app = App::start_signed_in("clinic-consent", Options::default()).await?;
+    app.register_patient("Rosa", "Lima").await?;
+    app.click("tab-consents").await?;
+    app.by_css("[data-testid=consent-purpose] option[value=photography]")
+        .await?
+        .click()
+        .await?;
+    app.fill("consent-notes", "signed form in the paper file")
+        .await?;
+    app.click("consent-record").await?;
+    app.by_css("[data-testid=consent-row][data-purpose=photography][data-status=granted]")
+        .await?;
+    app.click("consent-withdraw").await?;
+    app.click("consent-withdraw-confirm").await?;
+    app.by_css("[data-testid=consent-row][data-purpose=photography][data-status=withdrawn]")
+        .await?;
+    app.wait_for(
+        "both decisions in the history",
+        "return document.querySelectorAll('[data-testid=consent-history-entry]').length === 2",
+    )
+    .await?;
+    app.painted_screenshot("consent-withdrawn").await;
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_certification_about_to_expire_stands_out_on_the_staff_screen() -> Result<()> {
+    let app = App::start_signed_in("clinic-credentials", Options::default()).await?;
+    add_staff(&app, "dan", "clinician", "given to dan 12").await?;
+    let soon = app
+        .client
+        .execute(
+            "return new Date(Date.now() + 10 * 864e5).toISOString().slice(0, 10)",
+            vec![],
+        )
+        .await?;
+    let soon = soon.as_str().ok_or("no date")?.to_owned();
+    app.click("staff-credentials").await?;
+    app.fill("credential-licence", "OM-55123").await?;
+    app.fill("credential-cert-name", "Advanced Life Support")
+        .await?;
+    app.fill("credential-cert-expires", &soon).await?;
+    app.click("credential-save").await?;
+    let expiring = app
+        .wait_text("credentials-expiring", "Advanced Life Support")
+        .await?;
+    assert!(expiring.contains("dan"), "{expiring}");
+    app.by_css("[data-testid=credential-expiring-item][data-username=dan]")
+        .await?;
+    app.by_id("credential-badge").await?;
+    app.painted_screenshot("credentials-expiring").await;
+    // Signing out and in again, the admin still sees it.
+    app.click("sign-out-button").await?;
+    app.fill("unlock-username", ADMIN).await?;
+    app.fill("unlock-password", PASSWORD).await?;
+    app.click("unlock-submit").await?;
+    app.click("nav-staff").await?;
+    app.wait_text("credentials-expiring", "Advanced Life Support")
+        .await?;
+    app.close().await
+}
