@@ -120,6 +120,19 @@ fn erase_checked(
 ) -> Result<ErasureReport> {
     let (mut report, blobs) = session.write(Action::PatientErase, |w| {
         let found = patients::resolve(w.conn(), patient)?;
+        // The person's records are in the survivor now: erasing the emptied duplicate would
+        // report an erasure that erased nothing, and end the merge.
+        if let Some(survivor) = patients::merges::active_merge(w.conn(), &found.id)? {
+            let survivor: String = w.conn().query_row(
+                "SELECT human_id FROM patients WHERE id = ?1",
+                [&survivor],
+                |r| r.get(0),
+            )?;
+            return Err(Error::Conflict(format!(
+                "patient {patient} was merged into {survivor}: erase {survivor} instead, which \
+                 erases this record with it"
+            )));
+        }
         if let Some(typed) = confirmation {
             let expected: String = w.conn().query_row(
                 "SELECT human_id FROM patients WHERE rowid = ?1",
@@ -163,13 +176,18 @@ pub(crate) fn erase_in(
     let mut merged_blobs = Vec::new();
     let merged = patients::merges::merged_into(w.conn(), id)?;
     for merged_id in &merged {
+        // Erased with its survivor, it is no longer a merge to keep: the whole person goes.
+        patients::merges::forget(w.conn(), merged_id, false)?;
         let found = patients::resolve(w.conn(), merged_id)?;
         merged_blobs.extend(erase_in(w, &found, ErasureMode::Delete, origin)?.1);
     }
-    // A merged-away record emptied from the bin keeps only its redirect to the survivor;
-    // it is a duplicate, so it is deleted, never kept as a second anonymised person.
-    let merged_away = patients::merges::active_merge(w.conn(), id)?.is_some();
-    let mode = if merged_away {
+    // A merged-away record emptied from the bin by retention settles its merge: the row goes
+    // (deleted, never kept as a second anonymised person), but the person lives on in the
+    // survivor, so their trail is not redacted, and the export log and access grants move to
+    // the survivor instead of being deleted.
+    let survivor = patients::merges::active_merge(w.conn(), id)?;
+    let settling = survivor.as_deref().filter(|_| origin == "retention");
+    let mode = if survivor.is_some() {
         ErasureMode::Delete
     } else {
         mode
@@ -179,14 +197,25 @@ pub(crate) fn erase_in(
     let patient = patients::load(conn, found.rowid)?;
 
     // The trail is found through the rows, so it is redacted before they go.
-    let mut redacted: Redacted = redact::redact_patient_trail(conn, id, now)?;
-    let could_have_found = search::CouldHaveFound::new(conn, &patient.human_id, &patient.profile)?;
-    redacted.add(redact::redact_searches(
-        conn,
-        &|query| could_have_found.matches(query),
-        now,
-    )?);
-    drop(could_have_found);
+    let mut redacted = Redacted::default();
+    if settling.is_none() {
+        redacted.add(redact::redact_patient_trail(conn, id, now)?);
+        let could_have_found =
+            search::CouldHaveFound::new(conn, &patient.human_id, &patient.profile)?;
+        redacted.add(redact::redact_searches(
+            conn,
+            &|query| could_have_found.matches(query),
+            now,
+        )?);
+    }
+    if let Some(survivor) = settling {
+        for table in ["access_grants", "exports"] {
+            conn.execute(
+                &format!("UPDATE {table} SET patient_id = ?1 WHERE patient_id = ?2"),
+                params![survivor, id],
+            )?;
+        }
+    }
 
     let blobs = photo_blobs(conn, "patient_id", id)?;
     let count = |sql: &str| -> Result<u64> {
@@ -210,7 +239,7 @@ pub(crate) fn erase_in(
         merged_records: merged.len() as u64,
         ..ErasureReport::default()
     };
-    patients::merges::forget(conn, id, merged_away && origin == "retention")?;
+    patients::merges::forget(conn, id, settling.is_some())?;
     for sql in [
         "DELETE FROM narrative_revisions WHERE narrative_id IN \
          (SELECT id FROM narratives WHERE patient_id = ?1)",

@@ -87,6 +87,11 @@ pub fn merge(session: &mut Session, survivor: &str, other: &str) -> Result<Patie
         search::unindex(conn, gone.rowid)?;
         search::reindex(conn, kept.rowid)?;
         let merged_human_id = human_id_of(conn, &gone)?;
+        // A merge of this record undone earlier is history the audit log keeps.
+        conn.execute(
+            "DELETE FROM patient_merges WHERE merged_id = ?1 AND undone_at IS NOT NULL",
+            [&gone.id],
+        )?;
         conn.execute(
             "INSERT INTO patient_merges (merged_id, merged_human_id, survivor_id, moved, \
              merged_at, merged_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

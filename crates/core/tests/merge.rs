@@ -264,3 +264,36 @@ fn erasing_the_survivor_erases_the_merged_away_duplicate_in_the_bin_too() {
         .unwrap();
     assert_eq!(merges, 0);
 }
+
+#[test]
+fn a_merge_undone_can_be_made_again_and_the_emptied_duplicate_cannot_be_erased_alone() {
+    let v = Vault::new();
+    let mut admin = v.admin();
+    let kept = patients::create(
+        &mut admin,
+        person("Ivo", "Santos", "1958-12-01", None),
+        Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let dup = patients::create(
+        &mut admin,
+        person("Ivo", "Santos", "1958-12-01", None),
+        Registration::NotADuplicate,
+    )
+    .unwrap();
+    merge::merge(&mut admin, &kept.id, &dup.id).unwrap();
+    merge::undo(&mut admin, &dup.id).unwrap();
+    merge::merge(&mut admin, &kept.id, &dup.id).unwrap();
+
+    // Erasing the emptied duplicate would erase nothing of the person: refused, naming the
+    // record to erase instead.
+    let refused = erasure::erase(&mut admin, &dup.human_id, ErasureMode::Delete);
+    match refused {
+        Err(Error::Conflict(ref why)) => assert!(why.contains(&kept.human_id), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        patients::get(&mut admin, &dup.human_id).unwrap().id,
+        kept.id
+    );
+}

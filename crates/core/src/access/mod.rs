@@ -554,9 +554,7 @@ fn finish_use(
     )?;
     note_use(w, Some(grant_id), method, Ok(()))?;
     let grant = load(w.conn(), grant_id, now)?;
-    // A card given for a record since merged into another opens the record it became part
-    // of: the same person, the same permissions.
-    let patient = patients::resolve_following_merges(w.conn(), &grant.patient_id)?;
+    let patient = patients::resolve(w.conn(), &grant.patient_id)?;
     Ok(Ok(view::build(w.conn(), grant, patient.rowid)?))
 }
 

@@ -130,6 +130,8 @@ pub fn correct(
             .applied_to(before.profile.clone())
             .normalize_and_validate(today)?;
         if profile == before.profile {
+            // Nothing to save; the entry says it was looked at and left as it was.
+            w.record(Change::new("patient", Some(&found.id)).after(json!({ "unchanged": true })))?;
             return Ok(desk_record(&before));
         }
         save_profile(w, found.rowid, &profile)?;

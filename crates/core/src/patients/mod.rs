@@ -125,9 +125,12 @@ pub fn duplicates(session: &mut Session, profile: &Profile) -> Result<Vec<Patien
     let profile = profile.clone().normalize_and_validate(clock::today_utc())?;
     session.write(Action::PatientSearch, |w| {
         let matches = duplicates::likely_duplicates(w.conn(), &profile, None)?;
+        // The matches are named, so the log says whom a check found, as a chart view would.
+        let ids: Vec<&str> = matches.iter().map(|m| m.id.as_str()).collect();
         w.record(Change::new("patient", None).after(json!({
             "duplicates_of": "registration",
             "results": matches.len(),
+            "matches": ids,
         })))?;
         Ok(matches)
     })
@@ -218,6 +221,8 @@ pub fn edit(
             return Err(stale(&before, expected_version));
         }
         if before.profile == profile {
+            // Nothing to save; the entry says it was looked at and left as it was.
+            w.record(Change::new("patient", Some(&found.id)).after(json!({ "unchanged": true })))?;
             return Ok(before);
         }
         save_profile(w, found.rowid, &profile)?;

@@ -25,7 +25,7 @@ use crate::audit_chain::redact::{self, Redacted};
 use crate::audit_chain::{Change, checkpoint};
 use crate::clock;
 use crate::erasure::{self, ErasureMode};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::patients::{self, search};
 use crate::policy::Action;
 use crate::session::{Session, WriteTx};
@@ -350,7 +350,12 @@ fn apply(
         let conn = w.conn();
         match rule.rule {
             RuleKind::BinnedPatients | RuleKind::InactivePatients => {
-                let found = patients::resolve(conn, &item.id)?;
+                // A record merged into one erased earlier in this run went with it.
+                let found = match patients::resolve(conn, &item.id) {
+                    Ok(found) => found,
+                    Err(Error::NotFound { .. }) => continue,
+                    Err(other) => return Err(other),
+                };
                 let mode = match rule.action {
                     RetentionAction::Delete => ErasureMode::Delete,
                     RetentionAction::Anonymise => ErasureMode::Anonymise,
