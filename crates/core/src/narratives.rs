@@ -205,10 +205,8 @@ pub(crate) fn revise(
     w.record_as(
         Action::NarrativeWrite.name(),
         Change::new("narrative", Some(&before.id))
-            .before(
-                json!({ "revision": before.revision, "title": before.title, "body": before.body }),
-            )
-            .after(json!({ "revision": after.revision, "title": after.title, "body": after.body })),
+            .before(audited_text(before))
+            .after(audited_text(&after)),
     )?;
     Ok(after)
 }
@@ -326,7 +324,7 @@ pub(crate) fn insert(
     };
     w.record_as(
         Action::NarrativeWrite.name(),
-        Change::new("narrative", Some(&id)).after(json!(narrative)),
+        Change::new("narrative", Some(&id)).after(audited(&narrative)),
     )?;
     Ok(narrative)
 }
@@ -358,6 +356,33 @@ pub(crate) fn insert_revision(
             now
         ])?;
     Ok(())
+}
+
+/// A narrative as its audit entry records it. The text of a private one stays out: the
+/// audit log is read by admins and the recovery key, and the recovery key may not read it.
+fn audited(narrative: &Narrative) -> serde_json::Value {
+    let mut value = json!(narrative);
+    if let (Some(entry), serde_json::Value::Object(text)) =
+        (value.as_object_mut(), audited_text(narrative))
+    {
+        entry.extend(text);
+    }
+    value
+}
+
+/// The revision and text of a narrative for an audit entry: the text itself when shared, its
+/// length when private.
+fn audited_text(narrative: &Narrative) -> serde_json::Value {
+    if narrative.private {
+        json!({
+            "revision": narrative.revision,
+            "title": null,
+            "body": null,
+            "private_chars": narrative.body.chars().count(),
+        })
+    } else {
+        json!({ "revision": narrative.revision, "title": narrative.title, "body": narrative.body })
+    }
 }
 
 /// A patient's narratives that `reader` may read, newest first, without auditing (callers

@@ -40,7 +40,7 @@ impl Actor {
     /// Whether this actor may attempt `action` at all before the policy is asked: an
     /// account with a password someone else chose may only open its session, see what it
     /// opened and choose its own password.
-    fn may_attempt(&self, action: Action) -> bool {
+    pub(crate) fn may_attempt(&self, action: Action) -> bool {
         !self.must_change_password
             || matches!(
                 action,

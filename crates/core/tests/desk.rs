@@ -163,3 +163,31 @@ fn a_private_narrative_is_read_by_its_author_and_admins_only_and_found_by_no_one
     assert_eq!(admins_own.author_role, Some(Role::Admin));
     assert_eq!(narratives::list(&mut dan, &p.id).unwrap().len(), 3);
 }
+
+#[test]
+fn the_audit_log_the_recovery_key_reads_keeps_no_private_narrative_text() {
+    let v = Vault::new();
+    let mut dan = v.staff("dan", Role::Clinician);
+    let p = patients::create(
+        &mut dan,
+        Profile::named("Olga", "Ivanova"),
+        Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let private = narratives::add(
+        &mut dan,
+        &p.id,
+        NewNarrative {
+            body: "told only to dan quetzalcoatl".into(),
+            private: true,
+            ..NewNarrative::default()
+        },
+    )
+    .unwrap();
+    narratives::edit(&mut dan, &private.id, "still only dan axolotl", None, 1).unwrap();
+    let log = serde_json::to_string(
+        &tessera_core::audit::list(&mut v.admin(), &Default::default()).unwrap(),
+    )
+    .unwrap();
+    assert!(!log.contains("quetzalcoatl") && !log.contains("axolotl"));
+}

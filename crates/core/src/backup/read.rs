@@ -103,6 +103,9 @@ pub fn verify(
 }
 
 pub(crate) fn authorize(actor: &Actor, action: Action) -> Result<()> {
+    if !actor.may_attempt(action) {
+        return Err(Error::PasswordChangeRequired(actor.username.clone()));
+    }
     if policy::allows(actor.principal, action) {
         Ok(())
     } else {
