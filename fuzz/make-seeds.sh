@@ -3,10 +3,10 @@
 # import header backup). Small seeds keep libFuzzer fast (the backup's is as small as a real
 # backup gets, some 250 kB, nearly all of it the database snapshot); their structure gives it
 # something to mutate.
-#   import  tiny JPEG, PNG and WebP images (a few hundred bytes) carrying the metadata the
-#           stripper must handle (EXIF with an orientation, GPS and camera, XMP, a comment),
-#           plus a progressive JPEG. Needs exiftool (libimage-exiftool-perl) and vips
-#           (libvips-tools).
+#   import  tiny JPEG, PNG, WebP and HEIC images (a few hundred bytes) carrying the metadata
+#           the stripper must handle (EXIF with an orientation, GPS and camera, XMP, a
+#           comment), plus a progressive JPEG. Needs exiftool (libimage-exiftool-perl), vips
+#           (libvips-tools) and heif-enc (libheif-examples).
 #   header  header.json of a throwaway vault made with the CLI: as created, and lived in (a
 #           second account, a failed sign-in queued, the audit anchor).
 #   backup  the plain tar inside a full backup of that vault (with one photo), decrypted with
@@ -49,12 +49,16 @@ seeds_import() {
   exiftool -q -overwrite_original -api Compact=all "${tags[@]}" -Orientation#=8 "$tmp/photo-01.webp"
   # Progressive (several scans with tables between them) and without metadata.
   vips jpegsave "$tmp/photo-01.png" "$tmp/progressive.jpg" --Q 50 --interlace --strip
+  # HEIC: EXIF and XMP are items of the file's meta box, their bytes in mdat.
+  heif-enc -q 30 "$tmp/progressive.jpg" -o "$tmp/photo-01.heic"
+  exiftool -q -overwrite_original -api Compact=all "${tags[@]}" "$tmp/photo-01.heic"
 
   mkdir -p "$out"
   cp "$tmp/photo-01.jpg" "$out/seed-exif.jpg"
   cp "$tmp/photo-01.png" "$out/seed-exif.png"
   cp "$tmp/photo-01.webp" "$out/seed-exif.webp"
   cp "$tmp/progressive.jpg" "$out/seed-progressive.jpg"
+  cp "$tmp/photo-01.heic" "$out/seed-exif.heic"
   ls -l "$out"/seed-*
 }
 

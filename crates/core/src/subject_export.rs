@@ -6,7 +6,7 @@
 //! - `record.json`: the profile, every visit, every narrative with all its revisions, every
 //!   consent decision, each photo's record, and the patient's audit trail (who read or
 //!   changed what, when);
-//! - `photos/<id>.<jpg|png|webp>`: each photo as stored (metadata stripped at import).
+//! - `photos/<id>.<jpg|png|webp|heic>`: each photo as stored (metadata stripped at import).
 //!
 //! The archive is written under a temporary name beside the target, synced, and renamed
 //! into place only when complete, so a failure leaves no partial file that could pass for an

@@ -282,6 +282,95 @@ fn png_and_webp_are_stripped_and_thumbnailed_too() {
     }
 }
 
+/// A HEIC as an iPhone saves it: HEVC by libheif's `heif-enc`, with GPS, camera and time
+/// in its EXIF item and a creator in its XMP item (written by exiftool).
+fn tagged_heic(dir: &Path, img: &RgbImage) -> Vec<u8> {
+    let png = dir.join("source.png");
+    fs::write(&png, encoded(img, image::ImageFormat::Png)).unwrap();
+    let heic = dir.join("IMG_0001.HEIC");
+    let out = std::process::Command::new("heif-enc")
+        .args(["-q", "80"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&heic)
+        .output()
+        .expect("heif-enc is installed by scripts/setup.sh (libheif-examples)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exiftool(
+        &[
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=38.7223",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=9.1393",
+            "-GPSLongitudeRef=W",
+            &format!("-Model={SENTINEL}Model"),
+            "-DateTimeOriginal=2026:02:03 10:11:12",
+            &format!("-XMP-dc:Creator={SENTINEL}Creator"),
+        ],
+        &heic,
+    );
+    fs::read(&heic).unwrap()
+}
+
+#[test]
+fn an_iphone_heic_is_imported_stripped_previewed_and_its_place_kept_only_when_asked() {
+    let v = Vault::new();
+    let mut s = v.admin();
+    let p = patient(&mut s, "Ines");
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = tagged_heic(tmp.path(), &photo(1600, 1200, 7));
+
+    let photo = media::import(&mut s, &p, source(bytes.clone()), &ImportOptions::default())
+        .unwrap()
+        .photo;
+    assert_eq!(photo.format, "heic");
+    assert_eq!((photo.width, photo.height), (1600, 1200));
+    assert_eq!((photo.thumb_width, photo.thumb_height), (320, 240));
+    assert_eq!(photo.taken_at.as_deref(), Some("2026-02-03T10:11:12"));
+    assert_eq!(
+        photo.location, None,
+        "the vault does not keep places by default"
+    );
+
+    let original = media::open(&mut s, &photo.id, Variant::Original).unwrap();
+    assert_eq!(original.mime, "image/heic");
+    let stored = tmp.path().join("stored.heic");
+    fs::write(&stored, &*original.bytes).unwrap();
+    assert_no_identifying_tags(&stored);
+
+    let preview = media::open(&mut s, &photo.id, Variant::Preview).unwrap();
+    assert_eq!(
+        preview.mime, "image/jpeg",
+        "the viewer gets a JPEG it can show"
+    );
+    let shown = image::load_from_memory(&preview.bytes).unwrap();
+    assert_eq!((shown.width(), shown.height()), (1280, 960));
+
+    let current = settings::get(&mut s).unwrap();
+    settings::set(
+        &mut s,
+        VaultSettings {
+            keep_photo_location: true,
+            ..current
+        },
+    )
+    .unwrap();
+    let other = patient(&mut s, "Rui");
+    let kept = media::import(&mut s, &other, source(bytes), &ImportOptions::default())
+        .unwrap()
+        .photo;
+    let place = kept.location.unwrap();
+    assert!(
+        (place.latitude - 38.7223).abs() < 1e-3 && (place.longitude + 9.1393).abs() < 1e-3,
+        "{place:?}"
+    );
+}
+
 #[test]
 fn hostile_files_are_refused_with_a_specific_message_and_leave_nothing_behind() {
     let v = Vault::new();
@@ -329,16 +418,21 @@ fn hostile_files_are_refused_with_a_specific_message_and_leave_nothing_behind() 
             app_past_the_end,
             "runs past the end",
         ),
-        ("random bytes", random, "not a JPEG, PNG or WebP"),
+        ("random bytes", random, "not a JPEG, PNG, WebP or HEIC"),
         (
-            "HEIC",
+            "HEIC with no picture",
             b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
-            "HEIC",
+            "HEIF structure is broken",
+        ),
+        (
+            "HEIF burst",
+            b"\0\0\0\x18ftypmsf1\0\0\0\0mif1msf1".to_vec(),
+            "a burst or an animation",
         ),
         (
             "GIF",
             b"GIF89a\x01\0\x01\0\0\0\0;".to_vec(),
-            "not a JPEG, PNG or WebP",
+            "not a JPEG, PNG, WebP or HEIC",
         ),
     ];
     for (what, bytes, says) in cases {

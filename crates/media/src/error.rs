@@ -10,11 +10,13 @@ pub enum MediaError {
     /// Zero bytes.
     #[error("the file is empty")]
     Empty,
-    /// HEIC/HEIF (an ISO media file).
-    #[error("HEIC/HEIF photos are not supported yet; export the photo as JPEG")]
-    Heic,
-    /// Neither JPEG, PNG nor WebP.
-    #[error("not a JPEG, PNG or WebP image (judged by its content, not its name)")]
+    /// A HEIF image sequence (a burst or an animation), not a still photo.
+    #[error(
+        "the file is a burst or an animation (a HEIF image sequence); save the one photo you want, then import it"
+    )]
+    HeifSequence,
+    /// Neither JPEG, PNG, WebP nor HEIF.
+    #[error("not a JPEG, PNG, WebP or HEIC image (judged by its content, not its name)")]
     UnknownFormat,
     /// More bytes than the limit.
     #[error("the file is {} MB; photos up to {} MB are accepted", mb(*.bytes), mb(*.limit))]

@@ -18,6 +18,7 @@
 pub mod capture;
 mod error;
 mod format;
+mod heif;
 pub mod probe;
 pub mod render;
 pub mod strip;

@@ -37,7 +37,10 @@ impl Limits {
 /// Checks the size, reads the declared width and height from the header, and checks them.
 pub fn probe(bytes: &[u8], format: Format, limits: &Limits) -> Result<(u32, u32)> {
     check_size(bytes, limits)?;
-    let reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let Some(image_format) = format.image_format() else {
+        return crate::heif::dimensions(bytes, limits);
+    };
+    let reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
     let (width, height) = reader
         .into_dimensions()
         .map_err(|e| MediaError::damaged(format!("its header cannot be read ({})", plain(&e))))?;

@@ -37,6 +37,7 @@ pub fn render(
     let (pixels, width, height) = match format {
         Format::Jpeg => decode_jpeg_scaled(bytes, long_edge, limits)?,
         Format::Png | Format::Webp => decode_flat(bytes, format, limits)?,
+        Format::Heic => crate::heif::decode_rgb(bytes, limits)?,
     };
     let (fit_w, fit_h) = fit(width, height, long_edge);
     let pixels = if (fit_w, fit_h) == (width, height) {
@@ -137,7 +138,10 @@ fn decode_jpeg_scaled(
 /// Decodes a PNG or WebP in full, within the allocation limit, and lays any transparency
 /// over white (thumbnails are JPEG).
 fn decode_flat(bytes: &[u8], format: Format, limits: &Limits) -> Result<(Vec<u8>, u32, u32)> {
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let image_format = format
+        .image_format()
+        .ok_or_else(|| MediaError::damaged("no decoder for this format"))?;
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), image_format);
     let mut decode_limits = image::Limits::default();
     decode_limits.max_image_width = Some(limits.max_side);
     decode_limits.max_image_height = Some(limits.max_side);

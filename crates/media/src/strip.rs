@@ -4,7 +4,8 @@
 //! Photoshop blocks, comments, text chunks, timestamps, and anything after the image's end.
 //! What decoding or display needs stays: JFIF, the ICC profile, Adobe's colour transform,
 //! PNG's colour and transparency chunks, WebP's ICC, alpha and animation chunks. The display
-//! orientation is kept as a minimal EXIF block holding the Orientation tag alone.
+//! orientation is kept as a minimal EXIF block holding the Orientation tag alone. HEIF has
+//! a container of its own, stripped in [`crate::heif`].
 //!
 //! Hand-written because no maintained crate rewrites these containers without re-encoding;
 //! each format is a simple sequence of length-prefixed segments.
@@ -27,6 +28,11 @@ pub fn strip(bytes: &[u8]) -> Result<Stripped> {
         Format::Jpeg => jpeg(bytes),
         Format::Png => png(bytes),
         Format::Webp => webp(bytes),
+        // HEIF's orientation is in item properties that stay, applied by its decoder.
+        Format::Heic => Ok(Stripped {
+            bytes: crate::heif::container::strip(bytes)?,
+            orientation: 1,
+        }),
     }
 }
 
@@ -476,8 +482,8 @@ mod tests {
     fn other_content_is_refused_by_its_bytes() {
         for (bytes, says) in [
             (&b""[..], "empty"),
-            (b"\0\0\0\x18ftypheic\0\0\0\0", "HEIC"),
-            (b"GIF89a......", "not a JPEG, PNG or WebP"),
+            (b"\0\0\0\x18ftypmsf1\0\0\0\0", "burst or an animation"),
+            (b"GIF89a......", "not a JPEG, PNG, WebP or HEIC"),
         ] {
             let err = strip(bytes).unwrap_err().to_string();
             assert!(err.contains(says), "{err}");

@@ -1,12 +1,13 @@
 //! Metadata stripping on real images: encoded by the `image` crate, loaded with GPS, camera,
 //! XMP, IPTC, comment and orientation tags by the standard `exiftool`, stripped, then read
-//! back by exiftool (nothing identifying left) and decoded (the same pixels).
+//! back by exiftool (nothing identifying left) and decoded (the same pixels). HEIC photos are
+//! made from the same picture by libheif's `heif-enc`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
 use image::{ImageEncoder, RgbImage};
-use tessera_media::strip;
+use tessera_media::{Format, Limits, render, strip};
 
 #[path = "support/exiftool.rs"]
 mod support;
@@ -66,6 +67,86 @@ fn tagged(format: &str, dir: &Path) -> std::path::PathBuf {
         "metadata was written:\n{before}"
     );
     path
+}
+
+/// A HEIC of the gradient, encoded by libheif's own `heif-enc`, as a phone's would be.
+fn heic(dir: &Path) -> std::path::PathBuf {
+    let png = dir.join("source.png");
+    std::fs::write(&png, encode("png")).unwrap();
+    let path = dir.join("photo.heic");
+    let out = std::process::Command::new("heif-enc")
+        .args(["-q", "90"])
+        .arg(&png)
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .expect("heif-enc is installed by scripts/setup.sh (libheif-examples)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+fn tag(path: &Path) {
+    let args = [
+        "-q".to_owned(),
+        "-overwrite_original".to_owned(),
+        "-GPSLatitude=38.7223".to_owned(),
+        "-GPSLatitudeRef=N".to_owned(),
+        "-GPSLongitude=9.1393".to_owned(),
+        "-GPSLongitudeRef=W".to_owned(),
+        format!("-Make={SENTINEL}Make"),
+        format!("-Model={SENTINEL}Model"),
+        format!("-SerialNumber={SENTINEL}Serial"),
+        "-DateTimeOriginal=2026:01:02 03:04:05".to_owned(),
+        format!("-XMP-dc:Creator={SENTINEL}Creator"),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    exiftool(&args, path);
+}
+
+#[test]
+fn an_iphone_style_heic_loses_its_exif_and_xmp_items_and_keeps_its_pixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = heic(dir.path());
+    tag(&path);
+    let before = exiftool(&["-a", "-G1", "-s"], &path);
+    assert!(
+        before.contains(SENTINEL) && before.contains("[GPS]") && before.contains("[XMP-dc]"),
+        "exiftool wrote EXIF and XMP items:\n{before}"
+    );
+    let original = std::fs::read(&path).unwrap();
+
+    let processed = tessera_media::process(&original, &Limits::STANDARD, false).unwrap();
+    assert_eq!(processed.format, Format::Heic);
+    assert_eq!((processed.width, processed.height), (96, 64));
+    assert_eq!(processed.orientation, 1);
+    assert_eq!(
+        processed.capture.taken_at.as_deref(),
+        Some("2026-01-02T03:04:05"),
+        "the capture time is read from the EXIF item before it goes"
+    );
+    assert_eq!(processed.capture.location, None, "not kept unless asked");
+    assert_eq!(
+        (processed.thumbnail.width, processed.thumbnail.height),
+        (96, 64)
+    );
+
+    let out = dir.path().join("stripped.heic");
+    std::fs::write(&out, &processed.stripped).unwrap();
+    let report = assert_no_identifying_tags(&out);
+    assert!(report.contains("HEIC"), "still a HEIC:\n{report}");
+
+    // The same pixels: both decode (through libheif) to the same rendering.
+    let draw = |bytes: &[u8]| render::render(bytes, Format::Heic, 1, 2000, &Limits::STANDARD);
+    assert_eq!(draw(&original).unwrap(), draw(&processed.stripped).unwrap());
+    let untouched = strip::strip(&processed.stripped).unwrap();
+    assert_eq!(
+        untouched.bytes, processed.stripped,
+        "a stripped HEIC stays as it is"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::serde_name;
 /// `tessera photo ...`.
 #[derive(Debug, Subcommand)]
 pub enum PhotoCommand {
-    /// Import JPEG, PNG or WebP photos for a patient: metadata stripped, thumbnails made,
+    /// Import JPEG, PNG, WebP or HEIC photos for a patient: metadata stripped, thumbnails made,
     /// everything sealed. Files are processed on every core; one bad file fails alone.
     Import {
         /// The patient's id or human id.

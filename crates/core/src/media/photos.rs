@@ -82,7 +82,7 @@ pub struct Photo {
     pub id: String,
     /// The patient it belongs to.
     pub patient_id: String,
-    /// `jpeg`, `png` or `webp`.
+    /// `jpeg`, `png`, `webp` or `heic`.
     pub format: String,
     /// Size of the stored (stripped) image, in bytes.
     pub byte_size: u64,

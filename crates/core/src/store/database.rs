@@ -100,6 +100,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0012_narrative_privacy.sql"
         )),
     ),
+    (
+        13,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0013_heic_photos.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.
