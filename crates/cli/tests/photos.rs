@@ -75,7 +75,7 @@ fn import_list_export_and_bin_from_the_command_line() {
         results[1]["message"]
             .as_str()
             .unwrap()
-            .contains("not a JPEG, PNG or WebP"),
+            .contains("not a JPEG, PNG, WebP or HEIC"),
         "{results}"
     );
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();

@@ -25,7 +25,7 @@ use tessera_core::{Error, ErrorClass, Session, vault};
 #[path = "../../media/tests/support/exiftool.rs"]
 mod exiftool_support;
 
-use exiftool_support::{SENTINEL, assert_no_identifying_tags, exiftool};
+use exiftool_support::{SENTINEL, assert_no_identifying_tags, exiftool, heif_enc};
 
 fn photo(width: u32, height: u32, seed: u8) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
@@ -288,18 +288,7 @@ fn tagged_heic(dir: &Path, img: &RgbImage) -> Vec<u8> {
     let png = dir.join("source.png");
     fs::write(&png, encoded(img, image::ImageFormat::Png)).unwrap();
     let heic = dir.join("IMG_0001.HEIC");
-    let out = std::process::Command::new("heif-enc")
-        .args(["-q", "80"])
-        .arg(&png)
-        .arg("-o")
-        .arg(&heic)
-        .output()
-        .expect("heif-enc is installed by scripts/setup.sh (libheif-examples)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    heif_enc(&png, &heic);
     exiftool(
         &[
             "-q",

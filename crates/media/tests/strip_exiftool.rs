@@ -12,7 +12,7 @@ use tessera_media::{Format, Limits, render, strip};
 #[path = "support/exiftool.rs"]
 mod support;
 
-use support::{SENTINEL, assert_no_identifying_tags, exiftool};
+use support::{SENTINEL, assert_no_identifying_tags, exiftool, heif_enc};
 
 fn gradient() -> RgbImage {
     RgbImage::from_fn(96, 64, |x, y| {
@@ -41,26 +41,12 @@ fn encode(format: &str) -> Vec<u8> {
 fn tagged(format: &str, dir: &Path) -> std::path::PathBuf {
     let path = dir.join(format!("photo.{format}"));
     std::fs::write(&path, encode(format)).unwrap();
-    let mut args = vec![
-        "-q".to_owned(),
-        "-overwrite_original".to_owned(),
-        "-GPSLatitude=38.7223".to_owned(),
-        "-GPSLatitudeRef=N".to_owned(),
-        "-GPSLongitude=9.1393".to_owned(),
-        "-GPSLongitudeRef=W".to_owned(),
-        format!("-Make={SENTINEL}Make"),
-        format!("-Model={SENTINEL}Model"),
-        format!("-SerialNumber={SENTINEL}Serial"),
-        "-DateTimeOriginal=2026:01:02 03:04:05".to_owned(),
-        format!("-XMP-dc:Creator={SENTINEL}Creator"),
-        "-Orientation#=6".to_owned(),
-    ];
+    let mut extra = vec!["-Orientation#=6".to_owned()];
     if format == "jpg" {
-        args.push(format!("-IPTC:Keywords={SENTINEL}Keyword"));
-        args.push(format!("-Comment={SENTINEL}Comment"));
+        extra.push(format!("-IPTC:Keywords={SENTINEL}Keyword"));
+        extra.push(format!("-Comment={SENTINEL}Comment"));
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    exiftool(&args, &path);
+    tag(&path, &extra);
     let before = exiftool(&["-a", "-G1", "-s"], &path);
     assert!(
         before.contains(SENTINEL) && before.contains("GPS"),
@@ -74,23 +60,14 @@ fn heic(dir: &Path) -> std::path::PathBuf {
     let png = dir.join("source.png");
     std::fs::write(&png, encode("png")).unwrap();
     let path = dir.join("photo.heic");
-    let out = std::process::Command::new("heif-enc")
-        .args(["-q", "90"])
-        .arg(&png)
-        .arg("-o")
-        .arg(&path)
-        .output()
-        .expect("heif-enc is installed by scripts/setup.sh (libheif-examples)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    heif_enc(&png, &path);
     path
 }
 
-fn tag(path: &Path) {
-    let args = [
+/// What a phone's camera and a photo library write about a photo, every identifying value
+/// carrying the sentinel.
+fn identifying_tags() -> Vec<String> {
+    vec![
         "-q".to_owned(),
         "-overwrite_original".to_owned(),
         "-GPSLatitude=38.7223".to_owned(),
@@ -102,7 +79,14 @@ fn tag(path: &Path) {
         format!("-SerialNumber={SENTINEL}Serial"),
         "-DateTimeOriginal=2026:01:02 03:04:05".to_owned(),
         format!("-XMP-dc:Creator={SENTINEL}Creator"),
-    ];
+    ]
+}
+
+fn tag(path: &Path, extra: &[String]) {
+    let args: Vec<String> = identifying_tags()
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     exiftool(&args, path);
 }
@@ -111,7 +95,7 @@ fn tag(path: &Path) {
 fn an_iphone_style_heic_loses_its_exif_and_xmp_items_and_keeps_its_pixels() {
     let dir = tempfile::tempdir().unwrap();
     let path = heic(dir.path());
-    tag(&path);
+    tag(&path, &[]);
     let before = exiftool(&["-a", "-G1", "-s"], &path);
     assert!(
         before.contains(SENTINEL) && before.contains("[GPS]") && before.contains("[XMP-dc]"),

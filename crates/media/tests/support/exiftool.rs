@@ -23,6 +23,23 @@ pub fn exiftool(args: &[&str], file: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Encodes the picture in `source` (a PNG or JPEG) as a HEIC at `out` with libheif's own
+/// `heif-enc`, as a phone's camera would.
+pub fn heif_enc(source: &Path, out: &Path) {
+    let result = Command::new("heif-enc")
+        .args(["-q", "80"])
+        .arg(source)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("heif-enc is installed by scripts/setup.sh (libheif-examples)");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
 /// Asserts `exiftool -a -G1 -s` of `file` shows nothing but the file itself, what decoding
 /// needs (JFIF, PNG, RIFF, ICC; HEIF's boxes, which exiftool calls QuickTime and Meta) and
 /// the Orientation, and no trace of the sentinel or the

@@ -15,7 +15,7 @@ id: string,
  */
 patient_id: string, 
 /**
- * `jpeg`, `png` or `webp`.
+ * `jpeg`, `png`, `webp` or `heic`.
  */
 format: string, 
 /**

@@ -99,7 +99,7 @@ describe('importing photos', () => {
     const failure = allByTestId(target, 'photo-import-result')[1];
     expect(failure?.textContent).toContain('notes.jpg');
     expect(byTestId(target, 'photo-import-error').textContent?.trim()).toBe(
-      'photo: not a JPEG, PNG or WebP image (judged by its content, not its name)',
+      'photo: not a JPEG, PNG, WebP or HEIC image (judged by its content, not its name)',
     );
 
     await gate.release();

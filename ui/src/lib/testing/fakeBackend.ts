@@ -2074,7 +2074,8 @@ export function createFakeBackend(
       };
       if (b.length === 0) refuse('the file is empty');
       const format =
-        sniff(b) ?? refuse('not a JPEG, PNG or WebP image (judged by its content, not its name)');
+        sniff(b) ??
+        refuse('not a JPEG, PNG, WebP or HEIC image (judged by its content, not its name)');
       const print = fingerprint(b);
       const known = state.photos.find(
         (x) => x.photo.patient_id === p.id && x.fingerprint === print,
