@@ -295,6 +295,73 @@ impl App {
         self.shown_human_id().await
     }
 
+    /// Gives `paths` to the file input with `testid` (hidden behind its button, as a picker's
+    /// input is: shown first so WebDriver may type into it).
+    pub async fn choose_files(&self, testid: &str, paths: &[&Path]) -> Result<()> {
+        self.client
+            .execute(
+                &format!(
+                    "const input = document.querySelector('[data-testid={testid}]');
+                     input.classList.remove('visually-hidden');
+                     input.removeAttribute('tabindex');
+                     input.removeAttribute('aria-hidden');"
+                ),
+                vec![],
+            )
+            .await?;
+        let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.by_id(testid)
+            .await?
+            .send_keys(&paths.join("\n"))
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a staff account from the Staff screen, with the first password it is handed.
+    pub async fn add_colleague(&self, username: &str, role: &str, password: &str) -> Result<()> {
+        self.click("nav-staff").await?;
+        self.click("staff-new").await?;
+        self.fill("staff-username", username).await?;
+        self.fill("staff-display-name", username).await?;
+        self.by_css(&format!("[data-testid=staff-role] option[value={role}]"))
+            .await?
+            .click()
+            .await?;
+        self.fill("staff-password", password).await?;
+        self.fill("staff-confirm", password).await?;
+        self.click("staff-submit").await?;
+        self.wait_for(
+            "the new account's row",
+            &format!(
+                "return [...document.querySelectorAll('[data-testid=staff-row]')]\
+                 .some(r => r.textContent.includes('{username}'))"
+            ),
+        )
+        .await
+    }
+
+    /// On the sign-in screen, signs in as `user` for the first time with the password they
+    /// were handed, and chooses their own.
+    pub async fn first_sign_in_here(&self, user: &str, given: &str, own: &str) -> Result<()> {
+        self.by_id("screen-unlock").await?;
+        self.fill("unlock-username", user).await?;
+        self.fill("unlock-password", given).await?;
+        self.click("unlock-submit").await?;
+        self.by_id("screen-choose-password").await?;
+        self.fill("password-current", given).await?;
+        self.fill("password-new", own).await?;
+        self.fill("password-repeat", own).await?;
+        self.click("password-submit").await?;
+        self.by_id("screen-patients").await?;
+        Ok(())
+    }
+
+    /// Signs out, then in as `user` for the first time (see [`App::first_sign_in_here`]).
+    pub async fn first_sign_in(&self, user: &str, given: &str, own: &str) -> Result<()> {
+        self.click("sign-out-button").await?;
+        self.first_sign_in_here(user, given, own).await
+    }
+
     /// The human id of the chart on screen.
     pub async fn shown_human_id(&self) -> Result<String> {
         Ok(self

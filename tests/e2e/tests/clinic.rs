@@ -6,46 +6,6 @@
 
 use tessera_e2e::{ADMIN, App, Options, PASSWORD, Result};
 
-/// Adds a staff account from the Staff screen, with its first password.
-async fn add_staff(app: &App, username: &str, role: &str, password: &str) -> Result<()> {
-    app.click("nav-staff").await?;
-    app.click("staff-new").await?;
-    app.fill("staff-username", username).await?;
-    app.fill("staff-display-name", username).await?;
-    app.by_css(&format!("[data-testid=staff-role] option[value={role}]"))
-        .await?
-        .click()
-        .await?;
-    app.fill("staff-password", password).await?;
-    app.fill("staff-confirm", password).await?;
-    app.click("staff-submit").await?;
-    app.wait_for(
-        "the new account's row",
-        &format!(
-            "return [...document.querySelectorAll('[data-testid=staff-row]')]\
-             .some(r => r.textContent.includes('{username}'))"
-        ),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Signs out, then in as `user` for the first time, choosing their own password.
-async fn first_sign_in(app: &App, user: &str, given: &str, own: &str) -> Result<()> {
-    app.click("sign-out-button").await?;
-    app.by_id("screen-unlock").await?;
-    app.fill("unlock-username", user).await?;
-    app.fill("unlock-password", given).await?;
-    app.click("unlock-submit").await?;
-    app.by_id("screen-choose-password").await?;
-    app.fill("password-current", given).await?;
-    app.fill("password-new", own).await?;
-    app.fill("password-repeat", own).await?;
-    app.click("password-submit").await?;
-    app.by_id("screen-patients").await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn the_front_desk_corrects_a_phone_number_and_sees_no_narrative() -> Result<()> {
     let app = App::start_signed_in("clinic-desk", Options::default()).await?;
@@ -59,9 +19,11 @@ async fn the_front_desk_corrects_a_phone_number_and_sees_no_narrative() -> Resul
     .await?;
     app.click("narrative-submit").await?;
     app.wait_text("narrative-item", "night shelter").await?;
-    add_staff(&app, "frank", "front_desk", "given to frank 1").await?;
+    app.add_colleague("frank", "front_desk", "given to frank 1")
+        .await?;
 
-    first_sign_in(&app, "frank", "given to frank 1", "frank's own pass").await?;
+    app.first_sign_in("frank", "given to frank 1", "frank's own pass")
+        .await?;
     app.fill("patient-search", "lima").await?;
     app.wait_text("patient-row", "Lima").await?;
     app.click("patient-row").await?;
@@ -122,7 +84,8 @@ async fn a_consent_is_given_then_withdrawn_and_both_are_kept() -> Result<()> {
 #[tokio::test]
 async fn a_certification_about_to_expire_stands_out_on_the_staff_screen() -> Result<()> {
     let app = App::start_signed_in("clinic-credentials", Options::default()).await?;
-    add_staff(&app, "dan", "clinician", "given to dan 12").await?;
+    app.add_colleague("dan", "clinician", "given to dan 12")
+        .await?;
     let soon = app
         .client
         .execute(

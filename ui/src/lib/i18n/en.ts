@@ -86,7 +86,7 @@ export const en = {
   'recovery.intro':
     'This key opens the vault if every administrator password is lost. It is shown only once. Print it or write it down, and keep it somewhere safe, away from this computer.',
   'recovery.use':
-    'How it is used: if every administrator password is lost, the key is typed into Tessera’s command-line tool (tessera --recovery) to set a new password for an administrator, or to restore a backup.',
+    'How it is used: if every administrator password is lost, choose “Forgot the admin password?” on the sign-in screen and type this key to set a new one. Tessera’s command-line tool (tessera --recovery) also takes it to restore a backup.',
   'recovery.keyLabel': 'Recovery key',
   'recovery.warning':
     'Anyone holding this key can reset passwords. Never store it on this computer.',
@@ -571,7 +571,7 @@ export const en = {
   'photos.import.drop': 'Drop photos here, or',
   'photos.import.dropNow': 'Release to add the photos',
   'photos.import.types':
-    'JPEG, PNG or WebP images. Hidden details such as the camera’s position are removed unless the vault keeps them.',
+    'JPEG, PNG, WebP or HEIC (iPhone) images. Hidden details such as the camera’s position are removed unless the vault keeps them.',
   'photos.import.progressLabel': 'Photos sent',
   'photos.import.progress': '{done} of {total}',
   'photos.import.sending': 'Sending {name}…',

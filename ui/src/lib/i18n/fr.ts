@@ -85,7 +85,7 @@ export const fr: Record<MessageKey, string> = {
   'recovery.intro':
     'Cette clé ouvre le coffre si tous les mots de passe administrateur sont perdus. Elle n’est affichée qu’une seule fois. Imprimez-la ou recopiez-la, et conservez-la en lieu sûr, loin de cet ordinateur.',
   'recovery.use':
-    'À quoi elle sert : si tous les mots de passe administrateur sont perdus, la clé se saisit dans l’outil en ligne de commande de Tessera (tessera --recovery) pour donner un nouveau mot de passe à un administrateur, ou pour restaurer une sauvegarde.',
+    'À quoi elle sert : si tous les mots de passe administrateur sont perdus, choisissez « Mot de passe administrateur oublié ? » à l’écran de connexion et saisissez cette clé pour en définir un nouveau. L’outil en ligne de commande de Tessera (tessera --recovery) l’accepte aussi pour restaurer une sauvegarde.',
   'recovery.keyLabel': 'Clé de récupération',
   'recovery.warning':
     'Quiconque détient cette clé peut réinitialiser les mots de passe. Ne l’enregistrez jamais sur cet ordinateur.',
@@ -584,7 +584,7 @@ export const fr: Record<MessageKey, string> = {
   'photos.import.drop': 'Déposez des photos ici, ou',
   'photos.import.dropNow': 'Relâchez pour ajouter les photos',
   'photos.import.types':
-    'Images JPEG, PNG ou WebP. Les détails cachés, comme la position de l’appareil, sont retirés sauf si le coffre les conserve.',
+    'Images JPEG, PNG, WebP ou HEIC (iPhone). Les détails cachés, comme la position de l’appareil, sont retirés sauf si le coffre les conserve.',
   'photos.import.progressLabel': 'Photos envoyées',
   'photos.import.progress': '{done} sur {total}',
   'photos.import.sending': 'Envoi de {name}…',

@@ -94,7 +94,7 @@ describe('the recovery sheet', () => {
     const { target } = await recoverySheet();
     const use = words(byTestId(target, 'recovery-use'));
     expect(use).toContain('if every administrator password is lost');
-    expect(use).toContain('set a new password for an administrator');
+    expect(use).toContain('on the sign-in screen and type this key to set a new one');
     expect(use).toContain('restore a backup');
 
     const warning = byTestId(target, 'recovery-print-warning');
@@ -133,7 +133,7 @@ describe('the recovery sheet', () => {
     language.set('fr');
     await settle();
     expect(words(byTestId(target, 'recovery-use'))).toContain(
-      'pour donner un nouveau mot de passe à un administrateur, ou pour restaurer une sauvegarde',
+      'à l’écran de connexion et saisissez cette clé pour en définir un nouveau',
     );
     // Non-breaking spaces inside the quotes and before the colon.
     expect(byTestId(target, 'recovery-print-warning').textContent?.trim()).toBe(
