@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import App from './App.svelte';
 import { language } from './lib/stores/language.svelte';
@@ -16,6 +16,12 @@ const LEA = {
   must_change_password: true,
 } as const;
 const OWN = 'my very own password';
+
+// The signed-in screens are loaded on demand (see App.svelte); compiled once here, so the
+// app's own import of them resolves as quickly as a built app's does.
+beforeAll(async () => {
+  await import('./lib/screens/Shell.svelte');
+}, 60_000);
 
 let destroy: (() => void) | null = null;
 afterEach(() => {
