@@ -4,17 +4,26 @@
 //! `ipma` gives them properties) and stored in `mdat` (or `idat`). EXIF is an item of type
 //! `Exif`, XMP one of type `mime`; a `uri ` item can carry anything.
 //!
-//! The rewrite keeps `ftyp`, `mdat` and a `meta` holding only what decoding needs (`hdlr`,
-//! `pitm`, `iloc`, `iinf`, `iref`, `iprp`, `idat`, `dinf`): metadata items leave `iinf`,
-//! `iloc`, `iref` and `ipma`, their bytes are overwritten with zeros where they lay, and item
-//! names are emptied. Everything else at the top level (`free`, `uuid`, a `moov` track) and
-//! in `meta` (XML boxes, entity groups) goes. Coded image data is copied byte for byte, so
-//! the pixels cannot change; as `meta` shrinks, the file offsets in `iloc` are moved by the
-//! same amount. Orientation lives in the `irot` and `imir` properties, which stay: any
-//! EXIF orientation is ignored by HEIF readers, so the stripped file shows as it did.
+//! The rewrite keeps what makes the pictures, by allowlist, and nothing else: `ftyp` with
+//! its known brands, `mdat`, and a `meta` of `hdlr` (its name emptied), `pitm`, `iloc`,
+//! `iinf`, `iref`, `iprp` and `idat`. Items that are not pictures (EXIF, XMP, URIs,
+//! regions, anything unknown) leave `iinf`, `iloc`, `iref` and `ipma`, and item names are
+//! emptied. Properties not needed to decode or show a picture (a user description,
+//! anything unknown) become empty `free` boxes, so the property numbers items use stay
+//! right. Every byte of `mdat` and `idat` that no kept item's extent covers is overwritten
+//! with zeros: the removed items' bytes, and anything hidden between the pictures.
+//! Everything else at the top level (`free`, `uuid`, a `moov` track) and in `meta` (XML
+//! boxes, entity groups, data references) goes. Coded pictures are copied byte for byte,
+//! so the pixels cannot change; as `ftyp` and `meta` shrink, the file offsets in `iloc`
+//! move by the same amount. Orientation lives in the `irot` and `imir` properties, which
+//! stay: any EXIF orientation is ignored by HEIF readers, so the stripped file shows as it
+//! did. A duplicated item id or box, a picture's data in another file, or more items than
+//! any camera writes, is refused.
 //!
 //! Hand-written because no maintained crate rewrites a HEIF container without re-encoding
 //! (libheif can only write files it encodes); the structure is a few length-prefixed boxes.
+
+use std::collections::HashSet;
 
 use crate::error::{MediaError, Result};
 
@@ -22,14 +31,26 @@ fn damaged(what: &str) -> MediaError {
     MediaError::damaged(format!("its HEIF structure is broken: {what}"))
 }
 
-/// Item types that carry metadata rather than pictures.
-const METADATA_ITEMS: [&[u8; 4]; 3] = [b"Exif", b"mime", b"uri "];
-/// Children of `meta` that decoding needs; the rest are dropped.
-const KEPT_IN_META: [&[u8; 4]; 8] = [
-    b"hdlr", b"pitm", b"iloc", b"iinf", b"iref", b"iprp", b"idat", b"dinf",
+/// Item types that are pictures or are made of them; every other item goes.
+const PICTURE_ITEMS: [&[u8; 4]; 6] = [b"hvc1", b"av01", b"jpeg", b"grid", b"iden", b"iovl"];
+/// Properties that decoding or display needs; any other becomes an empty `free` box.
+const KEPT_PROPERTIES: [&[u8; 4]; 17] = [
+    b"hvcC", b"av1C", b"jpgC", b"ispe", b"colr", b"pixi", b"irot", b"imir", b"clap", b"pasp",
+    b"auxC", b"rloc", b"lsel", b"a1op", b"a1lx", b"clli", b"mdcv",
 ];
-/// Top-level boxes kept (in their order); `meta` is rebuilt.
-const KEPT_AT_TOP: [&[u8; 4]; 3] = [b"ftyp", b"meta", b"mdat"];
+/// Brands kept in `ftyp`; anything else written there goes.
+const KNOWN_BRANDS: [&[u8; 4]; 17] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"mif2", b"msf1", b"miaf",
+    b"MiHE", b"MiHA", b"MiHB", b"MiPr", b"MiAn", b"avif", b"iso8",
+];
+/// Children of `meta` that decoding needs; the rest are dropped.
+const KEPT_IN_META: [&[u8; 4]; 7] = [
+    b"hdlr", b"pitm", b"iloc", b"iinf", b"iref", b"iprp", b"idat",
+];
+/// Far more items and extents than a camera writes (an iPhone photo has a few dozen
+/// tiles): a file that declares more is refused before its lists are built.
+const MAX_ITEMS: u64 = 4096;
+const MAX_EXTENTS: u64 = 65_536;
 
 /// One box: its type and where its header and content lie in the file.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +59,14 @@ struct Bx {
     start: usize,
     content: usize,
     end: usize,
+}
+
+impl Bx {
+    /// Whether the header is the plain 8 bytes (no 64-bit size, no `uuid` type), so the box
+    /// can be written again from its type and content.
+    fn plain_header(&self) -> bool {
+        self.content - self.start == 8
+    }
 }
 
 /// The boxes laid end to end in `bytes[from..to]`.
@@ -143,7 +172,8 @@ fn put_uint(out: &mut Vec<u8>, value: u64, width: usize) {
 fn boxed(kind: &[u8; 4], full: Option<(u8, u32)>, content: &[u8]) -> Vec<u8> {
     let header = 8 + if full.is_some() { 4 } else { 0 };
     let mut out = Vec::with_capacity(header + content.len());
-    // Every rebuilt box is smaller than the original, which was bounded by the file.
+    // A rebuilt box is never much bigger than the original, which was bounded by the file
+    // (at most the 64 MB a photo may have).
     put_uint(&mut out, (header + content.len()) as u64, 4);
     out.extend_from_slice(kind);
     if let Some((version, flags)) = full {
@@ -161,6 +191,22 @@ struct Location {
     data_ref: u16,
     base: u64,
     extents: Vec<(u64, u64, u64)>,
+}
+
+impl Location {
+    /// The byte ranges of its extents, `[start, end)` from its origin (the file, or `idat`'s
+    /// content); a length of 0 runs to `limit`.
+    fn ranges(&self, limit: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.extents.iter().map(move |&(_, offset, length)| {
+            let start = self.base.saturating_add(offset);
+            let end = if length == 0 {
+                limit
+            } else {
+                start.saturating_add(length)
+            };
+            (start, end)
+        })
+    }
 }
 
 /// The `iloc` box, parsed.
@@ -199,9 +245,17 @@ fn parse_iloc(bytes: &[u8], b: Bx) -> Result<Iloc> {
         0
     };
     let count = if version < 2 { r.uint(2)? } else { r.uint(4)? };
+    if count > MAX_ITEMS {
+        return Err(damaged("it declares more items than any camera writes"));
+    }
     let mut items = Vec::new();
+    let mut seen = HashSet::new();
+    let mut extents_seen = 0u64;
     for _ in 0..count {
         let item = if version < 2 { r.uint(2)? } else { r.uint(4)? } as u32;
+        if !seen.insert(item) {
+            return Err(damaged("an item is located twice"));
+        }
         let method = if version >= 1 {
             (r.u16()? & 15) as u8
         } else {
@@ -210,6 +264,13 @@ fn parse_iloc(bytes: &[u8], b: Bx) -> Result<Iloc> {
         let data_ref = r.u16()?;
         let base = r.uint(base_size)?;
         let extent_count = r.u16()?;
+        extents_seen += u64::from(extent_count);
+        // Extents of no bytes at all would cost the file nothing to repeat.
+        if extents_seen > MAX_EXTENTS
+            || (offset_size + length_size + index_size == 0 && extent_count > 1)
+        {
+            return Err(damaged("it declares more extents than any camera writes"));
+        }
         let mut extents = Vec::new();
         for _ in 0..extent_count {
             let index = r.uint(index_size)?;
@@ -237,8 +298,12 @@ fn parse_iloc(bytes: &[u8], b: Bx) -> Result<Iloc> {
 }
 
 impl Iloc {
-    /// Writes the kept items back, file offsets moved by `moved(old) -> new`.
-    fn write(&self, removed: &[u32], moved: &dyn Fn(u64, u64) -> Result<u64>) -> Result<Vec<u8>> {
+    /// Writes the kept items back, file offsets moved by `moved(old, length) -> new`.
+    fn write(
+        &self,
+        removed: &HashSet<u32>,
+        moved: &dyn Fn(u64, u64) -> Result<u64>,
+    ) -> Result<Vec<u8>> {
         let id_width = if self.version < 2 { 2 } else { 4 };
         let kept: Vec<&Location> = self
             .items
@@ -250,19 +315,22 @@ impl Iloc {
         out.push(((self.base_size as u8) << 4) | self.index_size as u8);
         put_uint(&mut out, kept.len() as u64, id_width);
         for l in kept {
+            if l.data_ref != 0 {
+                return Err(damaged("a picture's data is in another file"));
+            }
             put_uint(&mut out, u64::from(l.item), id_width);
             if self.version >= 1 {
                 put_uint(&mut out, u64::from(l.method), 2);
             }
             put_uint(&mut out, u64::from(l.data_ref), 2);
-            let file_relative = l.method == 0 && l.data_ref == 0;
             let mut extents = l.extents.clone();
             let mut base = l.base;
-            if file_relative {
+            if l.method == 0 {
                 // One item's extents lie in one box, so they all move by the same amount;
                 // it goes on the base offset when there is one, else on each extent.
                 for (i, (_, offset, length)) in l.extents.iter().enumerate() {
-                    let old = base
+                    let old = l
+                        .base
                         .checked_add(*offset)
                         .ok_or_else(|| damaged("an item offset overflows"))?;
                     let new = moved(old, *length)?;
@@ -271,7 +339,7 @@ impl Iloc {
                             base = new
                                 .checked_sub(*offset)
                                 .ok_or_else(|| damaged("an item lies before its base"))?;
-                        } else if base + *offset != new {
+                        } else if base.checked_add(*offset) != Some(new) {
                             return Err(damaged("an item's extents lie in different boxes"));
                         }
                     } else {
@@ -291,17 +359,21 @@ impl Iloc {
     }
 }
 
-/// The items of `iinf` whose type is metadata, and the box rebuilt without them (and with
+/// The items of `iinf` that are not pictures, and the box rebuilt without them (and with
 /// every item's name emptied).
-fn rewrite_iinf(bytes: &[u8], b: Bx) -> Result<(Vec<u32>, Vec<u8>)> {
+fn rewrite_iinf(bytes: &[u8], b: Bx) -> Result<(HashSet<u32>, Vec<u8>)> {
     let mut r = Reader::new(bytes, b.content, b.end);
     let (version, flags) = r.full()?;
     let declared = if version == 0 { r.uint(2)? } else { r.uint(4)? };
+    if declared > MAX_ITEMS {
+        return Err(damaged("it declares more items than any camera writes"));
+    }
     let entries = boxes(bytes, r.at, b.end)?;
     if entries.len() as u64 != declared || entries.iter().any(|e| &e.kind != b"infe") {
         return Err(damaged("the item list does not hold what it declares"));
     }
-    let mut removed = Vec::new();
+    let mut removed = HashSet::new();
+    let mut seen = HashSet::new();
     let mut kept = Vec::new();
     for e in &entries {
         let mut r = Reader::new(bytes, e.content, e.end);
@@ -311,10 +383,13 @@ fn rewrite_iinf(bytes: &[u8], b: Bx) -> Result<(Vec<u32>, Vec<u8>)> {
         }
         let id_width = if v == 2 { 2 } else { 4 };
         let item = r.uint(id_width)? as u32;
+        if !seen.insert(item) {
+            return Err(damaged("two items have the same number"));
+        }
         let protection = r.u16()?;
         let item_type = r.fourcc()?;
-        if METADATA_ITEMS.contains(&&item_type) {
-            removed.push(item);
+        if !PICTURE_ITEMS.contains(&&item_type) {
+            removed.insert(item);
             continue;
         }
         let mut content = Vec::new();
@@ -335,12 +410,15 @@ fn rewrite_iinf(bytes: &[u8], b: Bx) -> Result<(Vec<u32>, Vec<u8>)> {
 }
 
 /// `iref` without references from a removed item, or to one.
-fn rewrite_iref(bytes: &[u8], b: Bx, removed: &[u32]) -> Result<Vec<u8>> {
+fn rewrite_iref(bytes: &[u8], b: Bx, removed: &HashSet<u32>) -> Result<Vec<u8>> {
     let mut r = Reader::new(bytes, b.content, b.end);
     let (version, flags) = r.full()?;
     let id_width = if version == 0 { 2 } else { 4 };
     let mut content = Vec::new();
     for reference in boxes(bytes, r.at, b.end)? {
+        if !reference.plain_header() {
+            return Err(damaged("an item reference of an unknown form"));
+        }
         let mut r = Reader::new(bytes, reference.content, reference.end);
         let from = r.uint(id_width)? as u32;
         let count = r.u16()?;
@@ -365,12 +443,24 @@ fn rewrite_iref(bytes: &[u8], b: Bx, removed: &[u32]) -> Result<Vec<u8>> {
     Ok(boxed(b"iref", Some((version, flags)), &content))
 }
 
-/// `iprp` with `ipco` as it was and `ipma` without the removed items.
-fn rewrite_iprp(bytes: &[u8], b: Bx, removed: &[u32]) -> Result<Vec<u8>> {
+/// `ipco` with only the properties decoding needs (the others emptied into `free` boxes, so
+/// the numbering holds), and `ipma` without the removed items.
+fn rewrite_iprp(bytes: &[u8], b: Bx, removed: &HashSet<u32>) -> Result<Vec<u8>> {
+    let children = unique_children(bytes, b.content, b.end, &[b"ipco", b"ipma"])?;
     let mut content = Vec::new();
-    for child in boxes(bytes, b.content, b.end)? {
+    for child in children {
         match &child.kind {
-            b"ipco" => content.extend_from_slice(&bytes[child.start..child.end]),
+            b"ipco" => {
+                let mut properties = Vec::new();
+                for property in boxes(bytes, child.content, child.end)? {
+                    if KEPT_PROPERTIES.contains(&&property.kind) && property.plain_header() {
+                        properties.extend_from_slice(&bytes[property.start..property.end]);
+                    } else {
+                        properties.extend(boxed(b"free", None, &[]));
+                    }
+                }
+                content.extend(boxed(b"ipco", None, &properties));
+            }
             b"ipma" => {
                 let mut r = Reader::new(bytes, child.content, child.end);
                 let (version, flags) = r.full()?;
@@ -400,52 +490,96 @@ fn rewrite_iprp(bytes: &[u8], b: Bx, removed: &[u32]) -> Result<Vec<u8>> {
     Ok(boxed(b"iprp", None, &content))
 }
 
-/// Overwrites the bytes of the removed items with zeros, where they lie in `bytes`
-/// (a copy of the file): in a data box for file offsets, in `idat` for its offsets.
-fn wipe(
-    bytes: &mut [u8],
-    iloc: &Iloc,
-    removed: &[u32],
-    idat: Option<Bx>,
-    data_boxes: &[Bx],
-) -> Result<()> {
-    for l in iloc.items.iter().filter(|l| removed.contains(&l.item)) {
-        let (origin, limit) = match (l.method, idat) {
-            (0, _) if l.data_ref == 0 => (0, bytes.len()),
-            (1, Some(idat)) => (idat.content, idat.end),
-            // Another item's bytes, or another file's: nothing of this item's own here.
-            _ => continue,
-        };
-        for (_, offset, length) in &l.extents {
-            let start = usize::try_from(l.base.saturating_add(*offset))
-                .ok()
-                .and_then(|o| origin.checked_add(o))
-                .filter(|&s| s <= limit)
-                .ok_or_else(|| damaged("a metadata item lies past the end of the file"))?;
-            let end = if *length == 0 {
-                limit
-            } else {
-                usize::try_from(*length)
-                    .ok()
-                    .and_then(|n| start.checked_add(n))
-                    .filter(|&e| e <= limit)
-                    .ok_or_else(|| damaged("a metadata item runs past the end of the file"))?
-            };
-            // File offsets must point into a data box: zeroing anything else (the item
-            // list itself, say) would change what the rewrite reads next.
-            if l.method == 0
-                && !data_boxes
-                    .iter()
-                    .any(|b| start >= b.content && end <= b.end)
-            {
-                return Err(damaged(
-                    "a metadata item lies outside the file's data boxes",
-                ));
-            }
-            bytes[start..end].fill(0);
+/// `hdlr` with its handler type and no name.
+fn rewrite_hdlr(bytes: &[u8], b: Bx) -> Result<Vec<u8>> {
+    let mut r = Reader::new(bytes, b.content, b.end);
+    let (version, flags) = r.full()?;
+    r.skip(4)?;
+    let handler = r.fourcc()?;
+    let mut content = vec![0; 4];
+    content.extend_from_slice(&handler);
+    content.extend_from_slice(&[0; 13]);
+    Ok(boxed(b"hdlr", Some((version, flags)), &content))
+}
+
+/// `ftyp` with its major brand and only the compatible brands Tessera knows.
+fn rewrite_ftyp(bytes: &[u8], b: Bx) -> Result<Vec<u8>> {
+    let mut r = Reader::new(bytes, b.content, b.end);
+    let major = r.fourcc()?;
+    r.skip(4)?;
+    let mut content = major.to_vec();
+    content.extend_from_slice(&[0; 4]);
+    while r.at < b.end {
+        let brand = r.fourcc()?;
+        if KNOWN_BRANDS.contains(&&brand) {
+            content.extend_from_slice(&brand);
         }
     }
-    Ok(())
+    Ok(boxed(b"ftyp", None, &content))
+}
+
+/// The children of `bytes[from..to]`, refusing two of any kind in `unique`.
+fn unique_children(bytes: &[u8], from: usize, to: usize, unique: &[&[u8; 4]]) -> Result<Vec<Bx>> {
+    let children = boxes(bytes, from, to)?;
+    for kind in unique {
+        if children.iter().filter(|c| &&c.kind == kind).count() > 1 {
+            return Err(damaged("a box that may appear once appears twice"));
+        }
+    }
+    Ok(children)
+}
+
+/// The children of `meta` (its version and flags first), one of each kind decoding needs.
+fn meta_children(bytes: &[u8], meta: Bx) -> Result<((u8, u32), Vec<Bx>)> {
+    let mut r = Reader::new(bytes, meta.content, meta.end);
+    let full = r.full()?;
+    Ok((full, unique_children(bytes, r.at, meta.end, &KEPT_IN_META)?))
+}
+
+/// Overwrites with zeros every byte of `region` (at `origin`) that no range in `keep` covers.
+fn zero_outside(region: &mut [u8], origin: u64, keep: &mut [(u64, u64)]) {
+    keep.sort_unstable();
+    let end = origin + region.len() as u64;
+    let mut at = origin;
+    for &(start, stop) in keep.iter() {
+        if start > at {
+            let (from, to) = (at - origin, start.min(end) - origin);
+            region[from as usize..to as usize].fill(0);
+        }
+        at = at.max(stop.min(end));
+        if at >= end {
+            return;
+        }
+    }
+    region[(at - origin) as usize..].fill(0);
+}
+
+/// Zeroes, in `bytes` (a copy of the file), every byte of the data boxes and of `idat` that
+/// no kept item's extent covers.
+fn blank_unreferenced(
+    bytes: &mut [u8],
+    iloc: &Iloc,
+    removed: &HashSet<u32>,
+    idat: Option<Bx>,
+    data_boxes: &[Bx],
+) {
+    let kept = || iloc.items.iter().filter(|l| !removed.contains(&l.item));
+    let file_end = bytes.len() as u64;
+    let mut in_file: Vec<(u64, u64)> = kept()
+        .filter(|l| l.method == 0)
+        .flat_map(|l| l.ranges(file_end).collect::<Vec<_>>())
+        .collect();
+    for b in data_boxes {
+        zero_outside(&mut bytes[b.content..b.end], b.content as u64, &mut in_file);
+    }
+    if let Some(idat) = idat {
+        let idat_end = (idat.end - idat.content) as u64;
+        let mut in_idat: Vec<(u64, u64)> = kept()
+            .filter(|l| l.method == 1)
+            .flat_map(|l| l.ranges(idat_end).collect::<Vec<_>>())
+            .collect();
+        zero_outside(&mut bytes[idat.content..idat.end], 0, &mut in_idat);
+    }
 }
 
 /// The rebuilt `meta` box, with file offsets moved by `moved`.
@@ -453,10 +587,8 @@ fn rewrite_meta(
     bytes: &[u8],
     meta: Bx,
     moved: &dyn Fn(u64, u64) -> Result<u64>,
-) -> Result<(Vec<u32>, Vec<u8>)> {
-    let mut r = Reader::new(bytes, meta.content, meta.end);
-    let (version, flags) = r.full()?;
-    let children = boxes(bytes, r.at, meta.end)?;
+) -> Result<Vec<u8>> {
+    let ((version, flags), children) = meta_children(bytes, meta)?;
     let find = |kind: &[u8; 4]| children.iter().find(|c| &c.kind == kind).copied();
     let iinf = find(b"iinf").ok_or_else(|| damaged("no item list"))?;
     let iloc = find(b"iloc").ok_or_else(|| damaged("no item locations"))?;
@@ -468,6 +600,7 @@ fn rewrite_meta(
             continue;
         }
         match &child.kind {
+            b"hdlr" => content.extend(rewrite_hdlr(bytes, *child)?),
             b"iinf" => content.extend_from_slice(&new_iinf),
             b"iloc" => content.extend(locations.write(&removed, moved)?),
             b"iref" => content.extend(rewrite_iref(bytes, *child, &removed)?),
@@ -475,78 +608,74 @@ fn rewrite_meta(
             _ => content.extend_from_slice(&bytes[child.start..child.end]),
         }
     }
-    Ok((removed, boxed(b"meta", Some((version, flags)), &content)))
+    Ok(boxed(b"meta", Some((version, flags)), &content))
 }
 
-/// Strips a HEIF file of its metadata items; see the module notes.
+/// Strips a HEIF file of everything but its pictures; see the module notes.
 pub(crate) fn strip(original: &[u8]) -> Result<Vec<u8>> {
     let top = boxes(original, 0, original.len())?;
-    if top.first().map(|b| &b.kind) != Some(b"ftyp") {
+    let Some(&ftyp) = top.first().filter(|b| &b.kind == b"ftyp") else {
         return Err(damaged("it does not start with its file type"));
-    }
+    };
     let mut metas = top.iter().filter(|b| &b.kind == b"meta");
     let (Some(&meta), None) = (metas.next(), metas.next()) else {
         return Err(damaged("it needs exactly one item box"));
     };
+    let data_boxes: Vec<Bx> = top.iter().filter(|b| &b.kind == b"mdat").copied().collect();
 
-    // The metadata's bytes are zeroed first, in a copy; then the kept boxes are laid out.
+    // What no kept item points at is zeroed first, in a copy; then the boxes are laid out.
     let mut bytes = original.to_vec();
     {
-        let mut r = Reader::new(original, meta.content, meta.end);
-        r.full()?;
-        let children = boxes(original, r.at, meta.end)?;
+        let (_, children) = meta_children(original, meta)?;
         let find = |kind: &[u8; 4]| children.iter().find(|c| &c.kind == kind).copied();
         let iinf = find(b"iinf").ok_or_else(|| damaged("no item list"))?;
         let iloc = find(b"iloc").ok_or_else(|| damaged("no item locations"))?;
         let (removed, _) = rewrite_iinf(original, iinf)?;
-        let data_boxes: Vec<Bx> = top.iter().filter(|b| &b.kind == b"mdat").copied().collect();
-        wipe(
-            &mut bytes,
-            &parse_iloc(original, iloc)?,
-            &removed,
-            find(b"idat"),
-            &data_boxes,
-        )?;
+        let locations = parse_iloc(original, iloc)?;
+        blank_unreferenced(&mut bytes, &locations, &removed, find(b"idat"), &data_boxes);
     }
 
-    let kept: Vec<Bx> = top
-        .iter()
-        .filter(|b| KEPT_AT_TOP.contains(&&b.kind))
-        .copied()
-        .collect();
+    let new_ftyp = rewrite_ftyp(&bytes, ftyp)?;
     // The new meta's size does not depend on the offsets written in it: a first pass with
     // offsets unchanged gives it, and with it where every kept box now starts.
     let unchanged = |old: u64, _: u64| Ok(old);
-    let (_, sized) = rewrite_meta(&bytes, meta, &unchanged)?;
-    let mut starts = Vec::with_capacity(kept.len());
-    let mut at = 0usize;
+    let sized = rewrite_meta(&bytes, meta, &unchanged)?.len();
+    // The kept boxes in their order: ftyp, meta and the data boxes, wherever they were.
+    let kept: Vec<Bx> = top
+        .iter()
+        .filter(|b| [b"ftyp", b"meta", b"mdat"].contains(&&b.kind))
+        .copied()
+        .collect();
+    let new_length = |b: &Bx| match &b.kind {
+        b"ftyp" => new_ftyp.len(),
+        b"meta" => sized,
+        _ => b.end - b.start,
+    };
+    let mut layout = Vec::with_capacity(kept.len());
+    let mut at = 0;
     for b in &kept {
-        starts.push(at);
-        at += if b.kind == meta.kind {
-            sized.len()
-        } else {
-            b.end - b.start
-        };
+        layout.push((*b, at));
+        at += new_length(b);
     }
     let moved = |old: u64, length: u64| -> Result<u64> {
-        kept.iter()
-            .zip(&starts)
+        layout
+            .iter()
             .find(|(b, _)| {
                 &b.kind == b"mdat"
                     && old >= b.content as u64
                     && old.saturating_add(length) <= b.end as u64
             })
-            .map(|(b, &new)| old - b.start as u64 + new as u64)
-            .ok_or_else(|| damaged("an image's data lies outside the file's data boxes"))
+            .map(|(b, new)| old - b.start as u64 + *new as u64)
+            .ok_or_else(|| damaged("a picture's data lies outside the file's data boxes"))
     };
-    let (_, new_meta) = rewrite_meta(&bytes, meta, &moved)?;
+    let new_meta = rewrite_meta(&bytes, meta, &moved)?;
 
     let mut out = Vec::with_capacity(at);
     for b in &kept {
-        if b.kind == meta.kind {
-            out.extend_from_slice(&new_meta);
-        } else {
-            out.extend_from_slice(&bytes[b.start..b.end]);
+        match &b.kind {
+            b"ftyp" => out.extend_from_slice(&new_ftyp),
+            b"meta" => out.extend_from_slice(&new_meta),
+            _ => out.extend_from_slice(&bytes[b.start..b.end]),
         }
     }
     Ok(out)
@@ -570,9 +699,12 @@ mod tests {
     }
 
     /// A minimal HEIF layout: item 1 a picture, item 2 EXIF, both in `mdat`, with a `free`
-    /// box between `meta` and `mdat`. Returns the file and where each payload starts.
+    /// box between `meta` and `mdat`. Sentinel text hides where a strip must also look: in
+    /// `ftyp`'s brands, the handler's and the picture's names, a user description property,
+    /// an XML box, and bytes of `mdat` no item points at.
     fn sample(picture: &[u8], exif: &[u8]) -> Vec<u8> {
-        let ftyp = boxed(b"ftyp", None, b"heic\0\0\0\0mif1heic");
+        let ftyp = boxed(b"ftyp", None, b"heic\0\0\0\0mif1heicSentinel");
+        let hidden: &[u8] = b"Sentinel hidden between the pictures";
         let free = boxed(b"free", None, b"padding!");
         let build = |mdat_data_at: u32| {
             let mut iinf = 2u16.to_be_bytes().to_vec();
@@ -600,7 +732,15 @@ mod tests {
                 b"iprp",
                 None,
                 &[
-                    boxed(b"ipco", None, &boxed(b"ispe", None, &[0; 12])),
+                    boxed(
+                        b"ipco",
+                        None,
+                        &[
+                            boxed(b"ispe", None, &[0; 12]),
+                            full(b"udes", 0, b"en\0Sentinel Jane Doe\0\0\0"),
+                        ]
+                        .concat(),
+                    ),
                     full(b"ipma", 0, &ipma),
                 ]
                 .concat(),
@@ -609,7 +749,11 @@ mod tests {
                 b"meta",
                 0,
                 &[
-                    full(b"hdlr", 0, b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+                    full(
+                        b"hdlr",
+                        0,
+                        b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0Sentinel's phone\0",
+                    ),
                     full(b"pitm", 0, &1u16.to_be_bytes()),
                     full(b"iloc", 0, &iloc),
                     full(b"iinf", 0, &iinf),
@@ -623,12 +767,12 @@ mod tests {
                 ftyp.clone(),
                 meta,
                 free.clone(),
-                boxed(b"mdat", None, &[picture, exif].concat()),
+                boxed(b"mdat", None, &[picture, exif, hidden].concat()),
             ]
             .concat()
         };
         let first = build(0);
-        let data_at = first.len() - picture.len() - exif.len();
+        let data_at = first.len() - picture.len() - exif.len() - hidden.len();
         build(data_at as u32)
     }
 
@@ -690,6 +834,52 @@ mod tests {
         assert!(matches!(strip(&huge), Err(MediaError::Damaged(_))));
     }
 
+    #[test]
+    fn what_no_picture_needs_is_emptied_and_the_property_numbers_hold() {
+        let out = strip(&sample(b"coded picture bytes", b"Exif\0\0GPS")).unwrap();
+        let top = boxes(&out, 0, out.len()).unwrap();
+        let kinds: Vec<&[u8; 4]> = top.iter().map(|b| &b.kind).collect();
+        assert_eq!(kinds, [b"ftyp", b"meta", b"mdat"]);
+        assert_eq!(&out[top[0].content..top[0].end], b"heic\0\0\0\0mif1heic");
+        let (_, children) = meta_children(&out, top[1]).unwrap();
+        let iprp = children.iter().find(|c| &c.kind == b"iprp").unwrap();
+        let ipco = boxes(&out, iprp.content, iprp.end).unwrap()[0];
+        let properties: Vec<[u8; 4]> = boxes(&out, ipco.content, ipco.end)
+            .unwrap()
+            .iter()
+            .map(|p| p.kind)
+            .collect();
+        assert_eq!(
+            properties,
+            [*b"ispe", *b"free"],
+            "the second property keeps its place"
+        );
+    }
+
+    #[test]
+    fn extents_of_no_bytes_cannot_be_repeated_to_exhaust_memory() {
+        // Every field zero wide (so each extent costs the file nothing), one item, 65535
+        // extents.
+        let iloc = full(b"iloc", 0, &[0x00, 0x00, 0, 1, 0, 1, 0, 0, 0xFF, 0xFF]);
+        let iinf = full(b"iinf", 0, &[0, 0]);
+        let file = [
+            boxed(b"ftyp", None, b"heic\0\0\0\0"),
+            full(b"meta", 0, &[iinf, iloc].concat()),
+        ]
+        .concat();
+        let err = strip(&file).unwrap_err();
+        assert!(err.to_string().contains("more extents"), "{err}");
+    }
+
+    #[test]
+    fn a_reference_box_of_an_unusual_form_is_refused() {
+        let file = sample(b"picture", b"exif");
+        let at = file.windows(4).position(|w| w == b"cdsc").unwrap();
+        let mut odd = file.clone();
+        odd[at..at + 4].copy_from_slice(b"uuid");
+        assert!(matches!(strip(&odd), Err(MediaError::Damaged(_))));
+    }
+
     proptest::proptest! {
         #[test]
         fn any_bytes_after_the_file_type_are_refused_or_stripped_without_panicking(
@@ -701,11 +891,16 @@ mod tests {
         }
 
         #[test]
-        fn a_flipped_byte_never_panics(at in 0usize..300, value in proptest::num::u8::ANY) {
+        fn a_flipped_byte_never_panics_and_what_strips_strips_to_itself(
+            at in 0usize..600,
+            value in proptest::num::u8::ANY,
+        ) {
             let mut file = sample(b"coded picture bytes", b"Exif\0\0metadata");
             let at = at % file.len();
             file[at] = value;
-            let _ = strip(&file);
+            if let Ok(out) = strip(&file) {
+                proptest::prop_assert_eq!(strip(&out).ok(), Some(out));
+            }
         }
     }
 }
