@@ -159,3 +159,13 @@ fn real_photos_lose_every_identifying_tag_and_keep_their_pixels_and_orientation(
         assert!(before == after, "{format}: the decoded pixels changed");
     }
 }
+
+/// Found by the `import` fuzz target: a flipped bit in the HEIC seed makes the coded
+/// picture 16 × 268 while the file declares 16 × 12. Refused, so a photo is never recorded
+/// at one size and drawn at another.
+#[test]
+fn a_heic_whose_picture_is_not_the_size_it_declares_is_refused() {
+    let bytes = include_bytes!("../../../fuzz/corpus/import/seed-regression-heic-size-lie.heic");
+    let err = tessera_media::process(bytes, &Limits::STANDARD, false).unwrap_err();
+    assert!(err.to_string().contains("but the file declares"), "{err}");
+}

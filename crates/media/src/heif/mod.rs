@@ -34,7 +34,8 @@ pub(crate) fn decode_rgb(bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u32,
     let library = LibHeif::new();
     let context = HeifContext::read_from_bytes(bytes).map_err(refused)?;
     let handle = context.primary_image_handle().map_err(refused)?;
-    check_dimensions(handle.width(), handle.height(), limits)?;
+    let declared = (handle.width(), handle.height());
+    check_dimensions(declared.0, declared.1, limits)?;
     let mut options =
         DecodingOptions::new().ok_or_else(|| MediaError::damaged("libheif is out of memory"))?;
     options.set_convert_hdr_to_8bit(true);
@@ -46,7 +47,14 @@ pub(crate) fn decode_rgb(bytes: &[u8], limits: &Limits) -> Result<(Vec<u8>, u32,
         .interleaved
         .ok_or_else(|| MediaError::damaged("it decoded to no RGB picture"))?;
     let (width, height) = (plane.width, plane.height);
-    check_dimensions(width, height, limits)?;
+    // The coded stream can say another size than the file declares (libheif 1.15 believes
+    // the stream): the photo would be recorded at one size and drawn at another.
+    if (width, height) != declared {
+        return Err(MediaError::damaged(format!(
+            "its picture is {width} × {height} pixels but the file declares {} × {}",
+            declared.0, declared.1
+        )));
+    }
     let row = width as usize * 3;
     let mut pixels = Vec::with_capacity(row * height as usize);
     for y in 0..height as usize {
