@@ -1,12 +1,12 @@
 //! The front desk's part of a record: read and corrected by every role, never more.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tessera_core::Error;
-use tessera_core::narratives::{self, NewNarrative};
+use tessera_core::narratives::{self, Narrative, NewNarrative};
 use tessera_core::patients::desk::{self, DeskCorrection};
 use tessera_core::patients::profile::{Allergy, EmergencyContact};
-use tessera_core::patients::{self, Profile, Registration};
+use tessera_core::patients::{self, Patient, Profile, Registration};
 use tessera_core::policy::Role;
+use tessera_core::{Error, Session};
 
 mod common;
 
@@ -96,26 +96,32 @@ fn the_desk_cannot_register_clinical_details_it_could_never_read_back() {
     ));
 }
 
-#[test]
-fn a_private_narrative_is_read_by_its_author_and_admins_only_and_found_by_no_one() {
-    let v = Vault::new();
-    let mut dan = v.staff("dan", Role::Clinician);
+/// Olga Ivanova, registered by `author`, who writes a private narrative about her.
+fn private_narrative_by(author: &mut Session, body: &str) -> (Patient, Narrative) {
     let p = patients::create(
-        &mut dan,
+        author,
         Profile::named("Olga", "Ivanova"),
         Registration::CheckDuplicates,
     )
     .unwrap();
     let private = narratives::add(
-        &mut dan,
+        author,
         &p.id,
         NewNarrative {
-            body: "disclosed in confidence zebrafinch".into(),
+            body: body.into(),
             private: true,
             ..NewNarrative::default()
         },
     )
     .unwrap();
+    (p, private)
+}
+
+#[test]
+fn a_private_narrative_is_read_by_its_author_and_admins_only_and_found_by_no_one() {
+    let v = Vault::new();
+    let mut dan = v.staff("dan", Role::Clinician);
+    let (p, private) = private_narrative_by(&mut dan, "disclosed in confidence zebrafinch");
     assert!(private.private);
     assert_eq!(private.author_role, Some(Role::Clinician));
     narratives::add(
@@ -168,22 +174,7 @@ fn a_private_narrative_is_read_by_its_author_and_admins_only_and_found_by_no_one
 fn the_audit_log_the_recovery_key_reads_keeps_no_private_narrative_text() {
     let v = Vault::new();
     let mut dan = v.staff("dan", Role::Clinician);
-    let p = patients::create(
-        &mut dan,
-        Profile::named("Olga", "Ivanova"),
-        Registration::CheckDuplicates,
-    )
-    .unwrap();
-    let private = narratives::add(
-        &mut dan,
-        &p.id,
-        NewNarrative {
-            body: "told only to dan quetzalcoatl".into(),
-            private: true,
-            ..NewNarrative::default()
-        },
-    )
-    .unwrap();
+    let (_, private) = private_narrative_by(&mut dan, "told only to dan quetzalcoatl");
     narratives::edit(&mut dan, &private.id, "still only dan axolotl", None, 1).unwrap();
     let log = serde_json::to_string(
         &tessera_core::audit::list(&mut v.admin(), &Default::default()).unwrap(),

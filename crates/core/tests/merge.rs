@@ -7,7 +7,7 @@ use tessera_core::consents::{self, ConsentStatus, NewConsent};
 use tessera_core::encounters::{self, NewEncounter};
 use tessera_core::erasure::{self, ErasureMode};
 use tessera_core::narratives::{self, NewNarrative};
-use tessera_core::patients::{self, Profile, Registration};
+use tessera_core::patients::{self, Patient, Profile, Registration};
 use tessera_core::policy::Role;
 use tessera_core::{Error, Session, chart, merge};
 
@@ -20,6 +20,23 @@ fn person(given: &str, family: &str, born: &str, phone: Option<&str>) -> Profile
     profile.date_of_birth = Some(born.into());
     profile.phone = phone.map(Into::into);
     profile
+}
+
+/// The same person registered twice: the second time past the duplicate warning.
+fn registered_twice(s: &mut Session, given: &str, family: &str, born: &str) -> (Patient, Patient) {
+    let first = patients::create(
+        s,
+        person(given, family, born, None),
+        Registration::CheckDuplicates,
+    )
+    .unwrap();
+    let again = patients::create(
+        s,
+        person(given, family, born, None),
+        Registration::NotADuplicate,
+    )
+    .unwrap();
+    (first, again)
 }
 
 fn visit(s: &mut Session, patient: &str, date: &str, reason: &str) -> String {
@@ -99,18 +116,7 @@ fn registering_someone_again_is_refused_until_a_person_says_it_is_someone_else()
 fn a_merge_moves_the_records_and_the_old_id_opens_the_survivor_until_it_is_undone() {
     let v = Vault::new();
     let mut admin = v.admin();
-    let kept = patients::create(
-        &mut admin,
-        person("Amara", "Diallo", "1975-11-02", None),
-        Registration::CheckDuplicates,
-    )
-    .unwrap();
-    let dup = patients::create(
-        &mut admin,
-        person("Amara", "Diallo", "1975-11-02", None),
-        Registration::NotADuplicate,
-    )
-    .unwrap();
+    let (kept, dup) = registered_twice(&mut admin, "Amara", "Diallo", "1975-11-02");
     visit(&mut admin, &kept.id, "2026-01-10", "kept's visit");
     visit(&mut admin, &dup.id, "2026-02-10", "duplicate's visit");
     narratives::add(
@@ -201,18 +207,7 @@ fn a_merge_moves_the_records_and_the_old_id_opens_the_survivor_until_it_is_undon
 fn a_clinician_cannot_merge_records_and_nothing_moves() {
     let v = Vault::new();
     let mut clinician = v.staff("dan", Role::Clinician);
-    let a = patients::create(
-        &mut clinician,
-        person("Lia", "Moreau", "2001-07-07", None),
-        Registration::CheckDuplicates,
-    )
-    .unwrap();
-    let b = patients::create(
-        &mut clinician,
-        person("Lia", "Moreau", "2001-07-07", None),
-        Registration::NotADuplicate,
-    )
-    .unwrap();
+    let (a, b) = registered_twice(&mut clinician, "Lia", "Moreau", "2001-07-07");
     visit(&mut clinician, &b.id, "2026-01-01", "b's visit");
     assert!(matches!(
         merge::merge(&mut clinician, &a.id, &b.id),
@@ -229,18 +224,7 @@ fn a_clinician_cannot_merge_records_and_nothing_moves() {
 fn erasing_the_survivor_erases_the_merged_away_duplicate_in_the_bin_too() {
     let v = Vault::new();
     let mut admin = v.admin();
-    let kept = patients::create(
-        &mut admin,
-        person("Noor", "Haddad", "1966-03-30", None),
-        Registration::CheckDuplicates,
-    )
-    .unwrap();
-    let dup = patients::create(
-        &mut admin,
-        person("Noor", "Haddad", "1966-03-30", None),
-        Registration::NotADuplicate,
-    )
-    .unwrap();
+    let (kept, dup) = registered_twice(&mut admin, "Noor", "Haddad", "1966-03-30");
     merge::merge(&mut admin, &kept.id, &dup.id).unwrap();
     let report = erasure::erase(&mut admin, &kept.id, ErasureMode::Anonymise).unwrap();
     assert_eq!(report.merged_records, 1);
@@ -269,18 +253,7 @@ fn erasing_the_survivor_erases_the_merged_away_duplicate_in_the_bin_too() {
 fn a_merge_undone_can_be_made_again_and_the_emptied_duplicate_cannot_be_erased_alone() {
     let v = Vault::new();
     let mut admin = v.admin();
-    let kept = patients::create(
-        &mut admin,
-        person("Ivo", "Santos", "1958-12-01", None),
-        Registration::CheckDuplicates,
-    )
-    .unwrap();
-    let dup = patients::create(
-        &mut admin,
-        person("Ivo", "Santos", "1958-12-01", None),
-        Registration::NotADuplicate,
-    )
-    .unwrap();
+    let (kept, dup) = registered_twice(&mut admin, "Ivo", "Santos", "1958-12-01");
     merge::merge(&mut admin, &kept.id, &dup.id).unwrap();
     merge::undo(&mut admin, &dup.id).unwrap();
     merge::merge(&mut admin, &kept.id, &dup.id).unwrap();
