@@ -44,7 +44,7 @@ fn init_then_vault_info_reports_the_vault_without_secrets() {
     assert_eq!(v.recovery_key.split('-').count(), 11);
     let info = v.json(v.admin().args(["vault", "info"]));
     assert_eq!(info["format_version"], 2);
-    assert_eq!(info["schema_version"], 13);
+    assert_eq!(info["schema_version"], 14);
     assert_eq!(info["key_slots"], 2);
     assert_eq!(info["counts"]["staff"], 1);
     assert!(info["cipher"].as_str().unwrap().starts_with("SQLCipher 4"));

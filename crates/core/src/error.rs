@@ -156,6 +156,15 @@ pub enum Error {
         /// Free bytes at the destination.
         available: u64,
     },
+    /// A transfer bundle or receipt is damaged or altered: a flipped byte, a missing part,
+    /// a member that does not match its signed manifest. Nothing of it was applied.
+    #[error("the transfer bundle is damaged or incomplete: {0}")]
+    BundleDamaged(String),
+    /// A whole transfer bundle or receipt that this vault will not take: for another vault,
+    /// from a vault it is not paired with, signed with the wrong key, or one that would
+    /// leave a gap. The text says which; nothing was applied.
+    #[error("{0}")]
+    BundleRefused(String),
     /// An access code or QR token did not open a grant.
     #[error("{0}")]
     AccessRefused(AccessRefusal),
@@ -283,7 +292,8 @@ impl Error {
             | Error::Denied { .. }
             | Error::PasswordChangeRequired(_)
             | Error::BackupWrongKey(_)
-            | Error::AccessRefused(_) => ErrorClass::Refused,
+            | Error::AccessRefused(_)
+            | Error::BundleRefused(_) => ErrorClass::Refused,
             Error::CorruptHeader(_)
             | Error::CorruptDatabase(_)
             | Error::PlaintextDatabase
@@ -291,7 +301,8 @@ impl Error {
             | Error::VaultDamaged(_)
             | Error::AuditChainBroken { .. }
             | Error::BackupDamaged { .. }
-            | Error::NotGenuine(_) => ErrorClass::Integrity,
+            | Error::NotGenuine(_)
+            | Error::BundleDamaged(_) => ErrorClass::Integrity,
             _ => ErrorClass::Failure,
         }
     }

@@ -200,11 +200,22 @@ pub enum Action {
     ExportList,
     /// Checking whether an exported document is genuine.
     ExportVerify,
+    /// Publishing this vault's transfer identity, and pairing with another vault (trusting
+    /// its key for bundles in both directions).
+    TransferPair,
+    /// Writing a bundle of records for a paired vault, and taking in its receipts.
+    TransferSend,
+    /// Importing a paired vault's bundle (its records go through the policy for each kind
+    /// of change too), and writing its receipt.
+    TransferReceive,
+    /// Seeing and settling what imports could not apply on their own: records changed on
+    /// both sides, possible duplicates.
+    TransferResolve,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 56] = [
         Action::VaultCreate,
         Action::SessionOpen,
         Action::VaultInfo,
@@ -257,6 +268,10 @@ impl Action {
         Action::ExportRecord,
         Action::ExportList,
         Action::ExportVerify,
+        Action::TransferPair,
+        Action::TransferSend,
+        Action::TransferReceive,
+        Action::TransferResolve,
     ];
 
     /// The name recorded in the audit log.
@@ -314,6 +329,10 @@ impl Action {
             Action::ExportRecord => "export.record",
             Action::ExportList => "export.list",
             Action::ExportVerify => "export.verify",
+            Action::TransferPair => "transfer.pair",
+            Action::TransferSend => "transfer.send",
+            Action::TransferReceive => "transfer.receive",
+            Action::TransferResolve => "transfer.resolve",
         }
     }
 
@@ -372,6 +391,10 @@ impl Action {
             Action::ExportRecord => "export clinical records",
             Action::ExportList => "read the export log",
             Action::ExportVerify => "check exported documents",
+            Action::TransferPair => "pair this vault with another",
+            Action::TransferSend => "send records to a paired vault",
+            Action::TransferReceive => "import records from a paired vault",
+            Action::TransferResolve => "settle transfer conflicts",
         }
     }
 }
@@ -483,7 +506,10 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::AccessGrant
         | Action::AccessList
         | Action::AccessRevoke
-        | Action::ExportRecord => practitioner,
+        | Action::ExportRecord
+        | Action::TransferSend
+        | Action::TransferReceive
+        | Action::TransferResolve => practitioner,
         // Any staff member at a desk may open what a patient's code opens; the grant, not
         // the role, then decides what is shown.
         Action::AccessUse => true,
@@ -508,7 +534,8 @@ pub fn allows(principal: Principal, action: Action) -> bool {
         | Action::SettingsManage
         | Action::BackupCreate
         | Action::BackupRestore
-        | Action::BackupManage => admin,
+        | Action::BackupManage
+        | Action::TransferPair => admin,
         Action::PatientErase | Action::PatientSubjectExport | Action::RetentionManage => admin,
     }
 }
@@ -595,6 +622,10 @@ mod tests {
             (Action::ExportRecord, [true, true, true, false, false]),
             (Action::ExportList, [true, true, true, true, false]),
             (Action::ExportVerify, [true, true, true, true, false]),
+            (Action::TransferPair, [true, false, false, false, false]),
+            (Action::TransferSend, [true, true, true, false, false]),
+            (Action::TransferReceive, [true, true, true, false, false]),
+            (Action::TransferResolve, [true, true, true, false, false]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, row) in expected {

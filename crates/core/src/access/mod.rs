@@ -267,7 +267,7 @@ fn card(signer: &Signer25519, conn: &Connection, id: &str) -> Result<Card> {
         expires_at: expires.div_euclid(1_000),
     };
     let token = signer.sign(claims.to_cbor());
-    let (qr_svg, qr_version) = qr_svg(&token)?;
+    let (qr_svg, qr_version) = qr_svg(&token, CARD_MAX_VERSION)?;
     Ok(Card {
         token,
         qr_svg,
@@ -289,13 +289,17 @@ pub struct QrMatrix {
 /// Modules of quiet zone a card keeps around its code (the standard's minimum).
 pub const QUIET_ZONE: usize = 4;
 
-fn qr_code(text: &str) -> Result<(qrcode::QrCode, i16)> {
+/// The largest QR version shown on a screen rather than printed on a card (a vault's
+/// transfer identity): 97 modules a side, which a webcam at the desk still reads.
+pub const SCREEN_MAX_VERSION: i16 = 20;
+
+fn qr_code(text: &str, max_version: i16) -> Result<(qrcode::QrCode, i16)> {
     let code = qrcode::QrCode::with_error_correction_level(text, CARD_EC_LEVEL)
         .map_err(|_| Error::Internal("a token does not fit any QR code"))?;
     let version = match code.version() {
         qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
     };
-    if version > CARD_MAX_VERSION {
+    if version > max_version {
         return Err(Error::Internal(
             "a token needs a QR code larger than a card allows",
         ));
@@ -304,9 +308,9 @@ fn qr_code(text: &str) -> Result<(qrcode::QrCode, i16)> {
 }
 
 /// The QR code of `text` at the card's error correction, in the smallest version that
-/// holds it; refused above [`CARD_MAX_VERSION`].
+/// holds it; refused above [`SCREEN_MAX_VERSION`] (a card's own is checked when it is made).
 pub fn qr_matrix(text: &str) -> Result<QrMatrix> {
-    let (code, version) = qr_code(text)?;
+    let (code, version) = qr_code(text, SCREEN_MAX_VERSION)?;
     Ok(QrMatrix {
         width: code.width(),
         dark: code
@@ -318,9 +322,11 @@ pub fn qr_matrix(text: &str) -> Result<QrMatrix> {
     })
 }
 
-/// The QR code of `text` as an SVG document with its quiet zone, and its version.
-pub fn qr_svg(text: &str) -> Result<(String, i16)> {
-    let (code, version) = qr_code(text)?;
+/// The QR code of `text` as an SVG document with its quiet zone, and its version; refused
+/// above `max_version` ([`CARD_MAX_VERSION`] for a card, [`SCREEN_MAX_VERSION`] for what is
+/// only shown on a screen).
+pub fn qr_svg(text: &str, max_version: i16) -> Result<(String, i16)> {
+    let (code, version) = qr_code(text, max_version)?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
         .quiet_zone(true)

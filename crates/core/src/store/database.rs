@@ -107,6 +107,13 @@ pub(crate) const MIGRATIONS: &[(u32, &str)] = &[
             "/../../migrations/0013_heic_photos.sql"
         )),
     ),
+    (
+        14,
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../migrations/0014_transfer.sql"
+        )),
+    ),
 ];
 
 /// The schema version this build creates and understands.

@@ -848,6 +848,11 @@ export const en = {
   'audit.what.export.record': 'Exported a patient record',
   'audit.what.export.list': 'Read the export log',
   'audit.what.export.verify': 'Checked an exported document',
+  'audit.what.transfer.pair':
+    'Paired with another vault, or published this vault’s transfer identity',
+  'audit.what.transfer.send': 'Sent records to a paired vault, or took in its receipt',
+  'audit.what.transfer.receive': 'Imported records from a paired vault',
+  'audit.what.transfer.resolve': 'Looked at or settled transfer conflicts',
   'audit.what.auth.login_failed': 'Sign-in failed: wrong password',
   'audit.what.auth.login_refused_locked': 'Sign-in refused: too many wrong passwords',
   'audit.what.auth.backup_password_failed': 'Wrong password or recovery key given to open a backup',

@@ -865,6 +865,12 @@ export const fr: Record<MessageKey, string> = {
   'audit.what.export.record': 'A exporté un dossier patient',
   'audit.what.export.list': 'A consulté le journal des exports',
   'audit.what.export.verify': 'A vérifié un document exporté',
+  'audit.what.transfer.pair':
+    'A appairé un autre coffre, ou publié l’identité de transfert de ce coffre',
+  'audit.what.transfer.send':
+    'A envoyé des dossiers à un coffre appairé, ou enregistré son accusé de réception',
+  'audit.what.transfer.receive': 'A importé des dossiers d’un coffre appairé',
+  'audit.what.transfer.resolve': 'A consulté ou réglé des conflits de transfert',
   'audit.what.auth.login_failed': 'Échec de connexion : mauvais mot de passe',
   'audit.what.auth.login_refused_locked': 'Connexion refusée : trop de mauvais mots de passe',
   'audit.what.auth.backup_password_failed':
