@@ -240,6 +240,7 @@ pub(crate) fn erase_in(
         ..ErasureReport::default()
     };
     patients::merges::forget(conn, id, settling.is_some())?;
+    crate::transfer::forget_patient(conn, id)?;
     for sql in [
         "DELETE FROM narrative_revisions WHERE narrative_id IN \
          (SELECT id FROM narratives WHERE patient_id = ?1)",

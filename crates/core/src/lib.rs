@@ -61,6 +61,7 @@ pub mod settings;
 pub mod signing;
 pub mod store;
 pub mod subject_export;
+pub mod transfer;
 pub mod vault;
 
 pub use error::{AccessRefusal, Error, ErrorClass, Result};

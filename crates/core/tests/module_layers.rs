@@ -45,6 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "subject_export",
             "export",
             "seed",
+            "transfer",
         ],
     ),
 ];
