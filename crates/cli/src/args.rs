@@ -11,6 +11,7 @@ mod narrative;
 mod patient;
 mod photo;
 mod retention;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,7 @@ pub use narrative::NarrativeCommand;
 pub use patient::{PatientCommand, PatientEditArgs, ProfileFlags};
 pub use photo::{PhotoCommand, PhotoGetArgs};
 pub use retention::{RetentionCommand, RetentionSetArgs};
+pub use transfer::TransferCommand;
 
 /// Tessera: encrypted, offline records of a patient's recovery journey.
 #[derive(Debug, Parser)]
@@ -97,6 +99,10 @@ pub enum Command {
     /// Access codes and QR cards: give, check, scan, list, revoke.
     #[command(subcommand)]
     Access(AccessCommand),
+    /// Moving records between vaults with no network (a field laptop and its clinic):
+    /// pairing, signed and encrypted bundles, receipts, conflicts.
+    #[command(subcommand)]
+    Transfer(TransferCommand),
     /// Exports: a PDF report, the JSON record or CSV tables; check an exported file.
     Export(Box<ExportArgs>),
     /// Developer tools: generated test data.

@@ -89,13 +89,18 @@ fn sections(permissions: &[Permission]) -> String {
 
 /// Writes the card as SVG or PNG, by the file's extension.
 fn write_card(card: &Card, path: &Path) -> Result<()> {
+    write_qr(&card.token, &card.qr_svg, path)
+}
+
+/// Writes a token's QR code to `path`: the SVG as made, or a PNG drawn from the token.
+pub(super) fn write_qr(token: &str, svg: &str, path: &Path) -> Result<()> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let bytes = match extension.as_deref() {
-        Some("svg") => card.qr_svg.clone().into_bytes(),
-        Some("png") => png(&access::qr_matrix(&card.token)?)?,
+        Some("svg") => svg.as_bytes().to_vec(),
+        Some("png") => png(&access::qr_matrix(token)?)?,
         _ => bail!(crate::secrets::UsageError(format!(
             "--qr-out {}: name a .svg or .png file",
             path.display()

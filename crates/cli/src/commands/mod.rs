@@ -15,6 +15,7 @@ mod narrative;
 mod patient;
 mod photo;
 mod retention;
+mod transfer;
 mod user;
 mod vault;
 pub mod verify_install;
@@ -45,6 +46,7 @@ pub fn run(cli: &Cli) -> Result<()> {
         Command::Backup(command) => backup::run(cli, command),
         Command::Retention(command) => retention::run(cli, command),
         Command::Access(command) => access::run(cli, command),
+        Command::Transfer(command) => transfer::run(cli, command),
         Command::Export(args) => export::run(cli, args),
         Command::Dev(command) => dev::run(cli, command),
         Command::VerifyInstall(args) => verify_install::run(cli, args),
