@@ -197,6 +197,32 @@ pub fn read_identity(token: &str) -> Result<IdentityClaims> {
     })
 }
 
+/// Another vault's identity as a person checks it before pairing.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityPreview {
+    /// Its vault id.
+    pub vault_id: String,
+    /// The fingerprint to compare with the one the other vault shows.
+    pub fingerprint: String,
+    /// The name it is paired under here, if it is paired already.
+    pub paired_as: Option<String>,
+}
+
+/// What a person checks before pairing with the vault whose identity `token` is.
+pub fn preview_identity(session: &mut Session, token: &str) -> Result<IdentityPreview> {
+    session.authorize(Action::TransferPair)?;
+    let claims = read_identity(token)?;
+    let vault_id = claims.vault_id.to_string();
+    Ok(IdentityPreview {
+        paired_as: peer_keys(&session.conn, &vault_id)?
+            .filter(|p| p.vault_id == vault_id)
+            .map(|p| p.name),
+        fingerprint: identity::fingerprint(&claims.verify_key),
+        vault_id,
+    })
+}
+
 /// Pairs with the vault whose identity `token` is, under `name`. Pairing again with the
 /// same vault renames it; a changed key is refused (unpair first, deliberately).
 pub fn pair(session: &mut Session, token: &str, name: &str) -> Result<Peer> {
