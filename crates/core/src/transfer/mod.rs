@@ -498,8 +498,12 @@ pub fn export(
     })
 }
 
+/// The part of a vault id a bundle's name shows: its last 8 digits, which are random (the
+/// first ones of a UUIDv7 are the time it was made, alike for vaults made together).
 fn short(vault_id: &str) -> &str {
-    vault_id.get(..8).unwrap_or(vault_id)
+    vault_id
+        .get(vault_id.len().saturating_sub(8)..)
+        .unwrap_or(vault_id)
 }
 
 /// Imports the bundle at `path` (its file, or any of its parts).
