@@ -406,3 +406,71 @@ fn a_profile_changed_on_both_sides_is_listed_with_both_versions_and_settled_by_a
     audit_verifies(&field);
     audit_verifies(&clinic);
 }
+
+/// `kill -9` at random points of an import, again and again: after each the clinic holds
+/// all of the bundle or none of it, the vault checks clean and its audit chain verifies,
+/// and a last import completes with every record equal to the field's.
+#[test]
+fn a_kill_9_during_an_import_applies_all_or_nothing_and_a_reimport_completes() {
+    let field = TestVault::new();
+    let clinic = TestVault::new();
+    pair(&field, "Field laptop", &clinic, "Clinic");
+    field
+        .admin()
+        .args([
+            "dev",
+            "seed",
+            "--patients",
+            "150",
+            "--encounters-per-patient",
+            "10",
+        ])
+        .assert()
+        .success();
+    let ids = patient_ids(&field);
+    let photos = field.jpegs("wound", 8, 1600, 1200);
+    field
+        .admin()
+        .args(["photo", "import", &ids[0]])
+        .args(&photos)
+        .assert()
+        .success();
+    let bundle = files(&export(&field, "Clinic", &field.file("stick"))).remove(0);
+    let mut rng = fastrand::Rng::with_seed(20_261_204);
+    let mut interrupted = 0;
+    for round in 0..8 {
+        let mut child =
+            clinic.spawn_admin(["transfer".as_ref(), "import".as_ref(), bundle.as_os_str()]);
+        std::thread::sleep(std::time::Duration::from_millis(50 + rng.u64(0..700)));
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        eprintln!("round {round}: {status}");
+        let held = patient_ids(&clinic).len();
+        assert!(
+            held == 0 || held == ids.len(),
+            "round {round}: {held} of {} patients",
+            ids.len()
+        );
+        if status.success() {
+            break;
+        }
+        interrupted += 1;
+    }
+    assert!(interrupted > 0, "no import was interrupted");
+    let report = clinic.json(clinic.admin().args(["vault", "check"]));
+    assert_eq!(
+        report["database_problems"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    assert_eq!(report["photo_problems"], serde_json::json!([]), "{report}");
+    audit_verifies(&clinic);
+
+    import(&clinic, &bundle);
+    assert_eq!(patient_ids(&clinic), ids);
+    for id in ids.iter().step_by(7) {
+        assert_eq!(record(&clinic, id), record(&field, id), "patient {id}");
+    }
+    assert_eq!(record(&clinic, &ids[0]), record(&field, &ids[0]));
+    audit_verifies(&clinic);
+}
