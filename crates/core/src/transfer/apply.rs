@@ -144,7 +144,17 @@ impl Applier<'_> {
         for encounter in &records.encounters {
             self.head(w, rows::ENCOUNTERS, encounter, &patient_id)?;
         }
+        let visits: Vec<String> = records
+            .encounters
+            .iter()
+            .map(|h| rows::ENCOUNTERS.id_of(&h.row))
+            .collect::<Result<_>>()?;
         for revision in &records.encounter_revisions {
+            if !visits.contains(&rows::text(revision, "encounter_id", "encounter_revisions")?) {
+                return Err(Error::BundleDamaged(format!(
+                    "an earlier version filed under patient {patient_id} is of another patient's visit"
+                )));
+            }
             self.append(w, rows::ENCOUNTER_REVISIONS, revision)?;
         }
         for narrative in &records.narratives {
