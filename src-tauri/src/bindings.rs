@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ts_rs::{Config, TS};
+use ts_rs::Config;
 
 use tessera_core::policy::{self, Principal, Role};
 
@@ -14,10 +14,11 @@ use crate::ipc::{self, Command, TypeCollector};
 
 fn generate(dir: &Path) -> BTreeMap<String, String> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    let mut types = TypeCollector::new(&cfg);
     // Types that reach the UI outside a command's arguments and result: the error every
     // command may fail with, events, and the header of the raw-body photo import.
     macro_rules! export {
-        ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg).expect(stringify!($t)); )* };
+        ($($t:ty),* $(,)?) => { $( types.export::<$t>(); )* };
     }
     export!(
         crate::api_error::ApiError,
@@ -25,7 +26,6 @@ fn generate(dir: &Path) -> BTreeMap<String, String> {
         crate::scheduler::ScheduledBackupEvent,
         crate::commands::photos::PhotoImportMeta,
     );
-    let mut types = TypeCollector::new(&cfg);
     macro_rules! signatures {
         ($($command:path),* $(,)?) => {
             vec![$( <$command as Command>::signature(&mut types) ),*]

@@ -3,9 +3,11 @@
 //! an interface the UI's backend implements and a table of command names it calls.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use ts_rs::{Config, ExportError, TS, TypeVisitor};
+use ts_rs::{Config, TS, TypeVisitor};
 
 /// Implemented by the type `#[command]` emits beside each command function.
 pub trait Command {
@@ -34,7 +36,11 @@ pub struct TypeCollector<'c> {
     cfg: &'c Config,
     /// File stem (as imported) by TypeScript name.
     imports: BTreeMap<String, String>,
-    error: Option<ExportError>,
+    /// The Rust type that writes each file, and what it writes: two types of the same name
+    /// (a patient's `Identity` and a vault's) would otherwise overwrite each other's file
+    /// unseen.
+    owners: BTreeMap<PathBuf, (&'static str, String)>,
+    error: Option<String>,
 }
 
 impl<'c> TypeCollector<'c> {
@@ -42,8 +48,18 @@ impl<'c> TypeCollector<'c> {
         TypeCollector {
             cfg,
             imports: BTreeMap::new(),
+            owners: BTreeMap::new(),
             error: None,
         }
+    }
+
+    /// Exports `T` and what it depends on, without naming it in `commands.ts`: a type that
+    /// reaches the UI outside a command's signature (an event, the error).
+    pub fn export<T: TS + 'static + ?Sized>(&mut self) {
+        if let Err(e) = T::export_all(self.cfg) {
+            self.error.get_or_insert(e.to_string());
+        }
+        Owners(self).visit::<T>();
     }
 
     /// The TypeScript name of `T`; exports it and what it depends on.
@@ -58,10 +74,42 @@ impl<'c> TypeCollector<'c> {
     }
 
     /// The first error of an export, if any.
-    pub fn finish(self) -> Result<BTreeMap<String, String>, ExportError> {
+    pub fn finish(self) -> Result<BTreeMap<String, String>, String> {
         match self.error {
             Some(e) => Err(e),
             None => Ok(self.imports),
+        }
+    }
+}
+
+/// Walks a type and everything it names, noting which Rust type writes each file.
+struct Owners<'a, 'c>(&'a mut TypeCollector<'c>);
+
+impl TypeVisitor for Owners<'_, '_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        let Some(path) = T::output_path() else {
+            return T::visit_generics(self);
+        };
+        // Types that write the same declaration are one (serde_json's `Value` is written
+        // as ts-rs's own `JsonValue`); a generic one is one file whatever its arguments.
+        let rust = std::any::type_name::<T>();
+        let decl = T::decl(self.0.cfg);
+        match self.0.owners.entry(path) {
+            Entry::Vacant(slot) => {
+                slot.insert((rust, decl));
+                T::visit_dependencies(self);
+                T::visit_generics(self);
+            }
+            Entry::Occupied(owner) if owner.get().1 != decl => {
+                let clash = format!(
+                    "{} and {rust} would both be written to {}: rename one for TypeScript \
+                     (a type of the shell's own, or #[ts(rename)])",
+                    owner.get().0,
+                    owner.key().display()
+                );
+                self.0.error.get_or_insert(clash);
+            }
+            Entry::Occupied(_) => T::visit_generics(self),
         }
     }
 }
@@ -70,9 +118,7 @@ impl TypeVisitor for TypeCollector<'_> {
     fn visit<T: TS + 'static + ?Sized>(&mut self) {
         match T::output_path() {
             Some(path) => {
-                if let Err(e) = T::export_all(self.cfg) {
-                    self.error.get_or_insert(e);
-                }
+                self.export::<T>();
                 let stem = path.with_extension("").to_string_lossy().replace('\\', "/");
                 self.imports.insert(T::ident(self.cfg), stem);
             }
@@ -147,4 +193,47 @@ fn camel_case(snake: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod patients {
+        /// A patient's identity.
+        #[derive(ts_rs::TS)]
+        #[allow(dead_code)] // only its TypeScript is read
+        pub struct Identity {
+            pub name: String,
+        }
+    }
+
+    mod vaults {
+        /// A vault's identity, with a patient's in it.
+        #[derive(ts_rs::TS)]
+        #[allow(dead_code)] // only its TypeScript is read
+        pub struct Identity {
+            pub key: String,
+            pub owner: Vec<super::patients::Identity>,
+        }
+    }
+
+    #[test]
+    fn two_types_named_alike_for_typescript_are_refused_not_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cfg = Config::new().with_out_dir(tmp.path());
+        let mut types = TypeCollector::new(&cfg);
+        types.add::<patients::Identity>();
+        types.add::<Vec<patients::Identity>>();
+        assert!(types.finish().is_ok(), "the same type twice is one file");
+
+        // Met as a command's type, or only inside another type (the patient's is a field).
+        let mut types = TypeCollector::new(&cfg);
+        types.add::<vaults::Identity>();
+        let clash = types.finish().unwrap_err();
+        assert!(
+            clash.contains("patients::Identity") && clash.contains("vaults::Identity"),
+            "{clash}"
+        );
+    }
 }
