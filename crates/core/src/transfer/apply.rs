@@ -150,7 +150,11 @@ impl Applier<'_> {
             .map(|h| rows::ENCOUNTERS.id_of(&h.row))
             .collect::<Result<_>>()?;
         for revision in &records.encounter_revisions {
-            if !visits.contains(&rows::text(revision, "encounter_id", "encounter_revisions")?) {
+            if !visits.contains(&rows::text(
+                revision,
+                "encounter_id",
+                "encounter_revisions",
+            )?) {
                 return Err(Error::BundleDamaged(format!(
                     "an earlier version filed under patient {patient_id} is of another patient's visit"
                 )));
