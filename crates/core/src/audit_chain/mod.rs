@@ -253,6 +253,16 @@ pub(crate) fn trail(conn: &Connection, patient_id: &str) -> Result<Vec<AuditReco
     rows.map(|r| Ok(AuditRecord::from(r?.0))).collect()
 }
 
+/// The entries after `from_seq` up to `to_seq`, oldest first, without the policy check:
+/// for a transfer bundle, whose caller has been authorized.
+pub(crate) fn range(conn: &Connection, from_seq: u64, to_seq: u64) -> Result<Vec<AuditRecord>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_ROWS} WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map([from_seq as i64, to_seq as i64], Row::from_sql)?;
+    rows.map(|r| Ok(AuditRecord::from(r?.0))).collect()
+}
+
 /// The first problem found by [`verify`].
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

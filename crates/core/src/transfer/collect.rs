@@ -8,14 +8,14 @@
 //! photo, all arrive together. Rows the receiver already holds are recognised there and
 //! cost nothing but bytes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 
 use super::bundle::{Contents, Counts, Head, PatientRecords};
 use super::rows::{self, Row, Table};
 use super::versions;
-use crate::audit_chain;
+use crate::audit_chain::{self, AuditRecord};
 use crate::error::Result;
 use crate::policy::Action;
 
@@ -59,40 +59,46 @@ pub(crate) struct Collected {
     pub(crate) counts: Counts,
 }
 
-/// Collects the records named by audit entries after `from_seq` up to `to_seq`, noting the
-/// current state of each changeable row among its known versions.
+/// Collects the records named by audit entries after `from_seq` up to `to_seq`. The log is
+/// read once, in order, and each entry about a patient's records filed under the patient.
 pub(crate) fn collect(conn: &Connection, from_seq: u64, to_seq: u64) -> Result<Collected> {
-    let mut patients = BTreeSet::new();
+    let mut changed = BTreeSet::new();
     let mut new_images = BTreeSet::new();
-    {
-        let mut stmt = conn.prepare(
-            "SELECT DISTINCT resource_type, resource_id, action FROM audit_log \
-             WHERE seq > ?1 AND seq <= ?2 AND resource_id IS NOT NULL",
-        )?;
-        let mut rows = stmt.query([from_seq as i64, to_seq as i64])?;
-        while let Some(r) = rows.next()? {
-            let (resource, id, action): (String, String, String) =
-                (r.get(0)?, r.get(1)?, r.get(2)?);
-            if !RECORD_RESOURCES.contains(&resource.as_str()) || !is_change(&action) {
-                continue;
-            }
-            if resource == "photo" && IMAGE_ARRIVALS.contains(&action.as_str()) {
-                new_images.insert(id.clone());
-            }
-            if let Some(patient) = patient_of(conn, &resource, &id)? {
-                patients.insert(patient);
-            }
+    let mut trails: HashMap<String, Vec<AuditRecord>> = HashMap::new();
+    let mut owners: HashMap<(String, String), Option<String>> = HashMap::new();
+    for entry in audit_chain::range(conn, from_seq, to_seq)? {
+        let Some(id) = entry.resource_id.clone() else {
+            continue;
+        };
+        if !RECORD_RESOURCES.contains(&entry.resource_type.as_str()) {
+            continue;
         }
+        let key = (entry.resource_type.clone(), id.clone());
+        let owner = match owners.get(&key) {
+            Some(owner) => owner.clone(),
+            None => {
+                let owner = patient_of(conn, &entry.resource_type, &id)?;
+                owners.insert(key, owner.clone());
+                owner
+            }
+        };
+        let Some(patient) = owner else {
+            continue;
+        };
+        if is_change(&entry.action) {
+            if entry.resource_type == "photo" && IMAGE_ARRIVALS.contains(&entry.action.as_str()) {
+                new_images.insert(id);
+            }
+            changed.insert(patient.clone());
+        }
+        trails.entry(patient).or_default().push(entry);
     }
     let mut contents = Contents::default();
     let mut counts = Counts::default();
     let mut blobs = Vec::new();
-    for patient_id in &patients {
+    for patient_id in &changed {
         let mut records = patient_records(conn, patient_id)?;
-        records.audit = audit_chain::trail(conn, patient_id)?
-            .into_iter()
-            .filter(|e| e.seq > from_seq && e.seq <= to_seq)
-            .collect();
+        records.audit = trails.remove(patient_id).unwrap_or_default();
         counts.audit_entries += records.audit.len() as u64;
         for photo in &records.photos {
             let id = rows::text(&photo.row, "id", "photos")?;
