@@ -34,6 +34,14 @@ pub enum ErrorCode {
     /// An access code or QR did not open a grant; `reason` says why (`revoked`, `expired`,
     /// `wrong_code`, `too_many_attempts` with `retry_after_secs`, ...).
     AccessRefused,
+    /// A transfer bundle, receipt or identity this vault will not take: made for another
+    /// vault, from one it is not paired with, signed with another key, written by another
+    /// vault format, or one that would leave a gap. The message says which; nothing was
+    /// applied.
+    BundleRefused,
+    /// A transfer bundle or receipt that is damaged or incomplete (a changed byte, a part
+    /// missing); nothing of it was applied.
+    BundleDamaged,
     /// Anything else; the message says what.
     Internal,
 }
@@ -124,6 +132,9 @@ impl From<Error> for ApiError {
                 };
             }
             Error::Cancelled => ErrorCode::Cancelled,
+            // Not the role's refusal nor the vault's damage: the file brought in.
+            Error::BundleRefused(_) => ErrorCode::BundleRefused,
+            Error::BundleDamaged(_) => ErrorCode::BundleDamaged,
             // The session closed itself half-way through a key replacement.
             Error::RekeyUnfinished(_) => ErrorCode::NoSession,
             Error::Conflict(_) | Error::VaultExists(_) | Error::VaultInUse => ErrorCode::Conflict,
@@ -178,6 +189,22 @@ mod tests {
             })
         );
         assert_eq!(json(Error::VaultInUse)["code"], "conflict");
+        assert_eq!(
+            json(Error::BundleRefused(
+                "this bundle was made for vault 0190, not this one".into()
+            )),
+            serde_json::json!({
+                "code": "bundle_refused",
+                "message": "this bundle was made for vault 0190, not this one"
+            })
+        );
+        assert_eq!(
+            json(Error::BundleDamaged("part 2 is missing".into())),
+            serde_json::json!({
+                "code": "bundle_damaged",
+                "message": "the transfer bundle is damaged or incomplete: part 2 is missing"
+            })
+        );
         assert_eq!(
             json(Error::AccessRefused(
                 tessera_core::AccessRefusal::TooManyAttempts {

@@ -14,6 +14,32 @@ use crate::api_error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::state::{self, AppState, SessionInfo, blocking};
 
+/// What a file chooser is for: the files it offers first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A vault's transfer identity (`.identity`).
+    Identity,
+    /// A transfer bundle, or any of its parts (`.tbundle`, `.001`).
+    Bundle,
+    /// A transfer receipt (`.receipt`).
+    Receipt,
+}
+
+impl FileKind {
+    /// The chooser's filter: what the files are called, and their extensions.
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileKind::Identity => ("Tessera identity", &["identity", "txt"]),
+            FileKind::Bundle => (
+                "Tessera bundle",
+                &[tessera_core::transfer::bundle::EXTENSION, "001"],
+            ),
+            FileKind::Receipt => ("Tessera receipt", &["receipt", "txt"]),
+        }
+    }
+}
+
 /// UI languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -191,6 +217,37 @@ pub async fn folder_choose(
             .set_parent(&window)
             .set_title(title)
             .blocking_pick_folder();
+        Ok(chosen
+            .and_then(|path| path.into_path().ok())
+            .map(|path| path.display().to_string()))
+    })
+    .await
+}
+
+/// Asks for a file with the system's own chooser, over this window: one to open, or, with
+/// `save_as` (the name suggested), where to save one (the chooser asks before replacing a
+/// file). `None` when the user cancels. What is done with the file is decided by the command
+/// it is then given to.
+#[command]
+pub async fn file_choose(
+    window: tauri::WebviewWindow,
+    title: String,
+    kind: FileKind,
+    save_as: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (name, extensions) = kind.filter();
+    blocking(move || {
+        let dialog = window
+            .dialog()
+            .file()
+            .set_parent(&window)
+            .set_title(title)
+            .add_filter(name, extensions);
+        let chosen = match save_as.filter(|n| !n.trim().is_empty()) {
+            Some(suggested) => dialog.set_file_name(suggested).blocking_save_file(),
+            None => dialog.blocking_pick_file(),
+        };
         Ok(chosen
             .and_then(|path| path.into_path().ok())
             .map(|path| path.display().to_string()))

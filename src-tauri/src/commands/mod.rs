@@ -15,6 +15,7 @@ pub mod retention;
 pub mod scan;
 pub mod session;
 pub mod staff;
+pub mod transfer;
 
 /// Every command the UI may call, written once: `main` registers them with Tauri and the
 /// bindings test generates the UI's `Commands` interface from the same list. `$then` is a
@@ -27,6 +28,7 @@ macro_rules! with_commands {
             crate::commands::app::settings_get,
             crate::commands::app::settings_set,
             crate::commands::app::folder_choose,
+            crate::commands::app::file_choose,
             crate::commands::session::session_unlock,
             crate::commands::session::session_lock,
             crate::commands::session::session_touch,
@@ -99,6 +101,17 @@ macro_rules! with_commands {
             crate::commands::exports::export_list,
             crate::commands::exports::export_verify,
             crate::commands::exports::export_verify_seal,
+            crate::commands::transfer::transfer_identity,
+            crate::commands::transfer::transfer_identity_save,
+            crate::commands::transfer::transfer_token_read,
+            crate::commands::transfer::transfer_identity_preview,
+            crate::commands::transfer::transfer_pair,
+            crate::commands::transfer::transfer_peers,
+            crate::commands::transfer::transfer_export,
+            crate::commands::transfer::transfer_import,
+            crate::commands::transfer::transfer_receipt_accept,
+            crate::commands::transfer::transfer_conflicts,
+            crate::commands::transfer::transfer_conflict_resolve,
         ]
     };
 }

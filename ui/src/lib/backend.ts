@@ -78,6 +78,8 @@ const CODES: Record<ErrorCode, true> = {
   no_session: true,
   cancelled: true,
   access_refused: true,
+  bundle_refused: true,
+  bundle_damaged: true,
   internal: true,
 };
 export const ERROR_CODES = Object.keys(CODES) as readonly ErrorCode[];

@@ -42,6 +42,8 @@ const WORDS: Record<ErrorCode, SignInWords> = {
   no_session: OTHER,
   cancelled: OTHER,
   access_refused: OTHER,
+  bundle_refused: OTHER,
+  bundle_damaged: OTHER,
   internal: OTHER,
 };
 

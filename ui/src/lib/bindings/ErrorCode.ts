@@ -3,4 +3,4 @@
 /**
  * What the UI does with an error depends on its code; the message is shown as written.
  */
-export type ErrorCode = "bad_credentials" | "locked_out" | "denied" | "password_change_required" | "not_found" | "invalid" | "conflict" | "likely_duplicate" | "integrity" | "no_session" | "cancelled" | "access_refused" | "internal";
+export type ErrorCode = "bad_credentials" | "locked_out" | "denied" | "password_change_required" | "not_found" | "invalid" | "conflict" | "likely_duplicate" | "integrity" | "no_session" | "cancelled" | "access_refused" | "bundle_refused" | "bundle_damaged" | "internal";

@@ -7,9 +7,13 @@ import type { BackupRestoreReport } from './BackupRestoreReport';
 import type { BackupSchedule } from './BackupSchedule';
 import type { BackupStatus } from './BackupStatus';
 import type { BackupVerifyReport } from './BackupVerifyReport';
+import type { BundleImported } from './BundleImported';
+import type { BundleWritten } from './BundleWritten';
 import type { CameraChoice } from './CameraChoice';
 import type { Card } from './Card';
 import type { Chart } from './Chart';
+import type { Choice } from './Choice';
+import type { Conflict } from './Conflict';
 import type { Consent } from './Consent';
 import type { ConsentStatus } from './ConsentStatus';
 import type { Credentials } from './Credentials';
@@ -24,8 +28,10 @@ import type { ExportEntry } from './ExportEntry';
 import type { ExportFormat } from './ExportFormat';
 import type { ExportKind } from './ExportKind';
 import type { ExportStage } from './ExportStage';
+import type { FileKind } from './FileKind';
 import type { Grant } from './Grant';
 import type { HandedOverPassword } from './HandedOverPassword';
+import type { IdentityPreview } from './IdentityPreview';
 import type { Imported } from './Imported';
 import type { IssuedGrant } from './IssuedGrant';
 import type { Narrative } from './Narrative';
@@ -33,6 +39,7 @@ import type { NewEncounter } from './NewEncounter';
 import type { Patient } from './Patient';
 import type { PatientMerge } from './PatientMerge';
 import type { PatientSummary } from './PatientSummary';
+import type { Peer } from './Peer';
 import type { Permission } from './Permission';
 import type { Photo } from './Photo';
 import type { Privacy } from './Privacy';
@@ -40,6 +47,7 @@ import type { Profile } from './Profile';
 import type { Progress } from './Progress';
 import type { ProviderCredentials } from './ProviderCredentials';
 import type { PruneReport } from './PruneReport';
+import type { ReceiptAccepted } from './ReceiptAccepted';
 import type { Referral } from './Referral';
 import type { RetentionPolicy } from './RetentionPolicy';
 import type { RetentionReport } from './RetentionReport';
@@ -54,6 +62,7 @@ import type { StaffAccount } from './StaffAccount';
 import type { SubjectExport } from './SubjectExport';
 import type { UiSettings } from './UiSettings';
 import type { VaultCreated } from './VaultCreated';
+import type { VaultIdentity } from './VaultIdentity';
 import type { VaultRekeyed } from './VaultRekeyed';
 import type { Verification } from './Verification';
 import type { VerifyReport } from './VerifyReport';
@@ -82,6 +91,13 @@ export interface Commands {
    * with the folder is decided by the command it is then given to.
    */
   folderChoose(args: { title: string }): Promise<string | null>;
+  /**
+   * Asks for a file with the system's own chooser, over this window: one to open, or, with
+   * `save_as` (the name suggested), where to save one (the chooser asks before replacing a
+   * file). `None` when the user cancels. What is done with the file is decided by the command
+   * it is then given to.
+   */
+  fileChoose(args: { title: string; kind: FileKind; save_as?: string | null }): Promise<string | null>;
   /**
    * Signs in; a wrong password or a locked-out account is refused with why.
    */
@@ -416,6 +432,58 @@ export interface Commands {
    * page came from, not what it says.
    */
   exportVerifySeal(args: { token: string }): Promise<Verification>;
+  /**
+   * This vault's transfer identity, made on first use. Admins.
+   */
+  transferIdentity(): Promise<VaultIdentity>;
+  /**
+   * Saves this vault's identity to `file` (its token text and a newline), for a stick; answers
+   * the path written. A file there is replaced only if it holds a Tessera token. Admins.
+   */
+  transferIdentitySave(args: { file: string }): Promise<string>;
+  /**
+   * The token text in an identity or receipt file, to check before using it.
+   */
+  transferTokenRead(args: { file: string }): Promise<string>;
+  /**
+   * Another vault's identity (`token`, from its file or QR code) as a person checks it before
+   * pairing: the fingerprint to compare with the one that vault shows. Admins.
+   */
+  transferIdentityPreview(args: { token: string }): Promise<IdentityPreview>;
+  /**
+   * Pairs with the vault whose identity is `token`, under `name`. Admins.
+   */
+  transferPair(args: { token: string; name: string }): Promise<Peer>;
+  /**
+   * The vaults this one is paired with.
+   */
+  transferPeers(): Promise<Array<Peer>>;
+  /**
+   * Writes a bundle for the paired vault `to` (its name or id) into `folder`, cut into parts
+   * of `split_mb` megabytes when given. How many of its images are written arrives on
+   * `on_progress`.
+   */
+  transferExport(args: { to: string; folder: string; split_mb?: number | null; on_progress: (message: Progress) => void }): Promise<BundleWritten>;
+  /**
+   * Imports the bundle at `file` (its file or any of its parts), then saves the receipt for
+   * the sender beside it (`<bundle>.receipt`, without a part's number).
+   */
+  transferImport(args: { file: string }): Promise<BundleImported>;
+  /**
+   * Takes in a receipt (`token`, from its file or QR code) from a paired vault: the next
+   * bundle to it starts after what it confirms.
+   */
+  transferReceiptAccept(args: { token: string }): Promise<ReceiptAccepted>;
+  /**
+   * What imports could not settle alone, oldest first: the open ones, or with `all` the
+   * settled ones too.
+   */
+  transferConflicts(args: { all: boolean }): Promise<Array<Conflict>>;
+  /**
+   * Settles conflict `id`: keep this vault's version, take the other's, or (a possible
+   * duplicate) they are different people.
+   */
+  transferConflictResolve(args: { id: string; choice: Choice }): Promise<Conflict>;
 }
 
 /** The name `invoke` takes for each method of `Commands`. */
@@ -425,6 +493,7 @@ export const COMMANDS = {
   settingsGet: 'settings_get',
   settingsSet: 'settings_set',
   folderChoose: 'folder_choose',
+  fileChoose: 'file_choose',
   sessionUnlock: 'session_unlock',
   sessionLock: 'session_lock',
   sessionTouch: 'session_touch',
@@ -497,6 +566,17 @@ export const COMMANDS = {
   exportList: 'export_list',
   exportVerify: 'export_verify',
   exportVerifySeal: 'export_verify_seal',
+  transferIdentity: 'transfer_identity',
+  transferIdentitySave: 'transfer_identity_save',
+  transferTokenRead: 'transfer_token_read',
+  transferIdentityPreview: 'transfer_identity_preview',
+  transferPair: 'transfer_pair',
+  transferPeers: 'transfer_peers',
+  transferExport: 'transfer_export',
+  transferImport: 'transfer_import',
+  transferReceiptAccept: 'transfer_receipt_accept',
+  transferConflicts: 'transfer_conflicts',
+  transferConflictResolve: 'transfer_conflict_resolve',
 } as const satisfies Record<keyof Commands, string>;
 
 /** The header that carries a photo's `PhotoImportMeta` (the body is the file). */

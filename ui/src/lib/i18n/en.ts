@@ -47,6 +47,8 @@ export const en = {
   'error.no_session': 'The session has ended.',
   'error.cancelled': 'Cancelled.',
   'error.access_refused': 'Access refused.',
+  'error.bundle_refused': 'This vault did not take it in.',
+  'error.bundle_damaged': 'The file is damaged or incomplete.',
   'error.internal': 'Something went wrong.',
   'error.password_change_required': 'Choose your own password first.',
   'error.details': 'Details for support',

@@ -46,6 +46,8 @@ export const fr: Record<MessageKey, string> = {
   'error.no_session': 'La session est terminée.',
   'error.cancelled': 'Annulé.',
   'error.access_refused': 'Accès refusé.',
+  'error.bundle_refused': 'Ce coffre ne l’a pas accepté.',
+  'error.bundle_damaged': 'Le fichier est endommagé ou incomplet.',
   'error.internal': 'Une erreur s’est produite.',
   'error.password_change_required': 'Choisissez d’abord votre propre mot de passe.',
   'error.details': 'Détails pour l’assistance',

@@ -57,6 +57,7 @@ import type {
 } from '../backend';
 import { POLICY } from '../bindings/policy';
 import { isCalendarDate, parseHumanId } from '../format';
+import { freshTransferState, transferCommands, type FakeTransferState } from './fakeTransfer';
 
 /** A photo as the stand-in keeps it: the record, its bytes (if imported) and its importer. */
 export type FakePhoto = { photo: Photo; bytes: Uint8Array | null; fingerprint: string };
@@ -119,6 +120,11 @@ export type FakeBackend = Backend & {
    * the re-encryption half-way in a test.
    */
   rekeyStep: () => Promise<void>;
+  /**
+   * Awaited before each image `transferExport` reports (two of them): replace it to hold a
+   * bundle half-way in a test.
+   */
+  transferStep: () => Promise<void>;
   /** The text of the seal printed on the pages of export `exportId` (what a camera reads). */
   sealFor(exportId: string): string;
   /** Names of the commands called, in order. */
@@ -201,6 +207,8 @@ export type FakeBackend = Backend & {
     merges: FakeMerge[];
     /** What the system's folder chooser answers: a folder, or null as when it is cancelled. */
     chosenFolder: string | null;
+    /** Transfer between vaults: identities, paired vaults, files on a stick, conflicts. */
+    transfer: FakeTransferState;
   };
 };
 
@@ -481,6 +489,7 @@ export function createFakeBackend(
     recoveryKey: FIRST_RECOVERY_KEY,
     merges: [],
     chosenFolder: '/media/usb/TESSERA',
+    transfer: freshTransferState(),
   };
   const scheduledListeners = new Set<(e: ScheduledBackupEvent) => void>();
   const urls = new Map<string, string>();
@@ -2888,6 +2897,20 @@ export function createFakeBackend(
       calls.push('folder_choose');
       return state.chosenFolder;
     },
+    ...transferCommands({
+      state: state.transfer,
+      calls,
+      authorize,
+      signedIn: () => void session(),
+      fullPath,
+      invalid,
+      fail,
+      audit: (action, type, id) => audit(action, type, id),
+      patient: (id) => state.patients.find((p) => p.id === id),
+      // `backend` becomes the FakeBackend below: a test may have replaced its step.
+      step: () => (backend as FakeBackend).transferStep(),
+      now,
+    }),
     async onSessionLocked(handler) {
       listeners.add(handler);
       return () => listeners.delete(handler);
@@ -2902,6 +2925,7 @@ export function createFakeBackend(
     backupStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     exportStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     rekeyStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    transferStep: (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     sealFor: sealOf,
     calls,
     state,
