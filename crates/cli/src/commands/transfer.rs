@@ -1,7 +1,7 @@
 //! `tessera transfer ...`.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use tessera_core::transfer::{self, conflicts};
@@ -93,7 +93,7 @@ pub fn run(cli: &Cli, command: &TransferCommand) -> Result<()> {
             let report = transfer::import(&mut session, bundle)?;
             let receipt_path = receipt_out
                 .clone()
-                .unwrap_or_else(|| receipt_beside(bundle));
+                .unwrap_or_else(|| transfer::bundle::receipt_path(bundle));
             write_text(&receipt_path, &report.receipt)?;
             output::emit(cli.json, &report, |r| {
                 match &r.note {
@@ -188,19 +188,6 @@ pub fn run(cli: &Cli, command: &TransferCommand) -> Result<()> {
             }
         },
     }
-}
-
-/// `X.tbundle` or `X.tbundle.002` → `X.tbundle.receipt`.
-fn receipt_beside(bundle: &Path) -> PathBuf {
-    let name = bundle
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let base = match name.rsplit_once('.') {
-        Some((base, n)) if n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()) => base.to_owned(),
-        _ => name,
-    };
-    bundle.with_file_name(format!("{base}.receipt"))
 }
 
 fn read_text(path: &Path) -> Result<String> {

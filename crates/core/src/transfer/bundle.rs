@@ -270,26 +270,40 @@ impl Drop for SplitWriter {
     }
 }
 
-/// Every file of the bundle `path` is (or is a part of), in order: `X.tbundle` alone, or
-/// `X.tbundle.001`, `.002`, … as long as they follow on.
-pub(crate) fn parts_of(path: &Path) -> Result<Vec<PathBuf>> {
+/// A bundle file's name without a part's `.001`-style suffix, and whether it had one.
+fn whole_name(path: &Path) -> (String, bool) {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let base = match name.rsplit_once('.') {
-        Some((base, n)) if n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()) => base.to_owned(),
-        _ => {
-            if !path.is_file() {
-                return Err(Error::NotFound {
-                    what: "bundle file",
-                    id: path.display().to_string(),
-                });
-            }
-            return Ok(vec![path.to_path_buf()]);
+    match name.rsplit_once('.') {
+        Some((base, n)) if n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (base.to_owned(), true)
         }
-    };
+        _ => (name, false),
+    }
+}
+
+/// Where the receipt for the bundle `path` (its file or any part) is written by default:
+/// `X.tbundle.receipt` beside it, on the stick that goes back.
+pub fn receipt_path(path: &Path) -> PathBuf {
+    path.with_file_name(format!("{}.receipt", whole_name(path).0))
+}
+
+/// Every file of the bundle `path` is (or is a part of), in order: `X.tbundle` alone, or
+/// `X.tbundle.001`, `.002`, … as long as they follow on.
+pub(crate) fn parts_of(path: &Path) -> Result<Vec<PathBuf>> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (base, is_part) = whole_name(path);
+    if !is_part {
+        if !path.is_file() {
+            return Err(Error::NotFound {
+                what: "bundle file",
+                id: path.display().to_string(),
+            });
+        }
+        return Ok(vec![path.to_path_buf()]);
+    }
     let parts: Vec<PathBuf> = (1..1000)
         .map(|n| dir.join(format!("{base}.{n:03}")))
         .take_while(|p| p.is_file())
