@@ -200,6 +200,7 @@ export const en = {
   'nav.settings': 'Settings',
   'nav.verify': 'Verify a document',
   'nav.exports': 'Exports',
+  'nav.transfer': 'Transfer',
 
   'role.admin': 'Administrator',
   'role.clinician': 'Clinician',
@@ -948,6 +949,7 @@ export const en = {
   'folder.prune': 'Choose the folder whose old backups to remove',
   'folder.export': 'Choose a folder for the file (a USB stick works)',
   'folder.error': 'The folder chooser could not be opened. Type the folder’s full path instead.',
+  'file.error': 'The file chooser could not be opened. Type the file’s full path instead.',
 
   'backups.now.title': 'Back up now',
   'backups.now.destination': 'Folder to write the backup to',
@@ -1596,6 +1598,203 @@ export const en = {
   'verify.loggedAs': '{format}, {size}',
   'verify.loggedEncrypted': '{format}, {size}, encrypted',
   'verify.notLogged': 'Not in this vault’s export log (it is removed when the patient is erased).',
+
+  'transfer.title': 'Transfer records between vaults',
+  'transfer.intro':
+    'Records travel between this vault and another one (a field laptop and its clinic) in files carried on a USB stick, never over a network. Only vaults paired with each other exchange them, and only the vault a bundle is written for can open it.',
+  'transfer.scan': 'Scan its code with the camera',
+  'transfer.scanHide': 'Hide the camera',
+  'transfer.camera.intro':
+    'Hold the code shown on the other computer’s screen in front of the camera.',
+  'transfer.camera.imageHint': 'A photo or screenshot of the code, PNG or JPEG.',
+  'transfer.camera.none': 'No camera found. Open an image of the code, or the file on the stick.',
+  'transfer.identity.title': 'This vault’s identity',
+  'transfer.identity.intro':
+    'Another vault pairs with this one by reading this identity: from a file on a USB stick, or by scanning the code. Before pairing, the people at both computers compare the fingerprint.',
+  'transfer.identity.fingerprint': 'Fingerprint',
+  'transfer.identity.qrAlt': 'QR code of this vault’s identity',
+  'transfer.identity.loading': 'Reading this vault’s identity…',
+  'transfer.identity.file': 'Save the identity in this file',
+  'transfer.identity.fileHint':
+    'Usually on a USB stick, to open on the other computer. Choose… opens the window to save a file, and saves there at once.',
+  'transfer.identity.choose': 'Choose where to save this vault’s identity (a USB stick works)',
+  'transfer.identity.save': 'Save identity file',
+  'transfer.identity.saving': 'Saving…',
+  'transfer.identity.saved': 'The identity is saved in {file}.',
+  'transfer.identity.error': 'The identity was not saved.',
+  'transfer.pair.title': 'Pair with a vault',
+  'transfer.pair.intro':
+    'Open the identity file saved on the other computer, or scan the code its screen shows. Pair on both computers: each with the other’s identity.',
+  'transfer.pair.file': 'The other vault’s identity file',
+  'transfer.pair.fileHint':
+    'A file ending in .identity. Choose… opens the window to find it on the stick.',
+  'transfer.pair.choose': 'Choose the other vault’s identity file',
+  'transfer.pair.read': 'Read identity',
+  'transfer.pair.reading': 'Reading…',
+  'transfer.pair.check': 'Check the fingerprint before pairing',
+  'transfer.pair.theirs': 'The other vault’s fingerprint',
+  'transfer.pair.compare':
+    'Compare it, group by group, with the fingerprint the other computer shows under “This vault’s identity”. Pair only if every group is the same; if one differs, this identity is not that vault’s.',
+  'transfer.pair.already':
+    'This vault is paired with it already, as {name}. Pairing again only renames it.',
+  'transfer.pair.name': 'Name for that vault',
+  'transfer.pair.nameHint': 'How people here will know it, e.g. Field laptop 2 or Clinic in Beira.',
+  'transfer.pair.nameMissing': 'Give that vault a name.',
+  'transfer.pair.submit': 'Pair',
+  'transfer.pair.pairing': 'Pairing…',
+  'transfer.pair.cancel': 'Do not pair',
+  'transfer.pair.done':
+    'Paired with {name}. Pair on the other computer too, with this vault’s identity, before records can travel.',
+  'transfer.pair.errorTitle': 'Not paired.',
+  'transfer.pair.notIdentity':
+    'This is not a vault’s identity, or it was changed after it was saved. Save the identity again on the other computer, then open the new file.',
+  'transfer.pair.own':
+    'This is this vault’s own identity. Open the identity saved on the other computer.',
+  'transfer.pair.changedKey':
+    'A vault with the same id is paired already, with another key. Do not pair: ask an administrator, as this identity may not come from that vault.',
+  'transfer.peers.title': 'Paired vaults',
+  'transfer.peers.none': 'This vault is not paired with any other yet.',
+  'transfer.peers.noneAskAdmin':
+    'This vault is not paired with any other yet. An administrator pairs it.',
+  'transfer.peers.fingerprint': 'Fingerprint',
+  'transfer.peers.sent': 'Bundles sent to it',
+  'transfer.peers.confirmed': 'Confirmed by its receipts',
+  'transfer.peers.confirmedNone': 'Nothing yet',
+  'transfer.peers.confirmedTo': 'Everything up to change {seq} of this vault',
+  'transfer.peers.received': 'Bundles taken in from it',
+  'transfer.peers.receivedNone': 'None yet',
+  'transfer.peers.receivedTo': 'Up to bundle {bundle}',
+  'transfer.peers.conflicts': 'Conflicts to settle',
+  'transfer.peers.paired': 'Paired on {date} by {by}',
+  'transfer.send.title': 'Send records',
+  'transfer.send.intro':
+    'Writes a bundle of every record changed here since the chosen vault last confirmed what it holds. Only that vault can open it.',
+  'transfer.send.unpaired': 'Pair with a vault first: records go only to paired vaults.',
+  'transfer.send.to': 'Send to',
+  'transfer.send.folder': 'Folder to write the bundle in',
+  'transfer.send.folderHint': 'Usually the USB stick. Choose… opens the window to pick a folder.',
+  'transfer.send.choose': 'Choose the folder for the bundle (a USB stick works)',
+  'transfer.send.split': 'Split into parts of this many MB (optional)',
+  'transfer.send.splitHint':
+    'Leave empty to write one file. A stick formatted as FAT32 takes files of at most 4000 MB.',
+  'transfer.send.splitInvalid': 'Type a whole number of megabytes, 1 or more, or leave it empty.',
+  'transfer.send.submit': 'Write bundle',
+  'transfer.send.writing': 'Writing the bundle…',
+  'transfer.send.progressLabel': 'Photo files written',
+  'transfer.send.progress': '{done} of {total} photo files',
+  'transfer.send.preparing': 'Gathering the records…',
+  'transfer.send.done': 'Bundle {bundle} for {name} is written.',
+  'transfer.send.files': 'The file:||The files (take them all, in one folder):',
+  'transfer.send.holds': 'It holds {what}: {size} in all.',
+  'transfer.send.empty':
+    'It holds no records: nothing changed here since {name} last confirmed what it holds.',
+  'transfer.send.next':
+    'Take it to {name} and take it in there under “Receive records”. Then bring back the receipt it gives and take it in here, so that the next bundle starts after it.',
+  'transfer.send.errorTitle': 'No bundle was written.',
+  'transfer.count.patients': '{count} patient||{count} patients',
+  'transfer.count.encounters': '{count} visit||{count} visits',
+  'transfer.count.narratives': '{count} narrative||{count} narratives',
+  'transfer.count.photos': '{count} photo||{count} photos',
+  'transfer.count.consents': '{count} consent decision||{count} consent decisions',
+  'transfer.receive.title': 'Receive records',
+  'transfer.receive.intro':
+    'Takes in a bundle another vault wrote for this one. Either all of it is taken in or nothing is, and taking in the same bundle again changes nothing.',
+  'transfer.receive.file': 'Bundle file',
+  'transfer.receive.fileHint':
+    'A file ending in .tbundle, or the first of its parts (.001) with the others beside it. Choose… opens the window to find it on the stick.',
+  'transfer.receive.choose': 'Choose the bundle file',
+  'transfer.receive.submit': 'Take in records',
+  'transfer.receive.working': 'Taking in…',
+  'transfer.receive.done': 'Bundle {bundle} from {name} is taken in.',
+  'transfer.receive.added': '{count} record added||{count} records added',
+  'transfer.receive.updated':
+    '{count} record replaced by a newer version||{count} records replaced by a newer version',
+  'transfer.receive.unchanged': '{count} record already here||{count} records already here',
+  'transfer.receive.conflicts':
+    '{count} record changed on both sides: choose which version to keep under “Conflicts”||{count} records changed on both sides: choose which version to keep under “Conflicts”',
+  'transfer.receive.duplicates':
+    '{count} new patient may be someone already here: see “Conflicts”||{count} new patients may be someone already here: see “Conflicts”',
+  'transfer.receive.erased':
+    '{count} patient erased here was left out||{count} patients erased here were left out',
+  'transfer.receive.nothing': 'It held no records.',
+  'transfer.receive.notApplied':
+    'Nothing was changed: everything in bundle {bundle} from {name} is here already (it was taken in before, or a later bundle brought it).',
+  'transfer.receive.receiptSaved': 'The receipt for {name} is saved beside the bundle: {file}.',
+  'transfer.receive.receiptNotSaved': 'The receipt could not be saved on the stick ({reason}).',
+  'transfer.receive.receiptNext':
+    'Take it back to {name} and take it in there under “Take in a receipt”, or let that computer scan this code.',
+  'transfer.receive.receiptQrAlt': 'QR code of the receipt for {name}',
+  'transfer.receive.errorTitle': 'Nothing was taken in.',
+  'transfer.receipt.title': 'Take in a receipt',
+  'transfer.receipt.intro':
+    'A receipt says what the other vault holds of this one’s bundles. Once it is taken in, the next bundle for that vault carries only what changed since. Until then each bundle carries the same records again, which is safe.',
+  'transfer.receipt.file': 'Receipt file',
+  'transfer.receipt.fileHint':
+    'A file ending in .receipt, saved beside the bundle on the stick. Choose… opens the window to find it.',
+  'transfer.receipt.choose': 'Choose the receipt file',
+  'transfer.receipt.submit': 'Take in receipt',
+  'transfer.receipt.working': 'Taking in…',
+  'transfer.receipt.done':
+    'The receipt from {name} is taken in: the next bundle for {name} starts after what it confirms.',
+  'transfer.receipt.notAdvanced':
+    'The receipt from {name} confirms nothing new: an earlier receipt was taken in already.',
+  'transfer.receipt.errorTitle': 'The receipt was not taken in.',
+  'transfer.conflicts.title': 'Conflicts',
+  'transfer.conflicts.intro':
+    'What a bundle could not settle alone: a record changed on both sides since the two vaults last agreed, or a new patient who may be someone already here. Until it is settled, this vault keeps its own version.',
+  'transfer.conflicts.combine':
+    'To combine both versions, choose the closer one, then edit the record as usual.',
+  'transfer.conflicts.showSettled': 'Show settled conflicts too',
+  'transfer.conflicts.loading': 'Reading the conflicts…',
+  'transfer.conflicts.none': 'No conflicts to settle.',
+  'transfer.conflicts.unnamed': 'A patient',
+  'transfer.conflicts.edited': '{record} changed on both sides',
+  'transfer.conflicts.duplicate': 'Possibly someone already here',
+  'transfer.conflicts.record.patient': 'The profile',
+  'transfer.conflicts.record.encounter': 'A visit',
+  'transfer.conflicts.record.photo': 'A photo’s details',
+  'transfer.conflicts.from': 'From {name}, received {date}',
+  'transfer.conflicts.settled': 'Settled by {by} on {date}: {how}.',
+  'transfer.conflicts.how.kept_ours': 'this vault’s version kept',
+  'transfer.conflicts.how.took_theirs': 'the other vault’s version taken',
+  'transfer.conflicts.how.different_people': 'different people',
+  'transfer.conflicts.tableCaption': '{record}: this vault’s version beside the one from {name}',
+  'transfer.conflicts.field': 'Detail',
+  'transfer.conflicts.ours': 'This vault',
+  'transfer.conflicts.theirs': 'Other vault ({name})',
+  'transfer.conflicts.empty': '(empty)',
+  'transfer.conflicts.noDifference':
+    'Only the record’s bookkeeping differs: either version will do.',
+  'transfer.conflicts.keepOurs': 'Keep this vault’s',
+  'transfer.conflicts.takeTheirs': 'Take the other vault’s',
+  'transfer.conflicts.confirmOurs':
+    'Keep this vault’s version? {name} gets it with the next bundle sent there.',
+  'transfer.conflicts.confirmTheirs':
+    'Take the version from {name}? It replaces this vault’s (which stays in the audit log).',
+  'transfer.conflicts.confirmDifferent':
+    'Record that they are different people? Both records stay as they are.',
+  'transfer.conflicts.confirm': 'Yes, settle it',
+  'transfer.conflicts.settling': 'Settling…',
+  'transfer.conflicts.back': 'Back',
+  'transfer.conflicts.duplicateText':
+    '{name} registered a patient who may be someone this vault already has (the same name and date of birth, or the same phone). Open both records to compare.',
+  'transfer.conflicts.openRecord': 'Open the record from {name}',
+  'transfer.conflicts.openMatch': 'Open the record already here',
+  'transfer.conflicts.openMatchN': 'Open record {n} already here',
+  'transfer.conflicts.different': 'They are different people',
+  'transfer.conflicts.mergeHint':
+    'If it is the same person, an administrator merges the two records from the patient’s record (“Merge a duplicate into this record…”).',
+  'transfer.conflicts.done': 'Settled for {patient}: {how}.',
+  'transfer.conflicts.errorTitle': 'Not settled.',
+  'transfer.field.deleted_at': 'Moved to the bin',
+  'transfer.field.voided_at': 'Voided',
+  'transfer.field.void_reason': 'Why it was voided',
+  'transfer.error.damaged':
+    'The file is damaged or incomplete: a part may be missing, or the copy did not finish. Copy it again from the other computer (every part, if it was split), then try again. Nothing was changed.',
+  'transfer.error.notFound':
+    'There is nothing at this path, or the paired vault is gone. Check that the stick is plugged in and the name is right.',
+  'transfer.error.denied': 'Your role may not do this. Ask an administrator.',
+  'transfer.error.noSession': 'Tessera locked. Sign in again, then try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

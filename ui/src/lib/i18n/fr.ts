@@ -202,6 +202,7 @@ export const fr: Record<MessageKey, string> = {
   'nav.settings': 'Réglages',
   'nav.verify': 'Vérifier',
   'nav.exports': 'Exports',
+  'nav.transfer': 'Transferts',
 
   'role.admin': 'Administrateur',
   'role.clinician': 'Soignant',
@@ -971,6 +972,8 @@ export const fr: Record<MessageKey, string> = {
   'folder.export': 'Choisir un dossier pour le fichier (une clé USB convient)',
   'folder.error':
     'Le sélecteur de dossier n’a pas pu s’ouvrir. Saisissez plutôt le chemin complet du dossier.',
+  'file.error':
+    'La fenêtre de choix du fichier n’a pas pu s’ouvrir. Tapez plutôt le chemin complet du fichier.',
 
   'backups.now.title': 'Sauvegarder maintenant',
   'backups.now.destination': 'Dossier où écrire la sauvegarde',
@@ -1642,4 +1645,206 @@ export const fr: Record<MessageKey, string> = {
   'verify.loggedEncrypted': '{format}, {size}, chiffré',
   'verify.notLogged':
     'Absent du journal des exports de ce coffre (il en est retiré quand le patient est effacé).',
+
+  'transfer.title': 'Transférer des dossiers entre coffres',
+  'transfer.intro':
+    'Les dossiers passent de ce coffre à un autre (un portable de terrain et son centre) dans des fichiers portés sur une clé USB, jamais par un réseau. Seuls des coffres appairés les échangent, et seul le coffre pour lequel un lot est écrit peut l’ouvrir.',
+  'transfer.scan': 'Lire son code avec la caméra',
+  'transfer.scanHide': 'Masquer la caméra',
+  'transfer.camera.intro':
+    'Présentez à la caméra le code affiché sur l’écran de l’autre ordinateur.',
+  'transfer.camera.imageHint': 'Une photo ou une capture d’écran du code, PNG ou JPEG.',
+  'transfer.camera.none':
+    'Aucune caméra trouvée. Ouvrez une image du code, ou le fichier sur la clé.',
+  'transfer.identity.title': 'Identité de ce coffre',
+  'transfer.identity.intro':
+    'Un autre coffre s’appaire avec celui-ci en lisant cette identité : depuis un fichier sur une clé USB, ou en lisant le code. Avant d’appairer, les personnes aux deux ordinateurs comparent l’empreinte.',
+  'transfer.identity.fingerprint': 'Empreinte',
+  'transfer.identity.qrAlt': 'Code QR de l’identité de ce coffre',
+  'transfer.identity.loading': 'Lecture de l’identité de ce coffre…',
+  'transfer.identity.file': 'Enregistrer l’identité dans ce fichier',
+  'transfer.identity.fileHint':
+    'En général sur une clé USB, pour l’ouvrir sur l’autre ordinateur. Choisir… ouvre la fenêtre d’enregistrement et enregistre aussitôt.',
+  'transfer.identity.choose':
+    'Choisir où enregistrer l’identité de ce coffre (une clé USB convient)',
+  'transfer.identity.save': 'Enregistrer le fichier d’identité',
+  'transfer.identity.saving': 'Enregistrement…',
+  'transfer.identity.saved': 'L’identité est enregistrée dans {file}.',
+  'transfer.identity.error': 'L’identité n’a pas été enregistrée.',
+  'transfer.pair.title': 'Appairer avec un coffre',
+  'transfer.pair.intro':
+    'Ouvrez le fichier d’identité enregistré sur l’autre ordinateur, ou lisez le code affiché sur son écran. Appairez sur les deux ordinateurs : chacun avec l’identité de l’autre.',
+  'transfer.pair.file': 'Fichier d’identité de l’autre coffre',
+  'transfer.pair.fileHint':
+    'Un fichier en .identity. Choisir… ouvre la fenêtre pour le trouver sur la clé.',
+  'transfer.pair.choose': 'Choisir le fichier d’identité de l’autre coffre',
+  'transfer.pair.read': 'Lire l’identité',
+  'transfer.pair.reading': 'Lecture…',
+  'transfer.pair.check': 'Vérifier l’empreinte avant d’appairer',
+  'transfer.pair.theirs': 'Empreinte de l’autre coffre',
+  'transfer.pair.compare':
+    'Comparez-la, groupe par groupe, avec l’empreinte que l’autre ordinateur affiche sous « Identité de ce coffre ». N’appairez que si chaque groupe est identique ; si l’un diffère, cette identité n’est pas celle de ce coffre.',
+  'transfer.pair.already':
+    'Ce coffre y est déjà appairé, sous le nom {name}. Appairer de nouveau ne fait que le renommer.',
+  'transfer.pair.name': 'Nom de ce coffre',
+  'transfer.pair.nameHint':
+    'Le nom sous lequel on le connaîtra ici, par exemple Portable terrain 2 ou Centre de Beira.',
+  'transfer.pair.nameMissing': 'Donnez un nom à ce coffre.',
+  'transfer.pair.submit': 'Appairer',
+  'transfer.pair.pairing': 'Appairage…',
+  'transfer.pair.cancel': 'Ne pas appairer',
+  'transfer.pair.done':
+    'Appairé avec {name}. Appairez aussi sur l’autre ordinateur, avec l’identité de ce coffre, avant que des dossiers puissent passer.',
+  'transfer.pair.errorTitle': 'Pas d’appairage.',
+  'transfer.pair.notIdentity':
+    'Ce n’est pas l’identité d’un coffre, ou elle a été modifiée après son enregistrement. Enregistrez de nouveau l’identité sur l’autre ordinateur, puis ouvrez le nouveau fichier.',
+  'transfer.pair.own':
+    'C’est l’identité de ce coffre lui-même. Ouvrez l’identité enregistrée sur l’autre ordinateur.',
+  'transfer.pair.changedKey':
+    'Un coffre de même identifiant est déjà appairé, avec une autre clé. N’appairez pas : demandez à un administrateur, car cette identité ne vient peut-être pas de ce coffre.',
+  'transfer.peers.title': 'Coffres appairés',
+  'transfer.peers.none': 'Ce coffre n’est encore appairé avec aucun autre.',
+  'transfer.peers.noneAskAdmin':
+    'Ce coffre n’est encore appairé avec aucun autre. Un administrateur s’en charge.',
+  'transfer.peers.fingerprint': 'Empreinte',
+  'transfer.peers.sent': 'Lots envoyés',
+  'transfer.peers.confirmed': 'Confirmé par ses reçus',
+  'transfer.peers.confirmedNone': 'Rien pour l’instant',
+  'transfer.peers.confirmedTo': 'Tout jusqu’au changement {seq} de ce coffre',
+  'transfer.peers.received': 'Lots reçus de lui',
+  'transfer.peers.receivedNone': 'Aucun pour l’instant',
+  'transfer.peers.receivedTo': 'Jusqu’au lot {bundle}',
+  'transfer.peers.conflicts': 'Conflits à régler',
+  'transfer.peers.paired': 'Appairé le {date} par {by}',
+  'transfer.send.title': 'Envoyer des dossiers',
+  'transfer.send.intro':
+    'Écrit un lot de tous les dossiers modifiés ici depuis la dernière confirmation du coffre choisi. Seul ce coffre peut l’ouvrir.',
+  'transfer.send.unpaired':
+    'Appairez d’abord un coffre : les dossiers ne vont qu’à des coffres appairés.',
+  'transfer.send.to': 'Envoyer à',
+  'transfer.send.folder': 'Dossier où écrire le lot',
+  'transfer.send.folderHint':
+    'En général la clé USB. Choisir… ouvre la fenêtre de choix d’un dossier.',
+  'transfer.send.choose': 'Choisir le dossier du lot (une clé USB convient)',
+  'transfer.send.split': 'Découper en parties de tant de Mo (facultatif)',
+  'transfer.send.splitHint':
+    'Laissez vide pour un seul fichier. Une clé formatée en FAT32 accepte des fichiers de 4000 Mo au plus.',
+  'transfer.send.splitInvalid': 'Tapez un nombre entier de mégaoctets, 1 ou plus, ou laissez vide.',
+  'transfer.send.submit': 'Écrire le lot',
+  'transfer.send.writing': 'Écriture du lot…',
+  'transfer.send.progressLabel': 'Fichiers photo écrits',
+  'transfer.send.progress': '{done} fichier photo sur {total}',
+  'transfer.send.preparing': 'Rassemblement des dossiers…',
+  'transfer.send.done': 'Le lot {bundle} pour {name} est écrit.',
+  'transfer.send.files': 'Le fichier :||Les fichiers (emportez-les tous, dans un même dossier) :',
+  'transfer.send.holds': 'Il contient {what} : {size} en tout.',
+  'transfer.send.empty':
+    'Il ne contient aucun dossier : rien n’a changé ici depuis la dernière confirmation de {name}.',
+  'transfer.send.next':
+    'Apportez-le à {name} et faites-le entrer sous « Recevoir des dossiers ». Rapportez ensuite le reçu qu’il donne et faites-le entrer ici, pour que le prochain lot commence après.',
+  'transfer.send.errorTitle': 'Aucun lot n’a été écrit.',
+  'transfer.count.patients': '{count} patient||{count} patients',
+  'transfer.count.encounters': '{count} visite||{count} visites',
+  'transfer.count.narratives': '{count} récit||{count} récits',
+  'transfer.count.photos': '{count} photo||{count} photos',
+  'transfer.count.consents': '{count} décision de consentement||{count} décisions de consentement',
+  'transfer.receive.title': 'Recevoir des dossiers',
+  'transfer.receive.intro':
+    'Fait entrer un lot qu’un autre coffre a écrit pour celui-ci. Tout entre ou rien, et faire entrer le même lot une seconde fois ne change rien.',
+  'transfer.receive.file': 'Fichier du lot',
+  'transfer.receive.fileHint':
+    'Un fichier en .tbundle, ou la première de ses parties (.001) avec les autres à côté. Choisir… ouvre la fenêtre pour le trouver sur la clé.',
+  'transfer.receive.choose': 'Choisir le fichier du lot',
+  'transfer.receive.submit': 'Faire entrer les dossiers',
+  'transfer.receive.working': 'Entrée en cours…',
+  'transfer.receive.done': 'Le lot {bundle} de {name} est entré.',
+  'transfer.receive.added': '{count} dossier ajouté||{count} dossiers ajoutés',
+  'transfer.receive.updated':
+    '{count} dossier remplacé par une version plus récente||{count} dossiers remplacés par une version plus récente',
+  'transfer.receive.unchanged': '{count} dossier déjà présent||{count} dossiers déjà présents',
+  'transfer.receive.conflicts':
+    '{count} dossier modifié des deux côtés : choisissez la version à garder sous « Conflits »||{count} dossiers modifiés des deux côtés : choisissez la version à garder sous « Conflits »',
+  'transfer.receive.duplicates':
+    '{count} nouveau patient est peut-être quelqu’un déjà présent : voir « Conflits »||{count} nouveaux patients sont peut-être des personnes déjà présentes : voir « Conflits »',
+  'transfer.receive.erased':
+    '{count} patient effacé ici a été laissé de côté||{count} patients effacés ici ont été laissés de côté',
+  'transfer.receive.nothing': 'Il ne contenait aucun dossier.',
+  'transfer.receive.notApplied':
+    'Rien n’a changé : tout le contenu du lot {bundle} de {name} est déjà ici (il est entré auparavant, ou un lot plus récent l’a apporté).',
+  'transfer.receive.receiptSaved': 'Le reçu pour {name} est enregistré à côté du lot : {file}.',
+  'transfer.receive.receiptNotSaved': 'Le reçu n’a pas pu être enregistré sur la clé ({reason}).',
+  'transfer.receive.receiptNext':
+    'Rapportez-le à {name} et faites-le entrer sous « Faire entrer un reçu », ou laissez cet ordinateur lire ce code.',
+  'transfer.receive.receiptQrAlt': 'Code QR du reçu pour {name}',
+  'transfer.receive.errorTitle': 'Rien n’est entré.',
+  'transfer.receipt.title': 'Faire entrer un reçu',
+  'transfer.receipt.intro':
+    'Un reçu dit ce que l’autre coffre détient des lots de celui-ci. Une fois entré, le prochain lot pour ce coffre ne porte que ce qui a changé depuis. D’ici là, chaque lot reporte les mêmes dossiers, sans risque.',
+  'transfer.receipt.file': 'Fichier du reçu',
+  'transfer.receipt.fileHint':
+    'Un fichier en .receipt, enregistré à côté du lot sur la clé. Choisir… ouvre la fenêtre pour le trouver.',
+  'transfer.receipt.choose': 'Choisir le fichier du reçu',
+  'transfer.receipt.submit': 'Faire entrer le reçu',
+  'transfer.receipt.working': 'Entrée en cours…',
+  'transfer.receipt.done':
+    'Le reçu de {name} est entré : le prochain lot pour {name} commence après ce qu’il confirme.',
+  'transfer.receipt.notAdvanced':
+    'Le reçu de {name} ne confirme rien de nouveau : un reçu précédent était déjà entré.',
+  'transfer.receipt.errorTitle': 'Le reçu n’est pas entré.',
+  'transfer.conflicts.title': 'Conflits',
+  'transfer.conflicts.intro':
+    'Ce qu’un lot n’a pas pu régler seul : un dossier modifié des deux côtés depuis le dernier accord des deux coffres, ou un nouveau patient qui est peut-être quelqu’un déjà présent. Tant que ce n’est pas réglé, ce coffre garde sa propre version.',
+  'transfer.conflicts.combine':
+    'Pour combiner les deux versions, choisissez la plus proche, puis modifiez le dossier comme d’habitude.',
+  'transfer.conflicts.showSettled': 'Afficher aussi les conflits réglés',
+  'transfer.conflicts.loading': 'Lecture des conflits…',
+  'transfer.conflicts.none': 'Aucun conflit à régler.',
+  'transfer.conflicts.unnamed': 'Un patient',
+  'transfer.conflicts.edited': '{record} modifié des deux côtés',
+  'transfer.conflicts.duplicate': 'Peut-être quelqu’un déjà présent',
+  'transfer.conflicts.record.patient': 'Le profil',
+  'transfer.conflicts.record.encounter': 'Une visite',
+  'transfer.conflicts.record.photo': 'Les détails d’une photo',
+  'transfer.conflicts.from': 'De {name}, reçu le {date}',
+  'transfer.conflicts.settled': 'Réglé par {by} le {date} : {how}.',
+  'transfer.conflicts.how.kept_ours': 'version de ce coffre gardée',
+  'transfer.conflicts.how.took_theirs': 'version de l’autre coffre prise',
+  'transfer.conflicts.how.different_people': 'personnes différentes',
+  'transfer.conflicts.tableCaption': '{record} : la version de ce coffre à côté de celle de {name}',
+  'transfer.conflicts.field': 'Détail',
+  'transfer.conflicts.ours': 'Ce coffre',
+  'transfer.conflicts.theirs': 'Autre coffre ({name})',
+  'transfer.conflicts.empty': '(vide)',
+  'transfer.conflicts.noDifference':
+    'Seule la tenue du dossier diffère : l’une ou l’autre version convient.',
+  'transfer.conflicts.keepOurs': 'Garder celle de ce coffre',
+  'transfer.conflicts.takeTheirs': 'Prendre celle de l’autre coffre',
+  'transfer.conflicts.confirmOurs':
+    'Garder la version de ce coffre ? {name} la recevra avec le prochain lot envoyé.',
+  'transfer.conflicts.confirmTheirs':
+    'Prendre la version de {name} ? Elle remplace celle de ce coffre (qui reste dans le journal d’audit).',
+  'transfer.conflicts.confirmDifferent':
+    'Noter qu’il s’agit de personnes différentes ? Les deux dossiers restent tels quels.',
+  'transfer.conflicts.confirm': 'Oui, régler',
+  'transfer.conflicts.settling': 'Règlement…',
+  'transfer.conflicts.back': 'Retour',
+  'transfer.conflicts.duplicateText':
+    '{name} a enregistré un patient qui est peut-être quelqu’un que ce coffre a déjà (même nom et même date de naissance, ou même téléphone). Ouvrez les deux dossiers pour comparer.',
+  'transfer.conflicts.openRecord': 'Ouvrir le dossier venu de {name}',
+  'transfer.conflicts.openMatch': 'Ouvrir le dossier déjà présent',
+  'transfer.conflicts.openMatchN': 'Ouvrir le dossier déjà présent {n}',
+  'transfer.conflicts.different': 'Ce sont des personnes différentes',
+  'transfer.conflicts.mergeHint':
+    'S’il s’agit de la même personne, un administrateur fusionne les deux dossiers depuis le dossier du patient (« Fusionner un doublon dans ce dossier… »).',
+  'transfer.conflicts.done': 'Réglé pour {patient} : {how}.',
+  'transfer.conflicts.errorTitle': 'Pas réglé.',
+  'transfer.field.deleted_at': 'Mis à la corbeille',
+  'transfer.field.voided_at': 'Annulée',
+  'transfer.field.void_reason': 'Motif de l’annulation',
+  'transfer.error.damaged':
+    'Le fichier est endommagé ou incomplet : une partie manque peut-être, ou la copie ne s’est pas terminée. Copiez-le de nouveau depuis l’autre ordinateur (toutes les parties, s’il a été découpé), puis réessayez. Rien n’a changé.',
+  'transfer.error.notFound':
+    'Il n’y a rien à ce chemin, ou le coffre appairé n’existe plus. Vérifiez que la clé est branchée et que le nom est juste.',
+  'transfer.error.denied': 'Votre rôle ne le permet pas. Demandez à un administrateur.',
+  'transfer.error.noSession': 'Tessera s’est verrouillé. Reconnectez-vous, puis réessayez.',
 };

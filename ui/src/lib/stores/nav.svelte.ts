@@ -13,6 +13,8 @@ export type Screen =
   | { name: 'verify' }
   /** The export log: every export, or one patient's. */
   | { name: 'exports'; patient?: { id: string; human_id: string } }
+  /** Moving records between paired vaults on a stick. */
+  | { name: 'transfer' }
   | { name: 'staff' }
   | { name: 'audit' }
   | { name: 'backups' }
