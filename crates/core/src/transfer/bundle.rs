@@ -2,6 +2,10 @@
 //!
 //! ```text
 //! age to the receiving vault's X25519 key ( tar(
+//!   bundle.sig        the sender's signed word that this is its bundle number N for
+//!                     this receiver (`TS1:`; see [`HeaderClaims`]): checked against the
+//!                     paired sender's key before anything else is read, so nobody but a
+//!                     paired vault can make this one parse a large member
 //!   records.json      the records, patient by patient (see [`Contents`]), each with
 //!                     the sender's audit entries that name them
 //!   photos/<id>       each new photo's stripped original and thumbnail, as the sender
@@ -29,6 +33,7 @@ use super::rows::Row;
 use crate::archive::{self, Hashing, PARTIAL_PREFIX};
 use crate::audit_chain::AuditRecord;
 use crate::error::{Error, Result};
+use crate::signing::{self, PublicKey, Signer25519};
 
 /// The manifest's `format`.
 pub const FORMAT: &str = "tessera-transfer";
@@ -37,6 +42,7 @@ pub const VERSION: u32 = 1;
 /// A bundle file's extension.
 pub const EXTENSION: &str = "tbundle";
 
+pub(crate) const HEADER: &str = "bundle.sig";
 pub(crate) const RECORDS: &str = "records.json";
 pub(crate) const MANIFEST: &str = "manifest.json";
 pub(crate) const SIGNATURE: &str = "manifest.sig";
@@ -46,6 +52,8 @@ const PHOTOS_DIR: &str = "photos/";
 const MAX_RECORDS: u64 = 2 << 30;
 /// Largest photo member read.
 const MAX_PHOTO: u64 = 512 << 20;
+/// Largest header read (a token).
+const MAX_HEADER: u64 = signing::MAX_TOKEN_CHARS as u64;
 /// Largest manifest or signature read.
 const MAX_MANIFEST: u64 = 64 << 20;
 
@@ -124,6 +132,78 @@ pub(crate) struct Manifest {
     pub(crate) created_by: String,
     pub(crate) counts: Counts,
     pub(crate) members: Vec<Member>,
+}
+
+const HEADER_BUNDLE_ID: i64 = -65_621;
+const HEADER_FROM: i64 = -65_622;
+const HEADER_TO: i64 = -65_623;
+const HEADER_NUMBER: i64 = -65_624;
+
+/// What the first member says: which bundle this is, from whom, for whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderClaims {
+    pub(crate) bundle_id: Uuid,
+    pub(crate) from_vault: Uuid,
+    pub(crate) to_vault: Uuid,
+    pub(crate) bundle: u64,
+}
+
+impl HeaderClaims {
+    pub(crate) fn sign(&self, signer: &Signer25519) -> String {
+        use ciborium::Value;
+        signer.sign(signing::encode_claims(vec![
+            (
+                HEADER_BUNDLE_ID,
+                Value::Bytes(self.bundle_id.as_bytes().to_vec()),
+            ),
+            (
+                HEADER_FROM,
+                Value::Bytes(self.from_vault.as_bytes().to_vec()),
+            ),
+            (HEADER_TO, Value::Bytes(self.to_vault.as_bytes().to_vec())),
+            (HEADER_NUMBER, self.bundle.into()),
+        ]))
+    }
+
+    /// The claims of a header whose signature is not checked yet: to find its sender.
+    pub(crate) fn peek(token: &str) -> Result<HeaderClaims> {
+        let payload = signing::unverified_payload(token)
+            .map_err(|p| Error::BundleDamaged(format!("its header is not a signed token: {p}")))?;
+        HeaderClaims::from_cbor(&payload)
+    }
+
+    /// The claims of a header signed by `key`.
+    pub(crate) fn open(token: &str, key: &PublicKey) -> std::result::Result<HeaderClaims, String> {
+        let payload = signing::open(token, key).map_err(|p| p.to_string())?;
+        HeaderClaims::from_cbor(&payload).map_err(|e| e.to_string())
+    }
+
+    fn from_cbor(bytes: &[u8]) -> Result<HeaderClaims> {
+        use ciborium::Value;
+        let bad = |why: &str| Error::BundleDamaged(format!("its header {why}"));
+        let mut claims = signing::decode_claims(
+            bytes,
+            &[HEADER_BUNDLE_ID, HEADER_FROM, HEADER_TO, HEADER_NUMBER],
+        )
+        .map_err(|why| bad(&why))?;
+        let mut id = |key| match claims.remove(&key) {
+            Some(Value::Bytes(b)) => Uuid::from_slice(&b).map_err(|_| bad("has a damaged id")),
+            _ => Err(bad("lacks an id")),
+        };
+        let (bundle_id, from_vault, to_vault) =
+            (id(HEADER_BUNDLE_ID)?, id(HEADER_FROM)?, id(HEADER_TO)?);
+        let bundle = claims
+            .remove(&HEADER_NUMBER)
+            .and_then(|v| v.as_integer())
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or_else(|| bad("lacks the bundle number"))?;
+        Ok(HeaderClaims {
+            bundle_id,
+            from_vault,
+            to_vault,
+            bundle,
+        })
+    }
 }
 
 /// The name of a photo blob's member.
@@ -331,6 +411,7 @@ pub(crate) struct Read_ {
 pub(crate) fn read(
     parts: &[PathBuf],
     identity: &age::x25519::Identity,
+    check_header: impl FnOnce(&str) -> Result<HeaderClaims>,
     mut photo: impl FnMut(Uuid, Vec<u8>) -> Result<()>,
 ) -> Result<Read_> {
     let mut input: Box<dyn Read> = Box::new(io::empty());
@@ -355,6 +436,8 @@ pub(crate) fn read(
         })?;
     let mut tar = tar::Archive::new(plain);
     let mut seen: Vec<Member> = Vec::new();
+    let mut check_header = Some(check_header);
+    let mut header = None;
     let mut contents = None;
     let mut manifest_bytes = None;
     let mut signature = None;
@@ -371,7 +454,14 @@ pub(crate) fn read(
             .map_err(|_| damaged("a member has an unreadable name".into()))?
             .to_string_lossy()
             .into_owned();
+        if header.is_none() != (name == HEADER) {
+            return Err(damaged(match header {
+                None => "it does not begin with its signed header".into(),
+                Some(_) => format!("{name} appears twice"),
+            }));
+        }
         let limit = match name.as_str() {
+            HEADER => MAX_HEADER,
             RECORDS => MAX_RECORDS,
             MANIFEST | SIGNATURE => MAX_MANIFEST,
             _ if name.starts_with(PHOTOS_DIR) => MAX_PHOTO,
@@ -390,6 +480,14 @@ pub(crate) fn read(
             .read_to_end(&mut bytes)
             .map_err(|e| damaged(format!("{name} is cut or damaged ({e})")))?;
         match name.as_str() {
+            HEADER => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| damaged("its header is not text".into()))?;
+                let check = check_header
+                    .take()
+                    .ok_or_else(|| damaged("its header appears twice".into()))?;
+                header = Some(check(&text)?);
+            }
             MANIFEST => manifest_bytes = Some(bytes),
             SIGNATURE => {
                 signature = Some(
@@ -439,6 +537,20 @@ pub(crate) fn read(
             "the bundle was written by a newer Tessera (layout {}); update this one first",
             manifest.version
         )));
+    }
+    let header = header.ok_or_else(|| damaged("it has no header".into()))?;
+    if (
+        header.bundle_id,
+        header.from_vault,
+        header.to_vault,
+        header.bundle,
+    ) != (
+        manifest.bundle_id,
+        manifest.from_vault,
+        manifest.to_vault,
+        manifest.bundle,
+    ) {
+        return Err(damaged("its header and its manifest disagree".into()));
     }
     if manifest.members != seen {
         let first = manifest

@@ -420,6 +420,22 @@ pub fn export(
                 .map_err(failed)?;
         let mut tar = tar::Builder::new(&mut age);
         let mtime = (created_at / 1000) as u64;
+        let header = bundle::HeaderClaims {
+            bundle_id: Uuid::now_v7(),
+            from_vault: session.vault_id(),
+            to_vault: peer
+                .vault_id
+                .parse()
+                .map_err(|_| Error::CorruptDatabase("a paired vault's id".into()))?,
+            bundle: bundle_number,
+        };
+        bundle::append(
+            &mut tar,
+            bundle::HEADER,
+            header.sign(&session.signer()).as_bytes(),
+            mtime,
+        )
+        .map_err(failed)?;
         let records = serde_json::to_vec(&collected.contents)
             .map_err(|_| Error::Internal("cannot serialise a transfer record"))?;
         let mut members =
@@ -440,12 +456,9 @@ pub fn export(
             format: bundle::FORMAT.into(),
             version: bundle::VERSION,
             schema_version: SCHEMA_VERSION,
-            bundle_id: Uuid::now_v7(),
-            from_vault: session.vault_id(),
-            to_vault: peer
-                .vault_id
-                .parse()
-                .map_err(|_| Error::CorruptDatabase("a paired vault's id".into()))?,
+            bundle_id: header.bundle_id,
+            from_vault: header.from_vault,
+            to_vault: header.to_vault,
             bundle: bundle_number,
             from_seq,
             to_seq,
@@ -520,7 +533,34 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
     let mut written: Vec<Uuid> = Vec::new();
     let mut macs: HashMap<Uuid, [u8; 32]> = HashMap::new();
     let result = (|| -> Result<ImportReport> {
-        let read = bundle::read(&parts, &identity, |blob, bytes| {
+        let conn = &session.conn;
+        let vault_id = session.vault_id();
+        // Whose bundle it is, checked before anything large is read: only a paired vault
+        // can make this one parse records or store images.
+        let check_header = |text: &str| -> Result<bundle::HeaderClaims> {
+            let claims = bundle::HeaderClaims::peek(text)?;
+            if claims.to_vault != vault_id {
+                return Err(Error::BundleRefused(format!(
+                    "this bundle was made for vault {}, not this one",
+                    claims.to_vault
+                )));
+            }
+            let from = claims.from_vault.to_string();
+            let peer = peer_keys(conn, &from)?
+                .filter(|p| p.vault_id == from)
+                .ok_or_else(|| {
+                    Error::BundleRefused(format!(
+                        "this bundle comes from vault {from}, which this vault is not paired with"
+                    ))
+                })?;
+            bundle::HeaderClaims::open(text, &peer.verify_key).map_err(|problem| {
+                Error::BundleRefused(format!(
+                    "the bundle's signature is not {}'s: {problem}",
+                    peer.name
+                ))
+            })
+        };
+        let read = bundle::read(&parts, &identity, check_header, |blob, bytes| {
             macs.insert(blob, media.content_mac(&bytes));
             if !media.blobs.path(&blob).exists() {
                 media.blobs.put(&blob, &bytes)?;
