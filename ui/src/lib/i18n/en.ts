@@ -1795,6 +1795,11 @@ export const en = {
     'There is nothing at this path, or the paired vault is gone. Check that the stick is plugged in and the name is right.',
   'transfer.error.denied': 'Your role may not do this. Ask an administrator.',
   'transfer.error.noSession': 'Tessera locked. Sign in again, then try again.',
+  'transfer.send.unpairedAskAdmin':
+    'Records go only to paired vaults, and this one is paired with none yet. An administrator pairs it.',
+  'transfer.conflicts.waiting':
+    '{count} conflict waits for a person to settle it.||{count} conflicts wait for a person to settle them.',
+  'transfer.conflicts.goTo': 'Go to the conflicts',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1847,4 +1847,9 @@ export const fr: Record<MessageKey, string> = {
     'Il n’y a rien à ce chemin, ou le coffre appairé n’existe plus. Vérifiez que la clé est branchée et que le nom est juste.',
   'transfer.error.denied': 'Votre rôle ne le permet pas. Demandez à un administrateur.',
   'transfer.error.noSession': 'Tessera s’est verrouillé. Reconnectez-vous, puis réessayez.',
+  'transfer.send.unpairedAskAdmin':
+    'Les dossiers ne vont qu’à des coffres appairés, et celui-ci ne l’est encore avec aucun. Un administrateur s’en charge.',
+  'transfer.conflicts.waiting':
+    '{count} conflit attend qu’une personne le règle.||{count} conflits attendent qu’une personne les règle.',
+  'transfer.conflicts.goTo': 'Aller aux conflits',
 };

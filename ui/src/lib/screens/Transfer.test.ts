@@ -303,8 +303,15 @@ describe('the Transfer screen', () => {
       'QR code of the receipt for Field laptop',
     );
     expect(document.activeElement).toBe(byTestId(target, 'transfer-receive-done'));
-    // The conflict it brought is listed.
+    // The conflict it brought is listed, said at the top, and one key press away.
     await until(() => expect(allByTestId(target, 'transfer-conflict')).toHaveLength(1));
+    await until(() =>
+      expect(text(target, 'transfer-conflicts-waiting')).toContain(
+        '1 conflict waits for a person to settle it.',
+      ),
+    );
+    byTestId(target, 'transfer-receive-to-conflicts').click();
+    expect(document.activeElement?.id).toBe('transfer-conflicts-title');
 
     // Again: nothing changes, and it says so; the receipt is written again all the same.
     fake.state.transfer.bundles.set(
@@ -480,6 +487,9 @@ describe('the Transfer screen', () => {
     expect(fake.state.transfer.conflicts[0]?.resolved_by).toBe('rui');
     expect(fake.state.patients.find((p) => p.id === id)?.phone).toBe('+258 84 999 0000');
     await until(() => byTestId(target, 'transfer-conflicts-none'));
+    await until(() =>
+      expect(target.querySelector('[data-testid="transfer-conflicts-waiting"]')).toBeNull(),
+    );
 
     // Settled ones on request, with how.
     byTestId<HTMLInputElement>(target, 'transfer-conflicts-all').click();
