@@ -33,6 +33,8 @@ pub struct Options {
     pub auto_lock_seconds: Option<u64>,
     /// A folder of recorded frames the app offers as a camera (`TESSERA_REPLAY_FRAMES`).
     pub replay_frames: Option<PathBuf>,
+    /// An existing vault to open instead of a fresh, empty one in the test's directory.
+    pub vault: Option<PathBuf>,
 }
 
 /// One running app.
@@ -41,6 +43,7 @@ pub struct App {
     pub client: Client,
     pub name: String,
     pub dir: tempfile::TempDir,
+    vault: PathBuf,
     xvfb: Child,
     driver: Child,
 }
@@ -65,6 +68,10 @@ impl App {
         let port = 14_444 + slot * 2;
         let dir = tempfile::tempdir()?;
         std::fs::create_dir(runtime_dir(&dir))?;
+        let vault = options
+            .vault
+            .clone()
+            .unwrap_or_else(|| dir.path().join("vault"));
         let xvfb = Command::new("Xvfb")
             .args([
                 display.as_str(),
@@ -84,7 +91,7 @@ impl App {
             .args([format!("--port={port}"), "--host=127.0.0.1".to_owned()])
             .env("DISPLAY", &display)
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
-            .env("TESSERA_VAULT", dir.path().join("vault"))
+            .env("TESSERA_VAULT", &vault)
             .env("TESSERA_CONFIG_DIR", dir.path().join("config"))
             // Where the webview would keep its data and cache, per test, to look at.
             .env("XDG_DATA_HOME", dir.path().join("data"))
@@ -126,6 +133,7 @@ impl App {
             client,
             name: name.to_owned(),
             dir,
+            vault,
             xvfb,
             driver,
         })
@@ -236,7 +244,7 @@ impl App {
     }
 
     pub fn vault(&self) -> PathBuf {
-        self.dir.path().join("vault")
+        self.vault.clone()
     }
 
     /// Starts the app, sets up its vault and signs in as [`ADMIN`].
@@ -435,6 +443,26 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The `tessera` command: `TESSERA_CLI_BIN`, else the one built beside the app
+/// (`TESSERA_APP_BIN`), as `cargo build` leaves them.
+pub fn cli_bin() -> Result<PathBuf> {
+    let bin = match std::env::var_os("TESSERA_CLI_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => PathBuf::from(
+            std::env::var_os("TESSERA_APP_BIN").ok_or("set TESSERA_CLI_BIN or TESSERA_APP_BIN")?,
+        )
+        .with_file_name("tessera"),
+    };
+    if !bin.exists() {
+        return Err(format!(
+            "{} does not exist: build it (cargo build -p tessera-cli) or set TESSERA_CLI_BIN",
+            bin.display()
+        )
+        .into());
+    }
+    Ok(bin)
 }
 
 /// The admin every test's first-run setup creates, and the password.
