@@ -7,7 +7,7 @@
 //! never touches a file; a token's text is public (keys and signed claims, no health data).
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -164,7 +164,8 @@ pub async fn transfer_export(
 }
 
 /// Imports the bundle at `file` (its file or any of its parts), then saves the receipt for
-/// the sender beside it (`<bundle>.receipt`, without a part's number).
+/// the sender where core says it goes: beside it (`<bundle>.receipt`, without a part's
+/// number).
 #[command]
 pub async fn transfer_import(
     state: State<'_, AppState>,
@@ -175,7 +176,7 @@ pub async fn transfer_import(
     let report = state
         .with_session(move |s| transfer::import(s, &bundle))
         .await?;
-    let receipt = receipt_beside(&path);
+    let receipt = transfer::bundle::receipt_path(&path);
     let token = report.receipt.clone();
     let written = blocking(move || Ok(write_token(&receipt, &token).map(|()| receipt))).await?;
     let (receipt_file, receipt_problem) = match written {
@@ -222,19 +223,6 @@ pub async fn transfer_conflict_resolve(
     state
         .with_session(move |s| conflicts::resolve(s, &id, choice))
         .await
-}
-
-/// `X.tbundle` or a part `X.tbundle.002` → `X.tbundle.receipt`, beside it.
-fn receipt_beside(bundle: &Path) -> PathBuf {
-    let name = bundle
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let base = match name.rsplit_once('.') {
-        Some((base, n)) if n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()) => base.to_owned(),
-        _ => name,
-    };
-    bundle.with_file_name(format!("{base}.receipt"))
 }
 
 /// Whether `text` is a token file's content (an identity or a receipt, or a card's).
@@ -314,22 +302,6 @@ fn write_token(path: &Path, token: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::api_error::ErrorCode;
-
-    #[test]
-    fn a_receipt_goes_beside_its_bundle_without_a_parts_number() {
-        let dir = Path::new("/media/usb");
-        for bundle in ["x.tbundle", "x.tbundle.001", "x.tbundle.012"] {
-            assert_eq!(
-                receipt_beside(&dir.join(bundle)),
-                dir.join("x.tbundle.receipt"),
-                "{bundle}"
-            );
-        }
-        assert_eq!(
-            receipt_beside(&dir.join("x.tbundle.1")),
-            dir.join("x.tbundle.1.receipt")
-        );
-    }
 
     #[test]
     fn a_token_file_is_written_whole_read_back_and_replaces_only_a_token() {

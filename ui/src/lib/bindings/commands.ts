@@ -466,7 +466,8 @@ export interface Commands {
   transferExport(args: { to: string; folder: string; split_mb?: number | null; on_progress: (message: Progress) => void }): Promise<BundleWritten>;
   /**
    * Imports the bundle at `file` (its file or any of its parts), then saves the receipt for
-   * the sender beside it (`<bundle>.receipt`, without a part's number).
+   * the sender where core says it goes: beside it (`<bundle>.receipt`, without a part's
+   * number).
    */
   transferImport(args: { file: string }): Promise<BundleImported>;
   /**
