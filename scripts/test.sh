@@ -42,7 +42,9 @@ cargo test --locked --features tessera-app/custom-protocol
 echo "== end-to-end: the real app under Xvfb through WebKitWebDriver" >&2
 cargo build --locked -p tessera-app --features custom-protocol
 export TESSERA_APP_BIN="$CARGO_TARGET_DIR/debug/tessera-app"
-cargo test --locked -p tessera-e2e --test app --test accounts --test duplicates --test defects --test clinic --test retention_erasure --test access --test exports -- --test-threads=1
+# The transfer test makes its two vaults with the CLI that `cargo test` built above.
+export TESSERA_CLI_BIN="$CARGO_TARGET_DIR/debug/tessera"
+cargo test --locked -p tessera-e2e --test app --test accounts --test duplicates --test defects --test clinic --test retention_erasure --test access --test exports --test transfer -- --test-threads=1
 
 # Needs root (or sudo) for dpkg and the network namespace.
 echo "== the release: signed, checked, installed, run offline, upgraded, removed" >&2

@@ -189,7 +189,7 @@ async fn the_french_ui_speaks_french() -> Result<()> {
         .click()
         .await?;
     app.wait_text("screen-settings", "Réglages").await?;
-    app.wait_text("nav-audit", "Journal d’audit").await?;
+    app.wait_text("nav-staff", "Équipe").await?;
     app.screenshot("settings-fr").await;
     app.click("lock-button").await?;
     app.wait_text("screen-unlock", "Connexion").await?;

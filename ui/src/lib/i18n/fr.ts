@@ -194,8 +194,8 @@ export const fr: Record<MessageKey, string> = {
 
   'nav.label': 'Navigation principale',
   'nav.patients': 'Patients',
-  'nav.staff': 'Personnel',
-  'nav.audit': 'Journal d’audit',
+  'nav.staff': 'Équipe',
+  'nav.audit': 'Audit',
   'nav.backups': 'Sauvegardes',
   'nav.retention': 'Conservation',
   'nav.desk': 'Accueil',
@@ -633,7 +633,7 @@ export const fr: Record<MessageKey, string> = {
     'Mettre cette photo à la corbeille ? Elle pourra être restaurée depuis la corbeille.',
   'photos.writeNarrative': 'Écrire un récit sur cette photo',
 
-  'staff.title': 'Personnel',
+  'staff.title': 'Équipe',
   'staff.new': 'Ajouter un membre du personnel',
   'staff.newTitle': 'Nouveau compte',
   'staff.role': 'Rôle',
