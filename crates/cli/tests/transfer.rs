@@ -28,6 +28,25 @@ fn pair(a: &TestVault, a_name: &str, b: &TestVault, b_name: &str) {
     }
 }
 
+/// A field vault holding `patients` seeded patients with `visits` visits each, and a clinic
+/// vault, paired both ways.
+fn field_and_clinic(patients: u32, visits: u32) -> (TestVault, TestVault) {
+    let field = TestVault::new();
+    let clinic = TestVault::new();
+    pair(&field, "Field laptop", &clinic, "Clinic");
+    seed(&field, patients, visits);
+    (field, clinic)
+}
+
+fn seed(vault: &TestVault, patients: u32, visits: u32) {
+    vault
+        .admin()
+        .args(["dev", "seed", "--patients", &patients.to_string()])
+        .args(["--encounters-per-patient", &visits.to_string()])
+        .assert()
+        .success();
+}
+
 fn export(from: &TestVault, to: &str, folder: &Path) -> Value {
     std::fs::create_dir_all(folder).unwrap();
     from.json(
@@ -191,11 +210,7 @@ fn a_flipped_byte_an_unpaired_sender_and_a_replay_are_refused_and_change_nothing
     let stranger = TestVault::new();
     pair(&field, "Field laptop", &clinic, "Clinic");
     pair(&stranger, "Stranger", &field, "Field laptop");
-    field
-        .admin()
-        .args(["dev", "seed", "--patients", "3"])
-        .assert()
-        .success();
+    seed(&field, 3, 5);
 
     // One flipped byte anywhere: refused as damaged (exit 4), nothing applied.
     let written = export(&field, "Clinic", &field.file("stick"));
@@ -237,11 +252,7 @@ fn a_flipped_byte_an_unpaired_sender_and_a_replay_are_refused_and_change_nothing
         .arg(clinic.file("clinic-id.txt"))
         .assert()
         .success();
-    stranger
-        .admin()
-        .args(["dev", "seed", "--patients", "1"])
-        .assert()
-        .success();
+    seed(&stranger, 1, 5);
     let from_stranger = export(&stranger, "Clinic", &stranger.file("stick"));
     let message = stderr(
         clinic
@@ -261,14 +272,7 @@ fn a_flipped_byte_an_unpaired_sender_and_a_replay_are_refused_and_change_nothing
 
 #[test]
 fn bundles_out_of_order_and_in_parts_lose_nothing() {
-    let field = TestVault::new();
-    let clinic = TestVault::new();
-    pair(&field, "Field laptop", &clinic, "Clinic");
-    field
-        .admin()
-        .args(["dev", "seed", "--patients", "2"])
-        .assert()
-        .success();
+    let (field, clinic) = field_and_clinic(2, 5);
     let first = export(&field, "Clinic", &field.file("one"));
     let photos = field.jpegs("big", 3, 2400, 1800);
     let id = patient_ids(&field).remove(0);
@@ -319,14 +323,7 @@ fn bundles_out_of_order_and_in_parts_lose_nothing() {
 
 #[test]
 fn a_profile_changed_on_both_sides_is_listed_with_both_versions_and_settled_by_a_person() {
-    let field = TestVault::new();
-    let clinic = TestVault::new();
-    pair(&field, "Field laptop", &clinic, "Clinic");
-    field
-        .admin()
-        .args(["dev", "seed", "--patients", "1"])
-        .assert()
-        .success();
+    let (field, clinic) = field_and_clinic(1, 5);
     let id = patient_ids(&field).remove(0);
     let bundle = files(&export(&field, "Clinic", &field.file("one"))).remove(0);
     import(&clinic, &bundle);
@@ -412,21 +409,7 @@ fn a_profile_changed_on_both_sides_is_listed_with_both_versions_and_settled_by_a
 /// and a last import completes with every record equal to the field's.
 #[test]
 fn a_kill_9_during_an_import_applies_all_or_nothing_and_a_reimport_completes() {
-    let field = TestVault::new();
-    let clinic = TestVault::new();
-    pair(&field, "Field laptop", &clinic, "Clinic");
-    field
-        .admin()
-        .args([
-            "dev",
-            "seed",
-            "--patients",
-            "150",
-            "--encounters-per-patient",
-            "10",
-        ])
-        .assert()
-        .success();
+    let (field, clinic) = field_and_clinic(150, 10);
     let ids = patient_ids(&field);
     let photos = field.jpegs("wound", 8, 1600, 1200);
     field
