@@ -34,10 +34,9 @@ pub enum ErrorCode {
     /// An access code or QR did not open a grant; `reason` says why (`revoked`, `expired`,
     /// `wrong_code`, `too_many_attempts` with `retry_after_secs`, ...).
     AccessRefused,
-    /// A transfer bundle, receipt or identity this vault will not take: made for another
-    /// vault, from one it is not paired with, signed with another key, written by another
-    /// vault format, or one that would leave a gap. The message says which; nothing was
-    /// applied.
+    /// A transfer bundle, receipt or identity this vault will not take; `reason` says why
+    /// (`for_another_vault`, `not_paired`, `bad_signature`, `other_version`, `gap`, ...) and
+    /// the message names the vaults. Nothing was applied.
     BundleRefused,
     /// A transfer bundle or receipt that is damaged or incomplete (a changed byte, a part
     /// missing); nothing of it was applied.
@@ -57,7 +56,8 @@ pub struct ApiError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
-    /// Why an access code or QR was refused, for `access_refused`.
+    /// Why an access code or QR was refused, for `access_refused`; why a transfer file was,
+    /// for `bundle_refused`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
@@ -133,7 +133,12 @@ impl From<Error> for ApiError {
             }
             Error::Cancelled => ErrorCode::Cancelled,
             // Not the role's refusal nor the vault's damage: the file brought in.
-            Error::BundleRefused(_) => ErrorCode::BundleRefused,
+            Error::BundleRefused(refusal) => {
+                return ApiError {
+                    reason: Some(refusal.name().to_owned()),
+                    ..ApiError::new(ErrorCode::BundleRefused, message)
+                };
+            }
             Error::BundleDamaged(_) => ErrorCode::BundleDamaged,
             // The session closed itself half-way through a key replacement.
             Error::RekeyUnfinished(_) => ErrorCode::NoSession,
@@ -191,11 +196,12 @@ mod tests {
         assert_eq!(json(Error::VaultInUse)["code"], "conflict");
         assert_eq!(
             json(Error::BundleRefused(
-                "this bundle was made for vault 0190, not this one".into()
+                tessera_core::TransferRefusal::ForAnotherVault(Some("0190".into()))
             )),
             serde_json::json!({
                 "code": "bundle_refused",
-                "message": "this bundle was made for vault 0190, not this one"
+                "message": "this was made for vault 0190, not this one",
+                "reason": "for_another_vault"
             })
         );
         assert_eq!(

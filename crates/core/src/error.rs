@@ -160,11 +160,10 @@ pub enum Error {
     /// a member that does not match its signed manifest. Nothing of it was applied.
     #[error("the transfer bundle is damaged or incomplete: {0}")]
     BundleDamaged(String),
-    /// A whole transfer bundle or receipt that this vault will not take: for another vault,
-    /// from a vault it is not paired with, signed with the wrong key, or one that would
-    /// leave a gap. The text says which; nothing was applied.
+    /// A whole transfer bundle, receipt or identity that this vault will not take; the
+    /// reason says which. Nothing of it was applied.
     #[error("{0}")]
-    BundleRefused(String),
+    BundleRefused(TransferRefusal),
     /// An access code or QR token did not open a grant.
     #[error("{0}")]
     AccessRefused(AccessRefusal),
@@ -278,6 +277,122 @@ impl std::fmt::Display for AccessRefusal {
                 f,
                 "too many wrong access codes: wait {retry_after_secs} s before trying again"
             ),
+        }
+    }
+}
+
+/// Why a transfer bundle, receipt or identity was refused: each reason is told apart by its
+/// [`name`](TransferRefusal::name), which the app puts in words; the text names the vaults
+/// and numbers for the CLI and for support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferRefusal {
+    /// Not a transfer identity (or a damaged one); the text says how.
+    NotIdentity(String),
+    /// This vault has no transfer identity, so nothing can have been made for it.
+    NoIdentityHere,
+    /// Made for another vault: its id, when the file says it (an age file encrypted to
+    /// another key does not).
+    ForAnotherVault(Option<String>),
+    /// From a vault this one is not paired with.
+    NotPaired(String),
+    /// Signed with a key other than the paired vault's.
+    BadSignature {
+        /// The paired vault's name.
+        peer: String,
+        /// What the signature check found.
+        problem: String,
+    },
+    /// Written by a Tessera whose vault format differs from this one's.
+    OtherSchema {
+        /// The sender's schema version.
+        theirs: u32,
+        /// This vault's.
+        ours: u32,
+    },
+    /// Written in a newer bundle layout than this Tessera reads.
+    NewerLayout(u32),
+    /// It starts after changes this vault has not received: an earlier bundle is missing.
+    Gap {
+        /// The bundle's number.
+        bundle: u64,
+        /// The paired vault's name.
+        peer: String,
+        /// The last of its bundles this vault took in.
+        received: u64,
+    },
+    /// A receipt for more than this vault has written.
+    ReceiptBeyond,
+    /// Not a transfer receipt (or a damaged one); the text says how.
+    NotReceipt(String),
+}
+
+impl TransferRefusal {
+    /// The reason's name, as the app receives it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransferRefusal::NotIdentity(_) => "not_identity",
+            TransferRefusal::NoIdentityHere => "no_identity_here",
+            TransferRefusal::ForAnotherVault(_) => "for_another_vault",
+            TransferRefusal::NotPaired(_) => "not_paired",
+            TransferRefusal::BadSignature { .. } => "bad_signature",
+            TransferRefusal::OtherSchema { .. } | TransferRefusal::NewerLayout(_) => {
+                "other_version"
+            }
+            TransferRefusal::Gap { .. } => "gap",
+            TransferRefusal::ReceiptBeyond => "receipt_beyond",
+            TransferRefusal::NotReceipt(_) => "not_receipt",
+        }
+    }
+}
+
+impl std::fmt::Display for TransferRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransferRefusal::NotIdentity(why) => {
+                write!(f, "not a usable transfer identity: {why}")
+            }
+            TransferRefusal::NoIdentityHere => f.write_str(
+                "this vault has not published a transfer identity yet, so nothing can be for it",
+            ),
+            TransferRefusal::ForAnotherVault(Some(vault)) => {
+                write!(f, "this was made for vault {vault}, not this one")
+            }
+            TransferRefusal::ForAnotherVault(None) => f.write_str(
+                "this bundle was not made for this vault: it is encrypted to another vault's key",
+            ),
+            TransferRefusal::NotPaired(vault) => {
+                write!(
+                    f,
+                    "this comes from vault {vault}, which this vault is not paired with"
+                )
+            }
+            TransferRefusal::BadSignature { peer, problem } => {
+                write!(f, "the signature is not {peer}'s: {problem}")
+            }
+            TransferRefusal::OtherSchema { theirs, ours } => write!(
+                f,
+                "the bundle was written by a Tessera with vault format {theirs} and this one has \
+                 {ours}: update both to the same version first"
+            ),
+            TransferRefusal::NewerLayout(layout) => write!(
+                f,
+                "the bundle was written by a newer Tessera (layout {layout}); update this one first"
+            ),
+            TransferRefusal::Gap {
+                bundle,
+                peer,
+                received,
+            } => write!(
+                f,
+                "bundle {bundle} from {peer} starts after changes this vault has not received: \
+                 import {peer}'s earlier bundle first (after number {received}), or ask for a \
+                 new bundle"
+            ),
+            TransferRefusal::ReceiptBeyond => f.write_str(
+                "this receipt confirms more than this vault has written: it is not for this \
+                 vault's bundles",
+            ),
+            TransferRefusal::NotReceipt(why) => write!(f, "not a usable transfer receipt: {why}"),
         }
     }
 }

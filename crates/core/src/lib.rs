@@ -64,5 +64,5 @@ pub mod subject_export;
 pub mod transfer;
 pub mod vault;
 
-pub use error::{AccessRefusal, Error, ErrorClass, Result};
+pub use error::{AccessRefusal, Error, ErrorClass, Result, TransferRefusal};
 pub use session::{Actor, Session};

@@ -168,13 +168,30 @@ export function resolutionWords(resolution: string | null): MessageKey | null {
   }
 }
 
+/** Core's reasons for refusing a transfer file (`TransferRefusal::name`), each in words. */
+const REFUSALS: Record<string, MessageKey> = {
+  not_identity: 'transfer.refused.not_identity',
+  no_identity_here: 'transfer.refused.no_identity_here',
+  for_another_vault: 'transfer.refused.for_another_vault',
+  not_paired: 'transfer.refused.not_paired',
+  bad_signature: 'transfer.refused.bad_signature',
+  other_version: 'transfer.refused.other_version',
+  gap: 'transfer.refused.gap',
+  receipt_beyond: 'transfer.refused.receipt_beyond',
+  not_receipt: 'transfer.refused.not_receipt',
+};
+
 /**
  * A refusal of a transfer in words: `text`, ours, replaces the backend's message (kept for
- * support under "Details"); without it the backend's own words say why (a bundle refused
- * names the vault or the missing bundle, which only core knows).
+ * support under "Details", where core names the vaults and bundle numbers); without it the
+ * backend's own words say why.
  */
 export function refusalWords(error: ApiError): { text?: MessageKey; details?: boolean } {
   switch (error.code) {
+    case 'bundle_refused': {
+      const text = error.reason === undefined ? undefined : REFUSALS[error.reason];
+      return text ? { text } : {};
+    }
     case 'bundle_damaged':
       return { text: 'transfer.error.damaged' };
     case 'not_found':

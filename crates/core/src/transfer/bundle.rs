@@ -32,7 +32,7 @@ use uuid::Uuid;
 use super::rows::Row;
 use crate::archive::{self, Hashing, PARTIAL_PREFIX};
 use crate::audit_chain::AuditRecord;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransferRefusal};
 use crate::signing::{self, PublicKey, Signer25519};
 
 /// The manifest's `format`.
@@ -428,10 +428,9 @@ pub(crate) fn read(
     let plain = decryptor
         .decrypt(std::iter::once(identity as &dyn age::Identity))
         .map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => Error::BundleRefused(
-                "this bundle was not made for this vault: it is encrypted to another vault's key"
-                    .into(),
-            ),
+            age::DecryptError::NoMatchingKeys => {
+                Error::BundleRefused(TransferRefusal::ForAnotherVault(None))
+            }
             _ => damaged("its encryption header is damaged".into()),
         })?;
     let mut tar = tar::Archive::new(plain);
@@ -533,9 +532,8 @@ pub(crate) fn read(
         return Err(damaged("it is not a Tessera transfer bundle".into()));
     }
     if manifest.version > VERSION {
-        return Err(Error::BundleRefused(format!(
-            "the bundle was written by a newer Tessera (layout {}); update this one first",
-            manifest.version
+        return Err(Error::BundleRefused(TransferRefusal::NewerLayout(
+            manifest.version,
         )));
     }
     let header = header.ok_or_else(|| damaged("it has no header".into()))?;

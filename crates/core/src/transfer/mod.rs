@@ -39,7 +39,7 @@ pub use receipt::ReceiptClaims;
 
 use crate::audit_chain::{ChainHead, Change};
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransferRefusal};
 use crate::policy::Action;
 use crate::session::Session;
 use crate::signing::{self, PublicKey};
@@ -192,9 +192,8 @@ pub fn identity(session: &mut Session) -> Result<Identity> {
 
 /// Reads another vault's identity token without pairing, to show its fingerprint first.
 pub fn read_identity(token: &str) -> Result<IdentityClaims> {
-    IdentityClaims::open(token).map_err(|problem| {
-        Error::BundleRefused(format!("not a usable transfer identity: {problem}"))
-    })
+    IdentityClaims::open(token)
+        .map_err(|problem| Error::BundleRefused(TransferRefusal::NotIdentity(problem.to_string())))
 }
 
 /// Another vault's identity as a person checks it before pairing.
@@ -522,12 +521,8 @@ fn short(vault_id: &str) -> &str {
 /// Imports the bundle at `path` (its file, or any of its parts).
 pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
     session.authorize(Action::TransferReceive)?;
-    let identity = identity::stored_age_identity(&session.conn)?.ok_or_else(|| {
-        Error::BundleRefused(
-            "this vault has not published a transfer identity yet, so no bundle can be for it"
-                .into(),
-        )
-    })?;
+    let identity = identity::stored_age_identity(&session.conn)?
+        .ok_or_else(|| Error::BundleRefused(TransferRefusal::NoIdentityHere))?;
     let parts = bundle::parts_of(path)?;
     let media = session.media.clone();
     let mut written: Vec<Uuid> = Vec::new();
@@ -540,24 +535,19 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
         let check_header = |text: &str| -> Result<bundle::HeaderClaims> {
             let claims = bundle::HeaderClaims::peek(text)?;
             if claims.to_vault != vault_id {
-                return Err(Error::BundleRefused(format!(
-                    "this bundle was made for vault {}, not this one",
-                    claims.to_vault
+                return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
+                    Some(claims.to_vault.to_string()),
                 )));
             }
             let from = claims.from_vault.to_string();
             let peer = peer_keys(conn, &from)?
                 .filter(|p| p.vault_id == from)
-                .ok_or_else(|| {
-                    Error::BundleRefused(format!(
-                        "this bundle comes from vault {from}, which this vault is not paired with"
-                    ))
-                })?;
+                .ok_or_else(|| Error::BundleRefused(TransferRefusal::NotPaired(from.clone())))?;
             bundle::HeaderClaims::open(text, &peer.verify_key).map_err(|problem| {
-                Error::BundleRefused(format!(
-                    "the bundle's signature is not {}'s: {problem}",
-                    peer.name
-                ))
+                Error::BundleRefused(TransferRefusal::BadSignature {
+                    peer: peer.name.clone(),
+                    problem: problem.to_string(),
+                })
             })
         };
         let read = bundle::read(&parts, &identity, check_header, |blob, bytes| {
@@ -570,24 +560,19 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
         })?;
         let manifest = &read.manifest;
         if manifest.to_vault != session.vault_id() {
-            return Err(Error::BundleRefused(format!(
-                "this bundle was made for vault {}, not this one",
-                manifest.to_vault
+            return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
+                Some(manifest.to_vault.to_string()),
             )));
         }
         let from = manifest.from_vault.to_string();
         let peer = peer_keys(&session.conn, &from)?
             .filter(|p| p.vault_id == from)
-            .ok_or_else(|| {
-                Error::BundleRefused(format!(
-                    "this bundle comes from vault {from}, which this vault is not paired with"
-                ))
-            })?;
+            .ok_or_else(|| Error::BundleRefused(TransferRefusal::NotPaired(from.clone())))?;
         let signed = signing::open(&read.signature, &peer.verify_key).map_err(|problem| {
-            Error::BundleRefused(format!(
-                "the bundle's signature is not {}'s: {problem}",
-                peer.name
-            ))
+            Error::BundleRefused(TransferRefusal::BadSignature {
+                peer: peer.name.clone(),
+                problem: problem.to_string(),
+            })
         })?;
         if signed != read.manifest_sha256 {
             return Err(Error::BundleDamaged(
@@ -595,11 +580,10 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
             ));
         }
         if manifest.schema_version != SCHEMA_VERSION {
-            return Err(Error::BundleRefused(format!(
-                "the bundle was written by a Tessera with vault format {} and this one has {}: \
-                 update both to the same version first",
-                manifest.schema_version, SCHEMA_VERSION
-            )));
+            return Err(Error::BundleRefused(TransferRefusal::OtherSchema {
+                theirs: manifest.schema_version,
+                ours: SCHEMA_VERSION,
+            }));
         }
         let receipt_for = |session: &Session, received_to: u64| -> Result<(String, String)> {
             let token = ReceiptClaims {
@@ -638,11 +622,11 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
             ));
         }
         if manifest.from_seq > peer.received_to {
-            return Err(Error::BundleRefused(format!(
-                "bundle {} from {} starts after changes this vault has not received: import {}'s \
-                 earlier bundle first (after number {}), or ask for a new bundle",
-                manifest.bundle, peer.name, peer.name, peer.received_bundle
-            )));
+            return Err(Error::BundleRefused(TransferRefusal::Gap {
+                bundle: manifest.bundle,
+                peer: peer.name.clone(),
+                received: peer.received_bundle,
+            }));
         }
         let local_media = media.clone();
         let local_mac = move |blob: &Uuid| -> Result<[u8; 32]> {
@@ -719,23 +703,19 @@ pub fn accept_receipt(session: &mut Session, token: &str) -> Result<ReceiptAccep
     session.authorize(Action::TransferSend)?;
     let unverified = ReceiptClaims::peek(token)?;
     let peer = paired(&session.conn, &unverified.from_vault.to_string()).map_err(|_| {
-        Error::BundleRefused(format!(
-            "this receipt comes from vault {}, which this vault is not paired with",
-            unverified.from_vault
+        Error::BundleRefused(TransferRefusal::NotPaired(
+            unverified.from_vault.to_string(),
         ))
     })?;
     let claims = ReceiptClaims::open(token, &peer.verify_key)?;
     if claims.to_vault != session.vault_id() {
-        return Err(Error::BundleRefused(format!(
-            "this receipt is for vault {}, not this one",
-            claims.to_vault
+        return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
+            Some(claims.to_vault.to_string()),
         )));
     }
     let head = ChainHead::load(&session.conn)?.count;
     if claims.received_to > head {
-        return Err(Error::BundleRefused(
-            "this receipt confirms more than this vault has written: it is not for this vault's bundles".into(),
-        ));
+        return Err(Error::BundleRefused(TransferRefusal::ReceiptBeyond));
     }
     let advanced = claims.received_to > peer.acknowledged_to;
     session.write(Action::TransferSend, |w| {

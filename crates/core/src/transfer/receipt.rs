@@ -6,7 +6,7 @@
 use ciborium::Value;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TransferRefusal};
 use crate::signing::{self, PublicKey, Signer25519};
 
 const ISSUED_AT: i64 = 6;
@@ -58,7 +58,7 @@ impl ReceiptClaims {
     }
 
     fn from_cbor(bytes: &[u8]) -> Result<ReceiptClaims> {
-        let bad = |why: &str| Error::BundleRefused(format!("not a transfer receipt: {why}"));
+        let bad = |why: &str| Error::BundleRefused(TransferRefusal::NotReceipt(why.to_owned()));
         let mut claims = signing::decode_claims(bytes, &KNOWN).map_err(|why| bad(&why))?;
         let mut vault = |key| match claims.remove(&key) {
             Some(Value::Bytes(b)) => Uuid::from_slice(&b).map_err(|_| bad("a vault id is damaged")),
@@ -83,7 +83,7 @@ impl ReceiptClaims {
 }
 
 fn refused(problem: signing::TokenProblem) -> Error {
-    Error::BundleRefused(format!("not a usable receipt: {problem}"))
+    Error::BundleRefused(TransferRefusal::NotReceipt(problem.to_string()))
 }
 
 #[cfg(test)]

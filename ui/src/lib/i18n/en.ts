@@ -1646,8 +1646,6 @@ export const en = {
   'transfer.pair.done':
     'Paired with {name}. Pair on the other computer too, with this vault’s identity, before records can travel.',
   'transfer.pair.errorTitle': 'Not paired.',
-  'transfer.pair.notIdentity':
-    'This is not a vault’s identity, or it was changed after it was saved. Save the identity again on the other computer, then open the new file.',
   'transfer.pair.own':
     'This is this vault’s own identity. Open the identity saved on the other computer.',
   'transfer.pair.changedKey':
@@ -1789,6 +1787,24 @@ export const en = {
   'transfer.field.deleted_at': 'Moved to the bin',
   'transfer.field.voided_at': 'Voided',
   'transfer.field.void_reason': 'Why it was voided',
+  'transfer.refused.not_identity':
+    'This is not a vault’s identity, or it was changed after it was saved. Save the identity again on the other computer, then open the new file.',
+  'transfer.refused.no_identity_here':
+    'This vault has no transfer identity yet, so nothing can have been made for it. An administrator pairs this vault with the other one first, on this screen.',
+  'transfer.refused.for_another_vault':
+    'It was made for another vault, not this one. Check that you chose the right file, and that the other computer wrote it for this vault.',
+  'transfer.refused.not_paired':
+    'It comes from a vault this one is not paired with. An administrator pairs the two vaults first, on this screen.',
+  'transfer.refused.bad_signature':
+    'Its signature is not the paired vault’s: it was changed, or made by another vault pretending to be it. Nothing was changed here. Tell an administrator.',
+  'transfer.refused.other_version':
+    'It was written by another version of Tessera. Update Tessera on both computers to the same version, then write it again.',
+  'transfer.refused.gap':
+    'An earlier bundle from the same vault has not been taken in here yet. Import that one first, or ask the other computer for a new bundle: it holds everything since the last one taken in here.',
+  'transfer.refused.receipt_beyond':
+    'This receipt confirms bundles this vault never wrote: it belongs to another vault’s exchange.',
+  'transfer.refused.not_receipt':
+    'This is not a transfer receipt, or it was changed. Save the receipt again on the computer that took the bundle in, or scan it from its screen.',
   'transfer.error.damaged':
     'The file is damaged or incomplete: a part may be missing, or the copy did not finish. Copy it again from the other computer (every part, if it was split), then try again. Nothing was changed.',
   'transfer.error.notFound':

@@ -1696,8 +1696,6 @@ export const fr: Record<MessageKey, string> = {
   'transfer.pair.done':
     'Appairé avec {name}. Appairez aussi sur l’autre ordinateur, avec l’identité de ce coffre, avant que des dossiers puissent passer.',
   'transfer.pair.errorTitle': 'Pas d’appairage.',
-  'transfer.pair.notIdentity':
-    'Ce n’est pas l’identité d’un coffre, ou elle a été modifiée après son enregistrement. Enregistrez de nouveau l’identité sur l’autre ordinateur, puis ouvrez le nouveau fichier.',
   'transfer.pair.own':
     'C’est l’identité de ce coffre lui-même. Ouvrez l’identité enregistrée sur l’autre ordinateur.',
   'transfer.pair.changedKey':
@@ -1841,6 +1839,24 @@ export const fr: Record<MessageKey, string> = {
   'transfer.field.deleted_at': 'Mis à la corbeille',
   'transfer.field.voided_at': 'Annulée',
   'transfer.field.void_reason': 'Motif de l’annulation',
+  'transfer.refused.not_identity':
+    'Ce n’est pas l’identité d’un coffre, ou elle a été modifiée après son enregistrement. Enregistrez de nouveau l’identité sur l’autre ordinateur, puis ouvrez le nouveau fichier.',
+  'transfer.refused.no_identity_here':
+    'Ce coffre n’a pas encore d’identité de transfert, donc rien n’a pu être préparé pour lui. Un administrateur appaire d’abord ce coffre avec l’autre, sur cet écran.',
+  'transfer.refused.for_another_vault':
+    'Il a été préparé pour un autre coffre, pas pour celui-ci. Vérifiez que vous avez choisi le bon fichier, et que l’autre ordinateur l’a écrit pour ce coffre.',
+  'transfer.refused.not_paired':
+    'Il vient d’un coffre qui n’est pas appairé avec celui-ci. Un administrateur appaire d’abord les deux coffres, sur cet écran.',
+  'transfer.refused.bad_signature':
+    'Sa signature n’est pas celle du coffre appairé : il a été modifié, ou préparé par un autre coffre qui se fait passer pour lui. Rien n’a changé ici. Prévenez un administrateur.',
+  'transfer.refused.other_version':
+    'Il a été écrit par une autre version de Tessera. Mettez Tessera à jour vers la même version sur les deux ordinateurs, puis écrivez-le de nouveau.',
+  'transfer.refused.gap':
+    'Un lot précédent du même coffre n’a pas encore été importé ici. Importez-le d’abord, ou demandez un nouveau lot à l’autre ordinateur : il contient tout depuis le dernier lot importé ici.',
+  'transfer.refused.receipt_beyond':
+    'Ce reçu confirme des lots que ce coffre n’a jamais écrits : il appartient à l’échange d’un autre coffre.',
+  'transfer.refused.not_receipt':
+    'Ce n’est pas un reçu de transfert, ou il a été modifié. Enregistrez de nouveau le reçu sur l’ordinateur qui a importé le lot, ou lisez-le sur son écran.',
   'transfer.error.damaged':
     'Le fichier est endommagé ou incomplet : une partie manque peut-être, ou la copie ne s’est pas terminée. Copiez-le de nouveau depuis l’autre ordinateur (toutes les parties, s’il a été découpé), puis réessayez. Rien n’a changé.',
   'transfer.error.notFound':

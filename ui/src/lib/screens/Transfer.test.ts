@@ -334,15 +334,17 @@ describe('the Transfer screen', () => {
       'bundle 3 from Field laptop starts after changes this vault has not received: import Field laptop’s earlier bundle first (after number 1), or ask for a new bundle';
     fake.state.transfer.bundles.set(
       `${STICK}/late.tbundle`,
-      bundle({ bundle: 3, refused: reason }),
+      bundle({ bundle: 3, refused: { reason: 'gap', message: reason } }),
     );
     typeInto(target, 'transfer-receive-file', `${STICK}/late.tbundle`);
     submit(target, 'transfer-receive-submit');
     await until(() => byTestId(target, 'transfer-receive-error'));
     const refusal = text(target, 'transfer-receive-error');
     expect(refusal).toContain('Nothing was taken in.');
-    expect(refusal).toContain(reason);
+    expect(refusal).toContain('An earlier bundle from the same vault has not been taken in here');
     expect(refusal).not.toContain('bundle_refused');
+    // Core's text, naming the vault and the numbers, is kept for support.
+    expect(text(target, 'transfer-receive-error-details')).toContain(reason);
 
     // From a vault this one is not paired with.
     fake.state.transfer.bundles.set(
@@ -353,7 +355,7 @@ describe('the Transfer screen', () => {
     submit(target, 'transfer-receive-submit');
     await until(() =>
       expect(text(target, 'transfer-receive-error')).toContain(
-        'which this vault is not paired with',
+        'It comes from a vault this one is not paired with.',
       ),
     );
 

@@ -34,7 +34,8 @@ export type FakeBundle = {
   outcome: Applied;
   /** Imported before, or carried by a later bundle: nothing is applied, with this note. */
   note?: string;
-  refused?: string;
+  /** Refused by core with this reason (its `name`) and text. */
+  refused?: { reason: string; message: string };
   damaged?: string;
   conflicts?: Conflict[];
 };
@@ -153,7 +154,9 @@ const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 
 export function transferCommands(c: Context): TransferCommands {
   const { state } = c;
-  const refused = (message: string): never => c.fail('bundle_refused', message);
+  const refused = (reason: string, message: string): never => {
+    throw { code: 'bundle_refused', reason, message } satisfies ApiError;
+  };
   const openConflicts = (vault: string) =>
     state.conflicts.filter((x) => x.from_vault === vault && x.resolved_at === null).length;
   const peerCopy = (p: Peer): Peer => ({ ...p, open_conflicts: openConflicts(p.vault_id) });
@@ -166,6 +169,7 @@ export function transferCommands(c: Context): TransferCommands {
     (token.trim() === state.identity.token
       ? { ...state.identity }
       : refused(
+          'not_identity',
           'not a usable transfer identity: not a Tessera token, or altered: its signature does not match',
         ));
   const writeFile = (path: string, text: string) => {
@@ -317,11 +321,12 @@ export function transferCommands(c: Context): TransferCommands {
         c.fail('not_found', `bundle file not found: ${path}`);
       if (bundle.damaged)
         c.fail('bundle_damaged', `the transfer bundle is damaged or incomplete: ${bundle.damaged}`);
-      if (bundle.refused) refused(bundle.refused);
+      if (bundle.refused) refused(bundle.refused.reason, bundle.refused.message);
       const peer =
         state.peers.find((p) => p.vault_id === bundle.from_vault) ??
         refused(
-          `this bundle comes from vault ${bundle.from_vault}, which this vault is not paired with`,
+          'not_paired',
+          `this comes from vault ${bundle.from_vault}, which this vault is not paired with`,
         );
       const applied = !bundle.note;
       if (applied) {
@@ -361,11 +366,15 @@ export function transferCommands(c: Context): TransferCommands {
       c.calls.push('transfer_receipt_accept');
       c.authorize('transfer.send');
       const found = /^TS1:RCPT-(.+)-(\d+)$/.exec(token.trim());
-      if (!found) return refused('not a usable receipt: not a Tessera token, or altered');
+      if (!found)
+        return refused(
+          'not_receipt',
+          'not a usable transfer receipt: not a Tessera token, or altered',
+        );
       const [, from = '', seq = '0'] = found;
       const peer =
         state.peers.find((p) => p.vault_id === from) ??
-        refused(`this receipt comes from vault ${from}, which this vault is not paired with`);
+        refused('not_paired', `this comes from vault ${from}, which this vault is not paired with`);
       const advanced = Number(seq) > peer.acknowledged_to;
       peer.acknowledged_to = Math.max(peer.acknowledged_to, Number(seq));
       c.audit('transfer.send', 'transfer_receipt', peer.vault_id);
