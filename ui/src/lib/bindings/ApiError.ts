@@ -18,7 +18,8 @@ message: string,
  */
 field?: string, 
 /**
- * Why an access code or QR was refused, for `access_refused`.
+ * Why an access code or QR was refused, for `access_refused`; why a transfer file was,
+ * for `bundle_refused`.
  */
 reason?: string, 
 /**
