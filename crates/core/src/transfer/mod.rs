@@ -349,6 +349,31 @@ fn peer_keys(conn: &Connection, key: &str) -> Result<Option<PeerKeys>> {
     }))
 }
 
+/// The paired vault a bundle or receipt says it comes from, once it says it is for
+/// `this_vault`: refused if it is for another vault or from a vault this one is not paired
+/// with (by id only: a name is what a person types, not what a file claims).
+fn sender(conn: &Connection, this_vault: Uuid, from: Uuid, to: Uuid) -> Result<PeerKeys> {
+    if to != this_vault {
+        return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
+            Some(to.to_string()),
+        )));
+    }
+    let from = from.to_string();
+    peer_keys(conn, &from)?
+        .filter(|p| p.vault_id == from)
+        .ok_or_else(|| Error::BundleRefused(TransferRefusal::NotPaired(from)))
+}
+
+impl PeerKeys {
+    /// The refusal of a file whose signature is not this vault's.
+    fn forged(&self, problem: impl std::fmt::Display) -> Error {
+        Error::BundleRefused(TransferRefusal::BadSignature {
+            peer: self.name.clone(),
+            problem: problem.to_string(),
+        })
+    }
+}
+
 fn paired(conn: &Connection, key: &str) -> Result<PeerKeys> {
     peer_keys(conn, key)?.ok_or_else(|| Error::NotFound {
         what: "paired vault",
@@ -534,21 +559,8 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
         // can make this one parse records or store images.
         let check_header = |text: &str| -> Result<bundle::HeaderClaims> {
             let claims = bundle::HeaderClaims::peek(text)?;
-            if claims.to_vault != vault_id {
-                return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
-                    Some(claims.to_vault.to_string()),
-                )));
-            }
-            let from = claims.from_vault.to_string();
-            let peer = peer_keys(conn, &from)?
-                .filter(|p| p.vault_id == from)
-                .ok_or_else(|| Error::BundleRefused(TransferRefusal::NotPaired(from.clone())))?;
-            bundle::HeaderClaims::open(text, &peer.verify_key).map_err(|problem| {
-                Error::BundleRefused(TransferRefusal::BadSignature {
-                    peer: peer.name.clone(),
-                    problem: problem.to_string(),
-                })
-            })
+            let peer = sender(conn, vault_id, claims.from_vault, claims.to_vault)?;
+            bundle::HeaderClaims::open(text, &peer.verify_key).map_err(|p| peer.forged(p))
         };
         let read = bundle::read(&parts, &identity, check_header, |blob, bytes| {
             macs.insert(blob, media.content_mac(&bytes));
@@ -559,21 +571,15 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
             Ok(())
         })?;
         let manifest = &read.manifest;
-        if manifest.to_vault != session.vault_id() {
-            return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
-                Some(manifest.to_vault.to_string()),
-            )));
-        }
-        let from = manifest.from_vault.to_string();
-        let peer = peer_keys(&session.conn, &from)?
-            .filter(|p| p.vault_id == from)
-            .ok_or_else(|| Error::BundleRefused(TransferRefusal::NotPaired(from.clone())))?;
-        let signed = signing::open(&read.signature, &peer.verify_key).map_err(|problem| {
-            Error::BundleRefused(TransferRefusal::BadSignature {
-                peer: peer.name.clone(),
-                problem: problem.to_string(),
-            })
-        })?;
+        let peer = sender(
+            &session.conn,
+            session.vault_id(),
+            manifest.from_vault,
+            manifest.to_vault,
+        )?;
+        let from = peer.vault_id.clone();
+        let signed =
+            signing::open(&read.signature, &peer.verify_key).map_err(|p| peer.forged(p))?;
         if signed != read.manifest_sha256 {
             return Err(Error::BundleDamaged(
                 "its manifest does not match its signature".into(),
@@ -702,17 +708,13 @@ pub fn import(session: &mut Session, path: &Path) -> Result<ImportReport> {
 pub fn accept_receipt(session: &mut Session, token: &str) -> Result<ReceiptAccepted> {
     session.authorize(Action::TransferSend)?;
     let unverified = ReceiptClaims::peek(token)?;
-    let peer = paired(&session.conn, &unverified.from_vault.to_string()).map_err(|_| {
-        Error::BundleRefused(TransferRefusal::NotPaired(
-            unverified.from_vault.to_string(),
-        ))
-    })?;
+    let peer = sender(
+        &session.conn,
+        session.vault_id(),
+        unverified.from_vault,
+        unverified.to_vault,
+    )?;
     let claims = ReceiptClaims::open(token, &peer.verify_key)?;
-    if claims.to_vault != session.vault_id() {
-        return Err(Error::BundleRefused(TransferRefusal::ForAnotherVault(
-            Some(claims.to_vault.to_string()),
-        )));
-    }
     let head = ChainHead::load(&session.conn)?.count;
     if claims.received_to > head {
         return Err(Error::BundleRefused(TransferRefusal::ReceiptBeyond));
