@@ -1,6 +1,6 @@
 //! Transfer between two real vaults through core: whatever both sides did between
-//! exchanges, no version of any record is lost; a gap, an erased patient and a role that
-//! may not make the changes are refused.
+//! exchanges, no version of any record is lost; a gap, an erased patient, a receipt for
+//! another vault and a role that may not make the changes are refused.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -260,6 +260,39 @@ fn a_bundle_that_would_leave_a_gap_is_refused_and_says_which_comes_first() {
     );
     assert!(err.to_string().contains("earlier bundle first"), "{err}");
     assert_eq!(encounters::list(&mut c, &p.patient, 10).unwrap().len(), 1);
+}
+
+/// A receipt carried to the wrong laptop, or made by a vault the field never paired with,
+/// moves no watermark: the field would otherwise stop sending changes the clinic never got.
+#[test]
+fn a_receipt_for_another_vault_or_from_an_unpaired_one_is_refused_and_moves_nothing() {
+    let p = paired_with_one_patient();
+    let (mut f, mut c) = (p.field.admin(), p.clinic.admin());
+    let acknowledged = |f: &mut Session| transfer::peers(f).unwrap()[0].acknowledged_to;
+    let before = acknowledged(&mut f);
+
+    // The clinic's receipt for the field, taken in by another vault the clinic knows.
+    let other = Vault::new();
+    let mut o = other.admin();
+    pair(&mut o, "Other laptop", &mut c, "Clinic");
+    let (for_field, _) = transfer::receipt(&mut c, "Field").unwrap();
+    let err = transfer::accept_receipt(&mut o, &for_field).unwrap_err();
+    assert!(
+        matches!(&err, Error::BundleRefused(r) if r.name() == "for_another_vault"),
+        "{err}"
+    );
+
+    // A receipt for the field from a vault that knows the field, but the field never paired.
+    let stranger = Vault::new();
+    let mut s = stranger.admin();
+    transfer::pair(&mut s, &transfer::identity(&mut f).unwrap().token, "Field").unwrap();
+    let (from_stranger, _) = transfer::receipt(&mut s, "Field").unwrap();
+    let err = transfer::accept_receipt(&mut f, &from_stranger).unwrap_err();
+    assert!(
+        matches!(&err, Error::BundleRefused(r) if r.name() == "not_paired"),
+        "{err}"
+    );
+    assert_eq!(acknowledged(&mut f), before);
 }
 
 #[test]
